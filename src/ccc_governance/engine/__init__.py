@@ -1,0 +1,4 @@
+"""The KPI engine: aggregates, formulas, evaluation, breaches, exclusions and service credits.
+
+Headless: nothing here imports Textual.
+"""

@@ -1,0 +1,84 @@
+"""Engine tables (migration set `ccc_governance.engine`).
+
+`kpi_results` is what the TUI and the review packs read: one row per contract version × KPI ×
+period, written by `ccc evaluate`. `breaches` keep their status across re-evaluations.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("ccc_governance.engine")
+
+
+@migrations()
+def m001_engine(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE kpi_results (
+            contract_id TEXT NOT NULL,
+            contract_version INTEGER NOT NULL,
+            kpi_id TEXT NOT NULL,
+            metric TEXT NOT NULL,
+            period TEXT NOT NULL,          -- label as typed: 2026-10, 2026-Q3, 2026-W42 …
+            period_kind TEXT NOT NULL,
+            period_start TEXT NOT NULL,    -- first local day (ISO)
+            period_end TEXT NOT NULL,      -- local day after the last (ISO, exclusive)
+            channel TEXT,
+            volume REAL, numerator REAL, denominator REAL, actual REAL,
+            target REAL, breach REAL,
+            status TEXT NOT NULL,          -- met | at_risk | breached | insufficient_volume | no_data
+            excluded TEXT,                 -- JSON list of {kind, from, to, reason, evidence, volume}
+            ci_low REAL, ci_high REAL,     -- Wilson interval for rates
+            reported REAL, reported_diff REAL,
+            details TEXT,                  -- JSON: metric-specific counts (offered, answered …)
+            evaluated_at TEXT NOT NULL,
+            PRIMARY KEY (contract_id, contract_version, kpi_id, period)
+        );
+        CREATE INDEX kpi_results_period ON kpi_results(period_start);
+        CREATE TABLE breaches (
+            id INTEGER PRIMARY KEY,
+            contract_id TEXT NOT NULL,
+            contract_version INTEGER NOT NULL,
+            kpi_id TEXT NOT NULL,
+            period TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open',  -- open | acknowledged | disputed | waived | closed
+            first_seen_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            actual REAL, target REAL, breach REAL, volume REAL,
+            small_sample INTEGER DEFAULT 0,
+            still_breached INTEGER DEFAULT 1,  -- 0 when a later evaluation no longer finds it
+            UNIQUE (contract_id, contract_version, kpi_id, period)
+        );
+        CREATE TABLE breach_events (
+            id INTEGER PRIMARY KEY,
+            breach_id INTEGER NOT NULL REFERENCES breaches(id),
+            at TEXT NOT NULL,
+            status_from TEXT, status_to TEXT NOT NULL,
+            note TEXT
+        );
+        CREATE TABLE exclusions (
+            id INTEGER PRIMARY KEY,
+            contract_id TEXT NOT NULL,
+            kind TEXT NOT NULL,            -- outage | force_majeure | ramp_up
+            starts_at INTEGER NOT NULL,    -- epoch ms UTC (a date means local midnight)
+            ends_at INTEGER NOT NULL,      -- exclusive
+            reason TEXT NOT NULL,
+            evidence TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE credits (
+            id INTEGER PRIMARY KEY,
+            contract_id TEXT NOT NULL,
+            contract_version INTEGER NOT NULL,
+            period TEXT NOT NULL,
+            kpi_id TEXT,                   -- NULL for period-level lines (cap, total)
+            kind TEXT NOT NULL,            -- credit | bonus | earn_back | cap
+            amount REAL NOT NULL,          -- positive: owed by the CCC to the client
+            currency TEXT,
+            explanation TEXT NOT NULL      -- the arithmetic, in words
+        );
+        CREATE INDEX credits_contract_period ON credits(contract_id, period);
+        """
+    )

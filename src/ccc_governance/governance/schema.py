@@ -1,0 +1,84 @@
+"""Governance tables (migration set `ccc_governance.governance`)."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("ccc_governance.governance")
+
+
+@migrations()
+def m001_governance(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE reviews (
+            id INTEGER PRIMARY KEY,
+            contract_id TEXT NOT NULL,
+            period TEXT NOT NULL,          -- the reviewed period's label (2026-10, 2026-Q3 …)
+            held_on TEXT NOT NULL,         -- ISO date
+            attendees TEXT,                -- JSON list
+            decisions TEXT,                -- JSON list
+            minutes_sha256 TEXT REFERENCES blobs(sha256),
+            minutes_name TEXT,
+            recorded_at TEXT NOT NULL,
+            UNIQUE (contract_id, period)
+        );
+        CREATE TABLE review_signoffs (
+            id INTEGER PRIMARY KEY,
+            review_id INTEGER NOT NULL REFERENCES reviews(id),
+            party TEXT NOT NULL,           -- a party named in the contract's [review] sign_off
+            signed_on TEXT NOT NULL,
+            name TEXT,
+            UNIQUE (review_id, party)
+        );
+        CREATE TABLE actions (
+            id INTEGER PRIMARY KEY,
+            contract_id TEXT NOT NULL,
+            review_id INTEGER REFERENCES reviews(id),
+            audit_id INTEGER,
+            title TEXT NOT NULL,
+            owner TEXT,
+            due TEXT,                      -- ISO date
+            status TEXT NOT NULL DEFAULT 'open',  -- open | closed
+            raised_on TEXT NOT NULL,
+            closed_on TEXT,
+            note TEXT
+        );
+        CREATE TABLE blobs (
+            sha256 TEXT PRIMARY KEY,
+            content BLOB NOT NULL,
+            size INTEGER NOT NULL
+        );
+        CREATE TABLE evidence (
+            id INTEGER PRIMARY KEY,
+            contract_id TEXT NOT NULL,
+            obligation_id TEXT NOT NULL,   -- an [[obligation]] id or a [[data_handling.duty]] id
+            occurrence TEXT,               -- the occurrence's due date (ISO) it proves
+            date TEXT NOT NULL,            -- when the duty was met
+            note TEXT,
+            file_name TEXT,
+            sha256 TEXT REFERENCES blobs(sha256),
+            recorded_at TEXT NOT NULL
+        );
+        CREATE TABLE audits (
+            id INTEGER PRIMARY KEY,
+            ccc TEXT NOT NULL,
+            contract_id TEXT,
+            title TEXT,
+            started_on TEXT NOT NULL,
+            lang TEXT NOT NULL DEFAULT 'en',
+            status TEXT NOT NULL DEFAULT 'open'   -- open | closed
+        );
+        CREATE TABLE audit_answers (
+            id INTEGER PRIMARY KEY,
+            audit_id INTEGER NOT NULL REFERENCES audits(id),
+            question_id TEXT NOT NULL,
+            answer TEXT NOT NULL,          -- yes | partly | no | na
+            comment TEXT,
+            evidence TEXT,
+            answered_on TEXT NOT NULL,
+            UNIQUE (audit_id, question_id)
+        );
+        """
+    )

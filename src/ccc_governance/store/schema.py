@@ -1,0 +1,147 @@
+"""Core tables: the contract registry, import batches, normalised records, quarantine.
+
+Migration set `ccc_governance`. Instants are INTEGER epoch milliseconds UTC; durations REAL
+seconds; booleans INTEGER 0/1 or NULL (unknown). Every record table carries `source`, `source_id`,
+`batch_id` (provenance) and is unique on `(source, source_id)`.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("ccc_governance")
+
+_RECORD_COMMON = """
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    line INTEGER,
+    version INTEGER,
+"""
+
+
+@migrations()
+def m001_core(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE contract_versions (
+            id INTEGER PRIMARY KEY,
+            contract_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            path TEXT,
+            toml TEXT NOT NULL,
+            title TEXT, client TEXT, ccc TEXT, timezone TEXT,
+            effective_from TEXT NOT NULL,
+            effective_to TEXT,
+            registered_at TEXT NOT NULL,
+            UNIQUE (contract_id, version),
+            UNIQUE (contract_id, sha256)
+        );
+        CREATE TABLE batches (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            plugin TEXT, plugin_version TEXT,
+            file_name TEXT NOT NULL,
+            path TEXT,
+            sha256 TEXT NOT NULL,
+            size_bytes INTEGER,
+            contract_id TEXT,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL DEFAULT 'complete',  -- complete | undone
+            imported INTEGER DEFAULT 0,
+            replaced INTEGER DEFAULT 0,
+            duplicates INTEGER DEFAULT 0,
+            older_skipped INTEGER DEFAULT 0,
+            quarantined INTEGER DEFAULT 0,
+            kinds TEXT,
+            first_at INTEGER, last_at INTEGER          -- span of the records' instants
+        );
+        CREATE INDEX batches_sha ON batches(source, sha256);
+        CREATE TABLE quarantine (
+            id INTEGER PRIMARY KEY,
+            batch_id INTEGER NOT NULL REFERENCES batches(id),
+            file_name TEXT, line INTEGER, reason TEXT NOT NULL, raw TEXT, source_id TEXT
+        );
+        CREATE INDEX quarantine_batch ON quarantine(batch_id);
+        CREATE TABLE source_state (
+            source TEXT PRIMARY KEY, state TEXT NOT NULL, batch_id INTEGER
+        );
+        -- Rows a batch replaced, so that `ccc batch undo` can put them back.
+        CREATE TABLE replaced_rows (
+            id INTEGER PRIMARY KEY,
+            batch_id INTEGER NOT NULL REFERENCES batches(id),
+            tbl TEXT NOT NULL, row TEXT NOT NULL
+        );
+        CREATE INDEX replaced_rows_batch ON replaced_rows(batch_id);
+        """
+    )
+    db.executescript(
+        f"""
+        CREATE TABLE contacts ({_RECORD_COMMON}
+            channel TEXT, direction TEXT, queue TEXT, queue_name TEXT,
+            arrived_at INTEGER, answered_at INTEGER, ended_at INTEGER,
+            outcome TEXT,
+            wait_s REAL, talk_s REAL, hold_s REAL, wrap_s REAL,
+            agent TEXT, transferred INTEGER, fcr INTEGER, csat REAL, csat_scale INTEGER,
+            first_response_s REAL, first_response_business_s REAL,
+            resolution_s REAL, resolution_business_s REAL,
+            customer_key TEXT,
+            UNIQUE (source, source_id)
+        );
+        CREATE INDEX contacts_queue_time ON contacts(queue, arrived_at);
+        CREATE INDEX contacts_batch ON contacts(batch_id);
+        CREATE TABLE surveys ({_RECORD_COMMON}
+            responded_at INTEGER, csat REAL, csat_scale INTEGER, nps INTEGER, resolved INTEGER,
+            contact_id TEXT, channel TEXT, queue TEXT, agent TEXT, comment TEXT, customer_key TEXT,
+            UNIQUE (source, source_id)
+        );
+        CREATE INDEX surveys_time ON surveys(responded_at);
+        CREATE TABLE complaints ({_RECORD_COMMON}
+            received_at INTEGER, acknowledged_at INTEGER, escalated_at INTEGER, resolved_at INTEGER,
+            updates TEXT,  -- JSON list of epoch ms
+            category TEXT, channel TEXT, queue TEXT, upheld INTEGER, escalation_required INTEGER,
+            customer_key TEXT,
+            UNIQUE (source, source_id)
+        );
+        CREATE INDEX complaints_time ON complaints(received_at);
+        CREATE TABLE quality_evaluations ({_RECORD_COMMON}
+            evaluated_at INTEGER, score REAL, max_score REAL, form TEXT, evaluator TEXT, agent TEXT,
+            contact_id TEXT, channel TEXT, queue TEXT,
+            UNIQUE (source, source_id)
+        );
+        CREATE TABLE interval_aggregates ({_RECORD_COMMON}
+            interval_start INTEGER, interval_minutes INTEGER, queue TEXT, channel TEXT, direction TEXT,
+            offered INTEGER, answered INTEGER, answered_within INTEGER, answer_threshold_s REAL,
+            abandoned INTEGER, short_abandoned INTEGER, short_abandon_s REAL, abandoned_within INTEGER,
+            wait_sum_s REAL, handle_sum_s REAL, forecast_offered REAL,
+            UNIQUE (source, source_id)
+        );
+        CREATE INDEX interval_queue_time ON interval_aggregates(queue, interval_start);
+        CREATE TABLE workforce ({_RECORD_COMMON}
+            day INTEGER, days INTEGER, queue TEXT, scheduled_minutes REAL, adherent_minutes REAL,
+            headcount REAL, leavers INTEGER, engagement_score REAL, engagement_scale REAL,
+            UNIQUE (source, source_id)
+        );
+        CREATE TABLE reported_figures ({_RECORD_COMMON}
+            metric TEXT, period_start INTEGER, period_end INTEGER, value REAL, queue TEXT, channel TEXT,
+            numerator REAL, denominator REAL,
+            UNIQUE (source, source_id)
+        );
+        """
+    )
+
+
+#: record kind → table name
+KIND_TABLES = {
+    "contact": "contacts",
+    "survey": "surveys",
+    "complaint": "complaints",
+    "quality": "quality_evaluations",
+    "interval": "interval_aggregates",
+    "workforce": "workforce",
+    "reported": "reported_figures",
+}

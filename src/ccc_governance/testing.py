@@ -1,0 +1,29 @@
+"""Pytest fixtures for ccc-governance and its plugin authors (loaded through the `pytest11` entry point).
+
+- `ccc_workspace`: a fresh workspace (ccc.toml + empty database) in a temporary folder; returns the
+  loaded `Workspace`.
+- `ccc_db`: the opened database of that workspace.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .store.db import open_db
+from .workspace import init_workspace, load_workspace
+
+
+@pytest.fixture
+def ccc_workspace(tmp_path, monkeypatch):
+    """A new workspace in a temporary folder, with a fixed pseudonymisation key."""
+    monkeypatch.delenv("CCC_DB", raising=False)
+    init_workspace(tmp_path / "ws", key="00" * 32)
+    return load_workspace(tmp_path / "ws")
+
+
+@pytest.fixture
+def ccc_db(ccc_workspace):
+    """The workspace's database, opened and migrated; closed after the test."""
+    db = open_db(ccc_workspace.db_path)
+    yield db
+    db.conn.close()
