@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import click
@@ -19,5 +21,32 @@ def init_command(directory: str, force: bool) -> None:
     click.echo(f"Next: put contract files in {Path(path).parent / 'contracts'} and run `ccc contract register`.")
 
 
+@click.command("demo")
+@click.argument("directory", required=False, default="demo", type=click.Path(file_okay=False))
+@click.option("--no-tui", is_flag=True, help="Print a summary instead of opening the terminal UI.")
+def demo_command(directory: str, no_tui: bool) -> None:
+    """Build a complete demo workspace in DIRECTORY from contracts/ and examples/, then show it.
+
+    In a terminal it ends in the TUI; without one (or with --no-tui) it prints a summary and exits 0.
+    """
+    from ..demo import DEMO_AS_OF, run_demo
+
+    ws = run_demo(directory, echo=click.echo)
+    db = str(ws / "ccc.db")
+    interactive = sys.stdin.isatty() and sys.stdout.isatty() and not os.environ.get("CI")
+    from . import cli
+
+    if interactive and not no_tui:
+        cli.main(args=["--db", db, "tui", "--as-of", DEMO_AS_OF], prog_name="ccc", standalone_mode=False)
+        return
+    click.echo("")
+    click.echo(f"Demo workspace ready in {ws} (as of {DEMO_AS_OF}). Summary:")
+    cli.main(args=["--db", db, "evaluate", "--period", "2026-10", "--as-of", DEMO_AS_OF],
+             prog_name="ccc", standalone_mode=False)
+    click.echo("")
+    click.echo(f"Open it yourself:  cd {ws} && ccc tui --as-of {DEMO_AS_OF}")
+
+
 def register(cli: click.Group) -> None:
     cli.add_command(init_command)
+    cli.add_command(demo_command)
