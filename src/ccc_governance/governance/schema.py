@@ -36,7 +36,8 @@ def m001_governance(db: Database) -> None:
             id INTEGER PRIMARY KEY,
             contract_id TEXT NOT NULL,
             review_id INTEGER REFERENCES reviews(id),
-            audit_id INTEGER,
+            audit_id INTEGER REFERENCES audits(id),
+            audit_question TEXT,           -- the checklist question whose answer raised it
             title TEXT NOT NULL,
             owner TEXT,
             due TEXT,                      -- ISO date
@@ -79,6 +80,15 @@ def m001_governance(db: Database) -> None:
             evidence TEXT,
             answered_on TEXT NOT NULL,
             UNIQUE (audit_id, question_id)
+        );
+        CREATE TABLE purges (
+            id INTEGER PRIMARY KEY,
+            contract_id TEXT NOT NULL,
+            as_of TEXT NOT NULL,           -- the day the retention was reckoned from (ISO)
+            retention_days INTEGER NOT NULL,
+            cutoff_ms INTEGER NOT NULL,    -- records before this instant were deleted
+            counts TEXT NOT NULL,          -- JSON {table: rows deleted}
+            purged_at TEXT NOT NULL
         );
         """
     )
