@@ -1,0 +1,143 @@
+"""Retention: contact records older than the contract's `data_handling.retention_days` are reported,
+and purged on request in one transaction.
+
+A record is *past retention* on `as_of` when its instant is before local midnight (in the contract's
+time zone) of `as_of − retention_days`: with 365 days on 2027-11-01, everything before
+2026-11-01 00:00 Europe/Paris. Only records *in the contract's scope* are touched: its `sources`
+(any when empty), `queues` globs (over the queue or its readable name) and `channels`, and for
+contacts its `direction`. A record whose queue or channel is unknown (NULL) is only in scope when
+the contract takes every queue (`*`) / every channel: what cannot be attributed is not deleted.
+
+KPI results, breaches, credits and the engine's aggregates are never touched: the figures already
+computed stay as they were. Each purge is recorded in `purges` so the retention duty can cite it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time, timedelta
+from fnmatch import fnmatchcase
+from zoneinfo import ZoneInfo
+
+from .. import clock
+from ..contracts.model import CHANNELS
+from ..errors import CccError, StateError
+from .inforce import contract_for, require_contract
+
+#: Contact-record tables and the column holding each record's instant.
+RECORD_TABLES = {
+    "contacts": "arrived_at",
+    "surveys": "responded_at",
+    "complaints": "received_at",
+    "quality_evaluations": "evaluated_at",
+}
+
+
+def cutoff(contract, as_of: date) -> tuple[date, int]:
+    """`(first kept local day, its first instant in epoch ms)` for the contract's retention."""
+    days = contract.data_handling.retention_days
+    first_kept = as_of - timedelta(days=days)
+    start = datetime.combine(first_kept, time(0), tzinfo=ZoneInfo(contract.contract.timezone))
+    return first_kept, clock.to_ms(start)
+
+
+def _in_scope(row: dict, scope, table: str) -> bool:
+    if scope.sources and row["source"] not in scope.sources:
+        return False
+    queues = [q for q in (row.get("queue"), row.get("queue_name")) if q]
+    if queues:
+        if not any(fnmatchcase(q, glob) for q in queues for glob in scope.queues):
+            return False
+    elif "*" not in scope.queues:
+        return False
+    channel = row.get("channel")
+    if channel:
+        if channel not in scope.channels:
+            return False
+    elif set(CHANNELS) - set(scope.channels):
+        return False
+    if table == "contacts" and scope.direction in ("inbound", "outbound"):
+        direction = row.get("direction")
+        if direction and direction != scope.direction:
+            return False
+    return True
+
+
+def _columns(db, table: str) -> list[str]:
+    return [c.name for c in db[table].columns]
+
+
+def expired(db, contract_id: str, as_of: date | str | None = None) -> dict:
+    """What a purge would delete on `as_of`: `{contract_id, as_of, retention_days, first_kept,
+    cutoff_ms, ids: {table: [row ids]}, counts: {table: n}}`. Raises if the contract sets no retention."""
+    as_of = clock.today(as_of)
+    require_contract(db, contract_id)
+    contract = contract_for(db, contract_id, as_of)
+    if contract.data_handling is None or contract.data_handling.retention_days is None:
+        raise CccError(f"contract {contract_id} sets no [data_handling] retention_days: nothing to purge")
+    first_kept, cut_ms = cutoff(contract, as_of)
+    ids: dict[str, list[int]] = {}
+    for table, column in RECORD_TABLES.items():
+        present = _columns(db, table)
+        wanted = [c for c in ("id", "source", "queue", "queue_name", "channel", "direction") if c in present]
+        rows = db.query(f"SELECT {', '.join(wanted)} FROM {table} WHERE {column} < ?", [cut_ms])
+        ids[table] = [r["id"] for r in rows if _in_scope(r, contract.scope, table)]
+    return {
+        "contract_id": contract_id,
+        "as_of": as_of.isoformat(),
+        "retention_days": contract.data_handling.retention_days,
+        "first_kept": first_kept.isoformat(),
+        "cutoff_ms": cut_ms,
+        "cutoff": clock.iso_utc(cut_ms),
+        "ids": ids,
+        "counts": {t: len(v) for t, v in ids.items()},
+    }
+
+
+def purge(db, contract_id: str, as_of: date | str | None = None, *, dry_run: bool = True, duty: str | None = None) -> dict:
+    """Report (dry run) or delete the records past retention, in one transaction, and record the
+    purge in `purges`; with `duty` (a data-handling duty id), the purge is also recorded as that
+    duty's evidence, dated `as_of`. Returns `expired()`'s report plus `purge_id` (None on a dry run)
+    and `evidence_id`."""
+    report = expired(db, contract_id, as_of)
+    report["evidence_id"] = None
+    report["purge_id"] = None
+    report["dry_run"] = dry_run
+    if dry_run:
+        return report
+    with db.atomic():
+        for table, row_ids in report["ids"].items():
+            # Chunked to stay under SQLite's host-parameter limit.
+            for i in range(0, len(row_ids), 500):
+                chunk = row_ids[i : i + 500]
+                deleted = db.execute(
+                    f"DELETE FROM {table} WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+                ).rowcount
+                if deleted != len(chunk):
+                    raise StateError(f"{table} changed during the purge: nothing was deleted, run it again")
+        cur = db.execute(
+            "INSERT INTO purges (contract_id, as_of, retention_days, cutoff_ms, counts, purged_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [contract_id, report["as_of"], report["retention_days"], report["cutoff_ms"],
+             json.dumps(report["counts"]), clock.now_utc().isoformat(timespec="seconds")],
+        )
+        report["purge_id"] = cur.lastrowid
+        if duty:
+            from .evidence import add_evidence
+
+            counts = ", ".join(f"{n} {t}" for t, n in report["counts"].items())
+            ev = add_evidence(
+                db, contract_id, duty, on=report["as_of"],
+                note=f"ccc purge #{cur.lastrowid}: records before {report['first_kept']} deleted ({counts})",
+                recorded_on=report["as_of"],
+            )
+            report["evidence_id"] = ev["id"]
+    return report
+
+
+def list_purges(db, contract_id: str | None = None) -> list[dict]:
+    """Recorded purges (newest last), with `counts` decoded."""
+    sql = "SELECT * FROM purges" + (" WHERE contract_id = ?" if contract_id else "") + " ORDER BY id"
+    rows = list(db.query(sql, [contract_id] if contract_id else []))
+    for r in rows:
+        r["counts"] = json.loads(r["counts"])
+    return rows
