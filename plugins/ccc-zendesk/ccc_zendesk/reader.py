@@ -1,0 +1,401 @@
+"""Read Zendesk's tickets, ticket-metrics and satisfaction-ratings exports into ccc records.
+
+Each export imports on its own and they join on the ticket id: every `Contact` this reader yields
+is `partial=True` and carries only the fields its export knows, so the host merges the three into
+one contact row per ticket whatever the order of import. See the package README for the mapping.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ccc_governance.errors import SourceError
+from ccc_governance.records import Contact, SurveyResponse
+from ccc_governance.sources import ReadContext
+
+from .jsonstream import JsonStream, JsonSyntaxError
+
+#: Top-level keys of the three exports (API pages and incremental exports alike).
+EXPORT_KEYS = {"tickets": "ticket", "ticket_metrics": "metric", "satisfaction_ratings": "rating"}
+#: Other top-level keys a Zendesk page carries (pagination, side-loads): recognised, then skipped.
+PAGE_KEYS = {
+    "next_page", "previous_page", "count", "end_time", "end_of_stream", "after_url", "before_url",
+    "after_cursor", "before_cursor", "meta", "links", "groups", "brands", "users", "organizations",
+}
+
+#: `via.channel` → ccc channel. Values mapped to None take the `default_channel` option: they say
+#: how the ticket was *created* (by an integration, a trigger …), not how the customer wrote.
+VIA_CHANNELS: dict[str, str | None] = {
+    "email": "email", "web": "email", "web_form": "email", "help_center": "email",
+    "chat": "chat", "chat_transcript": "chat", "messaging": "chat", "native_messaging": "chat",
+    "whatsapp": "chat", "line": "chat", "wechat": "chat", "telegram": "chat", "apple_business_chat": "chat",
+    "google_rcs": "chat", "viber": "chat", "kakaotalk": "chat",
+    "sms": "sms", "text": "sms",
+    "twitter": "social", "twitter_dm": "social", "twitter_favorite": "social", "facebook": "social",
+    "facebook_post": "social", "facebook_message": "social", "instagram_dm": "social",
+    "voice": "voice", "phone": "voice", "phone_call_inbound": "voice", "voicemail": "voice",
+    "api": None, "mobile_sdk": None, "mobile": None, "rule": None, "sample_ticket": None,
+    "closed_ticket": None, "web_service": None, "any_channel": None, "system": None,
+    "side_conversation": None, "merge": None, "linked_problem": None, "batch": None,
+}
+CCC_CHANNELS = ("voice", "email", "chat", "social", "sms", "video")
+
+#: Ticket status → outcome. A ticket is never "abandoned": an agent has replied once it is pending,
+#: on hold, solved or closed; a new or open ticket is still waiting for the CCC.
+STATUS_OUTCOMES = {"new": "open", "open": "open", "pending": "answered", "hold": "answered",
+                   "solved": "answered", "closed": "answered"}
+
+#: Satisfaction score → csat on a 1–5 scale: good is "satisfied" (5), bad is "not satisfied" (1).
+RATING_CSAT = {"good": 5.0, "good_with_comment": 5.0, "bad": 1.0, "bad_with_comment": 1.0}
+#: Scores that are not an answer: the survey was sent (or not) and the customer did not rate.
+NOT_RATED = {"offered", "unoffered", None}
+
+QUEUE_FIELDS = ("group_id", "group", "brand_id", "brand")
+
+
+class RecordError(ValueError):
+    """One record cannot be read; it is quarantined with this reason."""
+
+
+class Options:
+    """The source's options (workspace `[sources.zendesk]` merged with `--option key=value`)."""
+
+    def __init__(self, raw: dict[str, Any], path: Path):
+        self.path = path
+        self.queue_field = str(raw.get("queue_field", "group_id")).strip()
+        if self.queue_field not in QUEUE_FIELDS:
+            raise SourceError(
+                f"option queue_field={self.queue_field!r} is not one of {', '.join(QUEUE_FIELDS)}", file=str(path)
+            )
+        self.groups = _mapping(raw.get("groups"), "groups", path)
+        self.brands = _mapping(raw.get("brands"), "brands", path)
+        self.channels = dict(VIA_CHANNELS)
+        for via, channel in _mapping(raw.get("channels"), "channels", path).items():
+            if channel not in CCC_CHANNELS:
+                raise SourceError(f"option channels: {channel!r} (for {via!r}) is not one of {', '.join(CCC_CHANNELS)}",
+                                  file=str(path))
+            self.channels[via] = channel
+        self.default_channel = str(raw.get("default_channel", "email")).strip()
+        if self.default_channel not in CCC_CHANNELS:
+            raise SourceError(f"option default_channel={self.default_channel!r} is not one of {', '.join(CCC_CHANNELS)}",
+                              file=str(path))
+        self.resolution = str(raw.get("resolution", "full")).strip()
+        if self.resolution not in ("full", "first"):
+            raise SourceError(f"option resolution={self.resolution!r} must be full or first", file=str(path))
+
+
+def _mapping(value: Any, name: str, path: Path) -> dict[str, str]:
+    """A TOML table, or `a=b,c=d` text from the command line, as a dict of strings."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, dict):
+        return {str(k).strip(): str(v).strip() for k, v in value.items()}
+    pairs = {}
+    for item in str(value).split(","):
+        key, sep, val = item.partition("=")
+        if not sep or not key.strip():
+            raise SourceError(f"option {name}: {item.strip()!r} is not KEY=VALUE (write e.g. 360001=billing-email)",
+                              file=str(path))
+        pairs[key.strip()] = val.strip()
+    return pairs
+
+
+# -- field helpers ----------------------------------------------------------------------------
+def _instant(obj: dict, key: str, *, required: bool = False) -> datetime | None:
+    value = obj.get(key)
+    if value is None or value == "":
+        if required:
+            raise RecordError(f"{key} is missing")
+        return None
+    if not isinstance(value, str):
+        raise RecordError(f"{key} is {value!r}, not an ISO 8601 date-time")
+    try:
+        dt = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise RecordError(f"{key} {value!r} is not an ISO 8601 date-time") from None
+    if dt.tzinfo is None:
+        raise RecordError(f"{key} {value!r} has no time zone (Zendesk writes UTC with a Z)")
+    return dt
+
+
+def _minutes(obj: dict, key: str) -> tuple[float | None, float | None]:
+    """A Zendesk `{calendar, business}` minutes pair as seconds (None stays None)."""
+    pair = obj.get(key)
+    if pair is None:
+        return None, None
+    if not isinstance(pair, dict):
+        raise RecordError(f"{key} is {pair!r}, not an object with calendar and business minutes")
+    return _seconds(pair, key, "calendar", 60), _seconds(pair, key, "business", 60)
+
+
+def _seconds(pair: dict, key: str, part: str, factor: int) -> float | None:
+    value = pair.get(part)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise RecordError(f"{key}.{part} is {value!r}, not a number of minutes" if factor == 60
+                          else f"{key}.{part} is {value!r}, not a number of seconds")
+    return float(value) * factor
+
+
+def _id(obj: dict, key: str) -> str:
+    value = obj.get(key)
+    if value is None or value == "" or isinstance(value, (bool, dict, list)):
+        raise RecordError(f"{key} is missing" if value in (None, "") else f"{key} is {value!r}, not an id")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def _opt_id(value: Any) -> str | None:
+    if value is None or value == "" or isinstance(value, (bool, dict, list)):
+        return None
+    return str(value)
+
+
+# -- the three exports ------------------------------------------------------------------------
+def ticket_records(t: dict, line: int, opts: Options) -> Iterator[Any]:
+    """A ticket (Tickets API, incremental or full export) → a partial `Contact`."""
+    tid = _id(t, "id")
+    status = t.get("status")
+    if status == "deleted":  # deleted tickets are not contacts the CCC handled
+        return
+    if status not in STATUS_OUTCOMES:
+        raise RecordError(f"status {status!r} is not a Zendesk ticket status "
+                          f"({', '.join(STATUS_OUTCOMES)} or deleted)")
+    via = t.get("via") if isinstance(t.get("via"), dict) else {}
+    via_channel = via.get("channel")
+    if via_channel is None:
+        channel = opts.default_channel
+    elif via_channel in opts.channels:
+        channel = opts.channels[via_channel] or opts.default_channel
+    else:
+        raise RecordError(f"via.channel {via_channel!r} is not a channel this reader knows; "
+                          f"map it with --option channels={via_channel}=email (or chat, voice, social, sms)")
+    queue, queue_name = _queue(t, opts)
+    contact = Contact(
+        source_id=tid,
+        arrived_at=_instant(t, "created_at", required=True),
+        outcome=STATUS_OUTCOMES[status],
+        channel=channel,
+        direction="inbound",
+        queue=queue,
+        queue_name=queue_name,
+        customer=_opt_id(t.get("requester_id")),
+        version=_instant(t, "updated_at"),
+        partial=True,
+        line=line,
+    )
+    embedded = t.get("satisfaction_rating")
+    if isinstance(embedded, dict) and embedded.get("score") in RATING_CSAT:
+        contact.csat, contact.csat_scale = RATING_CSAT[embedded["score"]], 5
+    metric_set = t.get("metric_set")  # the full JSON export embeds the ticket's metrics
+    if isinstance(metric_set, dict):
+        _apply_metrics(contact, metric_set, opts)
+        if contact.outcome == "open" and _replied(metric_set):
+            contact.outcome = "answered"
+    yield contact
+
+
+def _queue(t: dict, opts: Options) -> tuple[str | None, str | None]:
+    group_id, brand_id = _opt_id(t.get("group_id")), _opt_id(t.get("brand_id"))
+    group_name = opts.groups.get(group_id) if group_id else None
+    group_name = group_name or _opt_id(t.get("group_name"))
+    brand_name = (opts.brands.get(brand_id) if brand_id else None) or _opt_id(t.get("brand_name"))
+    if opts.queue_field == "group_id":
+        return group_id, group_name
+    if opts.queue_field == "group":
+        return group_name or group_id, None
+    if opts.queue_field == "brand_id":
+        return brand_id, brand_name
+    return brand_name or brand_id, None
+
+
+def _replied(m: dict) -> bool:
+    replies = m.get("replies")
+    reply = m.get("reply_time_in_minutes")
+    return (isinstance(replies, int) and replies > 0) or (isinstance(reply, dict) and reply.get("calendar") is not None)
+
+
+def _apply_metrics(contact: Contact, m: dict, opts: Options) -> None:
+    first_cal, first_bus = _minutes(m, "reply_time_in_minutes")
+    exact = m.get("reply_time_in_seconds")  # newer API: seconds, calendar only, more precise
+    if isinstance(exact, dict):
+        first_cal = _seconds(exact, "reply_time_in_seconds", "calendar", 1) if exact.get("calendar") is not None else first_cal
+    key = "full_resolution_time_in_minutes" if opts.resolution == "full" else "first_resolution_time_in_minutes"
+    res_cal, res_bus = _minutes(m, key)
+    contact.first_response_s, contact.first_response_business_s = first_cal, first_bus
+    contact.resolution_s, contact.resolution_business_s = res_cal, res_bus
+    contact.ended_at = _instant(m, "solved_at")
+
+
+def metric_records(m: dict, line: int, opts: Options) -> Iterator[Any]:
+    """A ticket-metrics record → a partial `Contact` with response and resolution times."""
+    tid = _id(m, "ticket_id")
+    contact = Contact(
+        source_id=tid,
+        # A ticket's metric record is created with the ticket, so it dates the contact when the
+        # tickets export is not imported.
+        arrived_at=_instant(m, "created_at"),
+        outcome="answered" if _replied(m) else None,
+        channel=None,
+        direction=None,
+        partial=True,
+        line=line,
+    )
+    _apply_metrics(contact, m, opts)
+    yield contact
+
+
+def rating_records(r: dict, line: int, opts: Options) -> Iterator[Any]:
+    """A satisfaction rating → a partial `Contact` (its csat) and a `SurveyResponse`."""
+    score = r.get("score")
+    if score in NOT_RATED:  # the survey was offered but not answered: no response to record
+        return
+    if score not in RATING_CSAT:
+        raise RecordError(f"score {score!r} is not good, bad, offered or unoffered")
+    tid = _id(r, "ticket_id")
+    csat = RATING_CSAT[score]
+    responded = _instant(r, "created_at") or _instant(r, "updated_at", required=True)
+    group_id = _opt_id(r.get("group_id"))
+    yield Contact(source_id=tid, arrived_at=None, channel=None, direction=None, csat=csat, csat_scale=5,
+                  partial=True, line=line)
+    comment = r.get("comment")
+    yield SurveyResponse(
+        source_id=_opt_id(r.get("id")) or f"ticket-{tid}",
+        responded_at=responded,
+        csat=csat,
+        csat_scale=5,
+        contact_id=tid,
+        queue=(opts.groups.get(group_id) or group_id) if group_id else None,
+        agent=_opt_id(r.get("assignee_id")),
+        comment=comment if isinstance(comment, str) and comment.strip() else None,
+        customer=_opt_id(r.get("requester_id")),
+        version=_instant(r, "updated_at"),
+        line=line,
+    )
+
+
+CONVERTERS = {"ticket": ticket_records, "metric": metric_records, "rating": rating_records}
+
+
+def shape_of(obj: Any) -> str | None:
+    """Which export a lone JSON object belongs to (for JSON lines and bare arrays)."""
+    if not isinstance(obj, dict):
+        return None
+    if "ticket_id" in obj and "score" in obj:
+        return "rating"
+    if "ticket_id" in obj and any(k.endswith("_in_minutes") or k in ("replies", "reopens") for k in obj):
+        return "metric"
+    if "id" in obj and ("via" in obj or "status" in obj):
+        return "ticket"
+    return None
+
+
+# -- the reader -------------------------------------------------------------------------------
+def read_zendesk(ctx: ReadContext) -> Iterator[Any]:
+    """The `zendesk` source's reader: detect the export from its top-level key or object shape."""
+    path = Path(ctx.path)
+    opts = Options(dict(ctx.options or {}), path)
+    try:
+        with open(path, "rb") as fh:
+            stream = JsonStream(fh)
+            first = stream.peek()
+            if first == "":
+                raise SourceError("the file is empty (expected a Zendesk JSON export)", file=str(path))
+            if first == "[":
+                yield from _records(ctx, opts, stream.array(), None)
+                return
+            if first != "{":
+                raise SourceError(f"this is not JSON: it starts with {first!r}", file=str(path))
+            members = stream.members()
+            key = next(members, None)
+        if key in EXPORT_KEYS or key in PAGE_KEYS:
+            yield from _read_page(ctx, opts, path)
+        else:
+            yield from _read_lines(ctx, opts, path)
+    except JsonSyntaxError as err:
+        raise SourceError(f"{err}: the file is cut short or damaged here", file=str(path), line=err.line) from None
+
+
+def _records(ctx: ReadContext, opts: Options, items, kind: str | None) -> Iterator[Any]:
+    for line, obj in items:
+        this = kind or shape_of(obj)
+        if this is None:
+            yield ctx.reject(line, "not a Zendesk ticket, ticket metric or satisfaction rating", raw=_raw(obj))
+            continue
+        try:
+            if not isinstance(obj, dict):
+                raise RecordError(f"a {this} must be a JSON object, not {type(obj).__name__}")
+            yield from CONVERTERS[this](obj, line, opts)
+        except RecordError as err:
+            sid = obj.get("ticket_id", obj.get("id")) if isinstance(obj, dict) else None
+            name = {"ticket": "ticket", "metric": "ticket metric", "rating": "satisfaction rating"}[this]
+            label = f"{name} {sid}: " if sid is not None and not isinstance(sid, (dict, list)) else f"{name}: "
+            yield ctx.reject(line, f"{label}{err}", raw=_raw(obj), source_id=_opt_id(sid))
+
+
+def _raw(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, default=str)[:2000]
+
+
+def _read_page(ctx: ReadContext, opts: Options, path: Path) -> Iterator[Any]:
+    """`{"tickets": [...], ...}`: side-loaded groups/brands are read first, wherever they sit."""
+    _sideloads(path, opts)
+    found = []
+    with open(path, "rb") as fh:
+        stream = JsonStream(fh, progress=ctx.progress)
+        for key in stream.members():
+            if key in EXPORT_KEYS:
+                found.append(key)
+                if stream.peek() != "[":
+                    raise SourceError(f'"{key}" is not a JSON array', file=str(path), line=stream.line)
+                yield from _records(ctx, opts, stream.array(), EXPORT_KEYS[key])
+            else:
+                stream.skip()
+        if not stream.at_end():
+            raise SourceError("unexpected text after the end of the JSON object", file=str(path), line=stream.line)
+    if not found:
+        raise SourceError("no tickets, ticket_metrics or satisfaction_ratings array in this file "
+                          "(is it a Zendesk export?)", file=str(path))
+
+
+def _sideloads(path: Path, opts: Options) -> None:
+    """Learn group and brand names from side-loaded arrays (`?include=groups`), anywhere in the page.
+
+    This pre-pass walks the file once more; names given in the options win over side-loads.
+    """
+    with open(path, "rb") as fh:
+        stream = JsonStream(fh)
+        for key in stream.members():
+            target = {"groups": opts.groups, "brands": opts.brands}.get(key)
+            if target is None or stream.peek() != "[":
+                stream.skip()
+                continue
+            for _, item in stream.array():
+                if isinstance(item, dict) and item.get("id") is not None and item.get("name"):
+                    target.setdefault(str(item["id"]), str(item["name"]))
+
+
+def _read_lines(ctx: ReadContext, opts: Options, path: Path) -> Iterator[Any]:
+    """JSON lines (Zendesk's full export): one object per line, a bad line is quarantined alone."""
+    done = 0
+    with open(path, "rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            done += len(raw)
+            if number % 1000 == 0:
+                ctx.progress(done)
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8", errors="replace").strip()
+            if not text:
+                continue
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError as err:
+                yield ctx.reject(number, f"not a JSON object ({err.msg}; the line may be cut short)", raw=text[:2000])
+                continue
+            yield from _records(ctx, opts, [(number, obj)], None)
+    ctx.progress(done)
