@@ -1,0 +1,44 @@
+"""`Problem`: one thing wrong with a contract file, at a line, in words a vendor manager acts on."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Iterable
+
+import attrs
+
+from ..errors import ContractError
+
+
+@attrs.frozen(order=True)
+class Problem:
+    """A problem found in `file` at `line` (None when the file as a whole is concerned)."""
+
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+
+    def error(self) -> ContractError:
+        """This problem as a `ContractError` (what `load_contract` raises)."""
+        return ContractError(self.message, file=self.file, line=self.line)
+
+
+class ContractProblems(ContractError):
+    """Several problems at once (e.g. `register` refusing files). Exit code 1, like `validate`."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        first = self.problems[0]
+        more = f" (and {len(self.problems) - 1} more problems)" if len(self.problems) > 1 else ""
+        super().__init__(first.message + more, file=first.file, line=first.line)
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """` (did you mean 'x'?)` when a candidate is close to `word`, else ``."""
+    close = difflib.get_close_matches(str(word), list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
