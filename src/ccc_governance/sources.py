@@ -22,7 +22,9 @@ class ReadContext:
       default, from the workspace's `[attributes]` table;
     - `state`: a JSON-serialisable dict the source keeps between imports (e.g. Asterisk calls still
       open at the end of one file); saved in the same transaction as the batch;
-    - `progress(n_bytes)`: optionally call with the bytes read so far, for the progress bar.
+    - `progress(n_bytes)`: optionally call with the bytes read so far, for the progress bar;
+    - `workspace_root`: the workspace folder (None without one): resolve relative paths found in
+      the workspace's `[sources.NAME]` options against it.
     """
 
     path: Path
@@ -30,6 +32,15 @@ class ReadContext:
     attributes: dict[str, str] = attrs.Factory(lambda: {"fcr": "fcr", "csat": "csat"})
     state: dict[str, Any] = attrs.Factory(dict)
     progress: Callable[[int], None] = lambda n: None
+    workspace_root: Path | None = None
+
+    def resolve_path(self, value: str | Path) -> Path:
+        """A path given in `options`: absolute, relative to the current folder if it exists there,
+        else relative to the workspace folder (where `[sources.NAME]` paths are written from)."""
+        path = Path(value).expanduser()
+        if path.is_absolute() or path.exists() or self.workspace_root is None:
+            return path
+        return Path(self.workspace_root) / path
 
     def reject(self, line: int | None, reason: str, raw: str | None = None, source_id: str | None = None) -> Rejected:
         """Build a `Rejected` record (yield it) for a row that cannot be read."""

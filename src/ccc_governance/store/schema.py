@@ -58,7 +58,12 @@ def m001_core(db: Database) -> None:
             older_skipped INTEGER DEFAULT 0,
             quarantined INTEGER DEFAULT 0,
             kinds TEXT,
-            first_at INTEGER, last_at INTEGER          -- span of the records' instants
+            first_at INTEGER, last_at INTEGER,         -- span of the records' instants
+            records INTEGER DEFAULT 0,                 -- records and rejected rows read from the file
+            elapsed_s REAL,
+            options TEXT,                              -- JSON: the options the reader was given
+            state_before TEXT,                         -- JSON: the source's state before this batch (for undo)
+            undone_at TEXT
         );
         CREATE INDEX batches_sha ON batches(source, sha256);
         CREATE TABLE quarantine (
@@ -74,8 +79,10 @@ def m001_core(db: Database) -> None:
         CREATE TABLE replaced_rows (
             id INTEGER PRIMARY KEY,
             batch_id INTEGER NOT NULL REFERENCES batches(id),
-            tbl TEXT NOT NULL, row TEXT NOT NULL
+            tbl TEXT NOT NULL, row TEXT NOT NULL,
+            from_batch INTEGER                         -- the batch the replaced row came from
         );
+        CREATE INDEX replaced_rows_from ON replaced_rows(from_batch);
         CREATE INDEX replaced_rows_batch ON replaced_rows(batch_id);
         """
     )

@@ -1,0 +1,230 @@
+"""The plugin host: builds the plugin manager and collects the sources plugins register.
+
+Plugins come from three places, all through the same `pluggy` path:
+
+- built-in: modules of this package named `default_*.py`;
+- entry points of group `ccc_governance` (installed packages; `CCC_NO_PLUGINS=1` blocks them);
+- `*.py` modules in the workspace's plugins folder (`[workspace] plugins`, default `plugins/`).
+
+The manager is built in a function, never at import time, so that tests and the CLI decide what
+is loaded. A plugin that fails to import gives one warning line on stderr and the tool goes on; a
+hook implementation whose name is not a hook (a misspelling) is an error.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import importlib.util
+import os
+import pkgutil
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pluggy
+
+from . import hookspecs
+from .errors import PluginError
+from .records import KINDS
+from .sources import Source
+
+ENTRY_POINT_GROUP = "ccc_governance"
+NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+
+ORIGIN_BUILTIN = "built-in"
+ORIGIN_CODE = "registered in code"
+
+
+@attrs.define
+class PluginInfo:
+    """Where a registered plugin came from, for `ccc plugins` and for sources' attribution."""
+
+    name: str
+    version: str | None
+    origin: str  # "built-in", "entry point (DIST)", "plugins folder (PATH)" or "registered in code"
+    distribution: str | None = None
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr (plugin problems that must not stop the tool)."""
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def get_plugin_manager(workspace=None, *, entrypoints: bool = True) -> pluggy.PluginManager:
+    """A new plugin manager with the hook specs, built-in plugins, entry-point plugins (unless
+    `entrypoints=False` or `CCC_NO_PLUGINS=1`) and the workspace's plugins folder loaded.
+
+    Raises `PluginError` when a plugin implements a hook that does not exist.
+    """
+    pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
+    pm.add_hookspecs(hookspecs)
+    pm.ccc_info = {}  # plugin name -> PluginInfo
+    _load_builtins(pm)
+    if entrypoints and os.environ.get("CCC_NO_PLUGINS", "") not in ("1", "true", "yes"):
+        _load_entry_points(pm)
+    if workspace is not None and getattr(workspace, "plugins_dir", None):
+        _load_folder(pm, Path(workspace.plugins_dir))
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as err:
+        name = pm.get_name(err.plugin) or repr(err.plugin)
+        raise PluginError(f"plugin {name!r}: {err}") from None
+    return pm
+
+
+def _register(pm: pluggy.PluginManager, module: Any, info: PluginInfo) -> None:
+    try:
+        pm.register(module, name=info.name)
+    except ValueError as err:  # a plugin of that name is already registered
+        warn(f"plugin {info.name!r} from {info.origin} not loaded: {err}")
+        return
+    except pluggy.PluginValidationError as err:
+        raise PluginError(f"plugin {info.name!r} ({info.origin}): {err}") from None
+    pm.ccc_info[info.name] = info
+
+
+def _load_builtins(pm: pluggy.PluginManager) -> None:
+    package = importlib.import_module("ccc_governance")
+    for mod in pkgutil.iter_modules(package.__path__):
+        if mod.name.startswith("default_"):
+            module = importlib.import_module(f"ccc_governance.{mod.name}")
+            from . import __version__
+
+            _register(pm, module, PluginInfo(f"ccc_governance.{mod.name}", __version__, ORIGIN_BUILTIN))
+
+
+def _load_entry_points(pm: pluggy.PluginManager) -> None:
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        dist = getattr(ep, "dist", None)
+        dist_name = dist.metadata["Name"] if dist is not None else None
+        version = dist.version if dist is not None else None
+        if pm.get_plugin(ep.name) is not None or pm.is_blocked(ep.name):
+            continue
+        try:
+            module = ep.load()
+        except Exception as err:  # a broken plugin must not make the whole tool unusable
+            warn(f"plugin {ep.name!r} ({dist_name or ep.value}) failed to load and is ignored: "
+                 f"{type(err).__name__}: {err}")
+            continue
+        _register(pm, module, PluginInfo(ep.name, version, f"entry point ({dist_name})", dist_name))
+
+
+def _load_folder(pm: pluggy.PluginManager, folder: Path) -> None:
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        module_name = f"ccc_workspace_plugins.{path.stem}"
+        try:
+            spec = importlib.util.spec_from_file_location(module_name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[module_name] = module
+            spec.loader.exec_module(module)
+        except Exception as err:
+            sys.modules.pop(module_name, None)
+            warn(f"plugin {path} failed to load and is ignored: {type(err).__name__}: {err}")
+            continue
+        version = getattr(module, "__version__", None)
+        _register(pm, module, PluginInfo(path.stem, version, f"plugins folder ({path})"))
+
+
+def plugin_info(pm: pluggy.PluginManager, plugin: Any) -> PluginInfo:
+    """How `plugin` was loaded (a plugin registered directly with `pm.register` is "registered in code")."""
+    name = pm.get_name(plugin) or repr(plugin)
+    info = getattr(pm, "ccc_info", {}).get(name)
+    if info is not None:
+        return info
+    return PluginInfo(name, getattr(plugin, "__version__", None), ORIGIN_CODE)
+
+
+def get_sources(pm: pluggy.PluginManager) -> dict[str, Source]:
+    """Every source registered through the `register_sources(register)` hook, by name.
+
+    The host validates each one (name format, known record kinds, a callable reader) and fills
+    in `plugin`, `plugin_version` and `origin`. Two sources with one name → `PluginError` naming
+    both plugins. A plugin whose hook raises is skipped with a warning.
+    """
+    sources: dict[str, Source] = {}
+    for impl in reversed(pm.hook.register_sources.get_hookimpls()):  # registration order
+        info = plugin_info(pm, impl.plugin)
+
+        def register(source, _info=info):
+            _accept(sources, source, _info)
+
+        try:
+            impl.function(**{arg: register for arg in impl.argnames})
+        except PluginError:
+            raise
+        except Exception as err:
+            warn(f"plugin {info.name!r}: register_sources failed, its sources are ignored: "
+                 f"{type(err).__name__}: {err}")
+    return dict(sorted(sources.items()))
+
+
+def _accept(sources: dict[str, Source], source: Any, info: PluginInfo) -> None:
+    if not isinstance(source, Source):
+        raise PluginError(f"plugin {info.name!r} registered {source!r}, which is not a ccc_governance.sources.Source")
+    if not isinstance(source.name, str) or not NAME_RE.match(source.name):
+        raise PluginError(
+            f"plugin {info.name!r}: source name {source.name!r} is not valid "
+            "(lower-case letters and digits, words joined by dashes: my-platform)"
+        )
+    unknown = [k for k in source.kinds if k not in KINDS]
+    if unknown or not source.kinds:
+        raise PluginError(
+            f"plugin {info.name!r}: source {source.name!r} declares unknown record kind(s) "
+            f"{', '.join(map(repr, unknown)) or '(none)'} (known: {', '.join(KINDS)})"
+        )
+    if not callable(source.read):
+        raise PluginError(f"plugin {info.name!r}: source {source.name!r} has no callable `read`")
+    if source.name in sources:
+        other = sources[source.name]
+        raise PluginError(
+            f"source {source.name!r} is registered twice: by plugin {other.plugin!r} ({other.origin}) "
+            f"and by plugin {info.name!r} ({info.origin})"
+        )
+    source.kinds = tuple(source.kinds)
+    source.patterns = tuple(source.patterns)
+    source.plugin = info.name
+    source.plugin_version = info.version
+    source.origin = info.origin
+    sources[source.name] = source
+
+
+def list_plugins(pm: pluggy.PluginManager) -> list[dict]:
+    """One dict per registered plugin: `name, version, origin, sources` (names), for `ccc plugins`."""
+    try:
+        sources = get_sources(pm)
+    except PluginError as err:
+        warn(str(err))
+        sources = {}
+    by_plugin: dict[str, list[str]] = {}
+    for source in sources.values():
+        by_plugin.setdefault(source.plugin, []).append(source.name)
+    out = []
+    for name, plugin in pm.list_name_plugin():
+        info = plugin_info(pm, plugin)
+        out.append({
+            "name": info.name,
+            "version": info.version,
+            "origin": info.origin,
+            "sources": sorted(by_plugin.get(info.name, [])),
+        })
+    return sorted(out, key=lambda d: d["name"])
+
+
+def find_source(pm: pluggy.PluginManager, name: str) -> Source:
+    """The source called `name`, or `PluginError` listing the known ones (and the closest name)."""
+    import difflib
+
+    sources = get_sources(pm)
+    if name in sources:
+        return sources[name]
+    known = ", ".join(sources) or "none: install a plugin (see docs/plugins.md)"
+    close = difflib.get_close_matches(name, list(sources), n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise PluginError(f"unknown source {name!r}.{hint} Known sources: {known}")

@@ -1,0 +1,79 @@
+"""Customer privacy (ISO 18295-1 §4.5): customer identifiers are pseudonymised, never stored in clear.
+
+- `customer_key(key, identifier)`: a keyed BLAKE2b hash of the normalised identifier. The key is
+  the workspace's `pseudonymisation_key`, so the same phone number gives the same key inside one
+  workspace (repeat contacts can be counted) and an unrelated key anywhere else.
+- `mask(text)`: phone numbers and e-mail addresses in free text (quarantined raw rows) replaced by
+  `<phone>` / `<email>`, so that nothing in clear reaches the database even for a broken row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+_EMAIL = re.compile(r"(?:mailto:)?[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+# A run of 8 to 15 digits (optionally +/00 prefixed, with the usual separators), not glued to a
+# word or a decimal point (so UUID pieces and `1790963706.7432` call ids are left alone).
+_PHONE = re.compile(r"(?:(?:tel|sip):)?(?<![\w.\-])(?:\+|00)?\d(?:[ ().\-]?\d){7,14}(?!-?\w)(?!\.\d)")
+_SEPARATORS = re.compile(r"[\s().\-/]")
+_PHONE_LIKE = re.compile(r"^\+?\d{4,}$")
+
+
+def normalise_identifier(identifier: str) -> str:
+    """The canonical form hashed by `customer_key`.
+
+    E-mail addresses are lower-cased (`mailto:` dropped); phone numbers keep their digits and a
+    leading `+` (`tel:`/`sip:` prefixes, spaces, dots, dashes and brackets dropped, `00` read as
+    `+`); anything else (an account id) is kept as written, without surrounding blanks.
+    """
+    text = str(identifier).strip()
+    lower = text.lower()
+    for prefix in ("tel:", "sip:", "mailto:"):
+        if lower.startswith(prefix):
+            text = text[len(prefix):].strip()
+            lower = text.lower()
+    if "@" in text:
+        return lower
+    compact = _SEPARATORS.sub("", text)
+    if _PHONE_LIKE.match(compact):
+        if compact.startswith("00"):
+            compact = "+" + compact[2:]
+        return compact
+    return text
+
+
+def customer_key(key: bytes, identifier: str | None) -> str | None:
+    """Keyed BLAKE2b-128 (hex) of the normalised `identifier`; None or blank gives None."""
+    if identifier is None:
+        return None
+    normal = normalise_identifier(identifier)
+    if not normal:
+        return None
+    if len(key) > 64:  # BLAKE2b keys are at most 64 bytes
+        key = hashlib.blake2b(key, digest_size=64).digest()
+    return hashlib.blake2b(normal.encode("utf-8"), key=key, digest_size=16).hexdigest()
+
+
+def _mask_phone(match: re.Match) -> str:
+    text = match.group(0)
+    if re.fullmatch(r"\d+\.\d+", text):  # a decimal number such as an Asterisk call id
+        return text
+    digits = re.sub(r"\D", "", text)
+    plain = text.isdigit()
+    # Epoch seconds (10 digits) and milliseconds (13) starting with 1 are timestamps, not numbers:
+    # no national number plan gives a 10-digit number starting with 1 (US area codes never do).
+    if plain and digits[0] == "1" and len(digits) in (10, 13):
+        return text
+    return "<phone>"
+
+
+def mask(text: str | None, limit: int | None = None) -> str | None:
+    """`text` with e-mail addresses and phone numbers masked, then cut to `limit` characters."""
+    if text is None:
+        return None
+    out = _EMAIL.sub("<email>", str(text))
+    out = _PHONE.sub(_mask_phone, out)
+    if limit is not None and len(out) > limit:
+        out = out[: limit - 1] + "…"
+    return out
