@@ -1,0 +1,162 @@
+"""A pack as flat tables: one per section, for the XLSX sheets and the CSV files.
+
+Each column names a format: `text`, `fraction` (a rate 0–1, shown as a percentage), `number`
+(two decimals), `integer`, `money`, `date` (ISO day), `datetime` (ISO instant) or `value` (the
+row's KPI unit decides: `fraction` for rates, `number` otherwise). Values stay raw; the writers
+apply the format. The layout is documented in `docs/exports.md` — keep the two in step.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+
+@attrs.frozen
+class Column:
+    key: str
+    header: str
+    fmt: str = "text"
+
+
+@attrs.frozen
+class Table:
+    """One section as rows of dicts keyed by `Column.key`; a row may carry `_unit` for `value` columns."""
+
+    name: str  # file / sheet name
+    title: str
+    columns: list[Column]
+    rows: list[dict]
+
+
+C = Column
+
+KPI_COLUMNS = [
+    C("kpi_id", "KPI"), C("metric", "Metric"), C("class", "Class"), C("channel", "Channel"),
+    C("contract_version", "Contract version", "integer"),
+    C("volume", "Volume", "number"), C("numerator", "Numerator", "number"), C("denominator", "Denominator", "number"),
+    C("actual", "Actual", "value"), C("target", "Target", "value"), C("breach", "Breach threshold", "value"),
+    C("status", "Status"), C("ci_low", "Interval low", "value"), C("ci_high", "Interval high", "value"),
+    C("reported", "Reported by CCC", "value"), C("reported_diff", "Reported difference", "value"),
+    C("unit", "Unit"), C("notes", "Notes"),
+]
+
+
+def _unit(u: str | None) -> str:
+    return "fraction" if u == "fraction" else "number"
+
+
+def pack_tables(pack: dict) -> list[Table]:
+    """Every section of a review pack as a `Table`, in review order."""
+    s = pack["summary"]
+    c = pack["contract"]
+    summary_rows = [
+        {"item": "Contract", "value": c["id"]}, {"item": "Title", "value": c["title"]},
+        {"item": "Client", "value": c["client"]}, {"item": "CCC", "value": c["ccc"]},
+        {"item": "Period", "value": pack["period"]["label"]},
+        {"item": "First day", "value": pack["period"]["first_day"], "_fmt": "date"},
+        {"item": "Last day", "value": pack["period"]["last_day"], "_fmt": "date"},
+        {"item": "As of", "value": pack["as_of"], "_fmt": "date"},
+        {"item": "Overall status", "value": s["status"]},
+        {"item": "KPIs", "value": s["kpi_count"], "_fmt": "integer"},
+        *({"item": f"KPIs {k}", "value": v, "_fmt": "integer"} for k, v in s["statuses"].items()),
+        {"item": "Open breaches", "value": s["open_breaches"], "_fmt": "integer"},
+        {"item": f"Service credits ({s['currency']})", "value": s["credits_total"], "_fmt": "money"},
+    ]
+    changes = [dict(ch, _unit=_unit(ch["unit"])) for ch in s["changes"]]
+    kpis = [dict(k, notes="; ".join(k["notes"]), _unit=_unit(k["unit"])) for k in pack["kpis"]]
+    trend_rows = [
+        dict(p, kpi_id=t["kpi_id"], metric=t["metric"], _unit=_unit(t["unit"]))
+        for t in pack["trends"] for p in t["points"]
+    ]
+    breaches = [dict(b, history=len(b["history"]), _unit="number") for b in pack["breaches"]]
+    history = [dict(h, breach_id=b["id"], kpi_id=b["kpi_id"], period=b["period"]) for b in pack["breaches"] for h in b["history"]]
+    exclusions = [
+        dict(e, applied="; ".join(f"{a['kpi_id']}: {a['volume']}" for a in e["applied"])) for e in pack["exclusions"]
+    ]
+    credits = pack["credits"]["lines"] + [
+        {"kpi_id": None, "kind": "net total", "amount": pack["credits"]["total"], "currency": pack["credits"]["currency"],
+         "explanation": "sum of the lines above"}
+    ]
+    comp = pack["complaints"]
+    complaint_rows = [{"item": k, "value": v} for k, v in comp.get("terms", {}).items()]
+    complaint_rows += [
+        dict(m, item=m.get("kpi_id") or m.get("measure"), _unit="fraction")
+        for m in comp.get("measures", []) if isinstance(m, dict)
+    ]
+    obligations = []
+    for o in pack["obligations"]:
+        ev = o["evidence"] or [{}]
+        for e in ev:
+            obligations.append({**{k: o.get(k) for k in ("obligation_id", "kind", "description", "owner", "due", "state")},
+                                "evidence_date": e.get("date"), "evidence_note": e.get("note"),
+                                "evidence_file": e.get("file_name"), "evidence_sha256": e.get("sha256")})
+    findings = [dict(f, audit_id=a["id"], audit=a["title"], started_on=a["started_on"]) for a in pack["audits"] for f in a["findings"]]
+    actions = pack["actions"]["open"] + pack["actions"]["closed"]
+
+    return [
+        Table("summary", "Summary", [C("item", "Item"), C("value", "Value", "cell")], summary_rows),
+        Table("changes", "Changes against the previous period", [
+            C("kpi_id", "KPI"), C("previous", "Previous", "value"), C("actual", "Actual", "value"),
+            C("change", "Change", "value"), C("direction", "Direction"), C("previous_status", "Previous status"),
+            C("status", "Status")], changes),
+        Table("kpis", "KPI results", KPI_COLUMNS, kpis),
+        Table("trends", "Trends", [
+            C("kpi_id", "KPI"), C("metric", "Metric"), C("period", "Period"), C("actual", "Actual", "value"),
+            C("target", "Target", "value"), C("breach", "Breach threshold", "value"), C("status", "Status")], trend_rows),
+        Table("breaches", "Breaches", [
+            C("id", "Breach", "integer"), C("kpi_id", "KPI"), C("period", "Period"), C("status", "Status"),
+            C("actual", "Actual", "number"), C("target", "Target", "number"), C("breach", "Breach threshold", "number"),
+            C("volume", "Volume", "number"), C("small_sample", "Small sample"), C("still_breached", "Still breached"),
+            C("first_seen_at", "First seen"), C("last_seen_at", "Last seen"), C("history", "Status changes", "integer")],
+            breaches),
+        Table("breach_history", "Breach status history", [
+            C("breach_id", "Breach", "integer"), C("kpi_id", "KPI"), C("period", "Period"), C("at", "At"),
+            C("from", "From"), C("to", "To"), C("note", "Note")], history),
+        Table("exclusions", "Exclusions", [
+            C("id", "Exclusion", "integer"), C("kind", "Kind"), C("starts_at", "Starts (UTC)", "datetime"),
+            C("ends_at", "Ends (UTC)", "datetime"), C("reason", "Reason"), C("evidence", "Evidence"),
+            C("applied", "Applied to (KPI: volume)")], exclusions),
+        Table("credits", "Service credits", [
+            C("kpi_id", "KPI"), C("kind", "Kind"), C("amount", "Amount", "money"), C("currency", "Currency"),
+            C("explanation", "Arithmetic")], credits),
+        Table("complaints", "Complaint time-frames", [
+            C("item", "Item"), C("value", "Value", "cell"), C("numerator", "On time", "number"),
+            C("denominator", "Complaints", "number"), C("actual", "Share on time", "fraction"),
+            C("target", "Target", "fraction"), C("status", "Status")], complaint_rows),
+        Table("obligations", "Obligations and evidence", [
+            C("obligation_id", "Obligation"), C("kind", "Kind"), C("description", "Description"), C("owner", "Owner"),
+            C("due", "Due", "date"), C("state", "State"), C("evidence_date", "Evidence date", "date"),
+            C("evidence_note", "Evidence note"), C("evidence_file", "Evidence file"),
+            C("evidence_sha256", "Evidence sha256")], obligations),
+        Table("audit_findings", "Audit findings", [
+            C("audit_id", "Audit", "integer"), C("audit", "Audit title"), C("started_on", "Started", "date"),
+            C("question_id", "Question"), C("answer", "Answer"), C("comment", "Comment"), C("evidence", "Evidence")],
+            findings),
+        Table("actions", "Actions", [
+            C("id", "Action", "integer"), C("title", "Title"), C("owner", "Owner"), C("due", "Due", "date"),
+            C("status", "Status"), C("raised_on", "Raised", "date"), C("closed_on", "Closed", "date"),
+            C("note", "Note")], actions),
+        Table("provenance", "Data provenance", [
+            C("batch_id", "Batch", "integer"), C("source", "Source"), C("plugin", "Plugin"), C("file_name", "File"),
+            C("sha256", "sha256"), C("imported_at", "Imported at"), C("imported", "Records", "integer"),
+            C("quarantined", "Quarantined", "integer"), C("first_at", "First record (UTC)", "datetime"),
+            C("last_at", "Last record (UTC)", "datetime")], pack["provenance"]),
+    ]
+
+
+def portfolio_tables(portfolio: dict) -> list[Table]:
+    """The portfolio comparison as tables: one row per shared KPI × contract."""
+    rows = []
+    for group in portfolio["groups"]:
+        for e in group["entries"]:
+            rows.append(dict(e, metric=group["metric"], params=group["params_text"], _unit=_unit(group["unit"])))
+    contracts = portfolio["contracts"]
+    return [
+        Table("contracts", "Contracts", [
+            C("contract_id", "Contract"), C("title", "Title"), C("ccc", "CCC"), C("status", "Overall status"),
+            C("credits_total", "Service credits", "money"), C("currency", "Currency")], contracts),
+        Table("comparison", "Shared KPIs", [
+            C("metric", "Metric"), C("params", "Parameters"), C("contract_id", "Contract"), C("ccc", "CCC"),
+            C("kpi_id", "KPI"), C("actual", "Actual", "value"), C("target", "Target", "value"),
+            C("denominator", "Denominator", "number"), C("status", "Status"), C("rank", "Rank", "integer")], rows),
+    ]
