@@ -1,0 +1,75 @@
+"""The ccc-governance TUI: the app, its global keys, themes and the one place errors are shown."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+
+from .commands import CccCommands
+from .messages import DataFailed
+from .screens.breaches import BreachesScreen
+from .screens.contract import ContractScreen
+from .screens.help import HelpScreen
+from .screens.portfolio import PortfolioScreen
+from .screens.reviews import ReviewsScreen
+
+DARK, LIGHT = "textual-dark", "textual-light"
+
+
+class CccApp(App):
+    """Portfolio → contract → KPI drill-down, plus breaches and reviews; reads the workspace database."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "ccc-governance"
+    COMMANDS = App.COMMANDS | {CccCommands}
+    BINDINGS = [
+        Binding("question_mark,f1", "help", "Help", id="app.help"),
+        Binding("b", "show_breaches", "Breaches", id="app.breaches"),
+        Binding("r", "show_reviews", "Reviews", id="app.reviews"),
+        Binding("ctrl+t", "toggle_theme", "Theme", id="app.theme"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+    ]
+
+    def __init__(self, db_path: str | Path, as_of: date, *, theme: str = DARK) -> None:
+        super().__init__()
+        self.db_path = Path(db_path)
+        self.as_of = as_of
+        self.theme = theme
+
+    def on_mount(self) -> None:
+        self.sub_title = f"{self.db_path.name} · as of {self.as_of}"
+        self.push_screen(PortfolioScreen())
+
+    def on_data_failed(self, message: DataFailed) -> None:
+        """Every worker error ends here: one notification, and the screen stops its spinner."""
+        screen = self.screen
+        if hasattr(screen, "set_busy"):
+            screen.set_busy(False)
+            screen.show_problem(message.text)
+        self.notify(message.text, title="error", severity="error", timeout=8)
+
+    def open_contract(self, contract_id: str) -> None:
+        """Open a contract's screen (from the palette or elsewhere)."""
+        self.push_screen(ContractScreen(contract_id))
+
+    def action_show_portfolio(self) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def action_show_breaches(self) -> None:
+        if not isinstance(self.screen, BreachesScreen):
+            self.push_screen(BreachesScreen())
+
+    def action_show_reviews(self) -> None:
+        if not isinstance(self.screen, ReviewsScreen):
+            self.push_screen(ReviewsScreen())
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT if self.current_theme.dark else DARK

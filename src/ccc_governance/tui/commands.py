@@ -1,0 +1,54 @@
+"""The command palette's own commands, named `verb: object` (posting style)."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from . import data
+
+
+class CccCommands(Provider):
+    """`open: contract X`, `show: portfolio|breaches|reviews`, `toggle: theme`, `show: help`."""
+
+    async def startup(self) -> None:
+        app = self.app
+
+        def load() -> list[data.ContractRow]:
+            try:
+                db = data.connect(app.db_path)
+            except Exception:  # the palette still offers the other commands
+                return []
+            try:
+                return data.latest_contracts(db)
+            finally:
+                db.conn.close()
+
+        self.contracts = await asyncio.to_thread(load)
+
+    def commands(self) -> list[tuple[str, object, str]]:
+        app = self.app
+        out = [
+            ("show: portfolio", app.action_show_portfolio, "every contract, worst first"),
+            ("show: breaches", app.action_show_breaches, "every breach across contracts"),
+            ("show: reviews", app.action_show_reviews, "due and overdue reviews"),
+            ("toggle: theme", app.action_toggle_theme, "switch between light and dark"),
+            ("show: help", app.action_help, "keys and screens"),
+        ]
+        for c in getattr(self, "contracts", []):
+            out.append((f"open: contract {c.contract_id}", partial(app.open_contract, c.contract_id),
+                        f"{c.client} ⇄ {c.ccc}"))
+        return out
+
+    async def discover(self) -> Hits:
+        for text, command, help_text in self.commands():
+            yield DiscoveryHit(text, command, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, command, help_text in self.commands():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), command, text=text, help=help_text)

@@ -1,0 +1,1 @@
+"""The TUI's screens: portfolio, contract, KPI drill-down, breaches, reviews, help and modals."""

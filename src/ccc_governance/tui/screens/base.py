@@ -1,0 +1,85 @@
+"""What every data screen shares: loading in a thread worker, and writes in another.
+
+Workers open their own connection (SQLite objects must stay in the thread that made them), call
+one function of `tui/data.py`, and only post messages back. Errors are not handled here: they
+become `DataFailed` messages, which the app turns into one notification (one place).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from textual import work
+from textual.screen import Screen
+
+from .. import data
+from ..messages import ActionDone, DataFailed, DataLoaded
+
+
+class DataScreen(Screen):
+    """A screen whose content comes from `fetch_data(db)` and is shown by `show_data(result)`."""
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def fetch_data(self, db) -> Any:
+        """Runs in a worker thread: read what the screen shows (through `tui.data`). Overridden."""
+        return None
+
+    def show_data(self, result: Any) -> None:
+        """Runs on the UI thread: put the data into the widgets. Overridden."""
+
+    def show_problem(self, text: str) -> None:
+        """Called by the app after it notified a failed load; screens may show it in place too."""
+
+    def set_busy(self, busy: bool) -> None:
+        """Show or hide the loading indicator over the screen's main widget."""
+        for widget in self.query(".main"):
+            widget.loading = busy
+
+    def reload(self) -> None:
+        """Load (again) in a worker, with the loading indicator on."""
+        self.set_busy(True)
+        self._load()
+
+    @work(thread=True, exclusive=True, group="load")
+    def _load(self) -> None:
+        path = self.app.db_path
+        try:
+            db = data.connect(path)
+            try:
+                result = self.fetch_data(db)
+            finally:
+                db.conn.close()
+        except Exception as err:  # every failure becomes one message, handled by the app
+            self.post_message(DataFailed(data.friendly_error(err, path)))
+            return
+        self.post_message(DataLoaded(result))
+
+    def on_data_loaded(self, message: DataLoaded) -> None:
+        message.stop()
+        self.set_busy(False)
+        self.show_data(message.data)
+
+    def run_write(self, write: Callable[[Any], str]) -> None:
+        """Run `write(db) -> message` in a worker; on success notify and reload."""
+        self._write(write)
+
+    @work(thread=True, exclusive=True, group="write")
+    def _write(self, write: Callable[[Any], str]) -> None:
+        path = self.app.db_path
+        try:
+            db = data.connect(path)
+            try:
+                text = write(db)
+            finally:
+                db.conn.close()
+        except Exception as err:
+            self.post_message(DataFailed(data.friendly_error(err, path)))
+            return
+        self.post_message(ActionDone(text))
+
+    def on_action_done(self, message: ActionDone) -> None:
+        message.stop()
+        self.app.notify(message.text, title="saved")
+        self.reload()

@@ -1,0 +1,176 @@
+"""One contract: its KPIs for a period (with trend), and tabs for exclusions, credits, complaints,
+obligations and evidence, and open actions."""
+
+from __future__ import annotations
+
+import json
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+
+from .. import data
+from ..widgets import format as fmt
+from .base import DataScreen
+
+
+class ContractScreen(DataScreen):
+    """KPIs with actual, target, breach threshold, status and a 12-period trend; a period selector."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="contract.back"),
+        Binding("p,left_square_bracket", "period(-1)", "Prev period", id="contract.prev"),
+        Binding("n,right_square_bracket", "period(1)", "Next period", id="contract.next"),
+    ]
+
+    def __init__(self, contract_id: str, period: str | None = None) -> None:
+        super().__init__()
+        self.contract_id = contract_id
+        self.period = period
+        self.view: data.ContractView | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="contract-head")
+        yield DataTable(id="kpis", cursor_type="row", zebra_stripes=True, classes="main")
+        with TabbedContent(id="sections"):
+            with TabPane("Credits", id="tab-credits"):
+                yield Static("", id="credits")
+            with TabPane("Exclusions", id="tab-exclusions"):
+                yield Static("", id="exclusions")
+            with TabPane("Complaints", id="tab-complaints"):
+                yield Static("", id="complaints")
+            with TabPane("Obligations", id="tab-obligations"):
+                yield Static("", id="obligations")
+            with TabPane("Actions", id="tab-actions"):
+                yield Static("", id="actions")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = self.contract_id
+        table = self.query_one("#kpis", DataTable)
+        for label, key in (("KPI", "kpi"), ("Actual", "actual"), ("Target", "target"), ("Breach", "breach"),
+                           ("Status", "status"), ("Volume", "volume"), ("Trend (12)", "trend")):
+            table.add_column(label, key=key)
+        table.focus()
+        super().on_mount()
+
+    def fetch_data(self, db) -> data.ContractView:
+        return data.contract_view(db, self.contract_id, self.period, self.app.as_of)
+
+    def show_data(self, view: data.ContractView) -> None:
+        self.view = view
+        self.period = view.period
+        c = view.contract
+        review = view.review
+        review_text = f" · review {review['period']}: {review['state'].replace('_', ' ')} (by {review['hold_by']})" if review else ""
+        head = Text(f"{c.title} · {c.client} ⇄ {c.ccc} · v{c.version} · ")
+        head.append(f"period {view.period or '—'}", style="bold")
+        head.append(f"  [p]/[n] of {len(view.periods)}", style="dim")
+        head.append(review_text, style="red" if review and review["state"] == "overdue" else "")
+        self.query_one("#contract-head", Static).update(head)
+        table = self.query_one("#kpis", DataTable)
+        row_before = table.cursor_row
+        table.clear()
+        for k in view.kpis:
+            rate = fmt.is_rate(k.actual, k.target, k.breach)
+            table.add_row(
+                k.kpi_id,
+                fmt.value(k.actual, rate),
+                fmt.value(k.target, rate),
+                fmt.value(k.breach, rate),
+                fmt.status(k.status),
+                "—" if k.volume is None else f"{k.volume:,.0f}",
+                Text(fmt.spark(k.trend), style="cyan"),
+                key=k.kpi_id,
+            )
+        if table.row_count:
+            table.move_cursor(row=min(row_before, table.row_count - 1))
+        self.query_one("#credits", Static).update(_credits_text(view))
+        self.query_one("#exclusions", Static).update(_exclusions_text(view))
+        self.query_one("#complaints", Static).update(_complaints_text(view))
+        self.query_one("#obligations", Static).update(_obligations_text(view))
+        self.query_one("#actions", Static).update(_actions_text(view))
+
+    def action_period(self, step: int) -> None:
+        if not self.view or not self.view.periods or self.view.period not in self.view.periods:
+            return
+        index = self.view.periods.index(self.view.period) + step
+        if 0 <= index < len(self.view.periods):
+            self.period = self.view.periods[index]
+            self.reload()
+        else:
+            self.app.notify("no stored results beyond this period", severity="warning")
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        from .kpi import KpiScreen
+
+        self.app.push_screen(KpiScreen(self.contract_id, event.row_key.value, self.period))
+
+
+def _credits_text(view: data.ContractView) -> Text:
+    if not view.credits:
+        return Text(f"no service credits stored for {view.period or 'this period'}", style="dim")
+    out = Text()
+    total = 0.0
+    for line in view.credits:
+        total += line.get("amount") or 0.0
+        out.append(f"{line.get('kpi_id') or line.get('kind', ''):<20} ")
+        out.append(f"{fmt.money(line.get('amount'), line.get('currency') or view.contract.currency):>16}  ", style="bold")
+        out.append(f"{line.get('explanation', '')}\n")
+    out.append(f"{'total':<20} {fmt.money(total, view.contract.currency):>16}", style="bold")
+    return out
+
+
+def _exclusions_text(view: data.ContractView) -> Text:
+    if not view.exclusions:
+        return Text("no exclusions recorded", style="dim")
+    out = Text()
+    for e in view.exclusions:
+        out.append(f"{e.get('kind', ''):<14}", style="bold")
+        out.append(f" {e.get('from')} → {e.get('to')}  {e.get('reason', '')}")
+        if e.get("evidence"):
+            out.append(f"  (evidence: {e['evidence']})", style="dim")
+        out.append("\n")
+    return out
+
+
+def _complaints_text(view: data.ContractView) -> Text:
+    if view.complaints is None:
+        return Text("complaint time-frame compliance is unavailable (the engine's drill-down is not installed)", style="dim")
+    out = Text()
+    for key, value in view.complaints.items():
+        shown = json.dumps(value) if isinstance(value, (dict, list)) else value
+        out.append(f"{key:<24} {shown}\n")
+    return out
+
+
+def _obligations_text(view: data.ContractView) -> Text:
+    out = Text()
+    if view.obligations is None:
+        out.append("obligation schedule unavailable (governance.obligations is not installed)\n", style="dim")
+    else:
+        for o in view.obligations:
+            out.append(f"{o.get('obligation_id', ''):<24} due {o.get('due', '')}  ")
+            out.append_text(fmt.status(o.get("state")))
+            out.append("\n")
+    if view.evidence:
+        out.append("evidence:\n", style="bold")
+        for e in view.evidence:
+            out.append(f"  {e['date']}  {e['obligation_id']}  {e.get('note') or ''} {e.get('file_name') or ''}\n")
+    elif view.obligations is not None and not view.obligations:
+        out.append("no obligations in this contract", style="dim")
+    return out
+
+
+def _actions_text(view: data.ContractView) -> Text:
+    if not view.actions:
+        return Text("no open actions", style="dim")
+    out = Text()
+    for a in view.actions:
+        late = a.get("due") and a["due"] < view.as_of.isoformat()
+        out.append(f"#{a['id']:<4} {a['title']}  ")
+        out.append(f"owner {a.get('owner') or '—'}  due {a.get('due') or '—'}\n", style="red" if late else "dim")
+    return out
+

@@ -1,0 +1,36 @@
+"""The help screen (`?` / F1): what each screen shows and its keys, from the live bindings."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+ABOUT = """[b]ccc-governance[/b] — the vendor manager's terminal
+
+Portfolio → Enter opens a contract → Enter on a KPI opens its drill-down.
+Breaches (b) and Reviews (r) are one key away everywhere; Ctrl+P opens the
+command palette (open: contract X, show: breaches …). Mouse clicks work too.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys of the screen underneath and of the app."""
+
+    BINDINGS = [Binding("escape,question_mark,f1,q", "app.pop_screen", "Close", id="help.close")]
+
+    def __init__(self, under: Screen) -> None:
+        super().__init__()
+        self.under = under
+
+    def compose(self) -> ComposeResult:
+        lines = [ABOUT, f"[b]{type(self.under).__name__.replace('Screen', '')} keys[/b]"]
+        for binding in [*self.under.BINDINGS, *self.app.BINDINGS]:
+            if isinstance(binding, Binding) and binding.description:
+                key = self.app.get_key_display(binding)
+                lines.append(f"  {key:<14} {binding.description}")
+        lines.append("\nEsc closes this help.")
+        with VerticalScroll(id="help-dialog"):
+            yield Static("\n".join(lines))

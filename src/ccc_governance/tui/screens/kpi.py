@@ -1,0 +1,127 @@
+"""KPI drill-down: the chart over time with target and breach lines, why the period scored what it
+did (counts, exclusions, vendor-reported beside recomputed) and the daily breakdown."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Footer, Header, Static
+
+from .. import data
+from ..widgets import format as fmt
+from ..widgets.line_chart import LineChart
+from .base import DataScreen
+from .breaches import BreachActions
+
+
+class KpiScreen(BreachActions, DataScreen):
+    """One KPI of one contract; acknowledge/dispute/waive/close its breach from here too."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="kpi.back"), *BreachActions.BREACH_BINDINGS]
+
+    def __init__(self, contract_id: str, kpi_id: str, period: str | None) -> None:
+        super().__init__()
+        self.contract_id = contract_id
+        self.kpi_id = kpi_id
+        self.period = period
+        self.view: data.KpiView | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(classes="main", id="kpi-body"):
+            yield LineChart(id="chart")
+            yield Static("", id="why")
+            yield DataTable(id="breakdown", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = f"{self.contract_id} · {self.kpi_id}"
+        super().on_mount()
+
+    def fetch_data(self, db) -> data.KpiView:
+        return data.kpi_view(db, self.contract_id, self.kpi_id, self.period)
+
+    def current_breach(self) -> dict | None:
+        return self.view.breach if self.view else None
+
+    def show_data(self, view: data.KpiView) -> None:
+        self.view = view
+        r = view.result or {}
+        rate = fmt.is_rate(r.get("actual"), r.get("target"), r.get("breach"))
+        self.query_one(LineChart).set_data(
+            [h.get("actual") for h in view.history],
+            [h["period"] for h in view.history],
+            r.get("target"),
+            r.get("breach"),
+            [h.get("status") for h in view.history],
+        )
+        self.query_one("#why", Static).update(_why(view, rate))
+        table = self.query_one("#breakdown", DataTable)
+        table.clear(columns=True)
+        if view.breakdown is None:
+            table.display = False
+            return
+        table.display = True
+        keys = [k for k in ("day", "interval", "start", "volume", "numerator", "denominator", "actual", "reported")
+                if any(k in row for row in view.breakdown)]
+        for k in keys:
+            table.add_column(k, key=k)
+        for row in view.breakdown:
+            table.add_row(*[
+                fmt.value(row.get(k), rate) if k in ("actual", "reported") else _plain(row.get(k)) for k in keys
+            ])
+
+
+def _plain(v) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:,.0f}" if v == int(v) else f"{v:,.2f}"
+    return str(v)
+
+
+def _why(view: data.KpiView, rate: bool) -> Text:
+    """The reasons behind the period's figure, in words."""
+    r = view.result
+    out = Text()
+    if not r:
+        out.append("no stored result for this KPI yet (run `ccc evaluate`)", style="dim")
+        return out
+    out.append(f"{view.period}  ", style="bold")
+    out.append_text(fmt.status(r.get("status")))
+    out.append(f"   actual {fmt.value(r.get('actual'), rate)}  target {fmt.value(r.get('target'), rate)}"
+               f"  breach {fmt.value(r.get('breach'), rate)}\n")
+    if r.get("denominator") is not None:
+        out.append(f"= {_plain(r.get('numerator'))} / {_plain(r.get('denominator'))}"
+                   f"  over volume {_plain(r.get('volume'))}")
+        if r.get("ci_low") is not None:
+            out.append(f"   95% CI {fmt.value(r.get('ci_low'), rate)}–{fmt.value(r.get('ci_high'), rate)}", style="dim")
+        out.append("\n")
+    if r.get("reported") is not None:
+        diff = r.get("reported_diff")
+        out.append(f"vendor-reported {fmt.value(r.get('reported'), rate)}  recomputed {fmt.value(r.get('actual'), rate)}")
+        if diff is not None:
+            out.append(f"  (difference {diff * 100 if rate else diff:+.1f}{' pts' if rate else ''})",
+                       style="bold red" if abs(diff) > (0.01 if rate else 0) else "green")
+        out.append("\n")
+    else:
+        out.append("vendor-reported: none imported for this period\n", style="dim")
+    details = r.get("details")
+    if isinstance(details, dict) and details:
+        out.append("counts: " + ", ".join(f"{k} {_plain(v)}" for k, v in details.items()) + "\n", style="dim")
+    excluded = r.get("excluded")
+    if isinstance(excluded, list) and excluded:
+        for e in excluded:
+            out.append(f"excluded: {e.get('kind', '')} {e.get('from', '')}→{e.get('to', '')} {e.get('reason', '')}"
+                       f" ({_plain(e.get('volume'))} contacts)\n", style="yellow")
+    b = view.breach
+    if b:
+        out.append(f"breach #{b['id']}: ", style="bold")
+        out.append_text(fmt.status(b["status"]))
+        out.append("   a: acknowledge  d: dispute  w: waive  c: close\n", style="dim")
+    if view.breakdown is None:
+        out.append("daily breakdown unavailable (the engine's drill-down is not installed)\n", style="dim")
+    return out
+

@@ -1,0 +1,147 @@
+"""The portfolio: one row per contract, worst first, with a filter and the last imports."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from .. import data
+from ..widgets import format as fmt
+from .base import DataScreen
+
+STATUS_CYCLE = ("", "breached", "at_risk", "met")
+
+
+class PortfolioScreen(DataScreen):
+    """Every contract's last closed period, open breaches, credits, next review and obligations."""
+
+    BINDINGS = [
+        Binding("slash", "focus_filter", "Filter", id="portfolio.filter"),
+        Binding("s", "cycle_status", "Status filter", id="portfolio.status"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="portfolio.clear"),
+        Binding("f5", "refresh", "Refresh", id="portfolio.refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.portfolio: data.Portfolio | None = None
+        self.status_filter = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder="filter: client, CCC or status (e.g. acme, status:breached) — press /", id="filter")
+        yield Static("", id="problem")
+        yield DataTable(id="portfolio", cursor_type="row", zebra_stripes=True, classes="main")
+        yield Static("", id="imports")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("Contract", key="contract")
+        table.add_column("Client", key="client")
+        table.add_column("CCC", key="ccc")
+        table.add_column("Period", key="period")
+        table.add_column("Status", key="status")
+        table.add_column("Open", key="open")
+        table.add_column("Credits", key="credits")
+        table.add_column("Next review", key="review")
+        table.add_column("Review", key="review_state")
+        table.add_column("Oblig.", key="obligations")
+        table.focus()
+        super().on_mount()
+
+    def fetch_data(self, db) -> data.Portfolio | None:
+        if not data.has_contracts(db):
+            return None
+        return data.portfolio(db, self.app.as_of)
+
+    def show_data(self, result: data.Portfolio | None) -> None:
+        problem = self.query_one("#problem", Static)
+        if result is None:
+            problem.update(
+                "This database has no contracts yet.\n"
+                "Register some with `ccc contract register contracts/`, import data with `ccc import`, "
+                "then `ccc evaluate` — or build the demo with `make demo`."
+            )
+            problem.display = True
+            self.query_one(DataTable).display = False
+            return
+        problem.display = False
+        self.query_one(DataTable).display = True
+        self.portfolio = result
+        self.fill()
+        imports = "; ".join(f"{i.source} {i.last_imported}" for i in result.imports) or "no data imported yet"
+        self.query_one("#imports", Static).update(f"as of {result.as_of} · last import: {imports}")
+
+    def show_problem(self, text: str) -> None:
+        problem = self.query_one("#problem", Static)
+        problem.update(text)
+        problem.display = True
+
+    def fill(self) -> None:
+        """Redraw the table from the loaded portfolio, applying the filters."""
+        if self.portfolio is None:
+            return
+        table = self.query_one(DataTable)
+        text = self.query_one("#filter", Input).value
+        if self.status_filter:
+            text += f" status:{self.status_filter}"
+        selected = self.selected_contract()
+        table.clear()
+        for row in data.filter_rows(self.portfolio.rows, text):
+            review_state = fmt.status(row.review_state)
+            table.add_row(
+                row.contract_id,
+                row.client,
+                row.ccc,
+                row.period or "—",
+                fmt.status(row.status),
+                Text(str(row.open_breaches), style="bold red" if row.open_breaches else "dim"),
+                fmt.money(row.credits_due, row.currency),
+                row.next_review or "—",
+                review_state,
+                "—" if row.overdue_obligations is None else Text(
+                    str(row.overdue_obligations), style="bold red" if row.overdue_obligations else "dim"
+                ),
+                key=row.contract_id,
+            )
+        if selected and selected in table.rows:
+            table.move_cursor(row=table.get_row_index(selected))
+
+    def selected_contract(self) -> str | None:
+        """The contract id under the cursor."""
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.fill()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one(DataTable).focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        from .contract import ContractScreen
+
+        self.app.push_screen(ContractScreen(event.row_key.value))
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_clear_filter(self) -> None:
+        self.query_one("#filter", Input).value = ""
+        self.status_filter = ""
+        self.sub_title = ""
+        self.query_one(DataTable).focus()
+        self.fill()
+
+    def action_cycle_status(self) -> None:
+        self.status_filter = STATUS_CYCLE[(STATUS_CYCLE.index(self.status_filter) + 1) % len(STATUS_CYCLE)]
+        self.sub_title = f"status: {self.status_filter}" if self.status_filter else ""
+        self.fill()
+
+    def action_refresh(self) -> None:
+        self.reload()

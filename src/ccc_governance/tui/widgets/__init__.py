@@ -1,0 +1,1 @@
+"""Widgets and formatting helpers of the TUI."""

@@ -1,0 +1,75 @@
+"""The TUI's data layer, headless: what the screens will show, computed by hand from the fixture."""
+
+from __future__ import annotations
+
+import pytest
+
+from ccc_governance.errors import StateError, WorkspaceError
+from ccc_governance.tui import data
+
+
+def test_portfolio_is_worst_first_with_its_columns(fixture_db, as_of):
+    db = data.connect(fixture_db)
+    p = data.portfolio(db, as_of)
+    assert [r.contract_id for r in p.rows] == ["acme-support", "globex-help", "acme-sales"]
+    worst = p.rows[0]
+    assert (worst.period, worst.status, worst.open_breaches, worst.credits_due) == ("2026-10", "breached", 1, 1500.0)
+    # Oct ends 10-31; held within 10 days → by 11-10, so on 11-12 it is overdue.
+    assert (worst.next_review, worst.review_state) == ("2026-10 by 2026-11-10", "overdue")
+    globex = p.rows[1]
+    assert (globex.status, globex.open_breaches, globex.review_state) == ("at_risk", 1, "due")
+    # acme-sales held its October review: next is November's, not due until November ends.
+    assert (p.rows[2].next_review, p.rows[2].review_state) == ("2026-11 by 2026-12-10", "upcoming")
+    assert [(i.source, i.last_imported) for i in p.imports] == [("asterisk", "2026-11-02 06:00")]
+
+
+def test_last_closed_period_respects_as_of(fixture_db):
+    from datetime import date
+
+    db = data.connect(fixture_db)
+    rows = {r.contract_id: r for r in data.portfolio(db, date(2026, 10, 31)).rows}
+    assert rows["acme-support"].period == "2026-09"  # October is not over on its last day
+    assert rows["acme-support"].status == "met"
+
+
+def test_filter_by_client_ccc_and_status(fixture_db, as_of):
+    rows = data.portfolio(data.connect(fixture_db), as_of).rows
+    assert [r.contract_id for r in data.filter_rows(rows, "teleperf")] == ["acme-support", "globex-help"]
+    assert [r.contract_id for r in data.filter_rows(rows, "acme status:met")] == ["acme-sales"]
+    assert [r.contract_id for r in data.filter_rows(rows, "client:globex")] == ["globex-help"]
+    assert data.filter_rows(rows, "nobody") == []
+
+
+def test_contract_view_defaults_to_last_closed_period(fixture_db, as_of):
+    view = data.contract_view(data.connect(fixture_db), "acme-support", None, as_of)
+    assert view.period == "2026-10"
+    assert view.periods[0] == "2026-01" and len(view.periods) == 10
+    sl = view.kpis[0]
+    assert (sl.kpi_id, sl.actual, sl.status) == ("service-level", 0.62, "breached")
+    assert len(sl.trend) == 10 and sl.trend[-1] == 0.62 and sl.trend[0] == pytest.approx(0.81)
+    assert [c["amount"] for c in view.credits] == [1500.0]
+
+
+def test_kpi_view_explains_the_period(fixture_db):
+    view = data.kpi_view(data.connect(fixture_db), "acme-support", "service-level", "2026-10")
+    assert view.result["numerator"] == 620 and view.result["details"]["offered"] == 1000
+    assert view.breach["id"] == 1 and view.breach["status"] == "open"
+    assert [h["period"] for h in view.history][-1] == "2026-10"
+
+
+def test_set_breach_status_writes_status_and_note(fixture_db, as_of):
+    db = data.connect(fixture_db)
+    row = data.set_breach_status(db, 1, "acknowledged", "vendor short-staffed", as_of)
+    assert row["status"] == "acknowledged"
+    events = list(db.query("SELECT status_from, status_to, note FROM breach_events WHERE breach_id = 1"))
+    assert events[-1] == {"status_from": "open", "status_to": "acknowledged", "note": "vendor short-staffed"}
+    with pytest.raises(StateError):
+        data.set_breach_status(db, 1, "acknowledged", "again", as_of)
+    with pytest.raises(StateError):
+        data.set_breach_status(db, 1, "forgotten", "", as_of)
+
+
+def test_missing_database_is_a_one_line_error(tmp_path):
+    with pytest.raises(WorkspaceError, match="no database here yet"):
+        data.connect(tmp_path / "nope.db")
+    assert not (tmp_path / "nope.db").exists()
