@@ -31,7 +31,7 @@ channels = ["voice", "chat"]
 id = "sl"
 metric = "service_level"
 target = 0.8
-params = { answer_within_s = 20 }
+answer_within_s = 20
 
 [review]
 frequency = "monthly"
@@ -85,7 +85,7 @@ queues = ["535f9413-fff9-4936-ae77-22ab07f61915"]
 id = "sl"
 metric = "service_level"
 target = 0.8
-params = { answer_within_s = 20 }
+answer_within_s = 20
 
 [review]
 frequency = "quarterly"

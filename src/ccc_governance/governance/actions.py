@@ -12,7 +12,9 @@ from .inforce import require_contract
 
 
 def _decorate(row: dict, as_of: date) -> dict:
-    row["overdue"] = bool(row["status"] == "open" and row["due"] and row["due"] < as_of.isoformat())
+    day = as_of.isoformat()
+    open_then = row["raised_on"] <= day and (row["closed_on"] is None or row["closed_on"] > day)
+    row["overdue"] = bool(open_then and row["due"] and row["due"] < day)
     return row
 
 
@@ -73,7 +75,8 @@ def close_action(db, action_id: int, note: str | None = None, *, closed_on: date
 
 
 def list_actions(db, contract_id: str | None = None, status: str | None = None, *, as_of: date | str | None = None) -> list[dict]:
-    """Action items (all, `open` or `closed`), each with `overdue` reckoned on `as_of`; oldest first."""
+    """Action items (all, `open` or `closed` on `as_of`), each with `overdue` reckoned on `as_of`;
+    oldest first. `open` on a day: raised on or before it and not closed by then."""
     if contract_id:
         require_contract(db, contract_id)
     if status not in (None, "open", "closed"):
@@ -83,9 +86,12 @@ def list_actions(db, contract_id: str | None = None, status: str | None = None, 
     if contract_id:
         where.append("contract_id = ?")
         params.append(contract_id)
-    if status:
-        where.append("status = ?")
-        params.append(status)
+    if status == "open":
+        where.append("raised_on <= ? AND (closed_on IS NULL OR closed_on > ?)")
+        params += [day.isoformat(), day.isoformat()]
+    elif status == "closed":
+        where.append("closed_on <= ?")
+        params.append(day.isoformat())
     sql = "SELECT * FROM actions" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
     return [_decorate(r, day) for r in db.query(sql, params)]
 

@@ -1,0 +1,63 @@
+"""One place per contract: next review, open actions, overdue obligations, last audit, open breaches,
+and the last evaluated period's KPI statuses (read from the engine's tables, never written)."""
+
+from __future__ import annotations
+
+from .. import clock
+from .actions import list_actions
+from .audit import last_audit
+from .inforce import require_contract
+from .obligations import overdue
+from .reviews import calendar
+
+#: Breach statuses that still need attention.
+OPEN_BREACH_STATUSES = ("open", "acknowledged", "disputed")
+
+
+def _open_breaches(db, contract_id: str) -> list[dict]:
+    marks = ", ".join("?" * len(OPEN_BREACH_STATUSES))
+    return list(db.query(
+        f"SELECT id, kpi_id, period, status, actual, target, breach FROM breaches WHERE contract_id = ? AND status IN ({marks})"
+        " ORDER BY period, kpi_id",
+        [contract_id, *OPEN_BREACH_STATUSES],
+    ))
+
+
+def _last_evaluated(db, contract_id: str) -> dict | None:
+    row = db.execute(
+        "SELECT period, period_start FROM kpi_results WHERE contract_id = ? ORDER BY period_end DESC, period_start ASC LIMIT 1",
+        [contract_id],
+    ).fetchone()
+    if row is None:
+        return None
+    results = list(db.query(
+        "SELECT kpi_id, status, actual, target FROM kpi_results WHERE contract_id = ? AND period = ? ORDER BY kpi_id",
+        [contract_id, row[0]],
+    ))
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    return {"period": row[0], "counts": counts, "kpis": results}
+
+
+def contract_status(db, contract_id: str, as_of=None) -> dict:
+    """Everything that needs attention for one contract on `as_of`: `contract_id, as_of,
+    next_review` (the earliest review not yet held, or None), `reviews_overdue`, `unsigned_reviews`,
+    `open_actions` (each with `overdue`), `overdue_obligations`, `last_audit`, `open_breaches`,
+    `last_evaluated` (`period, counts` by status, `kpis`)."""
+    as_of = clock.today(as_of)
+    require_contract(db, contract_id)
+    cal = calendar(db, contract_id, as_of)
+    pending = [r for r in cal if r["state"] not in ("held", "signed_off")]
+    return {
+        "contract_id": contract_id,
+        "as_of": as_of.isoformat(),
+        "next_review": pending[0] if pending else None,
+        "reviews_overdue": [r["period"] for r in cal if r["state"] == "overdue"],
+        "unsigned_reviews": [r["period"] for r in cal if r["state"] == "held"],
+        "open_actions": list_actions(db, contract_id, "open", as_of=as_of),
+        "overdue_obligations": overdue(db, contract_id, as_of),
+        "last_audit": last_audit(db, contract_id, as_of),
+        "open_breaches": _open_breaches(db, contract_id),
+        "last_evaluated": _last_evaluated(db, contract_id),
+    }
