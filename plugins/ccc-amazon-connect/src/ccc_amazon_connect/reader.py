@@ -1,0 +1,184 @@
+"""Read Amazon Connect contact trace records (CTR) into normalised contacts.
+
+Every copy of a record is yielded: Connect delivers records at least once, and the host keeps,
+for each ContactId, the copy with the newest `LastUpdateTimestamp` wherever it sits in the file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timezone
+
+from ccc_governance.errors import SourceError
+from ccc_governance.records import Contact, Rejected
+from ccc_governance.sources import ReadContext
+
+from .jsonstream import Broken, iter_objects
+
+#: Connect `Channel` → normalised channel. TASK is back-office work, not a customer contact.
+CHANNELS = {"VOICE": "voice", "CHAT": "chat", "EMAIL": "email"}
+#: `InitiationMethod` values of contacts the centre places towards the customer.
+OUTBOUND = frozenset({"OUTBOUND", "EXTERNAL_OUTBOUND", "AGENT_REPLY"})
+_TRUE = frozenset({"true", "yes", "y", "1", "t", "oui"})
+_FALSE = frozenset({"false", "no", "n", "0", "f", "non"})
+
+
+class BadRecord(ValueError):
+    """A field of one record that cannot be read (the record is quarantined)."""
+
+
+def read_ctr(context: ReadContext) -> Iterator[Contact | Rejected]:
+    """Yield a `Contact` for every contact record in the file (JSON Lines, array or `}{`-concatenated)."""
+    fcr_name = context.attributes.get("fcr", "fcr")
+    csat_name = context.attributes.get("csat", "csat")
+    scale = int(context.options.get("csat_scale", 5))
+    try:
+        raw = open(context.path, "rb")
+    except OSError as exc:
+        raise SourceError(f"cannot open: {exc.strerror}", file=str(context.path)) from None
+    with raw:
+        for item in iter_objects(raw, progress=context.progress):
+            if isinstance(item, Broken):
+                yield context.reject(item.line, item.reason, item.raw)
+                continue
+            record = item.value
+            if not isinstance(record, dict) or not isinstance(record.get("ContactId"), str):
+                yield context.reject(item.line, "not a contact record (no ContactId)", _short(record))
+                continue
+            try:
+                yield _contact(record, item.line, fcr_name, csat_name, scale)
+            except BadRecord as exc:
+                yield context.reject(item.line, f"contact {record['ContactId']}: {exc}", _short(record), record["ContactId"])
+
+
+def _short(value) -> str:
+    return json.dumps(value, ensure_ascii=False)[:300]
+
+
+def parse_instant(value, field: str) -> datetime | None:
+    """An ISO 8601 timestamp (Connect writes UTC with `Z`); None stays None; anything else is an error."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise BadRecord(f"{field} {value!r} is not a timestamp")
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadRecord(f"{field} {value!r} is not an ISO 8601 timestamp") from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)  # Connect's timestamps are always UTC
+    return dt
+
+
+def _seconds(value, field: str) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise BadRecord(f"{field} {value!r} is not a number of seconds")
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise BadRecord(f"{field} {value!r} is not a number of seconds") from None
+    if seconds < 0:
+        raise BadRecord(f"{field} {value!r} is negative")
+    return seconds
+
+
+def parse_flag(value) -> bool | None:
+    """A survey yes/no attribute, read leniently (`true`/`false`, `yes`/`no`, `1`/`0`); else None."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return bool(value) if value in (0, 1) else None
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    return None
+
+
+def parse_score(value) -> float | None:
+    """A survey score attribute (`"4"`, `4`, `"4.5"`); None when absent or not a number."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return float(str(value).strip().replace(",", "."))
+    except ValueError:
+        return None
+
+
+def _contact(r: dict, line: int, fcr_name: str, csat_name: str, scale: int) -> Contact:
+    channel_raw = r.get("Channel")
+    channel = CHANNELS.get(str(channel_raw).upper()) if channel_raw else "voice"
+    if channel is None:
+        raise BadRecord(f"Channel {channel_raw!r} is not a customer contact channel (voice, chat or e-mail)")
+    method = str(r.get("InitiationMethod") or "INBOUND").upper()
+    initiated = parse_instant(r.get("InitiationTimestamp"), "InitiationTimestamp")
+    disconnected = parse_instant(r.get("DisconnectTimestamp"), "DisconnectTimestamp")
+    version = parse_instant(r.get("LastUpdateTimestamp"), "LastUpdateTimestamp")
+    queue = r.get("Queue") or None
+    agent = r.get("Agent") or None
+    attributes = r.get("Attributes") or {}
+    if not isinstance(attributes, dict):
+        attributes = {}
+    endpoint = r.get("CustomerEndpoint") or {}
+    customer = endpoint.get("Address") if isinstance(endpoint, dict) else None
+
+    queue_name = wait = answered_at = talk = hold = wrap = agent_name = transferred = None
+    if queue is None:
+        outcome = "not_queued"  # ended in the contact flow (IVR) before reaching a queue
+        arrived = initiated
+    else:
+        if not isinstance(queue, dict):
+            raise BadRecord(f"Queue {queue!r} is not an object")
+        queue_name = queue.get("Name") or queue.get("ARN")
+        arrived = parse_instant(queue.get("EnqueueTimestamp"), "Queue.EnqueueTimestamp") or initiated
+        dequeued = parse_instant(queue.get("DequeueTimestamp"), "Queue.DequeueTimestamp")
+        wait = _seconds(queue.get("Duration"), "Queue.Duration")
+        if isinstance(agent, dict):
+            answered_at = parse_instant(agent.get("ConnectedToAgentTimestamp"), "Agent.ConnectedToAgentTimestamp")
+        if answered_at is not None:
+            outcome = "answered"
+            talk = _seconds(agent.get("AgentInteractionDuration"), "Agent.AgentInteractionDuration")
+            hold = _seconds(agent.get("CustomerHoldDuration"), "Agent.CustomerHoldDuration")
+            wrap = _seconds(agent.get("AfterContactWorkDuration"), "Agent.AfterContactWorkDuration")
+            agent_name = agent.get("Username") or agent.get("ARN")
+            transferred = bool(
+                r.get("TransferCompletedTimestamp") or r.get("TransferredToEndpoint") or r.get("NextContactId")
+            )
+        else:
+            # Queued, never connected to an agent (an agent may have been offered it while ringing).
+            outcome = "abandoned"
+        if wait is None:
+            end = answered_at or dequeued or disconnected
+            if end is not None and arrived is not None:
+                wait = max(0.0, (end - arrived).total_seconds())
+    csat = parse_score(attributes.get(csat_name))
+    if arrived is None:
+        raise BadRecord("no Queue.EnqueueTimestamp nor InitiationTimestamp: arrival unknown")
+    return Contact(
+        source_id=r["ContactId"],
+        arrived_at=arrived,
+        outcome=outcome,
+        channel=channel,
+        direction="outbound" if method in OUTBOUND else "inbound",
+        queue=queue_name,
+        queue_name=queue_name,
+        answered_at=answered_at,
+        ended_at=disconnected,
+        wait_s=wait,
+        talk_s=talk,
+        hold_s=hold,
+        wrap_s=wrap,
+        agent=agent_name,
+        transferred=transferred,
+        fcr=parse_flag(attributes.get(fcr_name)),
+        csat=csat,
+        csat_scale=scale if csat is not None else None,
+        customer=customer,
+        version=version,
+        line=line,
+    )
