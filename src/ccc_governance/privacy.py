@@ -55,8 +55,14 @@ def customer_key(key: bytes, identifier: str | None) -> str | None:
     return hashlib.blake2b(normal.encode("utf-8"), key=key, digest_size=16).hexdigest()
 
 
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}(?::\d{2}){0,2})?")
+
+
 def _mask_phone(match: re.Match) -> str:
     text = match.group(0)
+    date = _DATE.match(text)
+    if date:  # a date (and time) is not a phone number; mask what may follow it
+        return date.group(0) + _PHONE.sub(_mask_phone, text[date.end():])
     if re.fullmatch(r"\d+\.\d+", text):  # a decimal number such as an Asterisk call id
         return text
     digits = re.sub(r"\D", "", text)
