@@ -147,10 +147,11 @@ class Table:
         if zone is None:
             raise FieldError("has no UTC offset: write one (2026-10-05T09:30:00+02:00) "
                              "or pass --option timezone=Europe/Paris")
-        local = dt.replace(tzinfo=zone)
-        if local.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None) != dt:
+        utc = dt.replace(tzinfo=zone).astimezone(timezone.utc)
+        if utc.astimezone(zone).replace(tzinfo=None) != dt:
             raise FieldError(f"does not exist in {zone.key} (the clocks went forward)")
-        return local
+        # In UTC: an ambiguous local time in its zone compares unequal to everything (PEP 495).
+        return utc
 
     # -- rows -------------------------------------------------------------------------------
     def _open(self):
