@@ -1,9 +1,106 @@
-"""CLI commands of this area (see the module docstring of `ccc_governance.cli`)."""
+"""`ccc export review|portfolio|due`: review packs for people who never open a terminal."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+
+from ..errors import CccError
+from ..periods import parse_period
+from .context import AppContext, pass_app
+
+FORMAT = click.Choice(["md", "html", "xlsx", "csv", "json"])
+
+
+def _settings(app: AppContext, templates: str | None) -> dict:
+    from ..export.write import export_settings
+
+    try:
+        settings = export_settings(app.workspace)
+    except CccError:
+        settings = {"templates": None, "logo": None}
+    if templates:
+        settings["templates"] = templates
+    return settings
 
 
 def register(cli: click.Group) -> None:
     """Add this module's commands to the `ccc` group."""
+
+    @cli.group("export")
+    def export_group() -> None:
+        """Review packs (Markdown, HTML, XLSX, CSV, JSON), the portfolio view, pre-read packs."""
+
+    @export_group.command("review")
+    @click.option("--contract", "contract_id", help="Contract id (or --all for every contract of the period).")
+    @click.option("--all", "all_", is_flag=True, help="Every contract in force in the period; -o is a folder.")
+    @click.option("--period", required=True, help="2026-10, 2026-Q3, 2026-W42, 2026, 2026-10-01..2026-10-15 …")
+    @click.option("--format", "fmt", type=FORMAT, default="html", show_default=True)
+    @click.option("-o", "--output", type=click.Path(), help="Output file (a folder for csv and --all).")
+    @click.option("--as-of", help="Today's date for the pack (YYYY-MM-DD; also CCC_AS_OF).")
+    @click.option("--templates", type=click.Path(), help="Folder of templates overriding the built-in ones.")
+    @pass_app
+    def review(app: AppContext, contract_id, all_, period, fmt, output, as_of, templates) -> None:
+        """Write the review pack of one contract (or of every contract with --all) for a period."""
+        from ..export.write import default_path, export_all, export_review
+
+        p = parse_period(period)
+        settings = _settings(app, templates)
+        if all_ == bool(contract_id):
+            raise click.UsageError("give either --contract ID or --all")
+        if all_:
+            folder = Path(output or f"packs_{p.label.replace('..', '_to_')}")
+            written = export_all(app.db, p, fmt, folder, as_of=as_of, templates_dir=settings["templates"],
+                                 logo=settings["logo"])
+            for path in written:
+                click.echo(str(path))
+            return
+        path = Path(output or default_path(contract_id, p, fmt))
+        pack = export_review(app.db, contract_id, p, fmt, path, as_of=as_of, templates_dir=settings["templates"],
+                             logo=settings["logo"])
+        click.echo(f"{path}  ({pack['summary']['status'].replace('_', ' ')}, {pack['summary']['kpi_count']} KPIs)")
+
+    @export_group.command("portfolio")
+    @click.option("--period", required=True, help="The period to compare (2026-10, 2026-Q3 …).")
+    @click.option("--format", "fmt", type=FORMAT, default="html", show_default=True)
+    @click.option("-o", "--output", type=click.Path(), help="Output file (a folder for csv).")
+    @click.option("--as-of", help="Today's date (YYYY-MM-DD; also CCC_AS_OF).")
+    @click.option("--templates", type=click.Path(), help="Folder of templates overriding the built-in ones.")
+    @pass_app
+    def portfolio(app: AppContext, period, fmt, output, as_of, templates) -> None:
+        """Compare every CCC on the KPIs their contracts share (same metric and parameters)."""
+        from ..export.write import EXTENSIONS, export_portfolio, safe_name
+
+        p = parse_period(period)
+        settings = _settings(app, templates)
+        path = Path(output or f"portfolio_{safe_name(p.label)}{EXTENSIONS[fmt]}")
+        result = export_portfolio(app.db, p, fmt, path, as_of=as_of, templates_dir=settings["templates"],
+                                  logo=settings["logo"])
+        click.echo(f"{path}  ({len(result['contracts'])} contracts, {len(result['groups'])} shared KPIs)")
+
+    @export_group.command("due")
+    @click.option("--as-of", help="Today's date (YYYY-MM-DD; also CCC_AS_OF).")
+    @click.option("-o", "--output", type=click.Path(file_okay=False), help="Folder for the packs (default: packs/ in the workspace).")
+    @click.option("--format", "formats", type=FORMAT, multiple=True, help="Format(s) to produce (default html).")
+    @click.option("--dry-run", is_flag=True, help="Only list the reviews that need a pre-read pack.")
+    @click.option("--templates", type=click.Path(), help="Folder of templates overriding the built-in ones.")
+    @pass_app
+    def due(app: AppContext, as_of, output, formats, dry_run, templates) -> None:
+        """Produce the pre-read pack of every review whose pre-read date has come and that has none yet."""
+        from ..export.due import due_reviews, produce_due
+
+        formats = tuple(formats) or ("html",)
+        if dry_run:
+            for r in due_reviews(app.db, as_of, formats):
+                click.echo(f"{r['contract_id']}  {r['period']}  pre-read from {r['pre_read_on']}, hold by {r['hold_by']}"
+                           f"  ({r['state'].replace('_', ' ')}; missing {', '.join(r['missing'])})")
+            return
+        settings = _settings(app, templates)
+        folder = Path(output) if output else app.workspace.root / "packs"
+        produced = produce_due(app.db, folder, as_of, formats=formats, templates_dir=settings["templates"],
+                               logo=settings["logo"])
+        for r in produced:
+            click.echo(f"{r['contract_id']}  {r['period']}  {r['path']}")
+        if not produced:
+            click.echo("no pre-read pack due")

@@ -18,8 +18,9 @@ def migration_sets():
     from . import schema as core
     from ..engine import schema as engine
     from ..governance import schema as governance
+    from ..export import schema as export
 
-    return [core.migrations, engine.migrations, governance.migrations]
+    return [core.migrations, engine.migrations, governance.migrations, export.migrations]
 
 
 def open_db(path: str | Path, *, create: bool = True, readonly: bool = False) -> Database:
