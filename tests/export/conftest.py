@@ -62,9 +62,9 @@ def add_contract(db, contract_id="acme", title="Acme support", ccc="Contoso CC",
     path = Path(db.conn.execute("PRAGMA database_list").fetchone()[2]).parent / f"{contract_id}.toml"
     path.write_text(CONTRACT_TOML.format(id=contract_id, title=json.dumps(title), ccc=json.dumps(ccc)), encoding="utf-8")
     register(db, path)
-    sl = sl or {"2026-08": (0.85, "met", 1000, 850), "2026-09": (0.70, "breached", 1000, 700),
+    sl = sl if sl is not None else {"2026-08": (0.85, "met", 1000, 850), "2026-09": (0.70, "breached", 1000, 700),
                 "2026-10": (SL_ACTUAL, "met", 2829, 2346)}
-    asa = asa or {"2026-09": (20.0, "met"), "2026-10": (ASA_ACTUAL, "met")}
+    asa = asa if asa is not None else {"2026-09": (20.0, "met"), "2026-10": (ASA_ACTUAL, "met")}
     starts = {"2026-08": ("2026-08-01", "2026-09-01"), "2026-09": ("2026-09-01", "2026-10-01"),
               "2026-10": ("2026-10-01", "2026-11-01")}
     for period, (actual, status, den, num) in sl.items():
