@@ -122,3 +122,9 @@ def gdb(tmp_path):
     register_text(db, "beta", BETA, effective_from="2026-07-01")
     yield db
     db.conn.close()
+
+
+@pytest.fixture
+def contract_texts():
+    """The test contracts' TOML text by id (for tests that register files through the registry)."""
+    return {"acme": ACME, "beta": BETA}

@@ -1,9 +1,403 @@
-"""CLI commands of this area (see the module docstring of `ccc_governance.cli`)."""
+"""`ccc reviews|review|actions|action|obligations|evidence|purge|audit|status`: governance commands,
+a thin layer over `ccc_governance.governance`. Every command whose answer depends on today takes
+`--as-of DATE` (also `CCC_AS_OF`)."""
 
 from __future__ import annotations
 
+import json
+
 import click
+
+from .. import clock
+from ..governance import actions as actions_mod
+from ..governance import audit as audit_mod
+from ..governance import evidence as evidence_mod
+from ..governance import obligations as obligations_mod
+from ..governance import purge as purge_mod
+from ..governance import reviews as reviews_mod
+from ..governance import status as status_mod
+from ..governance.inforce import contract_ids, require_contract
+from .context import AppContext, pass_app
+
+AS_OF_HELP = "Today's date (YYYY-MM-DD; also CCC_AS_OF)."
+
+
+def _as_of(value: str | None):
+    return clock.today(value)
+
+
+def _json(data) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _table(rows: list[dict], columns: list[str]) -> None:
+    if not rows:
+        click.echo("(none)")
+        return
+    cells = [[("" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip())
+    for row in cells:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
+
+
+# --- reviews -------------------------------------------------------------------------------
+
+
+@click.command("reviews")
+@click.option("--contract", "contract_id", help="Only this contract.")
+@click.option("--due", "only_due", is_flag=True, help="Only reviews due now (due or pre-read due).")
+@click.option("--overdue", "only_overdue", is_flag=True, help="Only overdue reviews.")
+@click.option("--as-of", help=AS_OF_HELP)
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@pass_app
+def reviews_command(app: AppContext, contract_id, only_due, only_overdue, as_of, as_json) -> None:
+    """The review calendar: every period's review and its state."""
+    rows = reviews_mod.calendar(app.db, contract_id, _as_of(as_of))
+    wanted = set()
+    if only_due:
+        wanted |= {"due", "pre_read_due"}
+    if only_overdue:
+        wanted.add("overdue")
+    if wanted:
+        rows = [r for r in rows if r["state"] in wanted]
+    if as_json:
+        _json(rows)
+    else:
+        _table(rows, ["contract_id", "period", "state", "pre_read_on", "hold_by", "held_on", "late_days"])
+
+
+@click.group("review")
+def review_group() -> None:
+    """Record a held review, sign it off, or show it."""
+
+
+@review_group.command("record")
+@click.argument("contract_id")
+@click.argument("period")
+@click.option("--held-on", required=True, help="Date of the meeting (YYYY-MM-DD).")
+@click.option("--attendee", "attendees", multiple=True, help="Who attended (repeat).")
+@click.option("--minutes", "minutes", type=click.Path(dir_okay=False), help="Minutes file (stored by hash in the database).")
+@click.option("--decision", "decisions", multiple=True, help="A decision taken (repeat).")
+@pass_app
+def review_record(app: AppContext, contract_id, period, held_on, attendees, minutes, decisions) -> None:
+    """Record that the review of PERIOD was held."""
+    r = reviews_mod.record_review(app.db, contract_id, period, held_on=held_on, attendees=list(attendees),
+                                  decisions=list(decisions), minutes_path=minutes)
+    click.echo(f"review of {r['period']} for {contract_id} recorded (held on {r['held_on']}, id {r['id']})")
+
+
+@review_group.command("sign")
+@click.argument("contract_id")
+@click.argument("period")
+@click.option("--party", required=True, help="A party in the contract's [review] sign_off (client, ccc …).")
+@click.option("--on", "on", required=True, help="Date of the sign-off (YYYY-MM-DD).")
+@click.option("--name", help="Who signed.")
+@pass_app
+def review_sign(app: AppContext, contract_id, period, party, on, name) -> None:
+    """Sign off the review of PERIOD for one party."""
+    r = reviews_mod.sign_off(app.db, contract_id, period, party, on=on, name=name)
+    signed = ", ".join(s["party"] for s in r["signoffs"])
+    click.echo(f"{party} signed the review of {r['period']} for {contract_id} (signed so far: {signed})")
+
+
+@review_group.command("show")
+@click.argument("contract_id")
+@click.argument("period")
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@pass_app
+def review_show(app: AppContext, contract_id, period, as_json) -> None:
+    """A recorded review: attendees, decisions, sign-offs and the actions on its agenda."""
+    r = reviews_mod.get_review(app.db, contract_id, period)
+    if as_json:
+        _json(r)
+        return
+    click.echo(f"Review of {r['period']} for {contract_id}, held on {r['held_on']}")
+    click.echo(f"Attendees: {', '.join(r['attendees']) or '-'}")
+    click.echo(f"Minutes: {r['minutes_name'] or '-'}")
+    for d in r["decisions"]:
+        click.echo(f"Decision: {d}")
+    for s in r["signoffs"]:
+        click.echo(f"Signed by {s['party']} on {s['signed_on']}" + (f" ({s['name']})" if s["name"] else ""))
+    for a in r["actions"]:
+        click.echo(f"Action #{a['id']} [{a['status']}] {a['title']} (owner {a['owner'] or '-'}, due {a['due'] or '-'})")
+
+
+# --- actions -------------------------------------------------------------------------------
+
+
+@click.command("actions")
+@click.option("--contract", "contract_id", help="Only this contract.")
+@click.option("--open", "which", flag_value="open", default=True, help="Open actions (default).")
+@click.option("--all", "which", flag_value="all", help="Every action, open or closed.")
+@click.option("--as-of", help=AS_OF_HELP)
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@pass_app
+def actions_command(app: AppContext, contract_id, which, as_of, as_json) -> None:
+    """Action items from reviews and audits; overdue ones are marked."""
+    rows = actions_mod.list_actions(app.db, contract_id, None if which == "all" else "open", as_of=_as_of(as_of))
+    if as_json:
+        _json(rows)
+        return
+    for r in rows:
+        r["overdue"] = "OVERDUE" if r["overdue"] else ""
+    _table(rows, ["id", "contract_id", "status", "due", "overdue", "owner", "title"])
+
+
+@click.group("action")
+def action_group() -> None:
+    """Add or close an action item."""
+
+
+@action_group.command("add")
+@click.argument("contract_id")
+@click.option("--title", required=True)
+@click.option("--owner", required=True)
+@click.option("--due", required=True, help="Due date (YYYY-MM-DD).")
+@click.option("--review", "review_period", help="The review (period) that raised it.")
+@click.option("--as-of", help="Date it is raised (default today; also CCC_AS_OF).")
+@pass_app
+def action_add(app: AppContext, contract_id, title, owner, due, review_period, as_of) -> None:
+    """Open an action item."""
+    a = actions_mod.add_action(app.db, contract_id, title, owner=owner, due=due, review_period=review_period, raised_on=_as_of(as_of))
+    click.echo(f"action #{a['id']} opened for {contract_id}, due {a['due']}")
+
+
+@action_group.command("close")
+@click.argument("action_id", type=int)
+@click.option("--note", required=True, help="How it was closed.")
+@click.option("--as-of", help="Date it is closed (default today; also CCC_AS_OF).")
+@pass_app
+def action_close(app: AppContext, action_id, note, as_of) -> None:
+    """Close an action item."""
+    a = actions_mod.close_action(app.db, action_id, note, closed_on=_as_of(as_of))
+    click.echo(f"action #{a['id']} closed on {a['closed_on']}")
+
+
+# --- obligations and evidence --------------------------------------------------------------
+
+
+@click.command("obligations")
+@click.option("--contract", "contract_id", help="Only this contract.")
+@click.option("--overdue", "only_overdue", is_flag=True, help="Only overdue occurrences.")
+@click.option("--as-of", help=AS_OF_HELP)
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@pass_app
+def obligations_command(app: AppContext, contract_id, only_overdue, as_of, as_json) -> None:
+    """Every occurrence of the contracts' obligations and data-handling duties, with its state."""
+    day = _as_of(as_of)
+    if contract_id:
+        require_contract(app.db, contract_id)
+    rows = [r for cid in ([contract_id] if contract_id else contract_ids(app.db)) for r in obligations_mod.schedule(app.db, cid, day)]
+    if only_overdue:
+        rows = [r for r in rows if r["state"] == "overdue"]
+    if as_json:
+        _json(rows)
+    else:
+        _table(rows, ["contract_id", "obligation_id", "kind", "period", "due", "state", "met_on", "owner"])
+
+
+@click.group("evidence")
+def evidence_group() -> None:
+    """Record and retrieve evidence that an obligation or duty was met."""
+
+
+@evidence_group.command("add")
+@click.argument("contract_id")
+@click.argument("obligation_id")
+@click.option("--date", "on", required=True, help="When the duty was met (YYYY-MM-DD).")
+@click.option("--file", "file_path", type=click.Path(dir_okay=False), help="A file, stored by hash with its name.")
+@click.option("--note", help="A note (instead of, or with, a file).")
+@click.option("--occurrence", help="The due date of the occurrence it proves (default: the earliest unmet one).")
+@pass_app
+def evidence_add(app: AppContext, contract_id, obligation_id, on, file_path, note, occurrence) -> None:
+    """Record evidence for OBLIGATION (an obligation or duty id) of CONTRACT."""
+    e = evidence_mod.add_evidence(app.db, contract_id, obligation_id, on=on, file_path=file_path, note=note,
+                                  occurrence=occurrence, recorded_on=clock.today())
+    what = f"file {e['file_name']} ({e['file_size']} bytes)" if e["file_name"] else "note"
+    click.echo(f"evidence #{e['id']}: {what} for {obligation_id} due {e['occurrence']}")
+
+
+@evidence_group.command("list")
+@click.option("--contract", "contract_id", help="Only this contract.")
+@click.option("--obligation", "obligation_id", help="Only this obligation or duty.")
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@pass_app
+def evidence_list(app: AppContext, contract_id, obligation_id, as_json) -> None:
+    """Recorded evidence."""
+    rows = evidence_mod.list_evidence(app.db, contract_id, obligation_id)
+    if as_json:
+        _json(rows)
+    else:
+        _table(rows, ["id", "contract_id", "obligation_id", "occurrence", "date", "file_name", "note"])
+
+
+@evidence_group.command("show")
+@click.argument("evidence_id", type=int)
+@pass_app
+def evidence_show(app: AppContext, evidence_id) -> None:
+    """One evidence record (JSON)."""
+    _json(evidence_mod.get_evidence(app.db, evidence_id))
+
+
+@evidence_group.command("get")
+@click.argument("evidence_id", type=int)
+@click.option("-o", "--output", required=True, type=click.Path(), help="File (or folder) to write it to.")
+@pass_app
+def evidence_get(app: AppContext, evidence_id, output) -> None:
+    """Write an evidence file back out."""
+    path = evidence_mod.save_file(app.db, evidence_id, output)
+    click.echo(f"wrote {path}")
+
+
+# --- purge ---------------------------------------------------------------------------------
+
+
+@click.command("purge")
+@click.option("--contract", "contract_id", required=True, help="The contract whose retention applies.")
+@click.option("--as-of", help=AS_OF_HELP)
+@click.option("--yes", is_flag=True, help="Really delete (without it: a dry run with counts).")
+@click.option("--duty", help="Record the purge as evidence for this data-handling duty.")
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@pass_app
+def purge_command(app: AppContext, contract_id, as_of, yes, duty, as_json) -> None:
+    """Delete contact records older than the contract's retention (dry run unless --yes)."""
+    report = purge_mod.purge(app.db, contract_id, _as_of(as_of), dry_run=not yes, duty=duty)
+    report.pop("ids")
+    if as_json:
+        _json(report)
+        return
+    verb = "deleted" if yes else "would delete"
+    click.echo(f"{contract_id}: retention {report['retention_days']} days, records before {report['first_kept']} ({report['cutoff']})")
+    for table, n in report["counts"].items():
+        click.echo(f"  {table}: {verb} {n}")
+    if not yes:
+        click.echo("dry run: nothing deleted (add --yes to purge)")
+    else:
+        click.echo(f"purge #{report['purge_id']} recorded" + (f"; evidence #{report['evidence_id']} for {duty}" if duty else ""))
+
+
+# --- audit ---------------------------------------------------------------------------------
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """Audit a CCC against the shipped checklist."""
+
+
+@audit_group.command("start")
+@click.argument("ccc")
+@click.option("--contract", "contract_id", help="Audit for this contract only.")
+@click.option("--lang", type=click.Choice(audit_mod.LANGS), default="en", show_default=True)
+@click.option("--on", "on", help="Audit date (default today; also CCC_AS_OF).")
+@click.option("--title")
+@pass_app
+def audit_start(app: AppContext, ccc, contract_id, lang, on, title) -> None:
+    """Open an audit of CCC."""
+    a = audit_mod.start_audit(app.db, ccc, contract_id=contract_id, lang=lang, on=on or clock.today(), title=title)
+    click.echo(f"audit #{a['id']} of {ccc} started on {a['started_on']}")
+
+
+@audit_group.command("answer")
+@click.argument("audit_id", type=int)
+@click.argument("question_id")
+@click.argument("value", metavar="yes|partly|no|na")
+@click.option("--comment")
+@click.option("--evidence")
+@click.option("--as-of", help="Date of the answer (default today; also CCC_AS_OF).")
+@pass_app
+def audit_answer(app: AppContext, audit_id, question_id, value, comment, evidence, as_of) -> None:
+    """Answer one checklist question; `no` and `partly` open action items."""
+    r = audit_mod.answer(app.db, audit_id, question_id, value, comment=comment, evidence=evidence, on=_as_of(as_of))
+    click.echo(f"{question_id}: {value}")
+    for a in r["actions"]:
+        click.echo(f"  action #{a['id']} opened for {a['contract_id']}, due {a['due']}")
+
+
+@audit_group.command("questions")
+@click.option("--lang", type=click.Choice(audit_mod.LANGS), default="en", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+def audit_questions(lang, as_json) -> None:
+    """The checklist's questions."""
+    rows = audit_mod.questions(lang)
+    if as_json:
+        _json(rows)
+        return
+    section = None
+    for q in rows:
+        if q["section"] != section:
+            section = q["section"]
+            click.echo(f"\n{q['section_title']}")
+        click.echo(f"  {q['id']} (×{q['weight']}) {q['text']}")
+
+
+@audit_group.command("report")
+@click.argument("audit_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "md"]), default="text", show_default=True)
+@pass_app
+def audit_report(app: AppContext, audit_id, fmt) -> None:
+    """An audit's scores by section and overall, and its non-conformities."""
+    rep = audit_mod.report(app.db, audit_id)
+    if fmt == "json":
+        _json(rep)
+    else:
+        click.echo(audit_mod.render(rep, fmt), nl=False)
+
+
+@audit_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@pass_app
+def audit_list(app: AppContext, as_json) -> None:
+    """Every audit with its overall score."""
+    rows = audit_mod.list_audits(app.db)
+    if as_json:
+        _json(rows)
+    else:
+        _table(rows, ["id", "ccc", "contract_id", "started_on", "lang", "overall_pct"])
+
+
+# --- status --------------------------------------------------------------------------------
+
+
+@click.command("status")
+@click.argument("contract_id")
+@click.option("--as-of", help=AS_OF_HELP)
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@pass_app
+def status_command(app: AppContext, contract_id, as_of, as_json) -> None:
+    """Everything that needs attention for one contract."""
+    st = status_mod.contract_status(app.db, contract_id, _as_of(as_of))
+    if as_json:
+        _json(st)
+        return
+    click.echo(f"{contract_id} as of {st['as_of']}")
+    nr = st["next_review"]
+    click.echo(f"Next review: {nr['period']} {nr['state']} (hold by {nr['hold_by']})" if nr else "Next review: none")
+    if st["reviews_overdue"]:
+        click.echo(f"Overdue reviews: {', '.join(st['reviews_overdue'])}")
+    if st["unsigned_reviews"]:
+        click.echo(f"Held, not signed off: {', '.join(st['unsigned_reviews'])}")
+    click.echo(f"Open actions: {len(st['open_actions'])} ({sum(a['overdue'] for a in st['open_actions'])} overdue)")
+    for a in st["open_actions"]:
+        click.echo(f"  #{a['id']} due {a['due'] or '-'}{' OVERDUE' if a['overdue'] else ''}: {a['title']}")
+    click.echo(f"Overdue obligations: {len(st['overdue_obligations'])}")
+    for o in st["overdue_obligations"]:
+        click.echo(f"  {o['obligation_id']} ({o['kind']}) due {o['due']}")
+    la = st["last_audit"]
+    click.echo(f"Last audit: #{la['id']} on {la['started_on']}, score {la['overall_pct']} %" if la else "Last audit: none")
+    click.echo(f"Open breaches: {len(st['open_breaches'])}")
+    for b in st["open_breaches"]:
+        click.echo(f"  {b['period']} {b['kpi_id']} [{b['status']}]")
+    le = st["last_evaluated"]
+    if le:
+        counts = ", ".join(f"{n} {s}" for s, n in sorted(le["counts"].items()))
+        click.echo(f"Last evaluated period: {le['period']} ({counts})")
+    else:
+        click.echo("Last evaluated period: none")
 
 
 def register(cli: click.Group) -> None:
     """Add this module's commands to the `ccc` group."""
+    for command in (reviews_command, review_group, actions_command, action_group, obligations_command,
+                    evidence_group, purge_command, audit_group, status_command):
+        cli.add_command(command)
