@@ -1,0 +1,254 @@
+"""Read Genesys Cloud analytics conversation details into normalised contacts.
+
+One contact per conversation. Every metric Genesys writes is in milliseconds; waits are kept to
+the millisecond (never rounded), so 20.001 s stays outside a 20 s threshold.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timezone
+
+from ccc_governance.errors import SourceError
+from ccc_governance.records import Contact, Rejected
+from ccc_governance.sources import ReadContext
+
+from .jsonstream import Broken, iter_objects
+
+#: Genesys `mediaType` → normalised channel (a `message` is refined by its `messageType`).
+MEDIA = {"voice": "voice", "callback": "voice", "chat": "chat", "email": "email", "video": "video"}
+MESSAGE_TYPES = {
+    "sms": "sms",
+    "facebook": "social",
+    "twitter": "social",
+    "instagram": "social",
+    "line": "social",
+    "whatsapp": "social",
+}
+_TRUE = frozenset({"true", "yes", "y", "1", "t"})
+_FALSE = frozenset({"false", "no", "n", "0", "f"})
+
+
+class BadConversation(ValueError):
+    """A field of one conversation that cannot be read (the conversation is quarantined)."""
+
+
+def read_conversations(context: ReadContext) -> Iterator[Contact | Rejected]:
+    """Yield one `Contact` per conversation of a conversation-details file.
+
+    Accepted: the API's `{"conversations": [...], "totalHits": N}`, a bare array, or one
+    conversation per line. A conversation that cannot be read is rejected on its own.
+    """
+    names = (context.attributes.get("fcr", "fcr"), context.attributes.get("csat", "csat"))
+    scale = int(context.options.get("csat_scale", 5))
+    try:
+        raw = open(context.path, "rb")
+    except OSError as exc:
+        raise SourceError(f"cannot open: {exc.strerror}", file=str(context.path)) from None
+    with raw:
+        for item in iter_objects(raw, wrapper_key="conversations", progress=context.progress):
+            number = item.index + 1
+            if isinstance(item, Broken):
+                yield context.reject(item.line, f"conversation #{number}: {item.reason}", item.raw)
+                continue
+            conv = item.value
+            if not isinstance(conv, dict) or not isinstance(conv.get("conversationId"), str):
+                yield context.reject(item.line, f"record #{number} is not a conversation (no conversationId)", _short(conv))
+                continue
+            try:
+                yield _contact(conv, item.line, names, scale)
+            except BadConversation as exc:
+                cid = conv["conversationId"]
+                yield context.reject(item.line, f"conversation #{number} ({cid}): {exc}", _short(conv), cid)
+
+
+def _short(value) -> str:
+    return json.dumps(value, ensure_ascii=False)[:300]
+
+
+def parse_instant(value, field: str) -> datetime | None:
+    """An ISO 8601 UTC timestamp as Genesys writes it (`2026-10-01T08:00:00.000Z`); None stays None."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadConversation(f"{field} {value!r} is not a timestamp")
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadConversation(f"{field} {value!r} is not an ISO 8601 timestamp") from None
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=timezone.utc)
+
+
+def _ms(metric: dict) -> int:
+    value = metric.get("value")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise BadConversation(f"metric {metric.get('name')} value {value!r} is not a number of milliseconds")
+    return value
+
+
+def _flag(value) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if value is not None else ""
+    return True if text in _TRUE else False if text in _FALSE else None
+
+
+def _score(value) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return float(str(value).strip().replace(",", "."))
+    except ValueError:
+        return None
+
+
+class _Session:
+    """What one participant session contributes (timestamps parsed, metrics in ms)."""
+
+    __slots__ = ("purpose", "user", "media", "message_type", "ani", "segments", "metrics", "answered_at")
+
+    def __init__(self, purpose, user, session, where):
+        self.purpose = purpose
+        self.user = user
+        self.media = session.get("mediaType")
+        self.message_type = session.get("messageType")
+        self.ani = session.get("ani")
+        self.segments = []  # (start, end, queueId, segmentType, disconnectType)
+        for seg in session.get("segments") or ():
+            start = parse_instant(seg.get("segmentStart"), f"{where} segmentStart")
+            end = parse_instant(seg.get("segmentEnd"), f"{where} segmentEnd")
+            self.segments.append((start, end, seg.get("queueId"), seg.get("segmentType"), seg.get("disconnectType")))
+        self.metrics: dict[str, int] = {}
+        self.answered_at = None
+        for metric in session.get("metrics") or ():
+            name = metric.get("name")
+            emitted = parse_instant(metric.get("emitDate"), f"{where} metric {name} emitDate")
+            if name and name.startswith(("t", "n")):
+                # A metric emitted twice in one session (e.g. two holds) adds up.
+                self.metrics[name] = self.metrics.get(name, 0) + _ms(metric)
+                if name == "tAnswered" and self.answered_at is None:
+                    self.answered_at = emitted
+
+    def first_start(self) -> datetime | None:
+        starts = [s[0] for s in self.segments if s[0] is not None]
+        return min(starts) if starts else None
+
+    def queue(self) -> str | None:
+        for seg in sorted(self.segments, key=lambda s: s[0] or datetime.max.replace(tzinfo=timezone.utc)):
+            if seg[2]:
+                return seg[2]
+        return None
+
+
+def _contact(conv: dict, line: int, names: tuple[str, str], scale: int) -> Contact:
+    cid = conv["conversationId"]
+    started = parse_instant(conv.get("conversationStart"), "conversationStart")
+    ended = parse_instant(conv.get("conversationEnd"), "conversationEnd")
+    sessions: list[_Session] = []
+    attributes: dict = {}
+    customer = None
+    for p_index, participant in enumerate(conv.get("participants") or ()):
+        purpose = participant.get("purpose")
+        attrs = participant.get("attributes")
+        if isinstance(attrs, dict):
+            # Survey marks usually sit on the customer participant; the customer's win a clash.
+            attributes = {**attrs, **attributes} if purpose != "customer" else {**attributes, **attrs}
+        for s_index, session in enumerate(participant.get("sessions") or ()):
+            where = f"participants[{p_index}].sessions[{s_index}]"
+            s = _Session(purpose, participant.get("userId"), session, where)
+            sessions.append(s)
+            if purpose in ("customer", "external") and customer is None and s.ani:
+                customer = s.ani
+    acd = sorted((s for s in sessions if s.purpose == "acd" and s.first_start() is not None), key=_Session.first_start)
+    agents = [s for s in sessions if s.purpose in ("agent", "user")]
+    answering = sorted((s for s in agents if "tAnswered" in s.metrics), key=lambda s: s.answered_at or s.first_start())
+    channel = _channel(sessions)
+
+    first_queue = acd[0] if acd else None
+    queue = first_queue.queue() if first_queue else None
+    arrived = first_queue.first_start() if first_queue else started
+    wait = talk = hold = wrap = answered_at = agent = transferred = None
+    if first_queue is None and not answering:
+        outcome = "not_queued"
+    elif answering:
+        outcome = "answered"
+        first = answering[0]
+        answered_at = first.answered_at or _interact_start(first)
+        same_queue = first_queue is None or first.queue() in (None, queue)
+        if same_queue or answered_at is None or arrived is None:
+            wait = first.metrics["tAnswered"] / 1000
+        else:
+            # Answered in a later queue (flow-out, transfer): the wait runs from the first queue.
+            wait = (answered_at - arrived).total_seconds()
+        talk = sum(s.metrics.get("tTalkComplete", s.metrics.get("tTalk", 0)) for s in answering) / 1000
+        hold = sum(s.metrics.get("tHeldComplete", s.metrics.get("tHeld", 0)) for s in answering) / 1000
+        wrap = sum(s.metrics.get("tAcw", 0) for s in answering) / 1000
+        agent = first.user
+        transferred = len(answering) > 1 or len(acd) > 1 or any(
+            seg[4] == "transfer" and seg[3] == "interact" for s in answering for seg in s.segments
+        )
+    else:
+        abandon = next((s.metrics["tAbandon"] for s in acd if "tAbandon" in s.metrics), None)
+        flow_out = next((s.metrics["tFlowOut"] for s in acd if "tFlowOut" in s.metrics), None)
+        if abandon is not None:
+            outcome, wait = "abandoned", abandon / 1000
+        elif flow_out is not None:
+            outcome, wait = "timeout", flow_out / 1000  # the queue's flow sent the customer elsewhere
+        elif ended is None:
+            outcome = "open"
+        else:
+            # Ended while queued without an abandon metric: the customer still left unanswered.
+            outcome = "abandoned"
+            tacd = first_queue.metrics.get("tAcd")
+            wait = tacd / 1000 if tacd is not None else (ended - arrived).total_seconds()
+    if arrived is None:
+        raise BadConversation("no queue segment start nor conversationStart: arrival unknown")
+    if channel is None:
+        media = next((s.media for s in sessions if s.media), None)
+        raise BadConversation(f"mediaType {media!r} is not a customer contact channel")
+    fcr_name, csat_name = names
+    csat = _score(attributes.get(csat_name))
+    version = ended or max(
+        (t for s in sessions for seg in s.segments for t in seg[:2] if t is not None), default=started
+    )
+    return Contact(
+        source_id=cid,
+        arrived_at=arrived,
+        outcome=outcome,
+        channel=channel,
+        direction="outbound" if conv.get("originatingDirection") == "outbound" else "inbound",
+        queue=queue,
+        answered_at=answered_at,
+        ended_at=ended,
+        wait_s=wait,
+        talk_s=talk,
+        hold_s=hold,
+        wrap_s=wrap,
+        agent=agent,
+        transferred=transferred,
+        fcr=_flag(attributes.get(fcr_name)),
+        csat=csat,
+        csat_scale=scale if csat is not None else None,
+        customer=customer,
+        version=version,
+        line=line,
+    )
+
+
+def _interact_start(session: _Session) -> datetime | None:
+    starts = [seg[0] for seg in session.segments if seg[3] == "interact" and seg[0] is not None]
+    return min(starts) if starts else None
+
+
+def _channel(sessions: list[_Session]) -> str | None:
+    """The channel of the customer's session (else of the first session that names a media type)."""
+    ordered = sorted(sessions, key=lambda s: s.purpose not in ("customer", "external"))
+    for s in ordered:
+        if not s.media:
+            continue
+        media = str(s.media).lower()
+        if media == "message":
+            return MESSAGE_TYPES.get(str(s.message_type or "").lower(), "chat")
+        return MEDIA.get(media)
+    return "voice"
