@@ -80,5 +80,37 @@ def m001_engine(db: Database) -> None:
             explanation TEXT NOT NULL      -- the arithmetic, in words
         );
         CREATE INDEX credits_contract_period ON credits(contract_id, period);
+        -- Daily aggregates maintained as data is imported: one row per contract version × KPI ×
+        -- local day × declared exclusion (excl_id 0 = counted). Every column is additive, so a
+        -- period's figure is SUM(num) / SUM(den) over its days. kpi_id '*' holds the whole scope
+        -- (offered and forecast per day, for the volume band).
+        CREATE TABLE kpi_daily (
+            contract_id TEXT NOT NULL,
+            contract_version INTEGER NOT NULL,
+            kpi_id TEXT NOT NULL,
+            day TEXT NOT NULL,             -- local day (ISO) in the contract's time zone
+            excl_id INTEGER NOT NULL DEFAULT 0,
+            volume REAL, num REAL, den REAL,
+            contacts INTEGER, offered INTEGER, answered INTEGER, abandoned INTEGER,
+            short_abandons INTEGER, answered_within INTEGER, abandoned_within INTEGER,
+            unresolved INTEGER, not_queued INTEGER,
+            forecast REAL, unusable INTEGER, extra REAL,
+            PRIMARY KEY (contract_id, contract_version, kpi_id, day, excl_id)
+        ) WITHOUT ROWID;
+        -- Which contract versions have aggregates, built from which contract content and exclusions.
+        CREATE TABLE agg_state (
+            contract_id TEXT NOT NULL,
+            contract_version INTEGER NOT NULL,
+            fingerprint TEXT NOT NULL,
+            built_at TEXT NOT NULL,
+            PRIMARY KEY (contract_id, contract_version)
+        );
+        -- Engine bookkeeping (e.g. the batches the aggregates have seen).
+        CREATE TABLE agg_meta (key TEXT PRIMARY KEY, value TEXT);
+        -- Concrete queue names present in the store, to resolve scope globs without a scan.
+        CREATE TABLE agg_queues (
+            queue TEXT NOT NULL, queue_name TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (queue, queue_name)
+        );
         """
     )

@@ -1,0 +1,157 @@
+"""Service credits per month: what each breached critical KPI costs the CCC, capped, with earn-back
+and bonus bands. Every line carries its arithmetic in words.
+
+For a breached critical KPI (its breach not waived):
+    credit = monthly_fee × at_risk_percent % × pool_percent % × allocation
+Earn-back: the credit is waived when the next `earn_back_periods` months of that KPI are all `met`
+(pending until they are all known). The total (credits − earn-back) is capped at cap_percent % of
+the fee. Bonus bands: the highest band a KPI reaches gives fee × percent % owed to the CCC (a
+negative amount). Credits are computed for month periods only (the fee is monthly).
+"""
+
+from __future__ import annotations
+
+from ..periods import parse_period
+
+
+def money(x: float, currency: str) -> str:
+    """`40,000.00 EUR`"""
+    return f"{x:,.2f} {currency}"
+
+
+def pct(x: float) -> str:
+    """`12 %`, `12.5 %`"""
+    return f"{x:g} %"
+
+
+def _results(db, contract_id: str, label: str) -> list[dict]:
+    cur = db.execute("SELECT * FROM kpi_results WHERE contract_id = ? AND period = ?", [contract_id, label])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def compute_credits(db, contract_id: str, label: str, contracts: dict) -> list[dict]:
+    """The credit lines of one contract and month from the stored results (not persisted)."""
+    period = parse_period(label)
+    if period.kind != "month":
+        return []
+    results = _results(db, contract_id, label)
+    if not results or any(r["status"].startswith("mtd_") for r in results):
+        return []
+    lines: list[dict] = []
+    by_version: dict[int, list[dict]] = {}
+    for r in results:
+        by_version.setdefault(r["contract_version"], []).append(r)
+    for version, rows in sorted(by_version.items()):
+        contract = contracts.get((contract_id, version))
+        if contract is None or contract.service_credits is None or not contract.contract.monthly_fee:
+            continue
+        sc, fee, cur = contract.service_credits, contract.contract.monthly_fee, contract.contract.currency
+        version_lines = []
+        for r in sorted(rows, key=lambda r: r["kpi_id"]):
+            kpi = contract.kpi_by_id(r["kpi_id"])
+            if kpi is None:
+                continue
+            if kpi.kpi_class == "critical" and r["status"] == "breached":
+                waived = db.execute(
+                    "SELECT 1 FROM breaches WHERE contract_id = ? AND contract_version = ? AND kpi_id = ? "
+                    "AND period = ? AND status = 'waived'", [contract_id, version, kpi.id, label]).fetchone()
+                if waived:
+                    continue
+                amount = fee * sc.at_risk_percent / 100 * sc.pool_percent / 100 * kpi.allocation
+                text = (f"{kpi.id} breached: {money(fee, cur)} × {pct(sc.at_risk_percent)} at risk × "
+                        f"{pct(sc.pool_percent)} pool × {pct(round(kpi.allocation * 100, 6))} allocation = "
+                        f"{money(amount, cur)}")
+                version_lines.append(_line(contract_id, version, label, kpi.id, "credit", amount, cur, text))
+                if sc.earn_back_periods:
+                    version_lines.append(_earn_back(db, contract_id, version, label, kpi.id, amount, cur, sc.earn_back_periods))
+            bands = [b for b in sc.bonus if b.kpi == kpi.id and r["actual"] is not None and r["actual"] >= b.at_or_above]
+            if bands:
+                band = max(bands, key=lambda b: b.at_or_above)
+                amount = -fee * band.percent / 100
+                text = (f"{kpi.id} bonus: actual {r['actual']:.4f} ≥ {band.at_or_above:g}: {pct(band.percent)} × "
+                        f"{money(fee, cur)} = {money(-amount, cur)} owed to the CCC")
+                version_lines.append(_line(contract_id, version, label, kpi.id, "bonus", amount, cur, text))
+        owed = sum(l["amount"] for l in version_lines if l["kind"] in ("credit", "earn_back"))
+        cap = fee * sc.cap_percent / 100
+        if owed > cap:
+            version_lines.append(_line(
+                contract_id, version, label, None, "cap", cap - owed, cur,
+                f"credits {money(owed, cur)} capped at {pct(sc.cap_percent)} of {money(fee, cur)} = {money(cap, cur)}"))
+        lines += version_lines
+    return lines
+
+
+def _line(cid, version, label, kpi_id, kind, amount, currency, text) -> dict:
+    return {"contract_id": cid, "contract_version": version, "period": label, "kpi_id": kpi_id, "kind": kind,
+            "amount": round(amount, 2), "currency": currency, "explanation": text}
+
+
+def _earn_back(db, cid: str, version: int, label: str, kpi_id: str, amount: float, cur: str, n: int) -> dict:
+    """Waive the credit when the next `n` months all meet target; pending until they are known."""
+    p = parse_period(label)
+    following = []
+    for _ in range(n):
+        p = p.next()
+        following.append(p.label)
+    statuses = {}
+    for lab in following:
+        rows = db.execute("SELECT status FROM kpi_results WHERE contract_id = ? AND kpi_id = ? AND period = ?",
+                          [cid, kpi_id, lab]).fetchall()
+        if rows and not any(s.startswith("mtd_") for (s,) in rows):
+            statuses[lab] = "met" if all(s == "met" for (s,) in rows) else next(s for (s,) in rows if s != "met")
+    missed = [f"{lab} {s}" for lab, s in statuses.items() if s != "met"]
+    if missed:
+        return _line(cid, version, label, kpi_id, "earn_back", 0.0, cur,
+                     f"{kpi_id} earn-back lost: {', '.join(missed)} (needs {n} months at target after {label})")
+    if len(statuses) == n:
+        return _line(cid, version, label, kpi_id, "earn_back", -amount, cur,
+                     f"{kpi_id} credit of {money(amount, cur)} earned back: target met in {', '.join(following)}")
+    return _line(cid, version, label, kpi_id, "earn_back", 0.0, cur,
+                 f"{kpi_id} earn-back pending: waived if target is met in {', '.join(following)} "
+                 f"(known so far: {', '.join(statuses) or 'none'})")
+
+
+def refresh_credits(db, contract_id: str, label: str, contracts: dict) -> list[dict]:
+    """Recompute and store the credits of a month and of the months whose earn-back it decides."""
+    try:
+        period = parse_period(label)
+    except Exception:
+        return []
+    if period.kind != "month":
+        return []
+    n = max((c.service_credits.earn_back_periods for (cid, _), c in contracts.items()
+             if cid == contract_id and c.service_credits), default=0)
+    labels = [label]
+    p = period
+    for _ in range(n):
+        p = p.previous()
+        labels.append(p.label)
+    out = []
+    with db.conn:
+        for lab in labels:
+            lines = compute_credits(db, contract_id, lab, contracts)
+            if not lines and lab != label and not db.execute(
+                    "SELECT 1 FROM credits WHERE contract_id = ? AND period = ?", [contract_id, lab]).fetchone():
+                continue
+            db.execute("DELETE FROM credits WHERE contract_id = ? AND period = ?", [contract_id, lab])
+            for l in lines:
+                db.execute("INSERT INTO credits (contract_id, contract_version, period, kpi_id, kind, amount, currency, "
+                           "explanation) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           [l["contract_id"], l["contract_version"], l["period"], l["kpi_id"], l["kind"], l["amount"],
+                            l["currency"], l["explanation"]])
+            if lab == label:
+                out = lines
+    return out
+
+
+def credits_for(db, contract_id: str, period_label: str) -> list[dict]:
+    """The stored credit lines of a contract and period (rows of `credits`)."""
+    cur = db.execute("SELECT * FROM credits WHERE contract_id = ? AND period = ? ORDER BY id", [contract_id, period_label])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def total(lines: list[dict]) -> float:
+    """Net amount of credit lines (positive: owed by the CCC)."""
+    return round(sum(l["amount"] for l in lines), 2)

@@ -1,0 +1,282 @@
+"""Evaluation: each KPI of each contract version in force, per period, from the daily aggregates.
+
+A result is `Σnum ÷ Σden` over the period's local days governed by that version, less excluded
+days and windows, with the target and breach threshold in force on the last day of that span.
+Rules (statuses, month to date, exclusions) are written out in `docs/engine.md`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from .. import clock
+from ..periods import Period, parse_period, period_containing
+from . import aggregates, formulas, stats
+from .scope import Version, all_versions, governing, known_queues, resolve_queues
+
+_SUM_COLUMNS = ("volume", "num", "den", "extra", "contacts", "offered", "answered", "abandoned", "short_abandons",
+                "answered_within", "abandoned_within", "unresolved", "not_queued", "forecast", "unusable")
+STATUSES = ("met", "at_risk", "breached", "insufficient_volume", "no_data")
+
+
+def status_for(actual: float | None, target: float, breach: float | None, higher: bool, *,
+               volume: float = 0, min_volume: int = 0) -> str:
+    """met / at_risk / breached / insufficient_volume / no_data for one figure.
+
+    At or better than target: met. Between target and breach (the breach value itself included):
+    at_risk. Worse than breach: breached. No breach threshold: worse than target is breached.
+    Volume below `min_volume` is never a breach.
+    """
+    if actual is None:
+        return "no_data"
+    if volume < min_volume:
+        return "insufficient_volume"
+    a = round(actual, 12)  # 0.1 + 0.2 style noise must not flip a status at the threshold
+
+    def ok(limit):
+        return a >= limit if higher else a <= limit
+
+    if ok(target):
+        return "met"
+    if breach is None or not ok(breach):
+        return "breached"
+    return "at_risk"
+
+
+def default_periods(kinds: set[str], today: date) -> dict[str, Period]:
+    """The last closed period of each kind as of `today` (an `interval` KPI is reported per day)."""
+    out = {}
+    for kind in kinds:
+        k = "day" if kind == "interval" else kind
+        out[kind] = period_containing(today, k).previous()
+    return out
+
+
+def evaluate(db, *, contract_id: str | None = None, period: Period | str | None = None, kinds=None,
+             as_of=None, persist: bool = True, pm=None, workspace=None) -> list[dict]:
+    """Evaluate every KPI of every contract version in force, per period.
+
+    `period`: one period for every KPI (a `Period` or its label); default: for each KPI, the last
+    closed period of its own `period` kind as of `as_of`. `kinds`: only KPIs whose period kind is in
+    it. An open period (as_of inside it) is evaluated to date with status prefix `mtd_`.
+    Results are persisted in `kpi_results` (with breaches and credits) unless `persist=False`.
+    """
+    today = clock.today(as_of)
+    if isinstance(period, str):
+        period = parse_period(period)
+    versions = all_versions(db, contract_id)
+    aggregates.ensure_fresh(db, versions)
+    queue_pairs = known_queues(db)
+    by_id: dict[str, list[Version]] = defaultdict(list)
+    for v in versions:
+        by_id[v.contract_id].append(v)
+    evaluated_at = clock.now_utc().isoformat(timespec="seconds")
+    results: list[dict] = []
+    for cid, group in sorted(by_id.items()):
+        kpi_kinds = {k.period for v in group for k in v.contract.kpi}
+        if kinds:
+            kpi_kinds &= set(kinds)
+        periods = {period.label: (period, None)} if period else {
+            p.label: (p, kind) for kind, p in default_periods(kpi_kinds, today).items()
+        }
+        for label, (p, only_kind) in sorted(periods.items()):
+            mtd = p.start <= today <= p.last_day
+            last = today if mtd else p.last_day
+            if today < p.start:
+                last = p.last_day  # a future period: nothing stored yet, reported as no data
+            for v, a, b in governing(group, p.start, last):
+                for kpi in v.contract.kpi:
+                    if only_kind and kpi.period != only_kind:
+                        continue
+                    if kinds and kpi.period not in kinds:
+                        continue
+                    results.append(_result(db, v, kpi, p, a, b, mtd, today, queue_pairs, evaluated_at))
+    if persist:
+        _persist(db, results, versions, pm=pm, workspace=workspace)
+    return results
+
+
+def _day_rows(db, v: Version, kpi_id: str, a: date, b: date) -> list[dict]:
+    cur = db.execute(
+        f"SELECT day, excl_id, {', '.join(_SUM_COLUMNS)} FROM kpi_daily WHERE contract_id = ? AND "
+        "contract_version = ? AND kpi_id = ? AND day >= ? AND day <= ?",
+        [v.contract_id, v.version, kpi_id, a.isoformat(), b.isoformat()],
+    )
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def band_days(db, v: Version, a: date, b: date) -> dict[str, dict]:
+    """Days left out by the volume band: {day: {offered, forecast, low, high}}."""
+    band = v.contract.volume_band
+    if band is None:
+        return {}
+    out = {}
+    for r in _day_rows(db, v, aggregates.SCOPE_KPI, a, b):
+        if r["excl_id"] or not r["forecast"]:
+            continue
+        low, high = band.lower * r["forecast"], band.upper * r["forecast"]
+        if not (low <= r["offered"] <= high):
+            out[r["day"]] = {"offered": r["offered"], "forecast": r["forecast"], "low": low, "high": high}
+    return out
+
+
+def _exclusion_rows(db, contract_id: str) -> dict[int, dict]:
+    return {r[0]: {"kind": r[1], "starts_at": r[2], "ends_at": r[3], "reason": r[4], "evidence": r[5]}
+            for r in db.execute(
+                "SELECT id, kind, starts_at, ends_at, reason, evidence FROM exclusions WHERE contract_id = ?",
+                [contract_id]).fetchall()}
+
+
+def _result(db, v: Version, kpi, p: Period, a: date, b: date, mtd: bool, today: date, queue_pairs,
+            evaluated_at: str) -> dict:
+    contract = v.contract
+    metric = kpi.metric
+    zone = ZoneInfo(contract.contract.timezone)
+    details: dict = {"span": {"from": a.isoformat(), "to": b.isoformat()}}
+    if metric in formulas.COMPLAINT_METRICS:
+        as_of_ms = int(datetime.combine(today + timedelta(days=1), time(0), tzinfo=zone).timestamp() * 1000)
+        rows = [
+            {"day": day, "excl_id": excl, **{c: f.get(c, 0) for c in _SUM_COLUMNS}}
+            for (day, excl), f in aggregates.complaint_daily(db, contract, kpi, a, b, as_of_ms).items()
+        ]
+        if aggregates.complaint_limit(contract, kpi) is None:
+            details["reason"] = "the contract sets no [complaints] time-frame for this KPI"
+    else:
+        rows = _day_rows(db, v, kpi.id, a, b)
+    banded = band_days(db, v, a, b) if metric in formulas.CONTACT_METRICS and metric != "forecast_accuracy" else {}
+    sums = dict.fromkeys(_SUM_COLUMNS, 0.0)
+    removed: dict = defaultdict(float)
+    for r in rows:
+        if r["excl_id"]:
+            removed[("declared", r["excl_id"])] += r["volume"] or 0
+            continue
+        if r["day"] in banded:
+            removed[("band", r["day"])] += r["volume"] or 0
+            continue
+        for c in _SUM_COLUMNS:
+            sums[c] += r[c] or 0
+    excluded = []
+    declared = _exclusion_rows(db, v.contract_id) if any(k[0] == "declared" for k in removed) else {}
+    for (kind, key), volume in sorted(removed.items(), key=lambda kv: str(kv[0][1])):
+        if kind == "declared":
+            e = declared.get(key, {})
+            excluded.append({"kind": e.get("kind", "declared"), "from": clock.iso_utc(e.get("starts_at")),
+                             "to": clock.iso_utc(e.get("ends_at")), "reason": e.get("reason"),
+                             "evidence": e.get("evidence"), "volume": volume})
+        else:
+            d = banded[key]
+            excluded.append({
+                "kind": "volume_band", "from": key, "to": key,
+                "reason": f"offered {d['offered']:g} outside {d['low']:g}–{d['high']:g} "
+                          f"({contract.volume_band.lower:g}–{contract.volume_band.upper:g} × forecast {d['forecast']:g})",
+                "evidence": "interval_aggregates.forecast_offered", "volume": volume,
+            })
+    volume, num, den, extra = sums["volume"], sums["num"], sums["den"], sums["extra"]
+    actual = formulas.period_actual(metric, volume, num, den, extra)
+    target, breach = kpi.thresholds_on(b)
+    higher = formulas.higher_is_better(metric)
+    status = status_for(actual, target, breach, higher, volume=volume, min_volume=kpi.min_volume)
+    if sums["unusable"]:
+        details["not_computable_intervals"] = int(sums["unusable"])
+        t, s, _ = formulas.sl_params(kpi.params)
+        details["reason"] = (
+            f"{int(sums['unusable'])} interval aggregate(s) count answers/abandons against other thresholds "
+            f"than this KPI's T={t:g}s / S={s:g}s: not computable from aggregates, left out"
+        )
+    for c in ("contacts", "offered", "answered", "abandoned", "short_abandons", "answered_within",
+              "abandoned_within", "unresolved", "not_queued", "forecast"):
+        if sums[c]:
+            details[c] = sums[c]
+    ci = stats.wilson(num, den) if formulas.is_rate(metric) and den and 0 <= num <= den else None
+    n = den if ci else volume
+    small = stats.small_sample(n, ci, [target, breach]) if actual is not None else False
+    reported = _reported(db, contract, kpi, p, queue_pairs)
+    if mtd:
+        details["projection"], details["projection_basis"] = _projection(actual, ci, target, breach, higher)
+        status = f"mtd_{status}"
+    return {
+        "contract_id": v.contract_id, "contract": v.contract_id, "contract_version": v.version,
+        "kpi_id": kpi.id, "kpi": kpi.id, "metric": metric, "period": p.label, "period_kind": p.kind,
+        "period_start": p.start.isoformat(), "period_end": p.end.isoformat(), "channel": kpi.channel,
+        "volume": volume, "numerator": num, "denominator": den, "actual": actual,
+        "target": target, "breach": breach, "status": status, "excluded": excluded,
+        "ci_low": ci[0] if ci else None, "ci_high": ci[1] if ci else None, "small_sample": small,
+        "reported": reported, "reported_diff": (actual - reported) if (reported is not None and actual is not None) else None,
+        "details": details, "evaluated_at": evaluated_at, "kpi_class": kpi.kpi_class,
+        "higher_is_better": higher,
+    }
+
+
+def _projection(actual, ci, target, breach, higher) -> tuple[str, str]:
+    """Will a month-to-date figure end in breach? Judged on the rate so far and its Wilson interval."""
+    limit = breach if breach is not None else target
+    if actual is None:
+        return "unknown", "no data yet"
+    worse = (lambda x: x < limit) if higher else (lambda x: x > limit)
+    if ci is not None:
+        lo, hi = ci
+        if worse(hi if higher else lo):
+            return "likely_breach", f"the whole 95 % interval {lo:.4f}–{hi:.4f} is past the breach threshold {limit:g}"
+        if not worse(lo if higher else hi):
+            return "on_track", f"the whole 95 % interval {lo:.4f}–{hi:.4f} is clear of the breach threshold {limit:g}"
+        return "at_risk", f"the 95 % interval {lo:.4f}–{hi:.4f} contains the breach threshold {limit:g}"
+    if worse(actual):
+        return "likely_breach", f"the figure so far {actual:.4f} is past the breach threshold {limit:g}"
+    return "on_track", f"the figure so far {actual:.4f} is clear of the breach threshold {limit:g}"
+
+
+def _reported(db, contract, kpi, p: Period, queue_pairs) -> float | None:
+    """The CCC's own figure for this KPI and period (matched on metric or KPI id and exact bounds)."""
+    start, end = p.bounds_ms(contract.contract.timezone)
+    queues = resolve_queues(contract, queue_pairs)
+    rows = db.execute(
+        "SELECT value, queue, channel FROM reported_figures WHERE metric IN (?, ?) AND period_start = ? "
+        "AND period_end = ? ORDER BY id DESC",
+        [kpi.metric, kpi.id, start, end],
+    ).fetchall()
+    for value, queue, channel in rows:
+        if queue is not None and queue not in queues:
+            continue
+        if channel is not None and kpi.channel is not None and channel != kpi.channel:
+            continue
+        # A rate reported in per cent (85.0) is compared as a share (0.85).
+        if formulas.is_rate(kpi.metric) and value is not None and value > 1.0:
+            value = value / 100
+        return value
+    return None
+
+
+def stored_row(result: dict) -> dict:
+    """A result as a `kpi_results` row (JSON columns serialised)."""
+    cols = ("contract_id", "contract_version", "kpi_id", "metric", "period", "period_kind", "period_start",
+            "period_end", "channel", "volume", "numerator", "denominator", "actual", "target", "breach",
+            "status", "ci_low", "ci_high", "reported", "reported_diff", "evaluated_at")
+    row = {c: result[c] for c in cols}
+    row["excluded"] = json.dumps(result["excluded"])
+    row["details"] = json.dumps({**result["details"], "small_sample": result["small_sample"],
+                                 "kpi_class": result["kpi_class"]})
+    return row
+
+
+def _persist(db, results: list[dict], versions: list[Version], *, pm=None, workspace=None) -> None:
+    from . import breaches, credits
+
+    keys = sorted({(r["contract_id"], r["period"]) for r in results})
+    with db.conn:
+        for cid, label in keys:
+            db.execute("DELETE FROM kpi_results WHERE contract_id = ? AND period = ?", [cid, label])
+        rows = [stored_row(r) for r in results]
+        if rows:
+            cols = list(rows[0])
+            db.conn.executemany(
+                f"INSERT OR REPLACE INTO kpi_results ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                [[r[c] for c in cols] for r in rows],
+            )
+    contracts = {(v.contract_id, v.version): v.contract for v in versions}
+    breaches.record(db, results, contracts, pm=pm, workspace=workspace)
+    for cid, label in keys:
+        credits.refresh_credits(db, cid, label, contracts)
