@@ -106,7 +106,7 @@ def read_vendor_report(ctx: ReadContext) -> Iterator[Any]:
                                      "or quality")
             yield BUILDERS[kind](row, table)
         except FieldError as err:
-            label = "row" if kind == "mixed" else f"{kind} row"
+            label = f"{kind} row" if kind in BUILDERS else "row"
             yield ctx.reject(row.line, f"{label}: {err}", raw=row.raw)
 
 
