@@ -206,7 +206,9 @@ def test_open_call_completed_by_next_file(tmp_path):
     done = contacts["6.1"]
     assert done.outcome == "answered" and done.arrived_at == _utc(T0)
     assert (done.wait_s, done.talk_s) == (20.0, 120.0)
-    assert done.customer == "0639983333"  # from the ENTERQUEUE line of the first file
+    assert opened.customer == "0639983333"
+    assert "0639983333" not in json.dumps(state)  # the state is kept in clear: no caller id in it
+    assert done.customer is None
     assert done.version > opened.version  # so the host replaces the open record
     assert done.line == 1
     assert context.state["open_calls"] == {}

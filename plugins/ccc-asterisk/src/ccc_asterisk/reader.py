@@ -238,9 +238,17 @@ def _calls(rows, context: ReadContext, tz: tzinfo, raw_file, *, allow_datetime: 
         if latest - last > STATE_MAX_AGE_S:
             continue
         yield from _emit(call, context)
-        state[cid] = [[e[0], e[2], e[3], e[4], e[5]] for e in sorted(call.events, key=lambda e: (e[0], e[1]))]
+        state[cid] = [[e[0], e[2], e[3], e[4], _without_caller(e[4], e[5])] for e in sorted(call.events, key=lambda e: (e[0], e[1]))]
     context.state[STATE_KEY] = state
     context.progress(raw_file.tell())
+
+
+def _without_caller(event: str, data: list[str]) -> list[str]:
+    """The state is stored in clear, so the caller id (personal data) is left out of it: the
+    completed record of a call that spans two files has no customer (the open one had it)."""
+    if event == "ENTERQUEUE" and len(data) > 1:
+        return [data[0], "", *data[2:]]
+    return data
 
 
 def _restore(saved: dict, calls: dict[str, _Call], closing: list) -> None:
