@@ -68,6 +68,7 @@ def test_html_figures_and_structure(pack_db, tmp_path):
                         "Data provenance") if s not in text] == []
     assert text.index("1. Summary") < text.index("2. KPI results") < text.index("11. Data provenance")
     assert "1,000.00 EUR" in text and "ab" * 32 in text
+    assert "Actual 70.0 % against target 80.0 % (breach at 75.0 %), volume 1,000" in text
 
 
 def test_json_equals_stored(pack_db, tmp_path):

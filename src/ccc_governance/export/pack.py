@@ -285,7 +285,7 @@ def _changes(kpis: list[dict], previous: list[dict]) -> list[dict]:
 # --------------------------------------------------------------------------- breaches, exclusions, credits
 
 
-def _breaches(db, contract_id: str, period: Period) -> list[dict]:
+def _breaches(db, contract_id: str, period: Period, units: dict[str, str]) -> list[dict]:
     fn = _optional("engine.breaches", "list_breaches")
     if fn is not None:
         rows = [dict(r) for r in fn(db, contract_id=contract_id)]
@@ -304,6 +304,7 @@ def _breaches(db, contract_id: str, period: Period) -> list[dict]:
         out.append(
             {
                 "id": b["id"], "kpi_id": b["kpi_id"], "period": b["period"], "contract_version": b.get("contract_version"),
+                "unit": units.get(b["kpi_id"]) or metric_info("", b.get("target"), b.get("breach"))["unit"],
                 "status": b["status"], "actual": b.get("actual"), "target": b.get("target"), "breach": b.get("breach"),
                 "volume": b.get("volume"), "small_sample": bool(b.get("small_sample")),
                 "still_breached": bool(b.get("still_breached", 1)),
@@ -500,7 +501,7 @@ def build_pack(db, contract_id: str, period: Period | str, as_of=None) -> dict:
         trends.append({"kpi_id": k["kpi_id"], "metric": k["metric"], "unit": k["unit"],
                        "higher_is_better": k["higher_is_better"], "target": k["target"], "breach": k["breach"],
                        "points": _trend(db, contract_id, k["kpi_id"], period)})
-    breaches = _breaches(db, contract_id, period)
+    breaches = _breaches(db, contract_id, period, {k["kpi_id"]: k["unit"] for k in kpis})
     credits = _credits(db, contract_id, period, currency, info.get("monthly_fee"))
     counts = {s: sum(1 for k in kpis if k["status"] == s) for s in STATUS_ORDER}
 
