@@ -120,6 +120,12 @@ def _type_of(value: Any) -> str:
     return type(value).__name__
 
 
+def shown(key) -> str:
+    """A key as it may appear in a one-line message (control characters escaped)."""
+    key = str(key)
+    return key if key.isprintable() else repr(key)
+
+
 def display_path(path: tuple, data: dict) -> str:
     """A key path as a reader finds it in the file: `kpi sl-voice.target`, `scope.hours.mon`."""
     out: list[str] = []
@@ -128,10 +134,10 @@ def display_path(path: tuple, data: dict) -> str:
         if isinstance(part, int):
             item = node[part] if isinstance(node, list) and part < len(node) else None
             ident = item.get("id") if isinstance(item, dict) else None
-            out[-1] = f"{out[-1]} {ident}" if isinstance(ident, str) and ident else f"{out[-1]} #{part + 1}"
+            out[-1] = f"{out[-1]} {shown(ident)}" if isinstance(ident, str) and ident else f"{out[-1]} #{part + 1}"
             node = item
         else:
-            out.append(str(part))
+            out.append(shown(part))
             node = node.get(part) if isinstance(node, dict) else None
     return ".".join(out)
 
@@ -190,7 +196,7 @@ class _Walker:
             for key in extra:
                 self.problem(
                     path + (key,),
-                    f"unknown key `{key}` in {self._table_label(path)}{did_you_mean(key, keys)}",
+                    f"unknown key `{shown(key)}` in {self._table_label(path)}{did_you_mean(key, keys)}",
                 )
                 failed = True
         if failed:
@@ -221,7 +227,7 @@ class _Walker:
                 known = ", ".join(metric.params) or "none"
                 self.problem(
                     path + (key,),
-                    f"unknown key `{key}` in [[kpi]] {self.where(path).rsplit(' ', 1)[-1]}: metric "
+                    f"unknown key `{shown(key)}` in [[kpi]] {self.where(path).rsplit(' ', 1)[-1]}: metric "
                     f"{metric.name} has parameters {known}{did_you_mean(key, allowed)}",
                 )
                 failed = True
@@ -394,7 +400,7 @@ def read_contract_text(text: str, name: str) -> tuple[Contract | None, list[Prob
     walker = _Walker(name=name, lines=lines, data=data)
     schema = data.get("schema")
     if "schema" not in data:
-        walker.problem((), f'missing `schema = "{model.SCHEMA}"` at the top of the file')
+        walker.problems.append(Problem(name, 1, f'missing `schema = "{model.SCHEMA}"` at the top of the file'))
     elif schema != model.SCHEMA:
         walker.problem(("schema",), f"unsupported schema {schema!r}: this version of ccc reads {model.SCHEMA!r}")
     try:

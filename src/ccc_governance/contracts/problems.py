@@ -10,13 +10,18 @@ import attrs
 from ..errors import ContractError
 
 
+def one_line(text: str) -> str:
+    """`text` with control characters escaped, so that a message stays on one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
 @attrs.frozen(order=True)
 class Problem:
     """A problem found in `file` at `line` (None when the file as a whole is concerned)."""
 
     file: str
     line: int | None
-    message: str
+    message: str = attrs.field(converter=one_line)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
