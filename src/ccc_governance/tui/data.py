@@ -209,6 +209,23 @@ def review_calendar(db, as_of: date, contract_id: str | None = None) -> list[dic
     return out
 
 
+def reviews_to_show(db, as_of: date) -> list[dict]:
+    """Reviews that need attention (upcoming, due, overdue) and those held in the last 30 days
+    (awaiting sign-off or just recorded), with each contract's open actions; worst first."""
+    recent = (as_of - timedelta(days=30)).isoformat()
+    rows = [
+        r for r in review_calendar(db, as_of)
+        if r["state"] not in ("held", "signed_off") or (r.get("held_on") or "") >= recent
+    ]
+    actions: dict[str, int] = {}
+    for a in open_actions(db):
+        actions[a["contract_id"]] = actions.get(a["contract_id"], 0) + 1
+    for r in rows:
+        r["open_actions"] = actions.get(r["contract_id"], 0)
+    rows.sort(key=lambda r: (REVIEW_RANK.get(r["state"], 9), r.get("hold_by") or "", r["contract_id"]))
+    return rows
+
+
 def _next_review(rows: list[dict]) -> dict | None:
     """The review that needs attention first: not held, worst state, earliest hold-by date."""
     pending = [r for r in rows if r.get("state") not in ("held", "signed_off")]
@@ -649,7 +666,7 @@ def kpi_view(db, contract_id: str, kpi_id: str, period: str | None) -> KpiView:
 
 
 def breaches(db, status: str | None = None) -> list[dict]:
-    """Every breach across contracts, open ones first, with the contract's client and CCC and the last note."""
+    """Every breach across contracts, unresolved ones first, with the contract's client and CCC and the last note."""
     fn = _optional("engine.breaches", "list_breaches")
     rows = [dict(r) for r in fn(db, status=status)] if fn else [
         dict(r)
@@ -665,13 +682,13 @@ def breaches(db, status: str | None = None) -> list[dict]:
             "(SELECT MAX(id) FROM breach_events f WHERE f.breach_id = e.breach_id AND f.note IS NOT NULL)"
         ).fetchall()
     }
-    order = {s: i for i, s in enumerate(BREACH_STATUSES)}
     for r in rows:
         c = names.get(r["contract_id"])
         r["client"] = c.client if c else ""
         r["ccc"] = c.ccc if c else ""
         r["note"] = notes.get(r["id"])
-    rows.sort(key=lambda r: (order.get(r["status"], 9), r["contract_id"], r["period"], r["kpi_id"]))
+    # Unresolved first; otherwise a stable order, so that a row stays put when its status changes.
+    rows.sort(key=lambda r: (r["status"] not in UNRESOLVED, r["contract_id"], r["period"], r["kpi_id"]))
     return rows
 
 

@@ -60,6 +60,12 @@ class DataScreen(Screen):
         message.stop()
         self.set_busy(False)
         self.show_data(message.data)
+        # The loading indicator takes focus away from the widget it covers; give it back.
+        if self.focused is None:
+            for widget in self.query(".main"):
+                if widget.focusable:
+                    widget.focus()
+                    break
 
     def run_write(self, write: Callable[[Any], str]) -> None:
         """Run `write(db) -> message` in a worker; on success notify and reload."""

@@ -66,6 +66,8 @@ class BreachActions:
 class BreachesScreen(BreachActions, DataScreen):
     """All breaches, unresolved first; act on the one under the cursor."""
 
+    AUTO_FOCUS = "#breaches"
+
     BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="breaches.back"), *BreachActions.BREACH_BINDINGS]
 
     def __init__(self) -> None:
@@ -90,9 +92,9 @@ class BreachesScreen(BreachActions, DataScreen):
         return data.breaches(db)
 
     def show_data(self, rows: list[dict]) -> None:
+        before = self.current_breach()
         self.rows = rows
         table = self.query_one(DataTable)
-        before = table.cursor_row
         table.clear()
         for b in rows:
             rate = fmt.is_rate(b.get("actual"), b.get("breach"), b.get("target"))
@@ -102,9 +104,10 @@ class BreachesScreen(BreachActions, DataScreen):
                 fmt.status(b["status"]), Text(b.get("note") or "", overflow="ellipsis", no_wrap=True),
                 key=str(b["id"]),
             )
-        if rows:
-            table.move_cursor(row=min(before, len(rows) - 1))
-        else:
+        # Keep the cursor on the same breach when its new status re-sorts the list.
+        if before and str(before["id"]) in table.rows:
+            table.move_cursor(row=table.get_row_index(str(before["id"])))
+        if not rows:
             self.app.notify("no breaches stored", title="breaches")
 
     def current_breach(self) -> dict | None:

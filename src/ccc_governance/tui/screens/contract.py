@@ -18,6 +18,7 @@ from .base import DataScreen
 class ContractScreen(DataScreen):
     """KPIs with actual, target, breach threshold, status and a 12-period trend; a period selector."""
 
+    AUTO_FOCUS = "#kpis"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="contract.back"),
         Binding("p,left_square_bracket", "period(-1)", "Prev period", id="contract.prev"),

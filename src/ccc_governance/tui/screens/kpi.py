@@ -19,6 +19,7 @@ from .breaches import BreachActions
 class KpiScreen(BreachActions, DataScreen):
     """One KPI of one contract; acknowledge/dispute/waive/close its breach from here too."""
 
+    AUTO_FOCUS = "#kpi-body"
     BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="kpi.back"), *BreachActions.BREACH_BINDINGS]
 
     def __init__(self, contract_id: str, kpi_id: str, period: str | None) -> None:

@@ -17,6 +17,7 @@ STATUS_CYCLE = ("", "breached", "at_risk", "met")
 class PortfolioScreen(DataScreen):
     """Every contract's last closed period, open breaches, credits, next review and obligations."""
 
+    AUTO_FOCUS = "#portfolio"
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", id="portfolio.filter"),
         Binding("s", "cycle_status", "Status filter", id="portfolio.status"),

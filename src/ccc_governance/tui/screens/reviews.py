@@ -15,6 +15,7 @@ from .modals import ActionModal, ReviewModal
 class ReviewsScreen(DataScreen):
     """The review calendar across contracts, worst first."""
 
+    AUTO_FOCUS = "#reviews"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="reviews.back"),
         Binding("h", "held", "Record held", id="reviews.held"),
@@ -42,33 +43,30 @@ class ReviewsScreen(DataScreen):
         super().on_mount()
 
     def fetch_data(self, db) -> list[dict]:
-        rows = data.review_calendar(db, self.app.as_of)
-        actions: dict[str, int] = {}
-        for a in data.open_actions(db):
-            actions[a["contract_id"]] = actions.get(a["contract_id"], 0) + 1
-        for r in rows:
-            r["open_actions"] = actions.get(r["contract_id"], 0)
-        rows.sort(key=lambda r: (data.REVIEW_RANK.get(r["state"], 9), r.get("hold_by") or "", r["contract_id"]))
-        return rows
+        return data.reviews_to_show(db, self.app.as_of)
 
     def show_data(self, rows: list[dict]) -> None:
+        before = self.current()
         self.rows = rows
         table = self.query_one(DataTable)
-        before = table.cursor_row
         table.clear()
-        for i, r in enumerate(rows):
+        for r in rows:
             table.add_row(
                 r["contract_id"], r["period"], fmt.status(r["state"]), r.get("pre_read_on") or "—",
-                r.get("hold_by") or "—", r.get("held_on") or "—", str(r["open_actions"]), key=str(i),
+                r.get("hold_by") or "—", r.get("held_on") or "—", str(r["open_actions"]),
+                key=f"{r['contract_id']}|{r['period']}",
             )
-        if rows:
-            table.move_cursor(row=min(before, len(rows) - 1))
+        # Keep the cursor on the same review when a write re-sorts the list.
+        key = f"{before['contract_id']}|{before['period']}" if before else None
+        if key and key in table.rows:
+            table.move_cursor(row=table.get_row_index(key))
 
     def current(self) -> dict | None:
         table = self.query_one(DataTable)
         if not table.row_count:
             return None
-        return self.rows[int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)]
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((r for r in self.rows if f"{r['contract_id']}|{r['period']}" == key), None)
 
     def action_held(self) -> None:
         review = self.current()

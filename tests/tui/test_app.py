@@ -1,0 +1,273 @@
+"""Pilot tests: drive the app from the keyboard and check both the screen and the database."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import sqlite3
+
+from textual.widgets import DataTable, Input, Static
+
+from ccc_governance.tui.app import CccApp
+from ccc_governance.tui.screens.breaches import BreachesScreen
+from ccc_governance.tui.screens.contract import ContractScreen
+from ccc_governance.tui.screens.help import HelpScreen
+from ccc_governance.tui.screens.kpi import KpiScreen
+from ccc_governance.tui.screens.modals import ActionModal, NoteModal, ReviewModal
+from ccc_governance.tui.screens.portfolio import PortfolioScreen
+from ccc_governance.tui.screens.reviews import ReviewsScreen
+
+
+def sync(test):
+    """Run an async Pilot test with asyncio (no async pytest plugin is installed)."""
+
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        return asyncio.run(test(*args, **kwargs))
+
+    return run
+
+
+async def settle(app, pilot) -> None:
+    """Wait until every worker finished and its messages were handled."""
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def table_rows(screen, selector: str = "DataTable") -> list[list[str]]:
+    table = screen.query_one(selector, DataTable)
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def query(path, sql, args=()):
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
+
+
+@sync
+async def test_key_scenario_worst_contract_to_acknowledged_breach(fixture_db, as_of):
+    app = CccApp(fixture_db, as_of)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, PortfolioScreen)
+        rows = table_rows(screen)
+        assert rows[0][:5] == ["acme-support", "Acme", "TelePerf", "2026-10", "breached"]
+        await pilot.press("enter")  # the worst contract is under the cursor
+        await settle(app, pilot)
+        assert isinstance(app.screen, ContractScreen)
+        kpis = table_rows(app.screen, "#kpis")
+        assert kpis[0][:5] == ["service-level", "62.0%", "80.0%", "70.0%", "breached"]
+        await pilot.press("enter")  # its breached KPI
+        await settle(app, pilot)
+        assert isinstance(app.screen, KpiScreen)
+        why = str(app.screen.query_one("#why", Static).render())
+        assert "= 620 / 1,000" in why and "vendor-reported 67.0%" in why and "breach #1" in why
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, NoteModal)
+        await pilot.press(*"staffing gap")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, KpiScreen)
+        assert "acknowledged" in str(app.screen.query_one("#why", Static).render())
+    assert query(fixture_db, "SELECT status FROM breaches WHERE id = 1") == [("acknowledged",)]
+    assert query(fixture_db, "SELECT status_from, status_to, note FROM breach_events WHERE breach_id = 1") == [
+        ("open", "acknowledged", "staffing gap")
+    ]
+
+
+@sync
+async def test_filter_and_status_cycle(fixture_db, as_of):
+    app = CccApp(fixture_db, as_of)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"globex")
+        assert [r[0] for r in table_rows(app.screen)] == ["globex-help"]
+        await pilot.press("escape")  # clears the filter
+        assert app.screen.query_one("#filter", Input).value == ""
+        await pilot.press("s")  # status: breached
+        assert [r[0] for r in table_rows(app.screen)] == ["acme-support"]
+        await pilot.press("s", "s")  # status: met
+        assert [r[0] for r in table_rows(app.screen)] == ["acme-sales"]
+        assert "asterisk 2026-11-02 06:00" in str(app.screen.query_one("#imports", Static).render())
+
+
+@sync
+async def test_period_selector_moves_between_stored_periods(fixture_db, as_of):
+    app = CccApp(fixture_db, as_of)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen.period == "2026-10"
+        await pilot.press("p")
+        await settle(app, pilot)
+        assert app.screen.period == "2026-09"
+        assert table_rows(app.screen, "#kpis")[0][1:5] == ["89.0%", "80.0%", "70.0%", "met"]
+        await pilot.press("n", "n")  # the second 'next' is beyond the last period: stays
+        await settle(app, pilot)
+        assert app.screen.period == "2026-10"
+        await pilot.press("escape")
+        assert isinstance(app.screen, PortfolioScreen)
+
+
+@sync
+async def test_breaches_screen_dispute_waive_and_cancel(fixture_db, as_of):
+    app = CccApp(fixture_db, as_of)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("b")
+        await settle(app, pilot)
+        assert isinstance(app.screen, BreachesScreen)
+        rows = table_rows(app.screen)
+        assert [r[0] for r in rows] == ["1", "2"]  # open before acknowledged
+        await pilot.press("d", *"figures wrong", "enter")
+        await settle(app, pilot)
+        await pilot.press("down", "w", *"goodwill", "enter")
+        await settle(app, pilot)
+        await pilot.press("c", "escape")  # cancelled: nothing written
+        await settle(app, pilot)
+        rows = table_rows(app.screen)
+        assert (rows[0][6], rows[0][7]) == ("disputed", "figures wrong")
+    assert query(fixture_db, "SELECT id, status FROM breaches ORDER BY id") == [(1, "disputed"), (2, "waived")]
+    assert query(fixture_db, "SELECT breach_id, note FROM breach_events ORDER BY id") == [
+        (1, "figures wrong"), (2, "goodwill")
+    ]
+
+
+@sync
+async def test_close_from_breaches_and_reopen(fixture_db, as_of):
+    app = CccApp(fixture_db, as_of)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("b")
+        await settle(app, pilot)
+        await pilot.press("c", *"paid", "enter")
+        await settle(app, pilot)
+        await pilot.press("o", *"mistake", "enter")
+        await settle(app, pilot)
+    assert query(fixture_db, "SELECT status_to FROM breach_events WHERE breach_id = 1 ORDER BY id") == [
+        ("closed",), ("open",)
+    ]
+
+
+@sync
+async def test_reviews_record_held_and_add_action(fixture_db, as_of):
+    app = CccApp(fixture_db, as_of)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ReviewsScreen)
+        first = table_rows(app.screen)[0]
+        assert first[:3] == ["acme-support", "2026-10", "overdue"]
+        await pilot.press("h")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewModal)
+        await pilot.press("enter")  # keep the date (as of)
+        await pilot.press(*"Ann, Bob", "enter")
+        await settle(app, pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, ActionModal)
+        await pilot.press(*"Recruit 3 agents", "enter", *"TelePerf", "enter", *"2026-12-01", "enter")
+        await settle(app, pilot)
+    assert query(fixture_db, "SELECT held_on, attendees FROM reviews WHERE contract_id='acme-support' AND period='2026-10'") == [
+        ("2026-11-12", '["Ann", "Bob"]')
+    ]
+    actions = query(fixture_db, "SELECT a.title, a.owner, a.due, r.period FROM actions a LEFT JOIN reviews r ON r.id = a.review_id")
+    assert actions == [("Recruit 3 agents", "TelePerf", "2026-12-01", "2026-10")]
+
+
+@sync
+async def test_bad_date_keeps_the_modal_open_with_a_message(fixture_db, as_of):
+    app = CccApp(fixture_db, as_of)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        await pilot.press("n", *"Fix IVR", "enter", "enter", *"next week", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ActionModal)
+        assert "is not a date" in str(app.screen.query_one("#dialog-error").render())
+        await pilot.press("escape")
+    assert query(fixture_db, "SELECT COUNT(*) FROM actions") == [(0,)]
+
+
+@sync
+async def test_help_theme_and_palette(fixture_db, as_of):
+    app = CccApp(fixture_db, as_of)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, PortfolioScreen)
+        assert app.current_theme.dark
+        await pilot.press("ctrl+t")
+        assert not app.current_theme.dark
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"open: contract globex")
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ContractScreen) and app.screen.contract_id == "globex-help"
+
+
+@sync
+async def test_mouse_click_opens_a_contract(fixture_db, as_of):
+    app = CccApp(fixture_db, as_of)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one(DataTable)
+        await pilot.click(table, offset=(2, 2))  # the second data row (row 0 is the header)
+        await pilot.click(table, offset=(2, 2))
+        await settle(app, pilot)
+        assert isinstance(app.screen, ContractScreen) and app.screen.contract_id == "globex-help"
+
+
+@sync
+async def test_empty_database_says_what_to_do(tmp_path, as_of):
+    from ccc_governance.store.db import open_db
+
+    open_db(tmp_path / "empty.db").conn.close()
+    app = CccApp(tmp_path / "empty.db", as_of)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        assert "no contracts yet" in str(app.screen.query_one("#problem", Static).render())
+
+
+@sync
+async def test_missing_database_is_a_message_not_a_crash(tmp_path, as_of):
+    app = CccApp(tmp_path / "missing.db", as_of)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        assert "no database here yet" in str(app.screen.query_one("#problem", Static).render())
+    assert not (tmp_path / "missing.db").exists()
+
+
+@sync
+async def test_locked_database_on_write_is_a_message_and_nothing_changes(fixture_db, as_of):
+    app = CccApp(fixture_db, as_of)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("b")
+        await settle(app, pilot)
+        blocker = sqlite3.connect(fixture_db)
+        blocker.execute("BEGIN IMMEDIATE")  # what a running import holds
+        try:
+            await pilot.press("a", *"late", "enter")
+            await settle(app, pilot)
+            messages = [n.message for n in app._notifications]
+            assert any("locked by another ccc process" in m for m in messages)
+        finally:
+            blocker.rollback()
+            blocker.close()
+    assert query(fixture_db, "SELECT status FROM breaches WHERE id = 1") == [("open",)]
