@@ -364,10 +364,17 @@ def _complaints(db, contract_id: str, period: Period, kpis: list[dict], terms: d
     fn = _optional("engine.drilldown", "complaint_compliance")
     terms = {k: v for k, v in terms.items() if isinstance(v, (str, int, float))}
     if fn is not None:
-        data = dict(fn(db, contract_id, period.label) or {})
-        data.setdefault("terms", terms)
-        data.setdefault("source", "engine")
-        return data
+        # The engine answers {kpi_id: {metric, counted, on_time, excluded, limit, share}}; the
+        # pack adds each KPI's target and status so the section reads on its own.
+        by_kpi = {k["kpi_id"]: k for k in kpis}
+        measures = []
+        for kpi_id, e in sorted((fn(db, contract_id, period.label) or {}).items()):
+            k = by_kpi.get(kpi_id, {})
+            measures.append({"kpi_id": kpi_id, "metric": e.get("metric"), "limit": e.get("limit"),
+                             "numerator": e.get("on_time"), "denominator": e.get("counted"),
+                             "excluded": e.get("excluded"), "actual": e.get("share"),
+                             "target": k.get("target"), "status": k.get("status", "no_data")})
+        return {"terms": terms, "source": "engine", "measures": measures}
     rows = [
         {"kpi_id": k["kpi_id"], "metric": k["metric"], "numerator": k["numerator"], "denominator": k["denominator"],
          "actual": k["actual"], "target": k["target"], "status": k["status"]}
