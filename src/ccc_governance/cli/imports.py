@@ -79,7 +79,7 @@ def import_command(app, source, paths, contract_id, strict, option_pairs, as_jso
                 summary = import_file(app.db, app.workspace, pm, source, path, contract_id=contract_id,
                                       strict=strict, options=options)
         except CccError as err:
-            if not err.file:  # name the file when the error did not
+            if not err.file and name not in err.message:  # name the file when the error did not
                 err.file = path
             raise
         summaries.append(summary)
