@@ -230,7 +230,8 @@ def interval_from(row: Row, table: Table) -> IntervalAggregate:
         interval_start=start,
         interval_minutes=minutes,
         queue=row.text("queue"),
-        channel=row.get("channel", parse_channel) or "voice",
+        # Blank: the option's channel, else None ("every channel of the queue", e.g. a forecast).
+        channel=row.get("channel", parse_channel) or table.options.get("channel") or None,
         direction=direction,
         offered=row.get("offered", count),
         answered=row.get("answered", count),
@@ -250,7 +251,7 @@ def interval_from(row: Row, table: Table) -> IntervalAggregate:
         raise FieldError(f"answered_within {record.answered_within} is more than answered {record.answered}")
     if record.answered_within is not None and record.answer_threshold_s is None:
         raise FieldError("answered_within needs answer_threshold_s (the T it counts against)")
-    record.source_id = f"interval|{record.queue or '*'}|{record.channel}|{record.direction}|{_stamp(start)}|{minutes}"
+    record.source_id = f"interval|{record.queue or '*'}|{record.channel or '*'}|{record.direction}|{_stamp(start)}|{minutes}"
     return record
 
 

@@ -57,10 +57,11 @@ def test_interval_rows_and_daily_forecasts_on_a_clock_change_day(tmp_path):
     a, b, c = read(write(tmp_path, text), timezone="Europe/Paris")
     assert isinstance(a, IntervalAggregate)
     assert (a.interval_start, a.interval_minutes, a.channel, a.direction) == (
-        datetime(2026, 10, 5, 6, tzinfo=UTC), 30, "voice", "inbound")
+        datetime(2026, 10, 5, 6, tzinfo=UTC), 30, None, "inbound")
     assert (a.offered, a.answered, a.answered_within, a.answer_threshold_s, a.abandoned, a.wait_sum_s,
             a.forecast_offered) == (40, 37, 31, 20.0, 3, 402.5, 42.0)
-    assert a.source_id == "interval|acme-billing|voice|inbound|2026-10-05T06:00Z|30"
+    assert a.source_id == "interval|acme-billing|*|inbound|2026-10-05T06:00Z|30"
+    assert read(write(tmp_path, text), timezone="Europe/Paris", channel="voice")[0].channel == "voice"
     # 25 October 2026 has 25 hours in Paris; the day after has 24.
     assert (b.interval_start, b.interval_minutes, b.forecast_offered, b.offered) == (
         datetime(2026, 10, 24, 22, tzinfo=UTC), 1500, 310.0, None)
