@@ -64,7 +64,7 @@ class Contact:
     first_response_s: float | None = attrs.field(default=None, converter=_opt_float)  # e-mail/chat: to first agent reply, calendar time
     first_response_business_s: float | None = attrs.field(default=None, converter=_opt_float)  # the same in business time, when the platform gives it
     resolution_s: float | None = attrs.field(default=None, converter=_opt_float)  # e-mail/chat: to resolution, calendar time
-    resolution_business_s: float | None = attrs.field(default=None, converter=_opt_float)
+    resolution_business_s: float | None = attrs.field(default=None, converter=_opt_float)  # the same in business time, when the platform gives it
     customer: str | None = None  # phone / e-mail / account id IN CLEAR: the host hashes it and never stores it
     version: datetime | None = None  # which delivery is newest (e.g. Connect LastUpdateTimestamp)
     partial: bool = False  # merge non-null fields into a stored record instead of replacing it
@@ -144,12 +144,12 @@ class IntervalAggregate:
     channel: str | None = "voice"
     direction: str | None = "inbound"
     offered: int | None = None  # answered + abandoned (the platform's offered, if it counts the same way)
-    answered: int | None = None
+    answered: int | None = None  # contacts answered by an agent in the interval
     answered_within: int | None = None  # answered with wait ≤ answer_threshold_s
     answer_threshold_s: float | None = None  # the T that `answered_within` counts against
-    abandoned: int | None = None
+    abandoned: int | None = None  # contacts that left the queue before an answer (all abandons)
     short_abandoned: int | None = None  # abandoned with wait < short_abandon_s
-    short_abandon_s: float | None = None
+    short_abandon_s: float | None = None  # the S that `short_abandoned` counts against
     abandoned_within: int | None = None  # abandoned with wait ≤ answer_threshold_s (abandons_in_sl variant)
     wait_sum_s: float | None = None  # total wait of answered contacts (ASA = wait_sum_s / answered)
     handle_sum_s: float | None = None  # total talk + hold + wrap of answered contacts
@@ -169,7 +169,7 @@ class WorkforceFigure:
     scheduled_minutes: float | None = None  # for schedule adherence
     adherent_minutes: float | None = None  # minutes in the scheduled state
     headcount: float | None = None  # average headcount over the span (attrition's denominator)
-    leavers: int | None = None
+    leavers: int | None = None  # people who left during the span (attrition's numerator)
     engagement_score: float | None = None  # employee engagement survey mean
     engagement_scale: float | None = None  # top of that scale
     version: datetime | None = None
@@ -184,11 +184,11 @@ class ReportedFigure:
     metric: str  # catalogue metric name (service_level, asa, …) or a contract KPI id
     period_start: datetime  # local midnight of the first day
     period_end: datetime  # local midnight after the last day
-    value: float
+    value: float  # the figure as reported (a rate as a fraction 0–1, times in seconds)
     queue: str | None = None
     channel: str | None = None
-    numerator: float | None = None
-    denominator: float | None = None
+    numerator: float | None = None  # the reported numerator, when given
+    denominator: float | None = None  # the reported denominator, when given
     version: datetime | None = None
     line: int | None = None
 
