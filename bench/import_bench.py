@@ -1,0 +1,83 @@
+"""Speed and memory of `ccc import csv` against the sqlite3 shell's `.import`, run by hand.
+
+    .venv/bin/python bench/import_bench.py [N]        # default 1,000,000 contacts
+
+Writes N synthetic contacts as CSV (bench/out/), then, each in its own child process so that its
+peak memory is measured alone: the `sqlite3` shell `.import`s the file into an equivalent table
+(same columns, a unique key on the id and a queue/time index, like `contacts`), and
+`ccc import csv FILE --option mapping=…` imports it into a fresh workspace. Goals: under 2× the
+`.import` time, peak memory under 100 MB. Prints a Markdown table for bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+OUT = ROOT / "out"
+sys.path.insert(0, str(ROOT))
+
+from generators import CONTACTS_MAPPING, contacts_csv  # noqa: E402
+
+SQLITE_TABLE = """
+CREATE TABLE contacts (call_id TEXT NOT NULL UNIQUE, queued_at TEXT, answered_at TEXT, ended_at TEXT, queue TEXT,
+  result TEXT, wait REAL, talk REAL, hold REAL, wrap REAL, agent TEXT, caller TEXT);
+CREATE INDEX contacts_queue_time ON contacts(queue, queued_at);
+"""
+
+
+def measure(argv: list[str], cwd: Path | None = None) -> tuple[float, float]:
+    """Run `argv` in a helper process; return (elapsed seconds, peak RSS in MB of that command)."""
+    helper = (
+        "import resource, subprocess, sys, time, json\n"
+        "t = time.perf_counter()\n"
+        "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)\n"
+        "e = time.perf_counter() - t\n"
+        "print(json.dumps([e, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", helper, *argv], cwd=cwd, check=True, capture_output=True, text=True)
+    elapsed, rss = json.loads(out.stdout)
+    return elapsed, rss
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    OUT.mkdir(exist_ok=True)
+    csv_path = OUT / f"contacts_{n}.csv"
+    if not csv_path.exists():
+        contacts_csv(csv_path, n)
+    size_mb = csv_path.stat().st_size / 1e6
+
+    sq = OUT / "sqlite_import.db"
+    for p in OUT.glob("sqlite_import.db*"):
+        p.unlink()
+    subprocess.run(["sqlite3", str(sq), SQLITE_TABLE], check=True)
+    t_sqlite, m_sqlite = measure(["sqlite3", str(sq), ".mode csv", f".import --skip 1 {csv_path} contacts"])
+
+    ws = OUT / "ws"
+    shutil.rmtree(ws, ignore_errors=True)
+    ccc = str(Path(sys.executable).with_name("ccc"))
+    subprocess.run([ccc, "init", str(ws)], check=True, stdout=subprocess.DEVNULL)
+    (ws / "mapping.toml").write_text(CONTACTS_MAPPING, encoding="utf-8")
+    env_cmd = [ccc, "import", "csv", str(csv_path), "--option", f"mapping={ws / 'mapping.toml'}"]
+    t_ccc, m_ccc = measure(env_cmd, cwd=ws)
+    count = subprocess.run(["sqlite3", str(ws / "ccc.db"), "SELECT count(*) FROM contacts"],
+                           check=True, capture_output=True, text=True).stdout.strip()
+
+    print(f"{n:,} contacts, {size_mb:.0f} MB CSV; {count} rows stored by ccc; {os.cpu_count()} cores")
+    print()
+    print("| what | time s | × .import | peak memory MB |")
+    print("|---|---|---|---|")
+    print(f"| sqlite3 shell `.import` | {t_sqlite:.1f} | 1.00 | {m_sqlite:.0f} |")
+    print(f"| `ccc import csv` (mapping) | {t_ccc:.1f} | {t_ccc / t_sqlite:.2f} | {m_ccc:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
