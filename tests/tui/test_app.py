@@ -56,7 +56,8 @@ async def test_key_scenario_worst_contract_to_acknowledged_breach(fixture_db, as
         screen = app.screen
         assert isinstance(screen, PortfolioScreen)
         rows = table_rows(screen)
-        assert rows[0][:5] == ["acme-support", "Acme", "TelePerf", "2026-10", "breached"]
+        assert rows[0][:7] == ["acme-support", "Acme", "TelePerf", "2026-10", "breached", "1", "1,500.00 EUR"]
+        assert rows[0][7] == "2026-10 by 2026-11-10 overdue"
         await pilot.press("enter")  # the worst contract is under the cursor
         await settle(app, pilot)
         assert isinstance(app.screen, ContractScreen)

@@ -39,19 +39,20 @@ class PortfolioScreen(DataScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column("Contract", key="contract")
-        table.add_column("Client", key="client")
-        table.add_column("CCC", key="ccc")
-        table.add_column("Period", key="period")
-        table.add_column("Status", key="status")
-        table.add_column("Open", key="open")
-        table.add_column("Credits", key="credits")
-        table.add_column("Next review", key="review")
-        table.add_column("Review", key="review_state")
-        table.add_column("Oblig.", key="obligations")
-        table.focus()
+        self.wide: bool | None = None
         super().on_mount()
+
+    def on_resize(self) -> None:
+        self.fill()
+
+    def _columns(self, table: DataTable, wide: bool) -> None:
+        """Wide terminals get client and CCC columns; at 80 columns the contract id stands for them."""
+        table.clear(columns=True)
+        names = ["Contract", "Client", "CCC"] if wide else ["Contract"]
+        names += ["Period", "Status", "Open", "Credits", "Next review" if wide else "Review", "Obl."]
+        for name in names:
+            table.add_column(name, key=name)
+        self.wide = wide
 
     def fetch_data(self, db) -> data.Portfolio | None:
         if not data.has_contracts(db):
@@ -90,24 +91,29 @@ class PortfolioScreen(DataScreen):
         if self.status_filter:
             text += f" status:{self.status_filter}"
         selected = self.selected_contract()
+        wide = self.size.width >= 100
+        if wide != self.wide:
+            self._columns(table, wide)
         table.clear()
         for row in data.filter_rows(self.portfolio.rows, text):
-            review_state = fmt.status(row.review_state)
-            table.add_row(
-                row.contract_id,
-                row.client,
-                row.ccc,
+            review = Text(
+                (row.next_review if wide else (row.next_review or "").split(" by ")[0]) or "—"
+            )
+            if row.review_state:
+                review.append(" ")
+                review.append_text(fmt.status(row.review_state))
+            cells = [row.contract_id, row.client, row.ccc] if wide else [row.contract_id]
+            cells += [
                 row.period or "—",
                 fmt.status(row.status),
                 Text(str(row.open_breaches), style="bold red" if row.open_breaches else "dim"),
-                fmt.money(row.credits_due, row.currency),
-                row.next_review or "—",
-                review_state,
+                fmt.money(row.credits_due, row.currency, short=not wide),
+                review,
                 "—" if row.overdue_obligations is None else Text(
                     str(row.overdue_obligations), style="bold red" if row.overdue_obligations else "dim"
                 ),
-                key=row.contract_id,
-            )
+            ]
+            table.add_row(*cells, key=row.contract_id)
         if selected and selected in table.rows:
             table.move_cursor(row=table.get_row_index(selected))
 

@@ -48,11 +48,12 @@ def value(v: float | None, rate: bool) -> str:
     return f"{v:,.1f}" if abs(v) < 1000 else f"{v:,.0f}"
 
 
-def money(amount: float | None, currency: str = "") -> str:
-    """An amount with its currency; zero shows as a dash so that the eye finds the non-zero ones."""
+def money(amount: float | None, currency: str = "", *, short: bool = False) -> str:
+    """An amount with its currency (whole units when `short`); zero shows as a dash so that the
+    eye finds the non-zero ones."""
     if not amount:
         return "—"
-    return f"{amount:,.2f} {currency}".strip()
+    return (f"{amount:,.0f} {currency}" if short else f"{amount:,.2f} {currency}").strip()
 
 
 def spark(values: list[float | None]) -> str:

@@ -79,7 +79,8 @@ class LineChart(Widget):
                 out.append(" breach", style="red")
             out.append("\n")
         out.append(" " * 8)
-        axis_labels = "".join((lab[-col:] if col < len(lab) else lab).ljust(col) for lab in labels)
+        # Keep the end of each label (the month of "2026-10") and a space between neighbours.
+        axis_labels = "".join(lab[-(col - 1):].ljust(col) if col > 1 else lab[-1:] for lab in labels)
         out.append(axis_labels, style="dim")
         return out
 

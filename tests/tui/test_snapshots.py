@@ -1,0 +1,49 @@
+"""Snapshots of the main screens on the fixed fixture database (Textual is pinned, so SVGs are stable).
+
+Update after an intended change with `pytest tests/tui --snapshot-update` and review the SVG diff.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ccc_governance.tui.app import LIGHT, CccApp
+
+
+async def _loaded(pilot) -> None:
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def _then(*keys):
+    async def run_before(pilot) -> None:
+        await _loaded(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await _loaded(pilot)
+
+    return run_before
+
+
+@pytest.mark.parametrize(
+    "name, keys",
+    [
+        ("portfolio", ()),
+        ("contract", ("enter",)),
+        ("kpi", ("enter", "enter")),
+        ("breaches", ("b",)),
+        ("reviews", ("r",)),
+        ("help", ("question_mark",)),
+    ],
+)
+def test_screen(snap_compare, fixture_db, as_of, name, keys):
+    assert snap_compare(CccApp(fixture_db, as_of), terminal_size=(100, 30), run_before=_then(*keys))
+
+
+def test_portfolio_at_80x24_light(snap_compare, fixture_db, as_of):
+    assert snap_compare(CccApp(fixture_db, as_of, theme=LIGHT), terminal_size=(80, 24), run_before=_then())
+
+
+def test_contract_at_80x24(snap_compare, fixture_db, as_of):
+    assert snap_compare(CccApp(fixture_db, as_of), terminal_size=(80, 24), run_before=_then("enter"))
