@@ -114,35 +114,43 @@ def _earn_back(db, cid: str, version: int, label: str, kpi_id: str, amount: floa
 
 def refresh_credits(db, contract_id: str, label: str, contracts: dict) -> list[dict]:
     """Recompute and store the credits of a month and of the months whose earn-back it decides."""
-    try:
+    refresh_many(db, [(contract_id, label)], contracts)
+    return credits_for(db, contract_id, label)
+
+
+def refresh_many(db, keys, contracts: dict) -> None:
+    """`refresh_credits` for many `(contract_id, month label)` pairs, each month recomputed once."""
+    todo: dict[str, set[str]] = {}
+    evaluated = set(keys)
+    for contract_id, label in keys:
         period = parse_period(label)
-    except Exception:
-        return []
-    if period.kind != "month":
-        return []
-    n = max((c.service_credits.earn_back_periods for (cid, _), c in contracts.items()
-             if cid == contract_id and c.service_credits), default=0)
-    labels = [label]
-    p = period
-    for _ in range(n):
-        p = p.previous()
-        labels.append(p.label)
-    out = []
+        if period.kind != "month":
+            continue
+        n = max((c.service_credits.earn_back_periods for (cid, _), c in contracts.items()
+                 if cid == contract_id and c.service_credits), default=0)
+        labels = todo.setdefault(contract_id, set())
+        labels.add(label)
+        p = period
+        for _ in range(n):
+            p = p.previous()
+            labels.add(p.label)
     with db.conn:
-        for lab in labels:
-            lines = compute_credits(db, contract_id, lab, contracts)
-            if not lines and lab != label and not db.execute(
-                    "SELECT 1 FROM credits WHERE contract_id = ? AND period = ?", [contract_id, lab]).fetchone():
-                continue
-            db.execute("DELETE FROM credits WHERE contract_id = ? AND period = ?", [contract_id, lab])
-            for l in lines:
-                db.execute("INSERT INTO credits (contract_id, contract_version, period, kpi_id, kind, amount, currency, "
-                           "explanation) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           [l["contract_id"], l["contract_version"], l["period"], l["kpi_id"], l["kind"], l["amount"],
-                            l["currency"], l["explanation"]])
-            if lab == label:
-                out = lines
-    return out
+        for contract_id, labels in todo.items():
+            _store(db, contract_id, sorted(labels), evaluated, contracts)
+
+
+def _store(db, contract_id: str, labels: list[str], evaluated: set, contracts: dict) -> None:
+    for lab in labels:
+        lines = compute_credits(db, contract_id, lab, contracts)
+        if not lines and (contract_id, lab) not in evaluated and not db.execute(
+                "SELECT 1 FROM credits WHERE contract_id = ? AND period = ?", [contract_id, lab]).fetchone():
+            continue  # an earlier month with nothing stored and nothing owed: leave it alone
+        db.execute("DELETE FROM credits WHERE contract_id = ? AND period = ?", [contract_id, lab])
+        db.conn.executemany(
+            "INSERT INTO credits (contract_id, contract_version, period, kpi_id, kind, amount, currency, explanation) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [[l["contract_id"], l["contract_version"], l["period"], l["kpi_id"], l["kind"], l["amount"],
+              l["currency"], l["explanation"]] for l in lines])
 
 
 def credits_for(db, contract_id: str, period_label: str) -> list[dict]:

@@ -56,17 +56,19 @@ def default_periods(kinds: set[str], today: date) -> dict[str, Period]:
 
 
 def evaluate(db, *, contract_id: str | None = None, period: Period | str | None = None, kinds=None,
-             as_of=None, persist: bool = True, pm=None, workspace=None) -> list[dict]:
+             as_of=None, persist: bool = True, pm=None, workspace=None, periods=None) -> list[dict]:
     """Evaluate every KPI of every contract version in force, per period.
 
     `period`: one period for every KPI (a `Period` or its label); default: for each KPI, the last
     closed period of its own `period` kind as of `as_of`. `kinds`: only KPIs whose period kind is in
     it. An open period (as_of inside it) is evaluated to date with status prefix `mtd_`.
     Results are persisted in `kpi_results` (with breaches and credits) unless `persist=False`.
+    `periods`: several periods at once (e.g. 24 months), sharing one freshness check.
     """
     today = clock.today(as_of)
     if isinstance(period, str):
         period = parse_period(period)
+    wanted = [parse_period(p) if isinstance(p, str) else p for p in (periods or ([period] if period else []))]
     versions = all_versions(db, contract_id)
     aggregates.ensure_fresh(db, versions)
     queue_pairs = known_queues(db)
@@ -74,26 +76,30 @@ def evaluate(db, *, contract_id: str | None = None, period: Period | str | None 
     for v in versions:
         by_id[v.contract_id].append(v)
     evaluated_at = clock.now_utc().isoformat(timespec="seconds")
+    has_reported = db.execute("SELECT 1 FROM reported_figures LIMIT 1").fetchone() is not None
     results: list[dict] = []
     for cid, group in sorted(by_id.items()):
         kpi_kinds = {k.period for v in group for k in v.contract.kpi}
         if kinds:
             kpi_kinds &= set(kinds)
-        periods = {period.label: (period, None)} if period else {
+        chosen = {p.label: (p, None) for p in wanted} if wanted else {
             p.label: (p, kind) for kind, p in default_periods(kpi_kinds, today).items()
         }
-        for label, (p, only_kind) in sorted(periods.items()):
+        for label, (p, only_kind) in sorted(chosen.items(), key=lambda kv: kv[1][0]):
             mtd = p.start <= today <= p.last_day
             last = today if mtd else p.last_day
             if today < p.start:
                 last = p.last_day  # a future period: nothing stored yet, reported as no data
             for v, a, b in governing(group, p.start, last):
+                banded = band_days(db, v, a, b)
+                span = _span_sums(db, v, a, b, list(banded))
                 for kpi in v.contract.kpi:
                     if only_kind and kpi.period != only_kind:
                         continue
                     if kinds and kpi.period not in kinds:
                         continue
-                    results.append(_result(db, v, kpi, p, a, b, mtd, today, queue_pairs, evaluated_at))
+                    results.append(_result(db, v, kpi, p, a, b, mtd, today, queue_pairs if has_reported else None,
+                                           evaluated_at, span.get(kpi.id, []), banded))
     if persist:
         _persist(db, results, versions, pm=pm, workspace=workspace)
     return results
@@ -107,6 +113,27 @@ def _day_rows(db, v: Version, kpi_id: str, a: date, b: date) -> list[dict]:
     )
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def _span_sums(db, v: Version, a: date, b: date, banded: list[str]) -> dict[str, list[dict]]:
+    """A version's `kpi_daily` sums over local days a..b, by KPI id: one row per exclusion id summed
+    in SQL (`day` None), plus one row per volume-band day (those are decided per metric)."""
+    sums = ", ".join(f"SUM({c}) AS {c}" for c in _SUM_COLUMNS)
+    base = "FROM kpi_daily WHERE contract_id = ? AND contract_version = ? AND day >= ? AND day <= ?"
+    args = [v.contract_id, v.version, a.isoformat(), b.isoformat()]
+    marks = ",".join("?" * len(banded))
+    queries = [(f"SELECT kpi_id, NULL AS day, excl_id, {sums} {base}"
+                + (f" AND day NOT IN ({marks})" if banded else "") + " GROUP BY kpi_id, excl_id", args + banded)]
+    if banded:
+        queries.append((f"SELECT kpi_id, day, excl_id, {sums} {base} AND day IN ({marks}) "
+                        "GROUP BY kpi_id, day, excl_id", args + banded))
+    out: dict[str, list[dict]] = defaultdict(list)
+    for sql, params in queries:
+        cur = db.execute(sql, params)
+        names = [d[0] for d in cur.description]
+        for r in cur.fetchall():
+            out[r[0]].append(dict(zip(names, r)))
+    return out
 
 
 def band_days(db, v: Version, a: date, b: date) -> dict[str, dict]:
@@ -132,7 +159,7 @@ def _exclusion_rows(db, contract_id: str) -> dict[int, dict]:
 
 
 def _result(db, v: Version, kpi, p: Period, a: date, b: date, mtd: bool, today: date, queue_pairs,
-            evaluated_at: str) -> dict:
+            evaluated_at: str, rows: list[dict], banded: dict) -> dict:
     contract = v.contract
     metric = kpi.metric
     zone = ZoneInfo(contract.contract.timezone)
@@ -145,16 +172,15 @@ def _result(db, v: Version, kpi, p: Period, a: date, b: date, mtd: bool, today: 
         ]
         if aggregates.complaint_limit(contract, kpi) is None:
             details["reason"] = "the contract sets no [complaints] time-frame for this KPI"
-    else:
-        rows = _day_rows(db, v, kpi.id, a, b)
-    banded = band_days(db, v, a, b) if metric in formulas.CONTACT_METRICS and metric != "forecast_accuracy" else {}
+    if metric not in formulas.CONTACT_METRICS or metric == "forecast_accuracy":
+        banded = {}
     sums = dict.fromkeys(_SUM_COLUMNS, 0.0)
     removed: dict = defaultdict(float)
     for r in rows:
         if r["excl_id"]:
             removed[("declared", r["excl_id"])] += r["volume"] or 0
             continue
-        if r["day"] in banded:
+        if r["day"] is not None and r["day"] in banded:
             removed[("band", r["day"])] += r["volume"] or 0
             continue
         for c in _SUM_COLUMNS:
@@ -194,7 +220,7 @@ def _result(db, v: Version, kpi, p: Period, a: date, b: date, mtd: bool, today: 
     ci = stats.wilson(num, den) if formulas.is_rate(metric) and den and 0 <= num <= den else None
     n = den if ci else volume
     small = stats.small_sample(n, ci, [target, breach]) if actual is not None else False
-    reported = _reported(db, contract, kpi, p, queue_pairs)
+    reported = _reported(db, contract, kpi, p, queue_pairs) if queue_pairs is not None else None
     if mtd:
         details["projection"], details["projection_basis"] = _projection(actual, ci, target, breach, higher)
         status = f"mtd_{status}"
@@ -278,5 +304,4 @@ def _persist(db, results: list[dict], versions: list[Version], *, pm=None, works
             )
     contracts = {(v.contract_id, v.version): v.contract for v in versions}
     breaches.record(db, results, contracts, pm=pm, workspace=workspace)
-    for cid, label in keys:
-        credits.refresh_credits(db, cid, label, contracts)
+    credits.refresh_many(db, keys, contracts)
