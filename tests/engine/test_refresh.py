@@ -70,3 +70,14 @@ def test_unseen_batch_triggers_rebuild(store, ccc_db):
     # A batch imported without calling refresh_after_batch (or undone) is noticed at evaluation.
     store.contacts(rows([{"minutes": 6 * 1440, "outcome": "answered", "wait_s": 1.0, "queue": "q1"}]))
     assert evaluate(ccc_db, period="2026-10", as_of="2026-12-15")[0]["denominator"] == 2
+
+
+def test_unseen_data_rebuilds_other_contracts_too(store, ccc_db):
+    store.simple_contract(id="a", queue="q1")
+    store.simple_contract(id="b", queue="q2")
+    store.contacts(rows([{"minutes": 5 * 1440, "outcome": "answered", "wait_s": 1.0, "queue": "q2"}]))
+    evaluate(ccc_db, period="2026-10", as_of="2026-12-15")
+    store.contacts(rows([{"minutes": 6 * 1440, "outcome": "answered", "wait_s": 1.0, "queue": "q2"}]))
+    evaluate(ccc_db, contract_id="a", period="2026-10", as_of="2026-12-15")  # notices the unseen batch
+    [b] = evaluate(ccc_db, contract_id="b", period="2026-10", as_of="2026-12-15")
+    assert b["denominator"] == 2

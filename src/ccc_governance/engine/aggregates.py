@@ -113,6 +113,8 @@ def ensure_fresh(db, versions: list[Version]) -> list[str]:
     data_changed = row is None or row[0] != signature
     if data_changed:
         rebuild_known_queues(db)
+        # Unseen data may touch any contract: rebuild them all before recording the batches as seen.
+        versions = all_versions(db)
     rebuilt = []
     for v in versions:
         if v.first is None:
