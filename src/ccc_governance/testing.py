@@ -3,6 +3,8 @@
 - `ccc_workspace`: a fresh workspace (ccc.toml + empty database) in a temporary folder; returns the
   loaded `Workspace`.
 - `ccc_db`: the opened database of that workspace.
+- `ccc_pm`: a plugin manager for that workspace without entry-point plugins (register yours with
+  `ccc_pm.register(module)`), so a test sees only the plugins it registers.
 """
 
 from __future__ import annotations
@@ -27,3 +29,11 @@ def ccc_db(ccc_workspace):
     db = open_db(ccc_workspace.db_path)
     yield db
     db.conn.close()
+
+
+@pytest.fixture
+def ccc_pm(ccc_workspace):
+    """A plugin manager for `ccc_workspace` without entry-point plugins."""
+    from .plugins import get_plugin_manager
+
+    return get_plugin_manager(ccc_workspace, entrypoints=False)
