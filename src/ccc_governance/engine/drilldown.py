@@ -12,19 +12,19 @@ from .evaluate import _day_rows, band_days
 from .scope import all_versions, governing
 
 
-def breakdown(db, contract_id: str, kpi_id: str, period_label: str) -> list[dict]:
+def breakdown(db, contract_id: str, kpi_id: str, period_label: str, as_of=None) -> list[dict]:
     """Per local day of the period: volume, numerator, denominator, actual, and whether the day (or part
     of it, `excl_id`) was excluded. Rows of every version in force, in day order."""
     period = parse_period(period_label)
     versions = all_versions(db, contract_id)
     aggregates.ensure_fresh(db, versions)
+    as_of = clock.today(as_of)
     out = []
     for v, a, b in governing(versions, period.start, period.last_day):
         kpi = v.contract.kpi_by_id(kpi_id)
         if kpi is None:
             continue
         if kpi.metric in formulas.COMPLAINT_METRICS:
-            as_of = clock.today()
             zone = ZoneInfo(v.contract.contract.timezone)
             as_of_ms = int(datetime.combine(as_of + timedelta(days=1), time(0), tzinfo=zone).timestamp() * 1000)
             rows = [{"day": d, "excl_id": e, **f} for (d, e), f in
@@ -43,12 +43,14 @@ def breakdown(db, contract_id: str, kpi_id: str, period_label: str) -> list[dict
     return out
 
 
-def complaint_compliance(db, contract_id: str, period_label: str) -> dict:
-    """For each complaint KPI of the contract: complaints counted, on time, and the share on time."""
+def complaint_compliance(db, contract_id: str, period_label: str, as_of=None) -> dict:
+    """For each complaint KPI of the contract: complaints counted, on time, and the share on time
+    (a complaint still within its time-frame on `as_of` is not counted yet)."""
     period = parse_period(period_label)
     versions = all_versions(db, contract_id)
+    aggregates.ensure_fresh(db, versions)  # keeps the known queues current
     out: dict = {}
-    as_of = clock.today()
+    as_of = clock.today(as_of)
     for v, a, b in governing(versions, period.start, period.last_day):
         zone = ZoneInfo(v.contract.contract.timezone)
         as_of_ms = int(datetime.combine(as_of + timedelta(days=1), time(0), tzinfo=zone).timestamp() * 1000)
