@@ -374,7 +374,7 @@ def _flush_quarantine(conn, rows: list[tuple]) -> None:
 def _notify_engine(db, batch_id: int) -> None:
     """Let the engine refresh what it derives from records, if it provides `refresh_after_batch`.
 
-    Called after a batch is committed and after it is undone (the batch row's `status` tells which).
+    Called once, after a batch is committed (never inside its transaction).
     """
     try:
         from ..engine import aggregates
@@ -480,5 +480,5 @@ def undo_batch(db, batch_id: int) -> dict:
                 conn.execute("UPDATE source_state SET state = ?, batch_id = ? WHERE source = ?",
                              (before, prev, batch["source"]))
         conn.execute("UPDATE batches SET status = 'undone', undone_at = ? WHERE id = ?", (_now_text(), batch_id))
-    _notify_engine(db, batch_id)
+    # No engine refresh here: the engine sees an undone batch in `batches` and rebuilds itself.
     return {"batch_id": batch_id, "removed": removed, "restored": restored}
