@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date, timedelta
 from xml.sax.saxutils import escape, quoteattr
 
 import click
@@ -50,24 +51,36 @@ def fmt_value(metric: str, x) -> str:
 
 
 def _table(results: list[dict]) -> str:
+    """One small table per contract (its id as a heading), readable at 80 columns."""
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(show_edge=False, pad_edge=False, header_style="bold")
-    for name, justify in (("contract", "left"), ("kpi", "left"), ("period", "left"), ("actual", "right"),
-                          ("target", "right"), ("breach", "right"), ("n", "right"), ("status", "left")):
-        table.add_column(name, justify=justify, overflow="fold")
-    styles = {"met": "green", "at_risk": "yellow", "breached": "bold red"}
-    for r in results:
-        status = r["status"] + (" (small n)" if r["small_sample"] and r["actual"] is not None else "")
-        if r["excluded"]:
-            status += f" [excl {len(r['excluded'])}]"
-        version = f" v{r['contract_version']}" if r["details"].get("span", {}).get("from") != r["period_start"] else ""
-        table.add_row(r["contract"], r["kpi"], r["period"] + version, fmt_value(r["metric"], r["actual"]),
-                      fmt_value(r["metric"], r["target"]), fmt_value(r["metric"], r["breach"]),
-                      f"{r['volume']:,.0f}", status, style=styles.get(r["status"].removeprefix("mtd_")))
     buf = io.StringIO()
-    Console(file=buf, width=80, force_terminal=False, color_system=None).print(table)
+    console = Console(file=buf, width=80, force_terminal=False, color_system=None)
+    styles = {"met": "green", "at_risk": "yellow", "breached": "bold red"}
+    contracts: dict[str, list[dict]] = {}
+    for r in results:
+        contracts.setdefault(r["contract"], []).append(r)
+    for contract, rows in contracts.items():
+        table = Table(title=contract, title_justify="left", show_edge=False, pad_edge=False, header_style="bold")
+        for name, justify in (("kpi", "left"), ("period", "left"), ("actual", "right"), ("target", "right"),
+                              ("breach", "right"), ("n", "right"), ("status", "left")):
+            table.add_column(name, justify=justify, overflow="fold")
+        for r in rows:
+            status = r["status"] + ("*" if r["small_sample"] and r["actual"] is not None else "")
+            if r["excluded"]:
+                status += f" excl:{len(r['excluded'])}"
+            span = r["details"].get("span", {})
+            last_day = (date.fromisoformat(r["period_end"]) - timedelta(days=1)).isoformat()
+            partial = span.get("from") != r["period_start"] or span.get("to") != last_day
+            version = f" v{r['contract_version']}" if partial else ""
+            table.add_row(r["kpi"], r["period"] + version, fmt_value(r["metric"], r["actual"]),
+                          fmt_value(r["metric"], r["target"]), fmt_value(r["metric"], r["breach"]),
+                          f"{r['volume']:,.0f}", status, style=styles.get(r["status"].removeprefix("mtd_")))
+        console.print(table)
+        console.print()
+    if any(r["small_sample"] and r["actual"] is not None for r in results):
+        console.print("* small sample: n < 30 or the 95 % interval straddles the target or breach threshold")
     return buf.getvalue()
 
 
