@@ -32,9 +32,6 @@ from .scope import (
 )
 
 SCOPE_KPI = "*"  # the row holding the whole scope's offered and forecast per day
-UNRESOLVED = ("timeout", "exit_key", "callback", "open")
-_DETAIL_COLUMNS = ("contacts", "offered", "answered", "abandoned", "short_abandons", "answered_within",
-                   "abandoned_within", "unresolved", "not_queued", "forecast", "unusable")
 
 
 # ---------------------------------------------------------------------------------------------
