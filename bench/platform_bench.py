@@ -206,18 +206,18 @@ def main(argv: list[str]) -> None:
         return
     n = int(argv[0]) if argv and argv[0].isdigit() else 1_000_000
     OUT.mkdir(exist_ok=True)
-    csv_path = OUT / "contacts.csv"
+    csv_path = OUT / "platform-contacts.csv"
     gen_csv(csv_path, n)
-    yardstick = sqlite_import(csv_path, OUT / "yardstick.db")
+    yardstick = sqlite_import(csv_path, OUT / "platform-yardstick.db")
     print(f"N = {n:,} contacts; sqlite3 .import of the plain CSV: {yardstick:.2f} s\n")
     print("| Source | File size | Read s | Read peak MB | Import s | Import peak MB | Import ÷ .import |")
     print("|---|---|---|---|---|---|---|")
     for source, name in FORMATS.items():
-        path = OUT / name
+        path = OUT / f"platform-{name}"
         GENERATORS[source](path, n)
         size = path.stat().st_size / 1e6
         read = _child("read", source, str(path))
-        ws = OUT / f"ws-{source}"
+        ws = OUT / f"platform-ws-{source}"
         shutil.rmtree(ws, ignore_errors=True)
         imp = _child("import", source, str(path), str(ws))
         print(f"| {source} | {size:,.0f} MB | {read['seconds']:.1f} | {read['peak_mb']:.0f} | {imp['seconds']:.1f} | "
@@ -225,6 +225,9 @@ def main(argv: list[str]) -> None:
         if "--keep" not in argv:
             path.unlink()
             shutil.rmtree(ws, ignore_errors=True)
+    if "--keep" not in argv:
+        csv_path.unlink()
+        (OUT / "platform-yardstick.db").unlink(missing_ok=True)
 
 
 if __name__ == "__main__":
