@@ -58,8 +58,29 @@ def _register_commands() -> None:
 _register_commands()
 
 
+def add_plugin_commands(group: click.Group = cli) -> None:
+    """Let installed plugins add commands (`register_commands` hook), before the command line is parsed.
+
+    Only entry-point plugins can add commands: the workspace is not known yet. A plugin whose hook
+    fails gives one warning line and the tool goes on.
+    """
+    from ..plugins import get_plugin_manager, warn
+
+    try:
+        pm = get_plugin_manager(None)
+    except CccError as err:
+        warn(err.format())
+        return
+    for impl in pm.hook.register_commands.get_hookimpls():
+        try:
+            impl.function(cli=group)
+        except Exception as err:  # a broken plugin must not make the whole CLI unusable
+            warn(f"plugin {impl.plugin_name!r} could not add its commands: {err}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
+    add_plugin_commands(cli)
     try:
         cli.main(args=argv, prog_name="ccc", standalone_mode=True)
     except CccError as err:  # raised outside command invocation (e.g. while building context)
