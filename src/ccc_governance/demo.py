@@ -57,13 +57,117 @@ def demo_steps(root: Path, ws: Path) -> list[Step]:
                 imports.append((source, path))
     for source, path in imports:
         steps.append(Step(f"import {path.name} ({source})", ["import", source, str(path)], optional=not path.exists()))
-    steps.append(Step("evaluate September and October 2026", ["evaluate", "--period", "2026-09", "--as-of", DEMO_AS_OF],
-                      expect_codes=(0, 3)))
     steps.append(Step("evaluate October 2026", ["evaluate", "--period", "2026-10", "--as-of", DEMO_AS_OF],
                       expect_codes=(0, 3)))
     steps.append(Step("month to date (November)", ["evaluate", "--period", "2026-11", "--as-of", DEMO_AS_OF],
                       expect_codes=(0, 3)))
     return steps
+
+
+def governance_steps(db_path: Path, ws: Path, as_of: str) -> list[Step]:
+    """Past governance, as a vendor manager would have recorded it: every past review held and signed
+    (September's helpdesk review late), evidence for every past obligation and duty, except what the
+    demo leaves open on purpose: the helpdesk's October review (overdue), its November volume forecast
+    (missing) and its Q3 access review (expired)."""
+    from datetime import date, timedelta
+
+    from .governance import obligations, reviews
+    from .store.db import open_db
+
+    db = open_db(db_path)
+    try:
+        calendar = reviews.calendar(db, as_of=as_of)
+        schedules = {c["contract_id"]: obligations.schedule(db, c["contract_id"], as_of=as_of)
+                     for c in {r["contract_id"]: r for r in calendar}.values()}
+    finally:
+        db.conn.close()
+    minutes = ws / "minutes.md"
+    minutes.write_text("# Review minutes\n\nKPIs reviewed, actions agreed (demo).\n", encoding="utf-8")
+    keep_open = {("acme-utility-helpdesk", "2026-10")}
+    steps: list[Step] = []
+    today = date.fromisoformat(as_of)
+    for row in calendar:
+        key = (row["contract_id"], row["period"])
+        if row["state"] not in ("overdue", "due", "pre_read_due") or key in keep_open:
+            continue
+        hold_by = date.fromisoformat(row["hold_by"])
+        held = hold_by + timedelta(days=4) if key == ("acme-utility-helpdesk", "2026-09") else hold_by - timedelta(days=1)
+        if held > today:
+            continue
+        steps.append(Step(f"record review {key[0]} {key[1]}", [
+            "review", "record", key[0], key[1], "--held-on", held.isoformat(), "--minutes", str(minutes),
+            "--attendee", "Vendor manager", "--attendee", "CCC account director",
+            "--decision", "Figures accepted as presented"]))
+        for party in row["missing_signoffs"]:
+            steps.append(Step(f"sign {key[0]} {key[1]} ({party})", [
+                "review", "sign", key[0], key[1], "--party", party, "--on", held.isoformat()]))
+    leave_missing = {("acme-utility-helpdesk", "volume-forecast", "2026-11"),
+                     ("acme-utility-helpdesk", "access-review", "2026-Q3")}
+    for contract_id, occurrences in schedules.items():
+        for occ in occurrences:
+            if occ["state"] != "overdue" or (contract_id, occ["obligation_id"], occ["period"]) in leave_missing:
+                continue
+            due = date.fromisoformat(occ["due"])
+            steps.append(Step(f"evidence {contract_id} {occ['obligation_id']} {occ['period']}", [
+                "evidence", "add", contract_id, occ["obligation_id"], "--date", (due - timedelta(days=1)).isoformat(),
+                "--occurrence", occ["due"], "--note", f"Sent for {occ['period']} (demo)"]))
+    return steps
+
+
+def closing_steps(ws: Path, as_of: str) -> list[Step]:
+    """Act on the results: an exclusion, a breach acknowledged, an action, an audit, and the packs."""
+    packs = ws / "packs"
+    return [
+        Step("declare an outage exclusion", [
+            "exclusion", "add", "acme-retail-chat", "--kind", "outage", "--from", "2026-10-14T10:00",
+            "--to", "2026-10-14T12:00", "--reason", "Telephony carrier outage", "--evidence", "Carrier incident INC-4471"]),
+        Step("re-evaluate October with the exclusion", ["evaluate", "--period", "2026-10", "--as-of", as_of],
+             expect_codes=(0, 3)),
+        Step("acknowledge the first open breach", ["breach", "ack", "1", "--note",
+                                                   "Seen; CCC to present a recovery plan", "--as-of", as_of]),
+        Step("add an action", ["action", "add", "acme-utility-helpdesk", "--title", "Recovery plan for ASA",
+                               "--owner", "Contact Co", "--due", "2026-11-30", "--review", "2026-09", "--as-of", as_of]),
+        Step("start an audit of the CCC", ["audit", "start", "Contact Co", "--on", "2026-11-02", "--lang", "en"]),
+        Step("answer audit questions", ["audit", "answer", "1", "quality.owner", "yes", "--as-of", "2026-11-02"]),
+        Step("answer audit questions", ["audit", "answer", "1", "quality.kpi-method", "partly", "--comment",
+                                        "ASA computed from the platform's own report only", "--as-of", "2026-11-02"]),
+        Step("answer audit questions", ["audit", "answer", "1", "quality.monitoring", "yes", "--as-of", "2026-11-02"]),
+        Step("answer audit questions", ["audit", "answer", "1", "quality.subcontracting", "no", "--comment",
+                                        "Overflow sent to a partner site without written agreement",
+                                        "--as-of", "2026-11-02"]),
+        Step("pre-read packs that are due", ["export", "due", "--as-of", as_of, "-o", str(packs)]),
+        Step("October review pack (HTML)", ["export", "review", "--contract", "acme-utility-helpdesk", "--period",
+                                            "2026-10", "--format", "html", "-o", str(packs / "acme-utility-helpdesk-2026-10.html"),
+                                            "--as-of", as_of]),
+        Step("October review pack (XLSX)", ["export", "review", "--contract", "acme-utility-helpdesk", "--period",
+                                            "2026-10", "--format", "xlsx", "-o", str(packs / "acme-utility-helpdesk-2026-10.xlsx"),
+                                            "--as-of", as_of]),
+        Step("portfolio comparison", ["export", "portfolio", "--period", "2026-10", "--format", "md",
+                                      "-o", str(packs / "portfolio-2026-10.md"), "--as-of", as_of]),
+    ]
+
+
+def _run(cli, db: str, steps: list[Step], echo, failures: list[str], *, quiet: bool = False) -> None:
+    import contextlib
+    import io
+
+    for step in steps:
+        if step.optional:
+            continue
+        if not quiet:
+            echo(f"── {step.title}")
+        sink = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(sink) if quiet else contextlib.nullcontext():
+                code = cli.main(args=["--db", db, *step.args], prog_name="ccc", standalone_mode=False)
+        except CccError as err:
+            code = err.exit_code
+            echo(f"error: {err.format()}")
+        except SystemExit as exc:  # click's ctx.exit
+            code = exc.code
+        code = code or 0
+        if code not in step.expect_codes:
+            failures.append(f"{step.title}: exit {code}")
 
 
 def run_demo(directory: str | Path, *, echo: Callable[[str], None] = print, as_of: str = DEMO_AS_OF) -> Path:
@@ -81,21 +185,12 @@ def run_demo(directory: str | Path, *, echo: Callable[[str], None] = print, as_o
     for path in sorted((root / "contracts").glob("*.toml")):
         shutil.copy2(path, ws / "contracts" / path.name)
     db = str(ws / "ccc.db")
-    failures = []
-    for step in demo_steps(root, ws):
-        if step.optional:
-            continue
-        echo(f"── {step.title}")
-        try:
-            code = cli.main(args=["--db", db, *step.args], prog_name="ccc", standalone_mode=False)
-        except CccError as err:
-            code = err.exit_code
-            echo(f"error: {err.format()}")
-        except SystemExit as exc:  # click's ctx.exit
-            code = exc.code
-        code = code or 0
-        if code not in step.expect_codes:
-            failures.append(f"{step.title}: exit {code}")
+    failures: list[str] = []
+    _run(cli, db, demo_steps(root, ws), echo, failures)
+    steps = governance_steps(Path(db), ws, as_of)
+    echo(f"── record past governance: {len(steps)} reviews, sign-offs and pieces of evidence")
+    _run(cli, db, steps, echo, failures, quiet=True)
+    _run(cli, db, closing_steps(ws, as_of), echo, failures)
     if failures:
         raise CccError("the demo could not complete: " + "; ".join(failures))
     return ws

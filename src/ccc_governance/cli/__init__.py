@@ -49,9 +49,9 @@ def cli(ctx: click.Context, db_path: str | None) -> None:
 
 
 def _register_commands() -> None:
-    from . import contracts, evaluate, export, governance, imports, tui, workspace
+    from . import contracts, evaluate, export, governance, imports, portfolio, tui, workspace
 
-    for module in (workspace, contracts, imports, evaluate, governance, export, tui):
+    for module in (workspace, contracts, imports, evaluate, governance, portfolio, export, tui):
         module.register(cli)
 
 

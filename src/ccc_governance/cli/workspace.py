@@ -40,11 +40,11 @@ def demo_command(directory: str, no_tui: bool) -> None:
         cli.main(args=["--db", db, "tui", "--as-of", DEMO_AS_OF], prog_name="ccc", standalone_mode=False)
         return
     click.echo("")
-    click.echo(f"Demo workspace ready in {ws} (as of {DEMO_AS_OF}). Summary:")
-    cli.main(args=["--db", db, "evaluate", "--period", "2026-10", "--as-of", DEMO_AS_OF],
-             prog_name="ccc", standalone_mode=False)
+    click.echo(f"Demo workspace ready in {ws} (as of {DEMO_AS_OF}).")
+    cli.main(args=["--db", db, "portfolio", "--as-of", DEMO_AS_OF], prog_name="ccc", standalone_mode=False)
     click.echo("")
-    click.echo(f"Open it yourself:  cd {ws} && ccc tui --as-of {DEMO_AS_OF}")
+    click.echo(f"Review packs: {ws / 'packs'}")
+    click.echo(f"Explore it:   cd {ws} && ccc tui --as-of {DEMO_AS_OF}   (or ccc status acme-utility-helpdesk --as-of {DEMO_AS_OF})")
 
 
 def register(cli: click.Group) -> None:

@@ -1,0 +1,68 @@
+"""`ccc portfolio`: every contract on one screen, worst first (the TUI's first screen, in plain text)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from ..clock import today
+from . import pass_app
+
+
+def portfolio_table(db, as_of) -> tuple[Table, list[str]]:
+    """The portfolio as a rich table, and the 'last import per source' lines."""
+    from ..tui.data import portfolio  # headless: tui.data never imports Textual
+
+    data = portfolio(db, as_of)
+    table = Table(title=f"Portfolio as of {as_of}", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  padding=(0, 1, 0, 0), show_edge=False)
+    for col, justify in (("contract", "left"), ("last period", "left"), ("brch", "right"),
+                         ("credits", "right"), ("review", "left"), ("late", "right")):
+        table.add_column(col, justify=justify, no_wrap=True)
+    colour = {"breached": "red", "at_risk": "yellow", "met": "green", "overdue": "red bold"}
+    for r in data.rows:
+        status = r.status or "–"
+        review = f"{(r.next_review or '–').split(' by ')[0]} {r.review_state or ''}".strip()
+        table.add_row(
+            r.contract_id,
+            f"{r.period or '–'} [{colour.get(status, 'default')}]{status}[/]",
+            str(r.open_breaches),
+            f"{r.credits_due:,.0f} {r.currency}" if r.credits_due else "–",
+            f"[{colour.get(r.review_state or '', 'default')}]{review}[/]",
+            "–" if r.overdue_obligations is None else str(r.overdue_obligations),
+        )
+    table.caption = "brch: open breaches · review: next review and its state · late: overdue obligations"
+    table.caption_justify = "left"
+    imports = [f"{i.source}: last import {i.last_imported} ({i.batches} batches)" for i in data.imports]
+    return table, imports
+
+
+@click.command("portfolio")
+@click.option("--as-of", help="Today's date (YYYY-MM-DD; also CCC_AS_OF).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def portfolio_command(app, as_of: str | None, as_json: bool) -> None:
+    """Every contract, worst first: last closed period, open breaches, credits, next review, overdue duties."""
+    from dataclasses import asdict
+
+    from ..tui.data import portfolio
+
+    day = today(as_of)
+    if as_json:
+        data = portfolio(app.db, day)
+        click.echo(json.dumps({"as_of": day.isoformat(), "contracts": [asdict(r) for r in data.rows],
+                               "imports": [asdict(i) for i in data.imports]}, indent=2))
+        return
+    table, imports = portfolio_table(app.db, day)
+    console = Console()
+    console.print(table)
+    for line in imports:
+        console.print(line, style="dim")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(portfolio_command)
