@@ -100,7 +100,8 @@ def test_contract_status_in_one_place(gdb):
                            "status": "open", "first_seen_at": "x", "last_seen_at": "x", "actual": 0.7, "target": 0.8})
     db["breaches"].insert({"contract_id": "acme", "contract_version": 1, "kpi_id": "sl", "period": "2026-09",
                            "status": "waived", "first_seen_at": "x", "last_seen_at": "x"})
-    for period, start, end, st in [("2026-09", "2026-09-01", "2026-10-01", "met"), ("2026-10", "2026-10-01", "2026-11-01", "breached")]:
+    for period, start, end, st in [("2026-09", "2026-09-01", "2026-10-01", "met"), ("2026-10", "2026-10-01", "2026-11-01", "breached"),
+                                   ("2026-11", "2026-11-01", "2026-12-01", "mtd_met")]:
         db["kpi_results"].insert({"contract_id": "acme", "contract_version": 1, "kpi_id": "sl", "metric": "service_level",
                                   "period": period, "period_kind": "month", "period_start": start, "period_end": end,
                                   "status": st, "evaluated_at": "x"})
@@ -117,6 +118,8 @@ def test_contract_status_in_one_place(gdb):
     assert ("access-review", "2026-10-15") not in overdue and ("access-review", "2026-07-15") in overdue
     assert (st["last_audit"]["id"], st["last_audit"]["overall_pct"]) == (a["id"], 50.0)
     assert [(b["period"], b["status"]) for b in st["open_breaches"]] == [("2026-10", "open")]
+    # November is only month to date on the 11th: the last *closed* period is October.
     assert st["last_evaluated"]["period"] == "2026-10" and st["last_evaluated"]["counts"] == {"breached": 1}
+    assert status.contract_status(db, "acme", "2026-10-20")["last_evaluated"]["period"] == "2026-09"
     # Before the audit there is no last audit.
     assert status.contract_status(db, "acme", "2026-10-04")["last_audit"] is None

@@ -23,10 +23,12 @@ def _open_breaches(db, contract_id: str) -> list[dict]:
     ))
 
 
-def _last_evaluated(db, contract_id: str) -> dict | None:
+def _last_evaluated(db, contract_id: str, as_of) -> dict | None:
+    """The last *closed* evaluated period (ended on or before `as_of`): a month to date says little."""
     row = db.execute(
-        "SELECT period, period_start FROM kpi_results WHERE contract_id = ? ORDER BY period_end DESC, period_start ASC LIMIT 1",
-        [contract_id],
+        "SELECT period, period_start FROM kpi_results WHERE contract_id = ? AND period_end <= ?"
+        " AND period_kind NOT IN ('day', 'range') ORDER BY period_end DESC, period_start ASC LIMIT 1",
+        [contract_id, as_of.isoformat()],
     ).fetchone()
     if row is None:
         return None
@@ -44,7 +46,7 @@ def contract_status(db, contract_id: str, as_of=None) -> dict:
     """Everything that needs attention for one contract on `as_of`: `contract_id, as_of,
     next_review` (the earliest review not yet held, or None), `reviews_overdue`, `unsigned_reviews`,
     `open_actions` (each with `overdue`), `overdue_obligations`, `last_audit`, `open_breaches`,
-    `last_evaluated` (`period, counts` by status, `kpis`)."""
+    `last_evaluated` (the last closed evaluated period: `period, counts` by status, `kpis`)."""
     as_of = clock.today(as_of)
     require_contract(db, contract_id)
     cal = calendar(db, contract_id, as_of)
@@ -59,5 +61,5 @@ def contract_status(db, contract_id: str, as_of=None) -> dict:
         "overdue_obligations": overdue(db, contract_id, as_of),
         "last_audit": last_audit(db, contract_id, as_of),
         "open_breaches": _open_breaches(db, contract_id),
-        "last_evaluated": _last_evaluated(db, contract_id),
+        "last_evaluated": _last_evaluated(db, contract_id, as_of),
     }
