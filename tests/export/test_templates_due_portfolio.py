@@ -59,6 +59,8 @@ def test_due_produces_each_pre_read_pack_once(pack_db, tmp_path):
     produced = produce_due(pack_db, tmp_path / "packs", "2026-11-07")
     october = [r for r in produced if r["period"] == "2026-10"]
     assert len(october) == 1 and (tmp_path / "packs" / "acme_2026-10.html").is_file()
+    # January to September are overdue too (never held), but only the latest pending review is prepared
+    assert [r["period"] for r in produced] == ["2026-10"]
     assert produce_due(pack_db, tmp_path / "packs", "2026-11-08") == []
     assert {r["period"] for r in produced_packs(pack_db, "acme")} >= {"2026-10"}
 

@@ -5,6 +5,10 @@ A review's pre-read date comes `pre_read_days` before its latest hold date (see
 pack was not produced yet gets one; what was produced is recorded in `export_packs`, so running
 `ccc export due` every day (from cron) produces each pack exactly once. A review already overdue
 and never prepared gets its pack on the next run too: it still has to be held.
+
+Only the *latest* pending review of each contract is prepared: on a new workspace whose contract
+started months ago, every past review is overdue, and a pack for each would bury the one that matters
+(the latest pack shows the trend over the earlier periods; `ccc export review` makes any other on demand).
 """
 
 from __future__ import annotations
@@ -31,10 +35,14 @@ def due_reviews(db, as_of=None, formats=("html",)) -> list[dict]:
     """Reviews whose pre-read date has come (as of `as_of`), not held, and missing a pack in one of
     `formats`: calendar rows (`contract_id, period, pre_read_on, hold_by, state`) plus `missing`."""
     day = today(as_of)
-    out = []
+    latest: dict[str, dict] = {}
     for row in calendar(db, as_of=day):
         if row["state"] not in PENDING_STATES or row["pre_read_on"] > day.isoformat():
             continue
+        if row["contract_id"] not in latest or row["period_start"] > latest[row["contract_id"]]["period_start"]:
+            latest[row["contract_id"]] = row
+    out = []
+    for row in latest.values():
         missing = [f for f in formats if not _produced(db, row["contract_id"], row["period"], f)]
         if missing:
             out.append({**row, "missing": missing})
