@@ -73,3 +73,11 @@ def test_missing_database_is_a_one_line_error(tmp_path):
     with pytest.raises(WorkspaceError, match="no database here yet"):
         data.connect(tmp_path / "nope.db")
     assert not (tmp_path / "nope.db").exists()
+
+
+def test_pre_read_pack_is_the_html_review_pack(fixture_db, as_of, tmp_path):
+    db = data.connect(fixture_db)
+    path = data.pre_read_pack(db, "acme-support", "2026-10", as_of, tmp_path / "packs")
+    assert path.suffix == ".html" and path.parent == tmp_path / "packs"
+    html = path.read_text(encoding="utf-8")
+    assert html.lstrip().lower().startswith("<!doctype html") and "acme-support" in html

@@ -722,25 +722,16 @@ def set_breach_status(db, breach_id: int, status: str, note: str, as_of: date) -
 
 
 def pre_read_pack(db, contract_id: str, period: str, as_of: date, out_dir: Path) -> Path:
-    """Build the pre-read pack with `ccc_governance.export` and write it under `out_dir`.
+    """Write the review's pre-read pack (self-contained HTML) under `out_dir` and return its path.
 
-    Raises `StateError` when the export module is not installed.
+    Evaluates the period first when its results are not stored yet (as `ccc export review` does).
     """
-    build = _optional("export.pack", "build_pack")
-    if build is None:
-        raise StateError("the pre-read pack is unavailable: the export module (ccc_governance.export) is not installed")
+    from ..export.write import default_path, export_review
     from ..periods import parse_period
 
-    pack = build(db, contract_id, parse_period(period), as_of=as_of)
-    render = _optional("export.render_md", "render") or _optional("export.render_html", "render")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if render is not None:
-        text = render(pack)
-        suffix = ".md" if _optional("export.render_md", "render") else ".html"
-    else:
-        text, suffix = json.dumps(pack, indent=2, default=str), ".json"
-    path = out_dir / f"{contract_id}-{period}-pre-read{suffix}"
-    path.write_text(text if isinstance(text, str) else str(text), encoding="utf-8")
+    p = parse_period(period)
+    path = Path(out_dir) / default_path(contract_id, p, "html")
+    export_review(db, contract_id, p, "html", path, as_of=as_of)
     return path
 
 
