@@ -41,12 +41,29 @@ TERMINAL = {
     "EXITWITHKEY": "exit_key",
     # The queue had no (available) member left: like a time-out, the queue itself ended the wait.
     "EXITEMPTY": "timeout",
+    # The member hung up during the announcement (AGENTDUMP), or the two channels could not be
+    # bridged (SYSCOMPAT): app_queue drops the caller and counts the call as abandoned
+    # (`record_abandoned`); Asterisk ≥ 1.4 usually writes an ABANDON line right after, which wins.
+    "AGENTDUMP": "abandoned",
+    "SYSCOMPAT": "abandoned",
 }
 TRANSFERS = frozenset({"TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER"})
 #: Every call event the reader interprets; any other event of a call is ignored (never fatal).
 CALL_EVENTS = frozenset(TERMINAL) | {"ENTERQUEUE", "CONNECT", "RINGNOANSWER", "RINGCANCELED"}
-#: Names of the time column in a database-table export (first matching header is used).
+#: The columns of a database-table export, in queue_log order, and the other names they go by
+#: (QueueMetrics' table: `time_id`, `call_id`, `queue`, `verb`).
 _CSV_COLUMNS = ("time", "callid", "queuename", "agent", "event")
+_CSV_ALIASES = {
+    "time": ("time", "time_id", "timestamp", "datetime"),
+    "callid": ("callid", "call_id", "uniqueid"),
+    "queuename": ("queuename", "queue", "queue_name"),
+    "agent": ("agent", "membername", "member"),
+    "event": ("event", "verb"),
+}
+#: How SQL clients write NULL in a text export (mysql -B / SELECT … INTO OUTFILE / Workbench).
+_NULLS = frozenset({"\\N", "NULL"})
+#: How many non-blank lines are looked at before a file is refused as not a queue_log.
+SNIFF_LINES = 20
 STATE_KEY = "open_calls"
 _RAW_MAX = 300
 
@@ -84,9 +101,49 @@ def read_queue_log(context: ReadContext) -> Iterator[Contact | Rejected]:
             return
         if _is_csv_header(first):
             # A database-table export may hold date-times in `time`; the queue_log file never does.
-            yield from _calls(_csv_rows(first, text, str(path)), context, tz, raw, allow_datetime=True)
+            rows = _sniffed(_csv_rows(first, text, str(path)), tz, True, str(path))
+            yield from _calls(rows, context, tz, raw, allow_datetime=True)
         else:
-            yield from _calls(_pipe_rows(first, text), context, tz, raw, allow_datetime=False)
+            rows = _sniffed(_pipe_rows(first, text), tz, False, str(path))
+            yield from _calls(rows, context, tz, raw, allow_datetime=False)
+
+
+def _looks_like_line(fields: list[str], tz: tzinfo, allow_datetime: bool) -> bool:
+    """Whether a line has the queue_log shape: a time, a callid, queue, agent and an EVENT name."""
+    if len(fields) < 5 or not fields[4] or not (fields[4][0].isalpha() and fields[4].replace("_", "").isalnum()):
+        return False
+    try:
+        _parse_time(fields[0], tz, allow_datetime)
+    except ValueError:
+        return False
+    return True
+
+
+def _sniffed(rows, tz: tzinfo, allow_datetime: bool, file: str):
+    """The rows, once one of the first `SNIFF_LINES` has proved the file is a queue_log.
+
+    A file of another format (a Connect CTR file, a Genesys JSON, a CSV of calls) has no such line:
+    it is refused as a whole, naming its first line, instead of importing nothing in silence.
+    """
+    head = []
+    for row in rows:
+        head.append(row)
+        if _looks_like_line(row[2], tz, allow_datetime):
+            break
+        if len(head) >= SNIFF_LINES:
+            row = None
+            break
+    else:
+        row = None
+    if row is None and head:
+        line_no, text, _ = head[0]
+        expected = ("a header time,callid,queuename,agent,event,data1…data5 then rows" if allow_datetime
+                    else "epoch|callid|queue|agent|EVENT|data…")
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        raise SourceError(f"does not look like an Asterisk queue_log: line {line_no} is {shown!r} "
+                          f"(expected {expected})", file=file, line=line_no)
+    yield from head
+    yield from rows
 
 
 def _zone(name: str) -> tzinfo:
@@ -101,7 +158,7 @@ def _zone(name: str) -> tzinfo:
 def _is_csv_header(line: str) -> bool:
     """A database-table export starts with a header naming its columns; a queue_log with a number."""
     head = line.lstrip("\ufeff").strip().lower()
-    return "callid" in head and "event" in head and not head[:1].isdigit()
+    return ("callid" in head or "call_id" in head) and ("event" in head or "verb" in head) and not head[:1].isdigit()
 
 
 def _pipe_rows(first: str, text) -> Iterator[tuple[int, str, list[str] | None]]:
@@ -123,27 +180,37 @@ def _chain(first: str, rest) -> Iterator[str]:
 def _csv_rows(header_line: str, text, file: str) -> Iterator[tuple[int, str, list[str] | None]]:
     """The same `(line_no, raw, fields)` from a database-table CSV export, fields in queue_log order.
 
-    The data columns are joined back with `|` (trailing empty ones dropped) and split again, so that
-    an event whose data overflowed into `data5` (`ATTENDEDTRANSFER|LINK|…`) reads as in the file.
+    The separator is a comma, a tab (`mysql -B`, `SELECT … INTO OUTFILE`) or a semicolon, whichever
+    the header uses. The event data sit in `data1…data5` (Asterisk ≥ 1.8 realtime) or in a single
+    `data` column (Asterisk 1.6 realtime); `\\N` and `NULL` read as empty. The data columns are
+    joined back with `|` (trailing empty ones dropped) and split again, so that an event whose data
+    overflowed into `data5` (`ATTENDEDTRANSFER|LINK|…`) reads as in the file.
     """
-    header = [h.strip().lower() for h in next(csv.reader([header_line.lstrip("\ufeff")]))]
-    try:
-        idx = [header.index(name) for name in _CSV_COLUMNS]
-    except ValueError:
-        missing = [n for n in _CSV_COLUMNS if n not in header]
-        raise SourceError(f"database-table export lacks column(s) {', '.join(missing)}", file=file, line=1) from None
+    header_line = header_line.lstrip("\ufeff")
+    delimiter = max((",", "\t", ";"), key=header_line.count)
+    header = [h.strip().strip('"').lower() for h in next(csv.reader([header_line], delimiter=delimiter))]
+    idx = []
+    for name in _CSV_COLUMNS:
+        found = next((header.index(alias) for alias in _CSV_ALIASES[name] if alias in header), None)
+        if found is None:
+            raise SourceError(f"database-table export lacks column {name} (its header: {', '.join(header)[:200]})",
+                              file=file, line=1)
+        idx.append(found)
     data_idx = sorted(
         (int(h[4:]), i) for i, h in enumerate(header) if h.startswith("data") and h[4:].isdigit()
     )
     data_idx = [i for _, i in data_idx]
+    if not data_idx and "data" in header:
+        data_idx = [header.index("data")]
     # csv.reader over the stream keeps quoted newlines right; track physical line numbers ourselves.
-    reader = csv.reader(text)
+    reader = csv.reader(text, delimiter=delimiter)
     end = 1  # the header was line 1; `reader.line_num` counts the physical lines read since
     for row in reader:
         start, end = end + 1, 1 + reader.line_num
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
-        raw = ",".join(row)
+        raw = delimiter.join(row)
+        row = ["" if v in _NULLS else v for v in row]
         if len(row) <= max(idx):
             # Too few fields: the caller reports the row as malformed from the short list.
             yield start, raw, [row[i] for i in idx if i < len(row)]
@@ -185,7 +252,7 @@ def _calls(rows, context: ReadContext, tz: tzinfo, raw_file, *, allow_datetime: 
             context.progress(raw_file.tell())
         if len(fields) < 5:
             callid = fields[1] if len(fields) > 1 else ""
-            if callid in NON_CALL_IDS:
+            if len(fields) > 1 and callid in NON_CALL_IDS:
                 continue
             yield _bad(context, line_no, f"{len(fields)} field(s), expected at least 5 (time|callid|queue|agent|event)", raw, callid, calls)
             continue
@@ -280,12 +347,41 @@ _NUMERIC = {
     "CONNECT": (0,),
     "COMPLETEAGENT": (0, 1),
     "COMPLETECALLER": (0, 1),
-    "TRANSFER": (-3, -2),
-    "BLINDTRANSFER": (-3, -2),
-    "ATTENDEDTRANSFER": (-3, -2),
     "RINGNOANSWER": (0,),
     "RINGCANCELED": (0,),
 }
+
+
+def _transfer_times(event: str, data: list[str]) -> tuple[float, float]:
+    """(holdtime, calltime) of a transfer line, whatever the Asterisk version wrote.
+
+    `TRANSFER|exten|context|holdtime|calltime` (1.4) gained `|origposition` in 1.6; so did
+    `BLINDTRANSFER` (12+). `ATTENDEDTRANSFER` (12+) is `BRIDGE|bridge|…` or `APP|app|…` (times at
+    data3, data4) or `LINK|chan1|chan2|…` (one field more). Counting from the start works for every
+    one of them; counting from the end (older files of this reader) is the fallback.
+    Raises ValueError (with what is wrong) when neither reads as two numbers.
+    """
+    values = _trimmed(data)
+    first = 3 if event == "ATTENDEDTRANSFER" and values[:1] == ["LINK"] else 2
+    for start in (first, len(values) - 3):
+        if start < 0 or start + 1 >= len(values):
+            continue
+        try:
+            return float(values[start]), float(values[start + 1])
+        except ValueError:
+            continue
+    if len(values) < first + 2:
+        raise ValueError(f"too few data fields ({len(data)})")
+    bad = next(v for v in values[first:first + 2] if not _is_number(v))
+    raise ValueError(f"{bad!r} is not a number")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _wait_index(event: str, data: list[str]) -> int | None:
@@ -306,8 +402,14 @@ def _trimmed(data: list[str]) -> list[str]:
 
 def _check_data(event: str, data: list[str]) -> str | None:
     """None if the event's numeric fields read as numbers, else what is wrong."""
+    if event in TRANSFERS:
+        try:
+            _transfer_times(event, data)
+        except ValueError as exc:
+            return str(exc)
+        return None
     positions = _NUMERIC.get(event, ())
-    values = _trimmed(data) if event in TRANSFERS else data
+    values = data
     for pos in positions:
         try:
             value = values[pos]
@@ -387,8 +489,7 @@ def _contact(source_id: str, events: list[tuple], first_line: int | None) -> Con
             wait, talk = float(data[0]), float(data[1])
             transferred = False
         elif kind in TRANSFERS:
-            values = _trimmed(data)
-            wait, talk = float(values[-3]), float(values[-2])
+            wait, talk = _transfer_times(kind, data)
             transferred = True
         else:
             wi = _wait_index(kind, data)
