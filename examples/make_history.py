@@ -38,7 +38,6 @@ from __future__ import annotations
 import copy
 import csv
 import json
-import math
 import random
 import re
 import uuid
@@ -160,7 +159,8 @@ def exp_draw(rng: random.Random, mean: float) -> float:
     return rng.expovariate(1.0 / mean)
 
 
-def decide(rng: random.Random, outcome: str, wait_s: float, f: float, channel: str = "voice") -> tuple[str, float | None]:
+def decide(rng: random.Random, outcome: str, wait_s: float, f: float,
+           channel: str = "voice") -> tuple[str, float | None]:
     """What becomes of a contact in a month with factor f: ("keep", new wait), ("abandon", patience)
     or ("answer", new wait) (an abandon answered in a better month)."""
     if outcome == "answered":
@@ -270,10 +270,11 @@ def make_asterisk(month: str, f: float, rng: random.Random, data):
     slots.sort(key=lambda s: (s[0], str(s[1])))
     lines: list[tuple[int, int, list[str]]] = []
     truth = []
-    seq, order = 1000 + 40 * (int(month[5:]) % 12), 0
-    first_call = min(s[0] for s in slots if isinstance(s[1], dict))
+    seq, order = 1000, 0  # Asterisk restarted (QUEUESTART): its uniqueid sequence starts again
+    start = min(s[0] for s in slots if isinstance(s[1], dict)) - 3 * 3600
     for x in header:  # QUEUESTART / ADDMEMBER at the top of the file, a little before the first call
-        lines.append((first_call - 3 * 3600 + int(x[0]) - int(header[0][0]), order, [str(first_call - 3 * 3600 + int(x[0]) - int(header[0][0])), *x[1:]]))
+        t = start + int(x[0]) - int(header[0][0])
+        lines.append((t, order, [str(t), *x[1:]]))
         order += 1
     for a_new, c, k in slots:
         if isinstance(c, list):  # a PAUSE / UNPAUSE / CONFIGRELOAD line
@@ -303,7 +304,8 @@ def make_asterisk(month: str, f: float, rng: random.Random, data):
                 elif x[4] == "RINGNOANSWER" and t <= a_new + patience and t - int(x[5]) / 1000 >= a_new:
                     out.append([str(t), callid, *x[2:]])
             out.append([str(a_new + patience), callid, c["queue"], "NONE", "ABANDON", "1", c["pos"], str(patience)])
-            truth.append(truth_row("asterisk-queue-log", callid, c["queue"], "voice", a_new * 1000, "abandoned", patience))
+            truth.append(truth_row("asterisk-queue-log", callid, c["queue"], "voice", a_new * 1000, "abandoned",
+                                   patience))
         else:  # abandons, time-outs and exits keep their wait
             callid = f"{callid_epoch}.{seq}"
             out, span = [], 1
@@ -675,7 +677,8 @@ def make_zendesk(month: str, f: float, rng: random.Random, data, folder: Path) -
             status = "closed" if (export - solved).days >= 4 else "solved"
         updated = max(x for x in (created, replied, solved) if x) + timedelta(minutes=rng.randint(1, 30))
         nt = dict(t, id=tid, url=f"https://acme-energy.zendesk.com/api/v2/tickets/{tid}.json", created_at=z(created),
-                  updated_at=z(updated), status=status, assignee_id=t["assignee_id"] or (361999000000 + rng.randrange(12)))
+                  updated_at=z(updated), status=status,
+                  assignee_id=t["assignee_id"] or (361999000000 + rng.randrange(12)))
         if not replied:
             nt["assignee_id"] = None
         out_t.append(nt)
@@ -921,12 +924,19 @@ def write_readme(summary: dict) -> None:
         "    ccc import asterisk-queue-log history/2026-07/queue_log",
         "    ccc import amazon-connect history/2026-07/ctr.jsonl",
         "    ccc import genesys-cloud history/2026-07/genesys.json",
-        "    ccc import zendesk history/2026-07/zendesk/tickets-2026-07.json   # and ticket_metrics-, satisfaction_ratings-",
+        "    ccc import zendesk history/2026-07/zendesk/tickets-2026-07.json",
+        "    ccc import zendesk history/2026-07/zendesk/ticket_metrics-2026-07.json",
+        "    ccc import zendesk history/2026-07/zendesk/satisfaction_ratings-2026-07.json",
         "    ccc import complaints-csv history/2026-07/complaints-2026-07.csv",
         "    ccc import survey-csv history/2026-07/survey-2026-07.csv",
-        "    ccc import vendor-report history/2026-07/vendor-report/reported-2026-07.csv   # and forecast-, workforce-, quality-",
+        "    ccc import vendor-report history/2026-07/vendor-report/reported-2026-07.csv   # forecast-, workforce-,",
+        "    # quality- the same way",
         "",
         "## The true figures (T = 20 s, S = 5 s; months cut in Europe/Paris)",
+        "",
+        "Computed by the generator from the contacts it wrote (all channels of each queue). A worse month can",
+        "show a lower ASA than October on a queue: the answered calls that would have waited longest",
+        "abandon instead (and in a better month, answered former abandons bring long waits into ASA).",
         "",
         "| Month | Queue | Offered | Answered | Abandoned | SL default | Abandon rate (≥ S) | ASA s | AHT s |",
         "|---|---|---|---|---|---|---|---|---|",
