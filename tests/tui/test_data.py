@@ -81,3 +81,16 @@ def test_pre_read_pack_is_the_html_review_pack(fixture_db, as_of, tmp_path):
     assert path.suffix == ".html" and path.parent == tmp_path / "packs"
     html = path.read_text(encoding="utf-8")
     assert html.lstrip().lower().startswith("<!doctype html") and "acme-support" in html
+
+
+def test_kpi_history_keeps_one_kind_of_period(fixture_db):
+    db = data.connect(fixture_db)
+    months = data.kpi_history(db, "acme-support", "service-level")
+    assert months and {r["period_kind"] for r in months} == {"month"}
+    row = next(db.query("SELECT * FROM kpi_results WHERE contract_id = 'acme-support' AND kpi_id = 'service-level'"
+                        " ORDER BY period_start DESC LIMIT 1"))
+    row.update(period="2026-Q3", period_kind="quarter", period_start="2026-07-01", period_end="2026-10-01")
+    db["kpi_results"].insert(row)
+    # a quarter evaluated among the months does not become a point of the monthly trend
+    assert [r["period"] for r in data.kpi_history(db, "acme-support", "service-level")] == [r["period"] for r in months]
+    assert [r["period"] for r in data.kpi_history(db, "acme-support", "service-level", until="2026-Q3")] == ["2026-Q3"]

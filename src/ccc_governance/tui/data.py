@@ -528,12 +528,19 @@ def _results(db, contract_id: str, *, period: str | None = None, kpi_id: str | N
 
 
 def kpi_history(db, contract_id: str, kpi_id: str, n: int = 12, until: str | None = None) -> list[dict]:
-    """The last `n` stored results of one KPI (oldest first), ending at period `until` if given."""
+    """The last `n` stored results of one KPI (oldest first), ending at period `until` if given.
+
+    Only periods of one kind make a trend (months with months, never a quarter among them): the kind
+    of `until`, else of the newest result.
+    """
     rows = [r for r in _results(db, contract_id, kpi_id=kpi_id) if r["period_kind"] not in ("day", "range")]
-    if until:
-        cut = next((r["period_start"] for r in rows if r["period"] == until), None)
-        if cut is not None:
-            rows = [r for r in rows if r["period_start"] <= cut]
+    if not rows:
+        return []
+    anchor = next((r for r in rows if r["period"] == until), None) if until else None
+    kind = (anchor or rows[-1])["period_kind"]
+    rows = [r for r in rows if r["period_kind"] == kind]
+    if anchor is not None:
+        rows = [r for r in rows if r["period_start"] <= anchor["period_start"]]
     return rows[-n:]
 
 
