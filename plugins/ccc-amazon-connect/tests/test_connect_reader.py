@@ -144,11 +144,11 @@ def test_malformed_records_are_rejected_alone(tmp_path):
     lines = [good, json.dumps(bad_ts), cut, json.dumps(_ctr("ok2")), json.dumps(_ctr("task", channel="TASK")), "[1, 2]"]
     contacts, rejected = _read(tmp_path, "\n".join(lines) + "\n")
     assert [c.source_id for c in contacts] == ["ok1", "ok2"]
-    assert [(r.line, r.source_id) for r in rejected] == [(2, "bad"), (3, None), (5, "task"), (6, None), (6, None)]
+    # A TASK is back-office work, not a customer contact: skipped, not quarantined.
+    assert [(r.line, r.source_id) for r in rejected] == [(2, "bad"), (3, None), (6, None), (6, None)]
     assert "InitiationTimestamp '2026-10-5T12:56:03Z'" in rejected[0].reason
     assert rejected[1].reason.startswith("invalid JSON") and rejected[1].raw.startswith('{"ContactId": "cut"')
-    assert "TASK" in rejected[2].reason
-    assert "no ContactId" in rejected[3].reason
+    assert "no ContactId" in rejected[2].reason
 
 
 def test_truncated_last_line(tmp_path):

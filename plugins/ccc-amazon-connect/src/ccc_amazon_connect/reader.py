@@ -18,6 +18,12 @@ from .jsonstream import Broken, iter_objects
 
 #: Connect `Channel` → normalised channel. TASK is back-office work, not a customer contact.
 CHANNELS = {"VOICE": "voice", "CHAT": "chat", "EMAIL": "email"}
+#: Records that are not customer contacts and are skipped (not quarantined: nothing is wrong with
+#: them): tasks, and the contact a supervisor opens to monitor or barge into an agent's contact.
+SKIPPED_CHANNELS = frozenset({"TASK"})
+SKIPPED_METHODS = frozenset({"MONITOR"})
+#: A file is refused as not CTRs when none of its first this-many objects has a ContactId.
+SNIFF_RECORDS = 20
 #: `InitiationMethod` values of contacts the centre places towards the customer.
 OUTBOUND = frozenset({"OUTBOUND", "EXTERNAL_OUTBOUND", "AGENT_REPLY"})
 _TRUE = frozenset({"true", "yes", "y", "1", "t", "oui"})
@@ -38,18 +44,53 @@ def read_ctr(context: ReadContext) -> Iterator[Contact | Rejected]:
     except OSError as exc:
         raise SourceError(f"cannot open: {exc.strerror}", file=str(context.path)) from None
     with raw:
+        _check_starts_as_json(raw, str(context.path))
+        seen = 0
+        recognised = False
+        first_bad = None
         for item in iter_objects(raw, progress=context.progress):
+            seen += 1
+            if not recognised and seen > SNIFF_RECORDS:
+                _refuse(first_bad, str(context.path))
             if isinstance(item, Broken):
+                first_bad = first_bad or (item.line, item.raw)
                 yield context.reject(item.line, item.reason, item.raw)
                 continue
             record = item.value
             if not isinstance(record, dict) or not isinstance(record.get("ContactId"), str):
+                first_bad = first_bad or (item.line, _short(record))
                 yield context.reject(item.line, "not a contact record (no ContactId)", _short(record))
+                continue
+            recognised = True
+            if str(record.get("Channel") or "").upper() in SKIPPED_CHANNELS:
+                continue
+            if str(record.get("InitiationMethod") or "").upper() in SKIPPED_METHODS:
                 continue
             try:
                 yield _contact(record, item.line, fcr_name, csat_name, scale)
             except BadRecord as exc:
                 yield context.reject(item.line, f"contact {record['ContactId']}: {exc}", _short(record), record["ContactId"])
+        if not recognised and first_bad is not None:
+            _refuse(first_bad, str(context.path))
+
+
+def _check_starts_as_json(raw, file: str) -> None:
+    """Refuse at once a file that is not JSON at all (a queue_log, a CSV): CTRs start with `{` or `[`."""
+    head = raw.read(4096)
+    raw.seek(0)
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text and text[:1] not in (b"{", b"["):
+        first = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", "replace").strip()
+        shown = first if len(first) <= 60 else first[:57] + "..."
+        raise SourceError(f"does not look like Amazon Connect contact records: line 1 is {shown!r} "
+                          "(expected JSON objects with a ContactId)", file=file, line=1)
+
+
+def _refuse(first_bad, file: str):
+    line, raw = first_bad or (1, "")
+    shown = raw if len(raw) <= 60 else raw[:57] + "..."
+    raise SourceError(f"does not look like Amazon Connect contact records: line {line} is {shown!r} and none "
+                      f"of the first {SNIFF_RECORDS} objects has a ContactId", file=file, line=line)
 
 
 def _short(value) -> str:
@@ -149,6 +190,11 @@ def _contact(r: dict, line: int, fcr_name: str, csat_name: str, scale: int) -> C
             transferred = bool(
                 r.get("TransferCompletedTimestamp") or r.get("TransferredToEndpoint") or r.get("NextContactId")
             )
+        elif r.get("NextContactId"):
+            # Queued, never connected, and continued as another contact: the customer chose a
+            # queued callback (the new contact has InitiationMethod CALLBACK), or the queue's flow
+            # moved the contact on. Either way the customer did not abandon.
+            outcome = "callback"
         else:
             # Queued, never connected to an agent (an agent may have been offered it while ringing).
             outcome = "abandoned"
