@@ -38,10 +38,10 @@ def demo_command(directory: str, no_tui: bool) -> None:
 
     if interactive and not no_tui:
         cli.main(args=["--db", db, "tui", "--as-of", DEMO_AS_OF], prog_name="ccc", standalone_mode=False)
-        return
-    click.echo("")
-    click.echo(f"Demo workspace ready in {ws} (as of {DEMO_AS_OF}).")
-    cli.main(args=["--db", db, "portfolio", "--as-of", DEMO_AS_OF], prog_name="ccc", standalone_mode=False)
+    else:
+        click.echo("")
+        click.echo(f"Demo workspace ready in {ws} (as of {DEMO_AS_OF}).")
+        cli.main(args=["--db", db, "portfolio", "--as-of", DEMO_AS_OF], prog_name="ccc", standalone_mode=False)
     click.echo("")
     click.echo(f"Review packs: {ws / 'packs'}")
     click.echo(f"Explore it:   cd {ws} && ccc tui --as-of {DEMO_AS_OF}   (or ccc status acme-utility-helpdesk --as-of {DEMO_AS_OF})")
