@@ -55,6 +55,37 @@ def customer_key(key: bytes, identifier: str | None) -> str | None:
     return hashlib.blake2b(normal.encode("utf-8"), key=key, digest_size=16).hexdigest()
 
 
+def customer_hasher(key: bytes):
+    """`customer_key` with `key` bound, for a million rows: `hasher(identifier) -> str | None`.
+
+    Same result as `customer_key(key, identifier)`, about twice as fast: the keyed BLAKE2b state
+    is made once and `.copy()`-ed, and a phone number already in canonical form (`+` and digits,
+    or digits not starting with `00`) skips the general normalisation. (A cache of recent
+    identifiers was measured: it only helps while the distinct callers fit in it, and a bounded
+    one misses on every row when they do not.)
+    """
+    if len(key) > 64:
+        key = hashlib.blake2b(key, digest_size=64).digest()
+    copy = hashlib.blake2b(key=key, digest_size=16).copy
+
+    def hasher(identifier):
+        if identifier is None:
+            return None
+        text = identifier if type(identifier) is str else str(identifier)
+        body = text[1:] if text[:1] == "+" else text
+        if len(body) >= 4 and body.isdigit() and body.isascii() and (body is not text or text[:2] != "00"):
+            normal = text
+        else:
+            normal = normalise_identifier(text)
+            if not normal:
+                return None
+        h = copy()
+        h.update(normal.encode("utf-8"))
+        return h.hexdigest()
+
+    return hasher
+
+
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}(?::\d{2}){0,2})?")
 
 

@@ -22,6 +22,9 @@ inside the one transaction, so memory stays flat whatever the file size. To know
 record is new without asking the database for every row, a fixed-size bitmap of the source ids
 seen in this batch is kept (2 MiB): on a first import only the rows whose bit is already set are
 looked up; when the source already has stored rows every row is looked up, a chunk at a time.
+An INSERT names only the columns some row of its chunk fills (binding NULLs costs as much as
+values). Readers may yield `fastrows.RowBlock`s (rows already in storage form) instead of
+records: checked by one generated function per layout, rows that fail go the record path.
 """
 
 from __future__ import annotations
@@ -36,10 +39,11 @@ import attrs
 
 from ..clock import now_utc
 from ..errors import CccError, NotFoundError, PluginError, SourceError, StateError
-from ..privacy import mask
-from ..records import Rejected
+from ..privacy import customer_hasher, mask
+from ..records import KINDS, Rejected
 from ..sources import ReadContext
 from .convert import CONTENT_START, SPECS, KindSpec
+from .fastrows import RowBlock, block_converter
 
 CHUNK = 10_000
 RAW_LIMIT = 500
@@ -79,6 +83,7 @@ class _TableWriter:
         self.insert_sql = (
             f"INSERT INTO {spec.table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
         )
+        self.narrow_sql: dict[tuple, str] = {}
         self.update_sql = (
             f"UPDATE {spec.table} SET {', '.join(f'{c} = ?' for c in cols[2:])} WHERE id = ?"
         )
@@ -113,24 +118,78 @@ class _TableWriter:
         if len(self.pending) >= CHUNK:
             self.flush()
 
+    def add_many(self, rows: list, partial: bool) -> None:
+        """`add` for each row of a list, in order (the fast path's inner loop)."""
+        ti = self.spec.time_index
+        times = [t for t in [row[ti] for row in rows] if t is not None]
+        if times:
+            lo, hi = min(times), max(times)
+            if self.first_at is None or lo < self.first_at:
+                self.first_at = lo
+            if self.last_at is None or hi > self.last_at:
+                self.last_at = hi
+        pending = self.pending
+        get = pending.get
+        for row in rows:
+            sid = row[1]
+            held = get(sid)
+            if held is None:
+                pending[sid] = (row, partial)
+                if len(pending) >= CHUNK:
+                    self.flush()
+                    pending = self.pending
+                    get = pending.get
+            else:
+                verdict, merged = _compare(row, partial, held[0])
+                self.counts[verdict] += 1
+                if merged is not None:
+                    pending[sid] = (merged, held[1] and partial)
+
+    def _insert(self, rows: list) -> None:
+        """INSERT rows, naming only the columns that hold a value in some row of the chunk:
+        binding a NULL costs as much as a value, and most kinds leave most columns empty."""
+        columns = list(zip(*rows))
+        n = len(rows)
+        keep = tuple(i for i, col in enumerate(columns) if i < 3 or col.count(None) != n)
+        if len(keep) == len(columns):
+            self.conn.executemany(self.insert_sql, rows)
+            return
+        sql = self.narrow_sql.get(keep)
+        if sql is None:
+            cols = [self.spec.columns[i] for i in keep]
+            sql = self.narrow_sql[keep] = (
+                f"INSERT INTO {self.spec.table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+            )
+        self.conn.executemany(sql, zip(*[columns[i] for i in keep]))
+
     def flush(self) -> None:
         if not self.pending:
             return
-        bits = self.bits
-        probe = []
-        for sid in self.pending:
-            h = hash(sid) & (_BITS - 1)
-            seen = bits[h >> 3] & (1 << (h & 7))
-            if not self.fresh or seen:
-                probe.append(sid)
-            if not seen:
-                bits[h >> 3] |= 1 << (h & 7)
+        if self.fresh:
+            bits = self.bits
+            mask = _BITS - 1
+            probe = []
+            for sid in self.pending:
+                h = hash(sid) & mask
+                byte, bit = h >> 3, 1 << (h & 7)
+                if bits[byte] & bit:
+                    probe.append(sid)
+                else:
+                    bits[byte] |= bit
+        else:  # rows stored before the batch: look every one up (the bitmap is not used)
+            probe = list(self.pending)
         stored = {}
         if probe:
             for found in self.conn.execute(self.select_sql, (self.source, json.dumps(probe))):
                 stored[found[2]] = found  # (id, source, source_id, batch_id, …)
-        inserts, updates, saved = [], [], []
         counts = self.counts
+        if not stored:  # all new (a first import, mostly): straight to INSERT
+            inserts = [held[0] for held in self.pending.values()]
+            counts["imported"] += len(inserts)
+            self._insert(inserts)
+            self.pending = {}
+            return
+        inserts, updates, saved = [], [], []
         for sid, (row, partial) in self.pending.items():
             old = stored.get(sid)
             if old is None:
@@ -155,7 +214,7 @@ class _TableWriter:
             updates.append(merged[2:] + (old[0],))
         conn = self.conn
         if inserts:
-            conn.executemany(self.insert_sql, inserts)
+            self._insert(inserts)
         if updates:
             conn.executemany(self.update_sql, updates)
         if saved:
@@ -277,31 +336,72 @@ def import_file(
             if len(quarantine_rows) >= CHUNK:
                 _flush_quarantine(conn, quarantine_rows)
 
+        hasher = customer_hasher(key)
+        source_name = source.name
+
+        def take(record) -> bool:
+            """One record (or Rejected) the ordinary way; True when --strict must stop now."""
+            spec = SPECS.get(type(record))
+            if spec is None:
+                if isinstance(record, Rejected):
+                    quarantine(record.line, str(record.reason), record.raw, record.source_id)
+                    return strict and counts["quarantined"] >= 10
+                raise PluginError(
+                    f"source {source.name!r} (plugin {source.plugin}) yielded {type(record).__name__}, "
+                    "which is not a record kind of ccc_governance.records",
+                    file=str(path),
+                )
+            row = spec.convert(record, source_name, batch_id, hasher)
+            if type(row) is str:
+                quarantine(record.line, row, _safe_repr(record), getattr(record, "source_id", None))
+                return strict and counts["quarantined"] >= 10
+            writer = writers.get(spec.cls)
+            if writer is None:
+                writer = writers[spec.cls] = _TableWriter(conn, spec, source_name, batch_id, counts)
+            writer.add(row, getattr(record, "partial", False))
+            return False
+
+        def take_block(block: RowBlock) -> tuple[int, bool]:
+            """A fast-path block: (rows read, whether --strict must stop now)."""
+            cls = KINDS.get(block.kind)
+            try:
+                convert = block_converter(block.kind, tuple(block.fields), bool(block.partial))
+            except (ValueError, TypeError) as err:
+                raise PluginError(
+                    f"source {source.name!r} (plugin {source.plugin}) yielded a RowBlock the host cannot take: {err}",
+                    file=str(path),
+                ) from None
+            spec = SPECS[cls]
+            writer = writers.get(cls)
+            if writer is None:
+                writer = writers[cls] = _TableWriter(conn, spec, source_name, batch_id, counts)
+            rows, bad = convert(block.rows, source_name, batch_id, hasher)
+            partial = bool(block.partial)
+            if not bad:
+                writer.add_many(rows, partial)
+                return len(rows), False
+            start = 0
+            for i in bad:
+                if i > start:
+                    writer.add_many(rows[start:i], partial)
+                start = i + 1
+                if take(block.fallback(i)):
+                    return i + 1, True
+            if start < len(rows):
+                writer.add_many(rows[start:], partial)
+            return len(rows), False
+
         try:
             for record in source.iter_records(context):
-                records += 1
-                spec = SPECS.get(type(record))
-                if spec is None:
-                    if isinstance(record, Rejected):
-                        quarantine(record.line, str(record.reason), record.raw, record.source_id)
-                        if strict and counts["quarantined"] >= 10:
-                            break
-                        continue
-                    raise PluginError(
-                        f"source {source.name!r} (plugin {source.plugin}) yielded {type(record).__name__}, "
-                        "which is not a record kind of ccc_governance.records",
-                        file=str(path),
-                    )
-                row = spec.convert(record, source.name, batch_id, key)
-                if type(row) is str:
-                    quarantine(record.line, row, _safe_repr(record), getattr(record, "source_id", None))
-                    if strict and counts["quarantined"] >= 10:
+                if type(record) is RowBlock:
+                    n, stop = take_block(record)
+                    records += n
+                    if stop:
                         break
                     continue
-                writer = writers.get(spec.cls)
-                if writer is None:
-                    writer = writers[spec.cls] = _TableWriter(conn, spec, source.name, batch_id, counts)
-                writer.add(row, getattr(record, "partial", False))
+                records += 1
+                if take(record):
+                    break
         except CccError:
             raise
         except OSError as err:

@@ -50,6 +50,10 @@ class FieldRule:
     column: str | None  # None for a constant
     convert: Callable[[str], Any]
     constant: Any = None
+    #: How the reader's fast path converts the field (`reader._fast_builder`), None when it
+    #: cannot: ("const", value), ("ts", parser, is_iso), ("float", None), ("fn", fn),
+    #: ("map", value_map) or ("str", None). `convert` stays the reference.
+    fast: tuple | None = None
 
 
 @attrs.define
@@ -186,13 +190,15 @@ def load_mapping(path: Path, overrides: dict[str, Any] | None = None) -> Mapping
             raise _err(path, f"{where}: unknown setting(s) {', '.join(sorted(bad))} (allowed: {', '.join(sorted(FIELD_KEYS))})")
         ftype = field_type(fields[name])
         if "value" in spec:
-            rules.append(FieldRule(name, None, lambda text: text, constant=spec["value"]))
+            rules.append(FieldRule(name, None, lambda text: text, constant=spec["value"],
+                                   fast=("const", spec["value"])))
             continue
         column = str(spec["column"])
         value_map = values.get(name)
         if ftype in ("datetime", "datetimes") or name == "version":
             zone = _zone(path, spec["timezone"], where) if spec.get("timezone") else default_zone
             parser = _timestamp_parser(spec.get("format", default_ts), zone)
+            fast = ("ts", parser, spec.get("format", default_ts) == "iso") if ftype == "datetime" or name == "version" else None
             what = "a timestamp" + (f" in format {spec.get('format', default_ts)!r}" if spec.get("format", default_ts) != "iso" else " (ISO 8601)")
             if ftype == "datetimes":
                 one = parser
@@ -210,6 +216,7 @@ def load_mapping(path: Path, overrides: dict[str, Any] | None = None) -> Mapping
                 raise RowError(f"column {column!r}: {text!r} is neither true ({', '.join(sorted(trues))}) "
                                f"nor false ({', '.join(sorted(falses))})")
             convert = convert_bool
+            fast = ("fn", convert_bool)
         elif ftype in ("float", "int"):
             unit = spec.get("unit", default_unit if name.endswith("_s") else None)
             if unit is not None and unit not in UNITS:
@@ -224,6 +231,7 @@ def load_mapping(path: Path, overrides: dict[str, Any] | None = None) -> Mapping
             else:
                 fn = float
             convert = _wrap("a number", column, fn)
+            fast = ("float", None) if fn is float else ("fn", fn)
         else:
             if value_map is not None:
                 if not isinstance(value_map, dict):
@@ -235,9 +243,11 @@ def load_mapping(path: Path, overrides: dict[str, Any] | None = None) -> Mapping
                     except KeyError:
                         raise RowError(f"column {column!r}: {text!r} is not in [values.{name}] of the mapping") from None
                 convert = convert_str
+                fast = ("map", value_map)
             else:
                 convert = str
-        rules.append(FieldRule(name, column, convert))
+                fast = ("str", None)
+        rules.append(FieldRule(name, column, convert, fast=fast))
     mapped = {r.field for r in rules}
     partial = bool(data.get("partial", False))
     required = [f.name for f in attrs.fields(cls)

@@ -15,6 +15,9 @@ from ccc_governance.sources import ReadContext
 from .mapping import Mapping, RowError, load_mapping
 
 PROGRESS_EVERY = 10_000
+BLOCK = 2_000  # rows per RowBlock on the fast path
+_SECONDS = {f"{i:02d}": i * 1000 for i in range(60)}
+_MINUTES = {f"{i:02d}": i * 60_000 for i in range(60)}
 
 
 def _mapping_for(context: ReadContext) -> Mapping:
@@ -114,6 +117,128 @@ def _csv_builder(mapping: Mapping, index: dict[str, int]):
     return build
 
 
+def _instant_ms(dt) -> int:
+    """An aware datetime as the host stores it (epoch ms); raises for a naive one."""
+    if dt.utcoffset() is None:
+        raise ValueError("naive datetime")
+    return round(dt.timestamp() * 1000)
+
+
+def _iso_ms(parser):
+    """`(cache, slow)` for ISO timestamps: `slow(text) -> epoch ms` parses with `parser` and
+    remembers the epoch of the text's hour, so that the generated code turns any timestamp laid
+    out `YYYY-MM-DDTHH:MM:SS` + tail (no fraction) whose first 14 characters and tail were seen
+    into that epoch plus its minutes and seconds, without parsing it.
+
+    An hour is remembered only when :00:00 to :59:59 is exactly 3,599 s in it (no change of UTC
+    offset inside the hour, e.g. a daylight-saving change), so the result is always exactly what
+    `parser` gives.
+    """
+    cache: dict[str, tuple[int, str]] = {}
+
+    def slow(text: str) -> int:
+        ms = _instant_ms(parser(text))
+        if (len(text) >= 19 and text[13] == ":" and text[16] == ":"
+                and text[14:16] in _MINUTES and text[17:19] in _SECONDS):
+            head, tail = text[:14], text[19:]
+            try:
+                m0 = _instant_ms(parser(head + "00:00" + tail))
+                m59 = _instant_ms(parser(head + "59:59" + tail))
+            except Exception:  # noqa: BLE001 - not cached: such timestamps are parsed every time
+                return ms
+            if m59 - m0 == 3_599_000 and m0 + _MINUTES[text[14:16]] + _SECONDS[text[17:19]] == ms:
+                if len(cache) >= 4096:
+                    cache.clear()
+                cache[head] = (m0, tail)
+        return ms
+
+    return cache, slow
+
+
+def _fast_builder(mapping: Mapping, index: dict[str, int]):
+    """One generated function per file: csv row (list of str) → the store's row tuple for a
+    `RowBlock`, or None when the row must be built the ordinary way (`_csv_builder`).
+
+    Returns `(fields, function)`, or None when the mapping has a field the fast path does not
+    convert (lists of instants, constants that are not plain values). No per-field calls for
+    text, value maps, numbers and ISO timestamps: those are written inline.
+    """
+    if mapping.partial and "partial" not in attrs.fields_dict(mapping.cls):
+        return None
+    fields = []
+    namespace: dict[str, Any] = {"_SEC": _SECONDS, "_MIN": _MINUTES}
+    body = [
+        "def fast(row, line):",
+        "    try:",
+        f"        sid = row[{index[mapping.source_id]}].strip()",
+        "        if not sid:",
+        "            return None",
+    ]
+    record_fields = attrs.fields_dict(mapping.cls)
+    for k, rule in enumerate(mapping.rules):
+        if rule.fast is None:
+            return None
+        tag, payload = rule.fast[0], rule.fast[1] if len(rule.fast) > 1 else None
+        v = f"v{k}"
+        fields.append(rule.field)
+        if tag == "const":
+            value = payload
+            conv = record_fields[rule.field].converter
+            if value is not None and not isinstance(value, (str, int, float, bool)):
+                return None
+            if conv is not None and value is not None:
+                value = conv(value)
+            namespace[f"c{k}"] = value
+            body.append(f"        {v} = c{k}")
+            continue
+        body.append(f"        t = row[{index[rule.column]}].strip()")
+        body.append("        if not t:")
+        body.append(f"            {v} = None")
+        if tag == "str":
+            body.append("        else:")
+            body.append(f"            {v} = t")
+        elif tag == "map":
+            namespace[f"m{k}"] = payload
+            body.append("        else:")
+            body.append(f"            {v} = m{k}[t]")
+        elif tag == "float":
+            body.append("        else:")
+            body.append(f"            {v} = float(t)")
+        elif tag == "fn":
+            namespace[f"f{k}"] = payload
+            body.append("        else:")
+            body.append(f"            {v} = f{k}(t)")
+        elif tag == "ts":
+            parser, is_iso = rule.fast[1], rule.fast[2]
+            if is_iso:
+                cache, slow = _iso_ms(parser)
+                namespace[f"g{k}"] = cache.get
+                namespace[f"s{k}"] = slow
+                body.append("        else:")
+                body.append(f"            b = g{k}(t[:14])")
+                body.append("            if (b is not None and b[1] == t[19:] and t[16] == ':'"
+                            " and t[14:16] in _MIN and t[17:19] in _SEC):")
+                body.append(f"                {v} = b[0] + _MIN[t[14:16]] + _SEC[t[17:19]]")
+                body.append("            else:")
+                body.append(f"                {v} = s{k}(t)")
+            else:
+                namespace[f"p{k}"] = parser
+                namespace["_ms"] = _instant_ms
+                body.append("        else:")
+                body.append(f"            {v} = _ms(p{k}(t))")
+        else:
+            return None
+    body.append(f"        return (sid, line, {''.join(f'v{k}, ' for k in range(len(fields)))})")
+    body.append("    except Exception:")
+    body.append("        return None")
+    from ccc_governance.store import fastrows
+
+    if not fastrows.supports(mapping.kind, tuple(fields), mapping.partial):
+        return None
+    exec("\n".join(body), namespace)  # noqa: S102 - generated from the mapping's field names only
+    return tuple(fields), namespace["fast"]
+
+
 def _rejected(line, reason, raw, source_id):
     from ccc_governance.records import Rejected
 
@@ -149,6 +274,10 @@ def _read_delimited(context: ReadContext, mapping: Mapping) -> Iterator[Any]:
             )
         build = _csv_builder(mapping, index)
         width = len(header)
+        fast = _fast_builder(mapping, index)
+        if fast is not None:
+            yield from _read_delimited_fast(context, mapping, reader, fh, build, width, delimiter, *fast)
+            return
         row: list[str] = []
 
         def raw():
@@ -177,6 +306,68 @@ def _read_delimited(context: ReadContext, mapping: Mapping) -> Iterator[Any]:
             count += 1
             if count % PROGRESS_EVERY == 0:
                 context.progress(buffer.tell())
+
+
+def _read_delimited_fast(context, mapping, reader, fh, build, width, delimiter, fields, fast):
+    """`_read_delimited`'s loop on the fast path: clean rows go out in `RowBlock`s, in order
+    with the `Rejected` rows and ordinary records of the others."""
+    from ccc_governance.store.fastrows import RowBlock
+
+    path = context.path
+    buffer = fh.buffer
+    partial = mapping.partial
+    kind = mapping.kind
+    out: list = []
+    kept: list = []
+
+    def block():
+        rows, raws = out[:], kept[:]
+        out.clear()
+        kept.clear()
+
+        def fallback(i):
+            row, line = raws[i]
+            return build(row, line, lambda: delimiter.join(row))
+
+        return RowBlock(kind=kind, fields=fields, rows=rows, fallback=fallback, partial=partial)
+
+    count = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as err:
+            if out:
+                yield block()
+            yield _rejected(reader.line_num, f"not valid CSV: {err}", None, None)
+            continue
+        except UnicodeDecodeError as err:
+            raise SourceError(f"not {mapping.encoding} text near byte {err.start}: set encoding in the mapping",
+                              file=str(path)) from None
+        line = reader.line_num
+        if not row:
+            continue
+        if len(row) != width:
+            if out:
+                yield block()
+            yield _rejected(line, f"row has {len(row)} fields, the header has {width}", delimiter.join(row), None)
+            continue
+        values = fast(row, line)
+        if values is None:
+            if out:
+                yield block()
+            yield build(row, line, lambda row=row: delimiter.join(row))
+        else:
+            out.append(values)
+            kept.append((row, line))
+            if len(out) >= BLOCK:
+                yield block()
+        count += 1
+        if count % PROGRESS_EVERY == 0:
+            context.progress(buffer.tell())
+    if out:
+        yield block()
 
 
 def _lookup(obj: dict, column: str):
