@@ -14,13 +14,19 @@ from pathlib import Path
 from typing import Any
 
 from ccc_governance.errors import SourceError
-from ccc_governance.records import Contact, SurveyResponse
+from ccc_governance.records import Contact, Rejected, SurveyResponse
 from ccc_governance.sources import ReadContext
 
 from .jsonstream import JsonStream, JsonSyntaxError
 
-#: Top-level keys of the three exports (API pages and incremental exports alike).
-EXPORT_KEYS = {"tickets": "ticket", "ticket_metrics": "metric", "satisfaction_ratings": "rating"}
+#: Top-level keys of the three exports (API pages and incremental exports alike). `metric_sets` is
+#: the side-load of `?include=metric_sets` (ticket metrics, keyed by `ticket_id` as well).
+EXPORT_KEYS = {"tickets": "ticket", "ticket_metrics": "metric", "satisfaction_ratings": "rating",
+               "metric_sets": "metric"}
+#: The same under the key of a single-record response (`GET /api/v2/tickets/{id}` …).
+SINGLE_KEYS = {"ticket": "ticket", "ticket_metric": "metric", "satisfaction_rating": "rating"}
+#: A JSON-lines file or bare array is refused when none of its first this-many records is one of ours.
+SNIFF_RECORDS = 20
 #: Other top-level keys a Zendesk page carries (pagination, side-loads): recognised, then skipped.
 PAGE_KEYS = {
     "next_page", "previous_page", "count", "end_time", "end_of_stream", "after_url", "before_url",
@@ -37,7 +43,17 @@ VIA_CHANNELS: dict[str, str | None] = {
     "sms": "sms", "text": "sms",
     "twitter": "social", "twitter_dm": "social", "twitter_favorite": "social", "facebook": "social",
     "facebook_post": "social", "facebook_message": "social", "instagram_dm": "social",
-    "voice": "voice", "phone": "voice", "phone_call_inbound": "voice", "voicemail": "voice",
+    "kakao": "chat", "kakaotalk": "chat", "google_business_messages": "chat", "messenger": "chat",
+    "sunshine_conversations_api": "chat", "sunshine_conversations_facebook_messenger": "social",
+    "sunshine_conversations_twitter_dm": "social", "instagram": "social",
+    "messagebird_sms": "sms", "twilio_sms": "sms",
+    "voice": "voice", "phone": "voice", "phone_call_inbound": "voice", "phone_call_outbound": "voice",
+    "voicemail": "voice", "api_phone_call_inbound": "voice", "api_phone_call_outbound": "voice",
+    "api_voicemail": "voice",
+    "web_widget": None, "answer_bot": None, "answer_bot_api": None, "answer_bot_for_agents": None,
+    "answer_bot_for_sdk": None, "answer_bot_for_slack": None, "answer_bot_for_web_widget": None,
+    "ticket_sharing": None, "recovered_from_suspended_tickets": None, "forum": None, "topic": None,
+    "slack": None, "ms_teams": None, "connector": None, "get_satisfaction": None,
     "api": None, "mobile_sdk": None, "mobile": None, "rule": None, "sample_ticket": None,
     "closed_ticket": None, "web_service": None, "any_channel": None, "system": None,
     "side_conversation": None, "merge": None, "linked_problem": None, "batch": None,
@@ -169,10 +185,14 @@ def ticket_records(t: dict, line: int, opts: Options) -> Iterator[Any]:
                           f"({', '.join(STATUS_OUTCOMES)} or deleted)")
     via = t.get("via") if isinstance(t.get("via"), dict) else {}
     via_channel = via.get("channel")
-    if via_channel is None:
+    if isinstance(via_channel, str):
+        via_channel = via_channel.strip().lower()
+    if via_channel is None or via_channel == "":
         channel = opts.default_channel
     elif via_channel in opts.channels:
         channel = opts.channels[via_channel] or opts.default_channel
+    elif isinstance(via_channel, str) and via_channel.startswith("sunshine_conversations"):
+        channel = "chat"  # Sunshine Conversations (messaging) integrations: one value per connector
     else:
         raise RecordError(f"via.channel {via_channel!r} is not a channel this reader knows; "
                           f"map it with --option channels={via_channel}=email (or chat, voice, social, sms)")
@@ -182,7 +202,7 @@ def ticket_records(t: dict, line: int, opts: Options) -> Iterator[Any]:
         arrived_at=_instant(t, "created_at", required=True),
         outcome=STATUS_OUTCOMES[status],
         channel=channel,
-        direction="inbound",
+        direction=_direction(via, via_channel),
         queue=queue,
         queue_name=queue_name,
         customer=_opt_id(t.get("requester_id")),
@@ -199,6 +219,16 @@ def ticket_records(t: dict, line: int, opts: Options) -> Iterator[Any]:
         if contact.outcome == "open" and _replied(metric_set):
             contact.outcome = "answered"
     yield contact
+
+
+def _direction(via: dict, via_channel) -> str:
+    """`outbound` for a ticket the CCC started (an outbound call: `via.source.rel` = `outbound`)."""
+    source = via.get("source") if isinstance(via.get("source"), dict) else {}
+    rel = source.get("rel")
+    if (isinstance(rel, str) and rel.lower() == "outbound") or (
+            isinstance(via_channel, str) and via_channel.endswith("_outbound")):
+        return "outbound"
+    return "inbound"
 
 
 def _queue(t: dict, opts: Options) -> tuple[str | None, str | None]:
@@ -308,13 +338,13 @@ def read_zendesk(ctx: ReadContext) -> Iterator[Any]:
             if first == "":
                 raise SourceError("the file is empty (expected a Zendesk JSON export)", file=str(path))
             if first == "[":
-                yield from _records(ctx, opts, stream.array(), None)
+                yield from _sniffed(_records(ctx, opts, stream.array(), None), path)
                 return
             if first != "{":
                 raise SourceError(f"this is not JSON: it starts with {first!r}", file=str(path))
             members = stream.members()
             key = next(members, None)
-        if key in EXPORT_KEYS or key in PAGE_KEYS:
+        if key in EXPORT_KEYS or key in PAGE_KEYS or key in SINGLE_KEYS:
             yield from _read_page(ctx, opts, path)
         else:
             yield from _read_lines(ctx, opts, path)
@@ -355,12 +385,15 @@ def _read_page(ctx: ReadContext, opts: Options, path: Path) -> Iterator[Any]:
                 if stream.peek() != "[":
                     raise SourceError(f'"{key}" is not a JSON array', file=str(path), line=stream.line)
                 yield from _records(ctx, opts, stream.array(), EXPORT_KEYS[key])
+            elif key in SINGLE_KEYS and stream.peek() == "{":
+                found.append(key)
+                yield from _records(ctx, opts, [stream.value()], SINGLE_KEYS[key])
             else:
                 stream.skip()
         if not stream.at_end():
             raise SourceError("unexpected text after the end of the JSON object", file=str(path), line=stream.line)
     if not found:
-        raise SourceError("no tickets, ticket_metrics or satisfaction_ratings array in this file "
+        raise SourceError("does not look like a Zendesk export: no tickets, ticket_metrics or satisfaction_ratings array in this file "
                           "(is it a Zendesk export?)", file=str(path))
 
 
@@ -381,8 +414,38 @@ def _sideloads(path: Path, opts: Options) -> None:
                     target.setdefault(str(item["id"]), str(item["name"]))
 
 
+def _sniffed(records: Iterator[Any], path: Path) -> Iterator[Any]:
+    """The records, unless none of the first `SNIFF_RECORDS` is a Zendesk record: then the file is
+    another platform's (a Connect CTR file, a Genesys export) and is refused whole."""
+    seen = 0
+    first_reject = None
+    for record in records:
+        if seen is not None:
+            if isinstance(record, Rejected) and record.reason.startswith(("not a Zendesk", "not a JSON object")):
+                seen += 1
+                first_reject = first_reject or record
+                if seen >= SNIFF_RECORDS:
+                    _refuse(first_reject, path)
+            else:
+                seen = None  # one record of ours: the file is a Zendesk export
+        yield record
+    if seen is not None and first_reject is not None:
+        _refuse(first_reject, path)
+
+
+def _refuse(reject: Rejected, path: Path):
+    raw = reject.raw or ""
+    shown = raw if len(raw) <= 60 else raw[:57] + "..."
+    raise SourceError(f"does not look like a Zendesk tickets, ticket metrics or satisfaction ratings export: "
+                      f"line {reject.line} is {shown!r}", file=str(path), line=reject.line)
+
+
 def _read_lines(ctx: ReadContext, opts: Options, path: Path) -> Iterator[Any]:
     """JSON lines (Zendesk's full export): one object per line, a bad line is quarantined alone."""
+    yield from _sniffed(_read_lines_raw(ctx, opts, path), path)
+
+
+def _read_lines_raw(ctx: ReadContext, opts: Options, path: Path) -> Iterator[Any]:
     done = 0
     with open(path, "rb") as fh:
         for number, raw in enumerate(fh, start=1):
