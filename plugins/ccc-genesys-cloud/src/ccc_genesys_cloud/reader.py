@@ -26,6 +26,11 @@ MESSAGE_TYPES = {
     "line": "social",
     "whatsapp": "social",
 }
+#: Members of a result page that are not conversations: a page holding only these (a query without
+#: results: `{"totalHits": 0}`) is empty, not malformed.
+WRAPPER_KEYS = frozenset({"conversations", "totalHits", "cursor", "dataAvailabilityDate", "aggregations"})
+#: A file is refused as not conversation details when none of its first this-many objects is one.
+SNIFF_RECORDS = 20
 _TRUE = frozenset({"true", "yes", "y", "1", "t"})
 _FALSE = frozenset({"false", "no", "n", "0", "f"})
 
@@ -47,20 +52,51 @@ def read_conversations(context: ReadContext) -> Iterator[Contact | Rejected]:
     except OSError as exc:
         raise SourceError(f"cannot open: {exc.strerror}", file=str(context.path)) from None
     with raw:
+        _check_starts_as_json(raw, str(context.path))
+        recognised = False
+        first_bad = None
         for item in iter_objects(raw, wrapper_key="conversations", progress=context.progress):
             number = item.index + 1
+            if not recognised and number > SNIFF_RECORDS:
+                _refuse(first_bad, str(context.path))
             if isinstance(item, Broken):
+                first_bad = first_bad or (item.line, item.raw)
                 yield context.reject(item.line, f"conversation #{number}: {item.reason}", item.raw)
                 continue
             conv = item.value
+            if isinstance(conv, dict) and conv and set(conv) <= WRAPPER_KEYS and not conv.get("conversations"):
+                recognised = True  # a result page without conversations
+                continue
             if not isinstance(conv, dict) or not isinstance(conv.get("conversationId"), str):
+                first_bad = first_bad or (item.line, _short(conv))
                 yield context.reject(item.line, f"record #{number} is not a conversation (no conversationId)", _short(conv))
                 continue
+            recognised = True
             try:
                 yield _contact(conv, item.line, names, scale)
             except BadConversation as exc:
                 cid = conv["conversationId"]
                 yield context.reject(item.line, f"conversation #{number} ({cid}): {exc}", _short(conv), cid)
+        if not recognised and first_bad is not None:
+            _refuse(first_bad, str(context.path))
+
+
+def _check_starts_as_json(raw, file: str) -> None:
+    """Refuse at once a file that is not JSON at all (a queue_log, a CSV)."""
+    head = raw.read(4096)
+    raw.seek(0)
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text and text[:1] not in (b"{", b"["):
+        first = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", "replace").strip()
+        _refuse((1, first), file, "(expected JSON conversation details)")
+
+
+def _refuse(first_bad, file: str, expected: str | None = None):
+    line, raw = first_bad or (1, "")
+    shown = raw if len(raw) <= 60 else raw[:57] + "..."
+    why = expected or f"and none of the first {SNIFF_RECORDS} objects has a conversationId"
+    raise SourceError(f"does not look like Genesys Cloud conversation details: line {line} is {shown!r} {why}",
+                      file=file, line=line)
 
 
 def _short(value) -> str:
@@ -106,10 +142,11 @@ def _score(value) -> float | None:
 class _Session:
     """What one participant session contributes (timestamps parsed, metrics in ms)."""
 
-    __slots__ = ("purpose", "user", "media", "message_type", "ani", "segments", "metrics", "answered_at")
+    __slots__ = ("purpose", "user", "media", "message_type", "ani", "segments", "metrics", "answered_at", "name")
 
-    def __init__(self, purpose, user, session, where):
+    def __init__(self, purpose, user, session, where, name=None):
         self.purpose = purpose
+        self.name = name  # participantName: an acd participant's is the queue's name
         self.user = user
         self.media = session.get("mediaType")
         self.message_type = session.get("messageType")
@@ -156,7 +193,7 @@ def _contact(conv: dict, line: int, names: tuple[str, str], scale: int) -> Conta
             attributes = {**attrs, **attributes} if purpose != "customer" else {**attributes, **attrs}
         for s_index, session in enumerate(participant.get("sessions") or ()):
             where = f"participants[{p_index}].sessions[{s_index}]"
-            s = _Session(purpose, participant.get("userId"), session, where)
+            s = _Session(purpose, participant.get("userId"), session, where, participant.get("participantName"))
             sessions.append(s)
             if purpose in ("customer", "external") and customer is None and s.ani:
                 customer = s.ani
@@ -190,6 +227,8 @@ def _contact(conv: dict, line: int, names: tuple[str, str], scale: int) -> Conta
         )
     else:
         abandon = next((s.metrics["tAbandon"] for s in acd if "tAbandon" in s.metrics), None)
+        if abandon is None:  # a short abandon may carry only tShortAbandon
+            abandon = next((s.metrics["tShortAbandon"] for s in acd if "tShortAbandon" in s.metrics), None)
         flow_out = next((s.metrics["tFlowOut"] for s in acd if "tFlowOut" in s.metrics), None)
         if abandon is not None:
             outcome, wait = "abandoned", abandon / 1000
@@ -219,6 +258,7 @@ def _contact(conv: dict, line: int, names: tuple[str, str], scale: int) -> Conta
         channel=channel,
         direction="outbound" if conv.get("originatingDirection") == "outbound" else "inbound",
         queue=queue,
+        queue_name=(first_queue.name if first_queue is not None and isinstance(first_queue.name, str) else None),
         answered_at=answered_at,
         ended_at=ended,
         wait_s=wait,
