@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import datetime, timezone
 
 import pytest
 
 import ccc_amazon_connect
-from ccc_amazon_connect import jsonstream
 from ccc_amazon_connect.reader import parse_flag, parse_score, read_ctr
 from ccc_governance.records import Contact, Rejected
 from ccc_governance.sources import ReadContext
@@ -113,21 +111,6 @@ def test_layouts_give_the_same_records(tmp_path):
     contacts, _ = _read(tmp_path, array)
     starts = [n for n, text in enumerate(array.splitlines(), 1) if text == "  {"]
     assert len(starts) == 5 and [c.line for c in contacts] == starts  # the line each object starts on
-
-
-def test_stream_crosses_chunk_boundaries(monkeypatch):
-    monkeypatch.setattr(jsonstream, "CHUNK", 7)  # every object, string and literal is split
-    rows = [{"a": i, "s": "x" * 20, "t": True, "f": False, "n": None, "x": -1.5e3} for i in range(40)]
-    for text in (json.dumps(rows), "".join(json.dumps(r) for r in rows), "\n".join(json.dumps(r) for r in rows)):
-        items = list(jsonstream.iter_objects(io.BytesIO(text.encode())))
-        assert [i.value for i in items] == rows
-
-
-def test_wrapper_key(monkeypatch):
-    monkeypatch.setattr(jsonstream, "CHUNK", 5)
-    text = '{"totalHits": 2, "conversations": [\n{"a": 1},\n{"a": 2}\n], "cursor": {"next": [1, 2]}}'
-    items = list(jsonstream.iter_objects(io.BytesIO(text.encode()), wrapper_key="conversations"))
-    assert [(i.value, i.line) for i in items] == [({"a": 1}, 2), ({"a": 2}, 3)]
 
 
 def test_repeat_deliveries_are_all_yielded(tmp_path):

@@ -11,10 +11,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ccc_governance.readers import FieldError, Row, Table, parse_bool, parse_channel
 from ccc_governance.records import Complaint
 from ccc_governance.sources import ReadContext
-
-from .tabular import FieldError, Row, Table, parse_bool, parse_channel
 
 #: canonical column → accepted aliases (compared case-, space- and punctuation-insensitively)
 COLUMNS: dict[str, tuple[str, ...]] = {

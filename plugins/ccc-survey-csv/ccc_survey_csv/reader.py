@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from ccc_governance.errors import SourceError
+from ccc_governance.readers import FieldError, Row, Table, parse_bool, parse_channel, parse_float, parse_int
 from ccc_governance.records import SurveyResponse
 from ccc_governance.sources import ReadContext
-
-from .tabular import FieldError, Row, Table, parse_bool, parse_channel, parse_float, parse_int
 
 #: canonical column → accepted aliases (compared case-, space- and punctuation-insensitively)
 COLUMNS: dict[str, tuple[str, ...]] = {

@@ -21,10 +21,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ccc_governance.errors import PeriodError, SourceError
 from ccc_governance.periods import make_range, parse_period
+from ccc_governance.readers import FieldError, Row, Table, parse_channel, parse_count, parse_float, parse_int
 from ccc_governance.records import IntervalAggregate, QualityEvaluation, ReportedFigure, WorkforceFigure
 from ccc_governance.sources import ReadContext
-
-from .tabular import FieldError, Row, Table, parse_channel, parse_count, parse_float, parse_int
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "kind": ("type", "record_type", "row_type"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
@@ -14,7 +13,6 @@ from ccc_governance.sources import ReadContext
 from ccc_vendor_report.reader import read_vendor_report
 
 UTC = timezone.utc
-PLUGINS = Path(__file__).resolve().parents[2]
 
 
 def read(path, **options):
@@ -118,8 +116,3 @@ def test_file_level_problems(tmp_path):
                 timezone="Europe/Paris")
     assert (r.metric, r.value) == ("asa", 15.0)
 
-
-def test_the_shared_tabular_module_is_identical_in_every_plugin():
-    copies = {p.parent.parent.name: p.read_bytes() for p in PLUGINS.glob("ccc-*/ccc_*/tabular.py")}
-    assert set(copies) >= {"ccc-complaints-csv", "ccc-survey-csv", "ccc-vendor-report"}
-    assert len(set(copies.values())) == 1, f"tabular.py copies differ: {sorted(copies)}"

@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from ccc_governance.errors import SourceError
+from ccc_governance.readers import JsonStream, JsonSyntaxError
 from ccc_governance.records import Contact, Rejected, SurveyResponse
 from ccc_governance.sources import ReadContext
-
-from .jsonstream import JsonStream, JsonSyntaxError
 
 #: Top-level keys of the three exports (API pages and incremental exports alike). `metric_sets` is
 #: the side-load of `?include=metric_sets` (ticket metrics, keyed by `ticket_id` as well).

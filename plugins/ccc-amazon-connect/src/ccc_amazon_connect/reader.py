@@ -11,10 +11,9 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 
 from ccc_governance.errors import SourceError
+from ccc_governance.readers import Broken, iter_objects
 from ccc_governance.records import Contact, Rejected
 from ccc_governance.sources import ReadContext
-
-from .jsonstream import Broken, iter_objects
 
 #: Connect `Channel` → normalised channel. TASK is back-office work, not a customer contact.
 CHANNELS = {"VOICE": "voice", "CHAT": "chat", "EMAIL": "email"}

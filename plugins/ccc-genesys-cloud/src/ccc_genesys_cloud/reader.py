@@ -11,10 +11,9 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 
 from ccc_governance.errors import SourceError
+from ccc_governance.readers import Broken, iter_objects
 from ccc_governance.records import Contact, Rejected
 from ccc_governance.sources import ReadContext
-
-from .jsonstream import Broken, iter_objects
 
 #: Genesys `mediaType` → normalised channel (a `message` is refined by its `messageType`).
 MEDIA = {"voice": "voice", "callback": "voice", "chat": "chat", "email": "email", "video": "video"}

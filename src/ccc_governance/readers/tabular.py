@@ -1,7 +1,8 @@
 """Tolerant reading of the CSV files a contact centre sends by e-mail every month.
 
-(This module is shared word for word by the ccc-complaints-csv, ccc-survey-csv and ccc-vendor-report
-plugins, so that each stays an installable package of its own; a test keeps the copies identical.)
+Used by the complaints-csv, survey-csv and vendor-report plugins; a plugin declares its columns
+(canonical name → aliases), iterates `Table(path, options, columns, required).rows()` and reads each
+cell with `Row.text`, `Row.get(column, parse_…)` or `Row.instant`.
 
 What it tolerates, because real files do all of it:
 - header names in any case, with spaces, dashes or dots instead of underscores, and aliases

@@ -1,0 +1,26 @@
+"""Helpers for plugin authors: read platform exports in bounded memory (see docs/plugins.md).
+
+- `jsonstream`: the JSON objects of a file (JSON Lines, arrays, objects back to back, an array
+  under a wrapper key) with their line numbers, or a structural walk of one large document;
+- `tabular`: tolerant CSV (header aliases, delimiter sniffing, BOM, booleans in English and
+  French, decimal commas, local times with a time zone).
+"""
+
+from .jsonstream import Broken, Item, JsonStream, JsonSyntaxError, iter_objects
+from .tabular import (
+    FieldError,
+    Row,
+    Table,
+    normalise,
+    option_timezone,
+    parse_bool,
+    parse_channel,
+    parse_count,
+    parse_float,
+    parse_int,
+)
+
+__all__ = [
+    "Broken", "FieldError", "Item", "JsonStream", "JsonSyntaxError", "Row", "Table", "iter_objects", "normalise",
+    "option_timezone", "parse_bool", "parse_channel", "parse_count", "parse_float", "parse_int",
+]
