@@ -10,13 +10,12 @@ from rich.console import Console
 from rich.table import Table
 
 from ..clock import today
+from ..portfolio import portfolio
 from . import pass_app
 
 
 def portfolio_table(db, as_of) -> tuple[Table, list[str]]:
     """The portfolio as a rich table, and the 'last import per source' lines."""
-    from ..tui.data import portfolio  # headless: tui.data never imports Textual
-
     data = portfolio(db, as_of)
     table = Table(title=f"Portfolio as of {as_of}", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
                   padding=(0, 1, 0, 0), show_edge=False)
@@ -33,7 +32,7 @@ def portfolio_table(db, as_of) -> tuple[Table, list[str]]:
             str(r.open_breaches),
             f"{r.credits_due:,.0f} {r.currency}" if r.credits_due else "–",
             f"[{colour.get(r.review_state or '', 'default')}]{review}[/]",
-            "–" if r.overdue_obligations is None else str(r.overdue_obligations),
+            str(r.overdue_obligations),
         )
     table.caption = "brch: open breaches · review: next review and its state · late: overdue obligations"
     table.caption_justify = "left"
@@ -48,8 +47,6 @@ def portfolio_table(db, as_of) -> tuple[Table, list[str]]:
 def portfolio_command(app, as_of: str | None, as_json: bool) -> None:
     """Every contract, worst first: last closed period, open breaches, credits, next review, overdue duties."""
     from dataclasses import asdict
-
-    from ..tui.data import portfolio
 
     day = today(as_of)
     if as_json:

@@ -139,7 +139,7 @@ def _exclusions_text(view: data.ContractView) -> Text:
 
 def _complaints_text(view: data.ContractView) -> Text:
     if view.complaints is None:
-        return Text("complaint time-frame compliance is unavailable (the engine's drill-down is not installed)", style="dim")
+        return Text("no period with stored results yet", style="dim")
     out = Text()
     for key, value in view.complaints.items():
         shown = json.dumps(value) if isinstance(value, (dict, list)) else value
@@ -149,18 +149,15 @@ def _complaints_text(view: data.ContractView) -> Text:
 
 def _obligations_text(view: data.ContractView) -> Text:
     out = Text()
-    if view.obligations is None:
-        out.append("obligation schedule unavailable (governance.obligations is not installed)\n", style="dim")
-    else:
-        for o in view.obligations:
-            out.append(f"{o.get('obligation_id', ''):<24} due {o.get('due', '')}  ")
-            out.append_text(fmt.status(o.get("state")))
-            out.append("\n")
+    for o in view.obligations:
+        out.append(f"{o.get('obligation_id', ''):<24} due {o.get('due', '')}  ")
+        out.append_text(fmt.status(o.get("state")))
+        out.append("\n")
     if view.evidence:
         out.append("evidence:\n", style="bold")
         for e in view.evidence:
             out.append(f"  {e['date']}  {e['obligation_id']}  {e.get('note') or ''} {e.get('file_name') or ''}\n")
-    elif view.obligations is not None and not view.obligations:
+    elif not view.obligations:
         out.append("no obligations in this contract", style="dim")
     return out
 

@@ -109,9 +109,7 @@ class PortfolioScreen(DataScreen):
                 Text(str(row.open_breaches), style="bold red" if row.open_breaches else "dim"),
                 fmt.money(row.credits_due, row.currency, short=not wide),
                 review,
-                "—" if row.overdue_obligations is None else Text(
-                    str(row.overdue_obligations), style="bold red" if row.overdue_obligations else "dim"
-                ),
+                Text(str(row.overdue_obligations), style="bold red" if row.overdue_obligations else "dim"),
             ]
             table.add_row(*cells, key=row.contract_id)
         if selected and selected in table.rows:

@@ -1,0 +1,211 @@
+"""The portfolio: every contract on one line, worst first, and when each source last imported.
+
+One row per contract (its latest registered version): the last closed period with stored results
+and its worst KPI status, open breaches, credits due for that period, the next review and its
+state, overdue obligations. Shown by the TUI's first screen and by `ccc portfolio`. Headless: it
+reads stored results through the engine, contracts and governance modules and never evaluates.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+
+from .contracts import registry
+from .engine import breaches as engine_breaches
+from .engine import credits as engine_credits
+from .governance import obligations as gov_obligations
+from .governance import reviews as gov_reviews
+from .governance.status import OPEN_BREACH_STATUSES
+from .periods import FREQUENCY_KIND
+from .store.imports import list_batches
+
+#: KPI statuses worst first: the order the portfolio sorts in and a pack's overall status follows.
+STATUS_ORDER = ("breached", "at_risk", "insufficient_volume", "no_data", "met")
+STATUS_RANK = {s: i for i, s in enumerate(STATUS_ORDER)}
+#: Review states worst first.
+REVIEW_RANK = {"overdue": 0, "due": 1, "pre_read_due": 2, "upcoming": 3, "held": 4, "signed_off": 5}
+
+
+# --------------------------------------------------------------------------- contracts
+
+
+@dataclass
+class ContractRow:
+    """The latest registered version of a contract, with the bits of its TOML the screens need."""
+
+    contract_id: str
+    version: int
+    title: str
+    client: str
+    ccc: str
+    timezone: str
+    currency: str
+    review_kind: str
+    hold_within_days: int
+    pre_read_days: int
+    kpis: list[dict] = field(default_factory=list)
+
+
+def _parse_toml(text: str) -> dict:
+    try:
+        return tomllib.loads(text or "")
+    except tomllib.TOMLDecodeError:
+        return {}
+
+
+def contract_row(row: dict) -> ContractRow:
+    """A `contract_versions` row as a `ContractRow`."""
+    doc = _parse_toml(row.get("toml") or "")
+    info = doc.get("contract", {}) if isinstance(doc.get("contract"), dict) else {}
+    review = doc.get("review", {}) if isinstance(doc.get("review"), dict) else {}
+    kpis = [k for k in doc.get("kpi", []) if isinstance(k, dict)]
+    return ContractRow(
+        contract_id=row["contract_id"],
+        version=row["version"],
+        title=row.get("title") or info.get("title") or row["contract_id"],
+        client=row.get("client") or info.get("client") or "",
+        ccc=row.get("ccc") or info.get("ccc") or "",
+        timezone=row.get("timezone") or info.get("timezone") or "UTC",
+        currency=info.get("currency", "EUR"),
+        review_kind=FREQUENCY_KIND.get(review.get("frequency", "monthly"), "month"),
+        hold_within_days=int(review.get("hold_within_days", 10)),
+        pre_read_days=int(review.get("pre_read_days", 3)),
+        kpis=kpis,
+    )
+
+
+def latest_contracts(db) -> list[ContractRow]:
+    """One row per contract id: its latest registered version (`registry.latest`)."""
+    return [contract_row(r) for r in registry.latest(db)]
+
+
+# --------------------------------------------------------------------------- the portfolio
+
+
+@dataclass
+class PortfolioRow:
+    """One line of the portfolio."""
+
+    contract_id: str
+    title: str
+    client: str
+    ccc: str
+    period: str | None
+    status: str | None
+    open_breaches: int
+    credits_due: float
+    currency: str
+    next_review: str | None  # "2026-10 by 2026-11-10"
+    review_state: str | None
+    overdue_obligations: int
+
+    def sort_key(self) -> tuple:
+        """Worst first: status, then open breaches, then late reviews."""
+        return (
+            STATUS_RANK.get(self.status or "", 5),
+            -self.open_breaches,
+            REVIEW_RANK.get(self.review_state or "", 9),
+            -self.overdue_obligations,
+            self.contract_id,
+        )
+
+
+@dataclass
+class ImportInfo:
+    """When data last came in from one source."""
+
+    source: str
+    last_imported: str
+    batches: int
+
+
+@dataclass
+class Portfolio:
+    rows: list[PortfolioRow]
+    imports: list[ImportInfo]
+    as_of: date
+
+
+def next_review(calendar: list[dict]) -> dict | None:
+    """The review that needs attention first: not held, worst state, earliest hold-by date."""
+    pending = [r for r in calendar if r.get("state") not in ("held", "signed_off")]
+    if not pending:
+        return None
+    return min(pending, key=lambda r: (REVIEW_RANK.get(r["state"], 9), r.get("hold_by") or ""))
+
+
+def last_closed_periods(db, as_of: date) -> dict[str, tuple[str, str]]:
+    """contract_id → (period label, worst status) of its last closed period with stored results.
+
+    A period is closed when it ended on or before `as_of` (`period_end` is exclusive). One grouped
+    read of `kpi_results`, so the portfolio never recomputes anything.
+    """
+    rows = db.execute(
+        """SELECT contract_id, period, period_kind, period_end, status
+             FROM kpi_results
+            WHERE period_end <= ? AND period_kind NOT IN ('day', 'range')""",
+        [as_of.isoformat()],
+    ).fetchall()
+    last: dict[str, tuple[tuple, str]] = {}
+    worst: dict[tuple[str, str], str] = {}
+    for cid, period, kind, end, status in rows:
+        key = (cid, period)
+        if key not in worst or STATUS_RANK.get(status, 5) < STATUS_RANK.get(worst[key], 5):
+            worst[key] = status
+        # The most recently ended period; at equal ends the longer kind (a month over its last week).
+        rank = (end, kind in ("month", "quarter", "half", "year"))
+        if cid not in last or rank > last[cid][0]:
+            last[cid] = (rank, period)
+    return {cid: (period, worst[(cid, period)]) for cid, (_, period) in last.items()}
+
+
+def last_imports(db) -> list[ImportInfo]:
+    """Per source (sorted), when its last complete batch finished, and how many complete batches it has."""
+    latest: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    for b in list_batches(db):
+        if b["status"] != "complete":
+            continue
+        at = b["finished_at"] or b["started_at"] or ""
+        latest[b["source"]] = max(latest.get(b["source"], ""), at)
+        counts[b["source"]] = counts.get(b["source"], 0) + 1
+    return [ImportInfo(source=s, last_imported=latest[s][:16].replace("T", " "), batches=counts[s])
+            for s in sorted(latest)]
+
+
+def portfolio(db, as_of: date) -> Portfolio:
+    """Every contract's latest version with its last closed period's worst status, open breaches,
+    credits due, next review and overdue obligations, worst first; and the last import per source."""
+    closed = last_closed_periods(db, as_of)
+    open_breaches: dict[str, int] = {}
+    for b in engine_breaches.list_breaches(db):
+        if b["status"] in OPEN_BREACH_STATUSES:
+            open_breaches[b["contract_id"]] = open_breaches.get(b["contract_id"], 0) + 1
+    calendars: dict[str, list[dict]] = {}
+    for r in gov_reviews.calendar(db, as_of=as_of):
+        calendars.setdefault(r["contract_id"], []).append(r)
+    rows = []
+    for c in latest_contracts(db):
+        period, status = closed.get(c.contract_id, (None, None))
+        review = next_review(calendars.get(c.contract_id, []))
+        credits = engine_credits.credits_for(db, c.contract_id, period) if period else []
+        rows.append(
+            PortfolioRow(
+                contract_id=c.contract_id,
+                title=c.title,
+                client=c.client,
+                ccc=c.ccc,
+                period=period,
+                status=status,
+                open_breaches=open_breaches.get(c.contract_id, 0),
+                credits_due=float(engine_credits.total(credits)),
+                currency=c.currency,
+                next_review=f"{review['period']} by {review['hold_by']}" if review else None,
+                review_state=review["state"] if review else None,
+                overdue_obligations=len(gov_obligations.overdue(db, c.contract_id, as_of)),
+            )
+        )
+    rows.sort(key=PortfolioRow.sort_key)
+    return Portfolio(rows=rows, imports=last_imports(db), as_of=as_of)
