@@ -82,3 +82,34 @@ def test_previous_period_breach_closed_is_not_listed(pack_db):
 def test_unknown_contract(pack_db):
     with pytest.raises(NotFoundError, match="contract 'nope' is not registered"):
         build_pack(pack_db, "nope", "2026-10")
+
+
+def _sl_result(db, **changes) -> None:
+    base = next(db.query("SELECT * FROM kpi_results WHERE kpi_id = 'sl' AND period = '2026-09'"))
+    base.pop("id", None)
+    db["kpi_results"].insert(dict(base, **changes))
+
+
+def _sl_trend(db, period: str, as_of: str) -> list[str]:
+    pack = build_pack(db, "acme", period, as_of=as_of)
+    return [p["period"] for p in next(t for t in pack["trends"] if t["kpi_id"] == "sl")["points"]]
+
+
+def test_trend_keeps_to_the_pack_period_kind(pack_db):
+    # Quarters stored after the months: Q4 to date is then the newest kind for `engine.results.trend`.
+    _sl_result(pack_db, period="2026-Q3", period_kind="quarter", period_start="2026-07-01",
+               period_end="2026-10-01", actual=0.5)
+    _sl_result(pack_db, period="2026-Q4", period_kind="quarter", period_start="2026-10-01",
+               period_end="2027-01-01", actual=0.6, status="mtd_breached")
+    assert _sl_trend(pack_db, "2026-10", "2026-11-03") == ["2026-08", "2026-09", "2026-10"]
+    # A quarter's pack trends quarters only.
+    assert _sl_trend(pack_db, "2026-Q3", "2026-11-03") == ["2026-Q3"]
+
+
+def test_trend_has_no_month_to_date_point(pack_db):
+    _sl_result(pack_db, period="2026-11", period_kind="month", period_start="2026-11-01",
+               period_end="2026-12-01", actual=0.9, status="mtd_met")
+    assert _sl_trend(pack_db, "2026-10", "2026-11-03") == ["2026-08", "2026-09", "2026-10"]
+    # A pack of the month to date has no point for that unfinished month, nor for a month not over on as_of.
+    assert _sl_trend(pack_db, "2026-11", "2026-11-03") == ["2026-08", "2026-09", "2026-10"]
+    assert _sl_trend(pack_db, "2026-10", "2026-10-20") == ["2026-08", "2026-09"]

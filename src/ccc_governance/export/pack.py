@@ -2,8 +2,9 @@
 
 `build_pack()` is the only part of the export area that reads the database; the renderers
 (`render_*.py`) turn its JSON-ready dict into Markdown, HTML, XLSX, CSV or JSON and never query.
-Where another area's function exists (registry, engine results, governance schedule …) it is
-called; where it has not landed, the table it owns is read directly with the same meaning.
+Each section calls the area that owns its data (the registry, the engine's results, breaches and
+credits, governance's schedule and actions …); the pack only reads directly what no area provides
+(audit answers, batches as provenance).
 
 Sections come in the order a review runs (`SECTIONS`). Values stay raw (rates as fractions,
 durations in seconds, dates ISO); formatting is the renderers' job.
@@ -11,15 +12,23 @@ durations in seconds, dates ISO); formatting is the renderers' job.
 
 from __future__ import annotations
 
-import importlib
-import json
 import tomllib
 from datetime import date
-from typing import Any
 
 from ..clock import iso_utc, today
+from ..contracts import registry
+from ..engine import breaches as engine_breaches
+from ..engine import credits as engine_credits
+from ..engine import drilldown, evaluate, results
+from ..engine import exclusions as engine_exclusions
 from ..errors import NotFoundError
+from ..governance import actions as gov_actions
+from ..governance import evidence as gov_evidence
+from ..governance import obligations as gov_obligations
+from ..governance.status import OPEN_BREACH_STATUSES
+from ..metrics import CATALOGUE
 from ..periods import Period, parse_period
+from ..portfolio import STATUS_ORDER
 
 PACK_SCHEMA = "ccc-review-pack/1"
 
@@ -42,27 +51,11 @@ SECTIONS: list[tuple[str, str]] = [
 #: interval is then wider than about ±18 points, too wide to argue a breach on alone.
 FEW_CONTACTS = 30
 
-#: Worst first: the overall status of a pack is the first of these that any KPI has.
-STATUS_ORDER = ("breached", "at_risk", "insufficient_volume", "no_data", "met")
-
 TREND_PERIODS = 12
-
-
-def _optional(module: str, name: str):
-    """`module.name` if that area has landed it, else None (the pack then reads the table itself)."""
-    try:
-        mod = importlib.import_module(f"ccc_governance.{module}")
-    except ImportError:
-        return None
-    return getattr(mod, name, None)
 
 
 def _rows(db, sql: str, params: tuple | dict = ()) -> list[dict]:
     return [dict(r) for r in db.query(sql, params)]
-
-
-def _has_table(db, name: str) -> bool:
-    return db[name].exists()
 
 
 # --------------------------------------------------------------------------- contract
@@ -70,18 +63,19 @@ def _has_table(db, name: str) -> bool:
 
 def contract_versions(db, contract_id: str) -> list[dict]:
     """Every registered version row of `contract_id`, oldest first (raises `NotFoundError` if none)."""
-    rows = _rows(db, "SELECT * FROM contract_versions WHERE contract_id = ? ORDER BY version", (contract_id,))
+    rows = registry.versions(db, contract_id)
     if not rows:
         raise NotFoundError(f"contract {contract_id!r} is not registered (run `ccc contract register`)")
     return rows
 
 
 def versions_for_period(db, contract_id: str, period: Period) -> list[dict]:
-    """The version rows whose effective span overlaps `period` (the latest one if none does)."""
+    """The version rows governing some day of `period` (`registry.versions_in_force`), oldest
+    version first; the latest version when none does."""
     rows = contract_versions(db, contract_id)
-    first, last = period.start.isoformat(), period.last_day.isoformat()
-    hits = [r for r in rows if r["effective_from"] <= last and (r["effective_to"] is None or r["effective_to"] >= first)]
-    return hits or rows[-1:]
+    in_force = {row["version"]: row for row, _, _, _ in registry.versions_in_force(db, contract_id, period.start,
+                                                                                   period.last_day)}
+    return [in_force[v] for v in sorted(in_force)] or rows[-1:]
 
 
 def contracts_in_period(db, period: Period) -> list[str]:
@@ -107,24 +101,22 @@ def _toml(row: dict) -> dict:
 
 
 def metric_info(metric: str, target: float | None = None, breach: float | None = None) -> dict:
-    """`{unit, higher_is_better}` for a metric: from the catalogue when it exists, else inferred.
+    """`{unit, higher_is_better}` for a metric: from the catalogue; for a name it does not know (a
+    breach whose KPI has left the contract), inferred from the name and thresholds.
 
     unit is `fraction` (rates, shown as %), `seconds`, `score` or `count`.
     """
-    catalogue = _optional("metrics", "CATALOGUE") or {}
-    m = catalogue.get(metric)
+    m = CATALOGUE.get(metric)
     if m is not None:
-        kind = getattr(m, "kind", "")
-        unit = getattr(m, "unit", "") or ""
-        if kind == "rate":
+        if m.kind == "rate":
             u = "fraction"
-        elif unit in ("s", "seconds") or metric.endswith("_s"):
+        elif m.unit in ("s", "seconds") or metric.endswith("_s"):
             u = "seconds"
-        elif kind == "count":
+        elif m.kind == "count":
             u = "count"
         else:
             u = "score"
-        return {"unit": u, "higher_is_better": bool(getattr(m, "higher_is_better", True))}
+        return {"unit": u, "higher_is_better": m.higher_is_better}
     if metric.endswith("_s") or metric in ("asa", "aht", "speed_of_answer", "handle_time"):
         unit = "seconds"
     elif target is not None and 0 <= target <= 1:
@@ -142,63 +134,42 @@ def metric_info(metric: str, target: float | None = None, breach: float | None =
 
 
 def stored_results(db, contract_id: str, period_label: str) -> list[dict]:
-    """Stored `kpi_results` rows of one contract and period (through the engine when it exists)."""
-    fn = _optional("engine.results", "stored_results")
-    if fn is not None:
-        return [dict(r) for r in fn(db, contract_id=contract_id, period=period_label)]
-    return _rows(
-        db,
-        "SELECT * FROM kpi_results WHERE contract_id = ? AND period = ? ORDER BY kpi_id, contract_version",
-        (contract_id, period_label),
-    )
+    """Stored results of one contract and period (`engine.results.stored_results`)."""
+    return results.stored_results(db, contract_id=contract_id, period=period_label)
 
 
 def ensure_results(db, contract_id: str, period: Period, as_of=None) -> bool:
     """Evaluate `period` (and the one before, for the headline changes) through the engine when
     nothing is stored for it yet. Returns True when the engine was run."""
-    evaluate = _optional("engine.evaluate", "evaluate")
-    if evaluate is None:
-        return False
     ran = False
     for p in (period, period.previous()):
         if not stored_results(db, contract_id, p.label):
-            evaluate(db, contract_id=contract_id, period=p, as_of=as_of, persist=True)
+            evaluate.evaluate(db, contract_id=contract_id, period=p, as_of=as_of, persist=True)
             ran = True
     return ran
 
 
-def _trend(db, contract_id: str, kpi_id: str, period: Period) -> list[dict]:
-    fn = _optional("engine.results", "trend")
-    if fn is not None:
-        rows = [dict(r) for r in fn(db, contract_id, kpi_id, n=TREND_PERIODS)]
-        rows = [r for r in rows if r.get("period_start", "") <= period.start.isoformat()]
-    else:
-        rows = _rows(
-            db,
-            "SELECT * FROM kpi_results WHERE contract_id = ? AND kpi_id = ? AND period_kind = ? "
-            "AND period_start <= ? ORDER BY period_start DESC, contract_version DESC LIMIT ?",
-            (contract_id, kpi_id, period.kind, period.start.isoformat(), TREND_PERIODS * 2),
-        )
+def _trend(db, contract_id: str, kpi_id: str, period: Period, as_of: date) -> list[dict]:
+    """The KPI's last `TREND_PERIODS` results up to `period`, oldest first: periods of the pack's kind
+    only (a quarter stored beside the months is no point of a monthly trend), and only periods that
+    had ended by `as_of` (a month to date is no point to compare with).
+
+    Reads `engine.results.stored_results`, not `results.trend`, which keeps the newest kind.
+    """
+    ended = [
+        r for r in results.stored_results(db, contract_id=contract_id, kpi_id=kpi_id)
+        if r["period_kind"] == period.kind and r["period_start"] <= period.start.isoformat()
+        and r["period_end"] <= as_of.isoformat() and not r["status"].startswith("mtd_")
+    ]
     # One point per period (the newest contract version when two overlap), oldest first.
     seen: dict[str, dict] = {}
-    for r in sorted(rows, key=lambda r: (r["period_start"], r.get("contract_version", 0))):
+    for r in sorted(ended, key=lambda r: (r["period_start"], r["contract_version"])):
         seen[r["period"]] = r
     points = list(seen.values())[-TREND_PERIODS:]
     return [
         {"period": r["period"], "actual": r["actual"], "target": r["target"], "breach": r["breach"], "status": r["status"]}
         for r in points
     ]
-
-
-def _json_field(text) -> Any:
-    if text in (None, ""):
-        return None
-    if isinstance(text, (list, dict)):
-        return text
-    try:
-        return json.loads(text)
-    except (TypeError, ValueError):
-        return text
 
 
 def _kpi_rows(results: list[dict], kpi_defs: dict[str, dict]) -> list[dict]:
@@ -240,7 +211,7 @@ def _kpi_rows(results: list[dict], kpi_defs: dict[str, dict]) -> list[dict]:
                 "few_contacts": bool(basis is not None and basis < FEW_CONTACTS),
                 "reported": r.get("reported"),
                 "reported_diff": r.get("reported_diff"),
-                "excluded": _json_field(r.get("excluded")) or [],
+                "excluded": r["excluded"],
                 "notes": notes,
                 "evaluated_at": r.get("evaluated_at"),
             }
@@ -286,21 +257,12 @@ def _changes(kpis: list[dict], previous: list[dict]) -> list[dict]:
 
 
 def _breaches(db, contract_id: str, period: Period, units: dict[str, str]) -> list[dict]:
-    fn = _optional("engine.breaches", "list_breaches")
-    if fn is not None:
-        rows = [dict(r) for r in fn(db, contract_id=contract_id)]
-    else:
-        rows = _rows(db, "SELECT * FROM breaches WHERE contract_id = ? ORDER BY id", (contract_id,))
-    history_fn = _optional("engine.breaches", "history")
     out = []
-    for b in rows:
+    for b in engine_breaches.list_breaches(db, contract_id=contract_id):
         # This period's breaches, and older ones still unresolved: a review follows both up.
-        if b["period"] != period.label and b["status"] not in ("open", "acknowledged", "disputed"):
+        if b["period"] != period.label and b["status"] not in OPEN_BREACH_STATUSES:
             continue
-        if history_fn is not None:
-            history = [dict(h) for h in history_fn(db, b["id"])]
-        else:
-            history = _rows(db, "SELECT * FROM breach_events WHERE breach_id = ? ORDER BY at, id", (b["id"],))
+        history = engine_breaches.history(db, b["id"])
         out.append(
             {
                 "id": b["id"], "kpi_id": b["kpi_id"], "period": b["period"], "contract_version": b.get("contract_version"),
@@ -320,12 +282,8 @@ def _breaches(db, contract_id: str, period: Period, units: dict[str, str]) -> li
 
 def _exclusions(db, contract_id: str, period: Period, tz: str, kpis: list[dict]) -> list[dict]:
     start_ms, end_ms = period.bounds_ms(tz)
-    fn = _optional("engine.exclusions", "list_exclusions")
-    rows = [dict(r) for r in fn(db, contract_id)] if fn is not None else _rows(
-        db, "SELECT * FROM exclusions WHERE contract_id = ? ORDER BY starts_at, id", (contract_id,)
-    )
     out = []
-    for e in rows:
+    for e in engine_exclusions.list_exclusions(db, contract_id):
         if not (e["starts_at"] < end_ms and e["ends_at"] > start_ms):
             continue
         applied = []
@@ -343,79 +301,45 @@ def _exclusions(db, contract_id: str, period: Period, tz: str, kpis: list[dict])
 
 
 def _credits(db, contract_id: str, period: Period, currency: str, monthly_fee) -> dict:
-    fn = _optional("engine.credits", "credits_for")
-    rows = [dict(r) for r in fn(db, contract_id, period.label)] if fn is not None else _rows(
-        db, "SELECT * FROM credits WHERE contract_id = ? AND period = ? ORDER BY id", (contract_id, period.label)
-    )
     lines = [
         {"kpi_id": r.get("kpi_id"), "kind": r["kind"], "amount": r["amount"], "currency": r.get("currency") or currency,
          "explanation": r["explanation"], "contract_version": r.get("contract_version")}
-        for r in rows
+        for r in engine_credits.credits_for(db, contract_id, period.label)
     ]
     # The `cap` line already restates the capped amount as a negative adjustment, so the net is a plain sum.
-    total = round(sum(line["amount"] for line in lines), 2)
-    return {"currency": currency, "monthly_fee": monthly_fee, "lines": lines, "total": total}
+    return {"currency": currency, "monthly_fee": monthly_fee, "lines": lines, "total": engine_credits.total(lines)}
 
 
 # --------------------------------------------------------------------------- complaints, obligations, audits, actions
 
 
 def _complaints(db, contract_id: str, period: Period, kpis: list[dict], terms: dict) -> dict:
-    fn = _optional("engine.drilldown", "complaint_compliance")
     terms = {k: v for k, v in terms.items() if isinstance(v, (str, int, float))}
-    if fn is not None:
-        # The engine answers {kpi_id: {metric, counted, on_time, excluded, limit, share}}; the
-        # pack adds each KPI's target and status so the section reads on its own.
-        by_kpi = {k["kpi_id"]: k for k in kpis}
-        measures = []
-        for kpi_id, e in sorted((fn(db, contract_id, period.label) or {}).items()):
-            k = by_kpi.get(kpi_id, {})
-            measures.append({"kpi_id": kpi_id, "metric": e.get("metric"), "limit": e.get("limit"),
-                             "numerator": e.get("on_time"), "denominator": e.get("counted"),
-                             "excluded": e.get("excluded"), "actual": e.get("share"),
-                             "target": k.get("target"), "status": k.get("status", "no_data")})
-        return {"terms": terms, "source": "engine", "measures": measures}
-    rows = [
-        {"kpi_id": k["kpi_id"], "metric": k["metric"], "numerator": k["numerator"], "denominator": k["denominator"],
-         "actual": k["actual"], "target": k["target"], "status": k["status"]}
-        for k in kpis if "complaint" in k["metric"]
-    ]
-    return {"terms": terms, "source": "kpi_results", "measures": rows}
+    # The engine answers {kpi_id: {metric, counted, on_time, excluded, limit, share}}; the
+    # pack adds each KPI's target and status so the section reads on its own.
+    by_kpi = {k["kpi_id"]: k for k in kpis}
+    measures = []
+    for kpi_id, e in sorted(drilldown.complaint_compliance(db, contract_id, period.label).items()):
+        k = by_kpi.get(kpi_id, {})
+        measures.append({"kpi_id": kpi_id, "metric": e.get("metric"), "limit": e.get("limit"),
+                         "numerator": e.get("on_time"), "denominator": e.get("counted"),
+                         "excluded": e.get("excluded"), "actual": e.get("share"),
+                         "target": k.get("target"), "status": k.get("status", "no_data")})
+    return {"terms": terms, "source": "engine", "measures": measures}
 
 
-def _obligations(db, contract_id: str, period: Period, as_of: date, contract_toml: dict) -> list[dict]:
-    fn = _optional("governance.obligations", "schedule")
-    evidence = _rows(db, "SELECT * FROM evidence WHERE contract_id = ? ORDER BY date, id", (contract_id,)) \
-        if _has_table(db, "evidence") else []
-    if fn is not None:
-        rows = [dict(r) for r in fn(db, contract_id, as_of)]
-        by_id = {e["id"]: e for e in evidence}
-        out = []
-        for r in rows:
-            due = str(r.get("due") or "")
-            # What a review looks at: occurrences due in the period, and anything still outstanding.
-            in_period = period.start.isoformat() <= due <= period.last_day.isoformat()
-            if not in_period and r.get("state") != "overdue":
-                continue
-            ev = r.get("evidence")
-            if not isinstance(ev, list):
-                ev = [e for e in evidence if e["obligation_id"] == r.get("obligation_id") and e.get("occurrence") == due]
-            # The schedule names its evidence by id; the pack shows what each piece is.
-            ev = [by_id.get(e, {"note": f"evidence {e}"}) if isinstance(e, int) else e for e in ev]
-            out.append({"obligation_id": r.get("obligation_id"), "kind": r.get("kind"), "description": r.get("description"),
-                        "owner": r.get("owner"), "due": due or None, "state": r.get("state"),
-                        "evidence": [_evidence(e) if isinstance(e, dict) else {"note": str(e)} for e in ev]})
-        return out
-    # Without the schedule: the contract's obligations and duties, each with the evidence dated in the period.
+def _obligations(db, contract_id: str, period: Period, as_of: date) -> list[dict]:
+    """The occurrences of the schedule a review looks at: those due in the period, and anything
+    still overdue, each with the evidence behind it."""
+    evidence = {e["id"]: e for e in gov_evidence.list_evidence(db, contract_id)}
     out = []
-    items = [(o, "obligation") for o in contract_toml.get("obligation", [])]
-    items += [(d, "duty") for d in (contract_toml.get("data_handling") or {}).get("duty", [])]
-    for item, kind in items:
-        ev = [e for e in evidence if e["obligation_id"] == item.get("id")
-              and period.start.isoformat() <= (e.get("occurrence") or e["date"]) <= period.last_day.isoformat()]
-        out.append({"obligation_id": item.get("id"), "kind": kind, "description": item.get("description"),
-                    "owner": item.get("owner", "client" if kind == "obligation" else "ccc"), "due": None,
-                    "state": "met" if ev else "no evidence", "evidence": [_evidence(e) for e in ev]})
+    for r in gov_obligations.schedule(db, contract_id, as_of):
+        due = str(r["due"])
+        if not (period.start.isoformat() <= due <= period.last_day.isoformat()) and r["state"] != "overdue":
+            continue
+        out.append({"obligation_id": r["obligation_id"], "kind": r["kind"], "description": r.get("description"),
+                    "owner": r.get("owner"), "due": due, "state": r["state"],
+                    "evidence": [_evidence(evidence[i]) for i in r["evidence"] if i in evidence]})
     return out
 
 
@@ -425,8 +349,6 @@ def _evidence(e: dict) -> dict:
 
 
 def _audits(db, contract_id: str, ccc: str | None, period: Period) -> list[dict]:
-    if not _has_table(db, "audits"):
-        return []
     audits = _rows(
         db,
         "SELECT * FROM audits WHERE (contract_id = ? OR (contract_id IS NULL AND ccc = ?)) AND started_on <= ? "
@@ -448,10 +370,8 @@ def _audits(db, contract_id: str, ccc: str | None, period: Period) -> list[dict]
 
 
 def _actions(db, contract_id: str, period: Period) -> dict:
-    fn = _optional("governance.actions", "list_actions")
-    rows = [dict(r) for r in fn(db, contract_id=contract_id)] if fn is not None else (
-        _rows(db, "SELECT * FROM actions WHERE contract_id = ? ORDER BY id", (contract_id,))
-        if _has_table(db, "actions") else [])
+    rows = gov_actions.list_actions(db, contract_id)
+
     def item(a):
         return {"id": a["id"], "title": a["title"], "owner": a.get("owner"), "due": a.get("due"),
                 "status": a["status"], "raised_on": a.get("raised_on"), "closed_on": a.get("closed_on"),
@@ -507,7 +427,7 @@ def build_pack(db, contract_id: str, period: Period | str, as_of=None) -> dict:
     for k in kpis:
         trends.append({"kpi_id": k["kpi_id"], "metric": k["metric"], "unit": k["unit"],
                        "higher_is_better": k["higher_is_better"], "target": k["target"], "breach": k["breach"],
-                       "points": _trend(db, contract_id, k["kpi_id"], period)})
+                       "points": _trend(db, contract_id, k["kpi_id"], period, day)})
     breaches = _breaches(db, contract_id, period, {k["kpi_id"]: k["unit"] for k in kpis})
     credits = _credits(db, contract_id, period, currency, info.get("monthly_fee"))
     counts = {s: sum(1 for k in kpis if k["status"] == s) for s in STATUS_ORDER}
@@ -534,7 +454,7 @@ def build_pack(db, contract_id: str, period: Period | str, as_of=None) -> dict:
             "status": _overall_status(kpis) if kpis else "no_data",
             "kpi_count": len(kpis),
             "statuses": counts,
-            "open_breaches": sum(1 for b in breaches if b["status"] in ("open", "acknowledged", "disputed")),
+            "open_breaches": sum(1 for b in breaches if b["status"] in OPEN_BREACH_STATUSES),
             "credits_total": credits["total"],
             "currency": currency,
             "changes": changes,
@@ -545,7 +465,7 @@ def build_pack(db, contract_id: str, period: Period | str, as_of=None) -> dict:
         "exclusions": _exclusions(db, contract_id, period, tz, kpis),
         "credits": credits,
         "complaints": _complaints(db, contract_id, period, kpis, toml.get("complaints") or {}),
-        "obligations": _obligations(db, contract_id, period, day, toml),
+        "obligations": _obligations(db, contract_id, period, day),
         "audits": _audits(db, contract_id, current.get("ccc") or info.get("ccc"), period),
         "actions": _actions(db, contract_id, period),
         "provenance": _provenance(db, contract_id, period, tz),

@@ -8,8 +8,9 @@ contracts are compared; each entry is ranked within its group (1 = best, by the 
 from __future__ import annotations
 
 from ..clock import today
+from ..engine import credits as engine_credits
 from ..periods import Period, parse_period
-from .pack import _overall_status, _rows, _toml, contracts_in_period, metric_info, stored_results, versions_for_period
+from .pack import _overall_status, _toml, contracts_in_period, metric_info, stored_results, versions_for_period
 
 #: KPI keys that describe the commitment, not what is measured: they do not split comparison groups.
 NOT_PARAMS = {"id", "metric", "target", "breach", "channel", "period", "min_volume", "class", "allocation",
@@ -32,11 +33,10 @@ def build_portfolio(db, period: Period | str, as_of=None) -> dict:
         toml = _toml(version)
         defs = {k.get("id"): k for k in toml.get("kpi", [])}
         results = stored_results(db, cid, period.label)
-        credits = _rows(db, "SELECT COALESCE(SUM(amount), 0) AS total FROM credits WHERE contract_id = ? AND period = ?",
-                        (cid, period.label))[0]["total"]
+        credits = engine_credits.total(engine_credits.credits_for(db, cid, period.label))
         contracts.append({"contract_id": cid, "title": version.get("title"), "ccc": version.get("ccc"),
                           "status": _overall_status(results) if results else "no_data",
-                          "credits_total": round(credits, 2),
+                          "credits_total": credits,
                           "currency": (toml.get("contract") or {}).get("currency", "EUR")})
         for r in results:
             params = _params(defs.get(r["kpi_id"], {}))
