@@ -94,3 +94,41 @@ def test_kpi_history_keeps_one_kind_of_period(fixture_db):
     # a quarter evaluated among the months does not become a point of the monthly trend
     assert [r["period"] for r in data.kpi_history(db, "acme-support", "service-level")] == [r["period"] for r in months]
     assert [r["period"] for r in data.kpi_history(db, "acme-support", "service-level", until="2026-Q3")] == ["2026-Q3"]
+
+
+def test_portfolio_is_headless_core_and_printed_by_ccc_portfolio(fixture_db, as_of):
+    import json
+    import subprocess
+    import sys
+
+    from click.testing import CliRunner
+
+    from ccc_governance.cli import cli
+
+    code = "import sys, ccc_governance.portfolio, ccc_governance.cli.portfolio; print('textual' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+    out = CliRunner().invoke(cli, ["--db", str(fixture_db), "portfolio", "--json", "--as-of", as_of.isoformat()])
+    assert out.exit_code == 0, out.output
+    printed = json.loads(out.output)
+    assert list(printed) == ["as_of", "contracts", "imports"]
+    shown = data.portfolio(data.connect(fixture_db), as_of)
+    assert [r["contract_id"] for r in printed["contracts"]] == [r.contract_id for r in shown.rows]
+    assert list(printed["contracts"][0]) == [
+        "contract_id", "title", "client", "ccc", "period", "status", "open_breaches", "credits_due", "currency",
+        "next_review", "review_state", "overdue_obligations",
+    ]
+    assert printed["imports"] == [{"source": "asterisk", "last_imported": "2026-11-02 06:00", "batches": 1}]
+
+
+def test_kpi_counts_line_is_in_words():
+    from ccc_governance.tui.screens.kpi import _counts
+
+    details = {"span": {"from": "2026-10-01", "to": "2026-10-31"}, "offered": 1000.0, "answered": 900.0,
+               "abandoned": 100.0, "short_abandons": 12.0, "answered_within": 620.0, "unresolved": 3.0,
+               "small_sample": False, "kpi_class": "key"}
+    text = _counts(details).plain
+    assert text == ("counts over 2026-10-01 → 2026-10-31: offered 1,000, answered 900, answered within T 620,"
+                    " abandoned 100, short abandons 12, unresolved 3\n")
+    assert "{" not in text and "small_sample" not in text and "kpi_class" not in text
+    note = _counts({"offered": 5, "reason": "no time-frame", "projection": "at_risk", "projection_basis": "why"}).plain
+    assert note == "counts: offered 5\nnote: no time-frame\nprojection: at risk (why)\n"

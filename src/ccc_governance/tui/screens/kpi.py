@@ -75,6 +75,44 @@ class KpiScreen(BreachActions, DataScreen):
             ])
 
 
+#: The engine's counts (a result's `details`) in words, in the order they are shown.
+COUNT_LABELS = {
+    "contacts": "contacts",
+    "offered": "offered",
+    "answered": "answered",
+    "answered_within": "answered within T",
+    "abandoned": "abandoned",
+    "short_abandons": "short abandons",
+    "abandoned_within": "abandoned within T",
+    "unresolved": "unresolved",
+    "not_queued": "not queued",
+    "forecast": "forecast",
+    "not_computable_intervals": "intervals not computable",
+}
+#: Bookkeeping keys of `details` that are not counts (shown elsewhere or not at all).
+NOT_COUNTS = {"span", "small_sample", "kpi_class", "reason", "projection", "projection_basis"}
+
+
+def _counts(details: dict) -> Text:
+    """The counts behind a figure in words, over the span of days it covers; then the engine's notes."""
+    out = Text()
+    span = details.get("span")
+    counts = [f"{label} {_plain(details[k])}" for k, label in COUNT_LABELS.items() if k in details]
+    counts += [f"{k.replace('_', ' ')} {_plain(v)}" for k, v in details.items()
+               if k not in COUNT_LABELS and k not in NOT_COUNTS]
+    if counts or isinstance(span, dict):
+        out.append("counts")
+        if isinstance(span, dict):
+            out.append(f" over {span.get('from', '?')} → {span.get('to', '?')}")
+        out.append(": " + (", ".join(counts) or "none") + "\n")
+    if details.get("reason"):
+        out.append(f"note: {details['reason']}\n")
+    if details.get("projection"):
+        out.append(f"projection: {str(details['projection']).replace('_', ' ')}"
+                   f" ({details.get('projection_basis', '')})\n")
+    return out
+
+
 def _plain(v) -> str:
     if v is None:
         return "—"
@@ -111,7 +149,9 @@ def _why(view: data.KpiView, rate: bool) -> Text:
         out.append("vendor-reported: none imported for this period\n", style="dim")
     details = r.get("details")
     if isinstance(details, dict) and details:
-        out.append("counts: " + ", ".join(f"{k} {_plain(v)}" for k, v in details.items()) + "\n", style="dim")
+        counts = _counts(details)
+        counts.stylize("dim")
+        out.append_text(counts)
     excluded = r.get("excluded")
     if isinstance(excluded, list) and excluded:
         for e in excluded:
@@ -122,7 +162,5 @@ def _why(view: data.KpiView, rate: bool) -> Text:
         out.append(f"breach #{b['id']}: ", style="bold")
         out.append_text(fmt.status(b["status"]))
         out.append("   a: acknowledge  d: dispute  w: waive  c: close\n", style="dim")
-    if view.breakdown is None:
-        out.append("daily breakdown unavailable (the engine's drill-down is not installed)\n", style="dim")
     return out
 
