@@ -14,3 +14,4 @@ def fixture_db(tmp_path):
 @pytest.fixture
 def as_of():
     return AS_OF
+

@@ -8,6 +8,8 @@ import sqlite3
 
 from textual.widgets import DataTable, Input, Static
 
+from tui_waiting import settle
+
 from ccc_governance.tui.app import CccApp
 from ccc_governance.tui.screens.breaches import BreachesScreen
 from ccc_governance.tui.screens.contract import ContractScreen
@@ -28,11 +30,6 @@ def sync(test):
     return run
 
 
-async def settle(app, pilot) -> None:
-    """Wait until every worker finished and its messages were handled."""
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def table_rows(screen, selector: str = "DataTable") -> list[list[str]]:

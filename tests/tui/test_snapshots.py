@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import pytest
 
+from tui_waiting import settle
+
 from ccc_governance.tui.app import LIGHT, CccApp
 
 
 async def _loaded(pilot) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+    await settle(pilot.app, pilot)
 
 
 def _then(*keys):

@@ -19,6 +19,9 @@ from ..messages import ActionDone, DataFailed, DataLoaded
 class DataScreen(Screen):
     """A screen whose content comes from `fetch_data(db)` and is shown by `show_data(result)`."""
 
+    #: True from the start of a load until its data (or its error) has been shown.
+    busy: bool = False
+
     def on_mount(self) -> None:
         self.reload()
 
@@ -34,6 +37,7 @@ class DataScreen(Screen):
 
     def set_busy(self, busy: bool) -> None:
         """Show or hide the loading indicator over the screen's main widget."""
+        self.busy = busy
         for widget in self.query(".main"):
             widget.loading = busy
 
