@@ -25,21 +25,20 @@ def _open_breaches(db, contract_id: str) -> list[dict]:
 
 def _last_evaluated(db, contract_id: str, as_of) -> dict | None:
     """The last *closed* evaluated period (ended on or before `as_of`): a month to date says little."""
-    row = db.execute(
-        "SELECT period, period_start FROM kpi_results WHERE contract_id = ? AND period_end <= ?"
-        " AND period_kind NOT IN ('day', 'range') ORDER BY period_end DESC, period_start ASC LIMIT 1",
-        [contract_id, as_of.isoformat()],
-    ).fetchone()
-    if row is None:
+    from ..portfolio import last_closed_periods  # the one definition of "last closed period"
+
+    last = last_closed_periods(db, as_of).get(contract_id)
+    if last is None:
         return None
+    period = last[0]
     results = list(db.query(
         "SELECT kpi_id, status, actual, target FROM kpi_results WHERE contract_id = ? AND period = ? ORDER BY kpi_id",
-        [contract_id, row[0]],
+        [contract_id, period],
     ))
     counts: dict[str, int] = {}
     for r in results:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
-    return {"period": row[0], "counts": counts, "kpis": results}
+    return {"period": period, "counts": counts, "kpis": results}
 
 
 def contract_status(db, contract_id: str, as_of=None) -> dict:
