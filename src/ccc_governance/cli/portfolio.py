@@ -54,6 +54,9 @@ def portfolio_command(app, as_of: str | None, as_json: bool) -> None:
         click.echo(json.dumps({"as_of": day.isoformat(), "contracts": [asdict(r) for r in data.rows],
                                "imports": [asdict(i) for i in data.imports]}, indent=2))
         return
+    if not app.db["contract_versions"].count:
+        click.echo("no contracts registered yet: run `ccc contract register`")
+        return
     table, imports = portfolio_table(app.db, day)
     console = Console()
     console.print(table)
