@@ -176,5 +176,17 @@ def block_converter(kind: str, fields: tuple[str, ...], partial: bool):
     return convert
 
 
+def separate_process(read):
+    """Mark a reader as one the host may run in a separate *reader process* for big files
+    (`store.parallel`), overlapping reading with writing; returns `read`.
+
+    Only for a reader that is a module-level function of an installed module and that touches
+    nothing but its `ReadContext` and the file (its `state` changes are sent back; anything else
+    it changes in its own process is lost). Used as a decorator: `@separate_process`.
+    """
+    read.ccc_separate_process = True
+    return read
+
+
 class _Back(Exception):
     """A row the block does not take as it is: it goes the ordinary way (`fallback`)."""

@@ -46,6 +46,10 @@ from .convert import CONTENT_START, SPECS, KindSpec
 from .fastrows import RowBlock, block_converter
 
 CHUNK = 10_000
+#: From this file size on, a table that holds fewer rows than the file has (estimated at 200
+#: bytes a row) gets its secondary indexes dropped for the batch and rebuilt once before the
+#: commit (all in the batch's transaction: a crash leaves them as they were).
+DEFER_INDEX_BYTES = 4_000_000
 RAW_LIMIT = 500
 _BITS = 1 << 24  # bitmap of seen source ids: 2 MiB, ~6 % false positives at a million ids
 _BATCH_COLUMNS = (
@@ -68,34 +72,25 @@ def _now_text() -> str:
     return now_utc().isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-class _TableWriter:
-    """Buffers one record table's rows and applies the upsert rules a chunk at a time."""
+class _Collector:
+    """Buffers one record kind's rows and resolves repeats inside the file, a chunk at a time.
 
-    def __init__(self, conn, spec: KindSpec, source: str, batch_id: int, counts: dict):
-        self.conn = conn
+    It never touches the database (it may run in the reader process, `store.parallel`): when
+    `CHUNK` distinct source ids are pending it emits them as one unit,
+    `emit(kind, rows, partials, probe)`: `rows` the row tuples, `partials` a parallel list of
+    flags (None when no row is partial), `probe` the source ids that may be stored already
+    (None: every one). On a first import of the source (`fresh`) a fixed-size bitmap of the
+    ids seen in this batch says which ids to probe: only those whose bit is already set.
+    """
+
+    def __init__(self, spec: KindSpec, counts: dict, fresh: bool, emit: Callable):
         self.spec = spec
-        self.source = source
-        self.batch_id = batch_id
+        self.kind = spec.kind
         self.counts = counts
+        self.fresh = fresh
+        self.emit = emit
         self.pending: dict[str, tuple[tuple, bool]] = {}
-        self.bits = bytearray(_BITS // 8)
-        cols = spec.columns
-        self.insert_sql = (
-            f"INSERT INTO {spec.table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-        )
-        self.narrow_sql: dict[tuple, str] = {}
-        self.update_sql = (
-            f"UPDATE {spec.table} SET {', '.join(f'{c} = ?' for c in cols[2:])} WHERE id = ?"
-        )
-        self.select_sql = (
-            f"SELECT id, {', '.join(cols)} FROM {spec.table} "
-            "WHERE source = ? AND source_id IN (SELECT value FROM json_each(?))"
-        )
-        self.all_columns = ("id",) + cols
-        # Rows of this source stored before the batch: then every row must be looked up.
-        self.fresh = conn.execute(
-            f"SELECT 1 FROM {spec.table} WHERE source = ? LIMIT 1", (source,)
-        ).fetchone() is None
+        self.bits = bytearray(_BITS // 8) if fresh else None
         self.first_at: int | None = None
         self.last_at: int | None = None
 
@@ -145,26 +140,10 @@ class _TableWriter:
                 if merged is not None:
                     pending[sid] = (merged, held[1] and partial)
 
-    def _insert(self, rows: list) -> None:
-        """INSERT rows, naming only the columns that hold a value in some row of the chunk:
-        binding a NULL costs as much as a value, and most kinds leave most columns empty."""
-        columns = list(zip(*rows))
-        n = len(rows)
-        keep = tuple(i for i, col in enumerate(columns) if i < 3 or col.count(None) != n)
-        if len(keep) == len(columns):
-            self.conn.executemany(self.insert_sql, rows)
-            return
-        sql = self.narrow_sql.get(keep)
-        if sql is None:
-            cols = [self.spec.columns[i] for i in keep]
-            sql = self.narrow_sql[keep] = (
-                f"INSERT INTO {self.spec.table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-            )
-        self.conn.executemany(sql, zip(*[columns[i] for i in keep]))
-
     def flush(self) -> None:
         if not self.pending:
             return
+        probe = None
         if self.fresh:
             bits = self.bits
             mask = _BITS - 1
@@ -176,28 +155,87 @@ class _TableWriter:
                     probe.append(sid)
                 else:
                     bits[byte] |= bit
-        else:  # rows stored before the batch: look every one up (the bitmap is not used)
-            probe = list(self.pending)
+        held = list(self.pending.values())
+        self.pending = {}
+        partials = [h[1] for h in held]
+        n = len(held)
+        # column-wise, a column empty in every row as None: cheaper to pickle and to INSERT
+        columns = [col if col.count(None) != n else None for col in zip(*[h[0] for h in held])]
+        self.emit(self.kind, columns, partials if any(partials) else None, probe)
+
+
+class _Applier:
+    """Applies one kind's units (`_Collector.flush`) to the store: the upsert rules against
+    the rows stored before (or by an earlier chunk of this batch), inside the batch's transaction."""
+
+    def __init__(self, conn, spec: KindSpec, source: str, batch_id: int, counts: dict):
+        self.conn = conn
+        self.spec = spec
+        self.source = source
+        self.batch_id = batch_id
+        self.counts = counts
+        cols = spec.columns
+        self.insert_sql: dict[tuple, str] = {}
+        self.update_sql = (
+            f"UPDATE {spec.table} SET {', '.join(f'{c} = ?' for c in cols[2:])} WHERE id = ?"
+        )
+        self.select_sql = (
+            f"SELECT id, {', '.join(cols)} FROM {spec.table} "
+            "WHERE source = ? AND source_id IN (SELECT value FROM json_each(?))"
+        )
+        self.all_columns = ("id",) + cols
+
+    def _insert(self, columns: list) -> None:
+        """INSERT rows given column by column, naming only the columns that hold a value in some
+        row (binding a NULL costs as much as a value, and most kinds leave most columns empty)
+        and writing a text or integer column that holds one same value in every row (`source`,
+        `batch_id`, a reader's constant such as `channel`) as a literal instead of binding it."""
+        names, values, binds = [], [], []
+        for i, col in enumerate(columns):
+            if col is None:
+                continue
+            names.append(self.spec.columns[i])
+            first = col[0]
+            t = type(first)
+            if (t is str or t is int) and col[-1] is first and col.count(first) == len(col) and (
+                    t is int or "\x00" not in first):
+                values.append(str(first) if t is int else "'" + first.replace("'", "''") + "'")
+            else:
+                values.append("?")
+                binds.append(col)
+        key = (tuple(names), tuple(values))
+        sql = self.insert_sql.get(key)
+        if sql is None:
+            sql = self.insert_sql[key] = (
+                f"INSERT INTO {self.spec.table} ({', '.join(names)}) VALUES ({', '.join(values)})"
+            )
+        self.conn.executemany(sql, zip(*binds) if binds else [()] * len(columns[1]))
+
+    def apply(self, columns: list, partials: list | None, probe: list | None) -> None:
+        """Apply one unit of `_Collector.flush` (rows column by column)."""
+        if probe is None:  # rows stored before the batch: look every one up
+            probe = list(columns[1])
         stored = {}
         if probe:
             for found in self.conn.execute(self.select_sql, (self.source, json.dumps(probe))):
                 stored[found[2]] = found  # (id, source, source_id, batch_id, …)
         counts = self.counts
+        n = len(columns[1])
         if not stored:  # all new (a first import, mostly): straight to INSERT
-            inserts = [held[0] for held in self.pending.values()]
-            counts["imported"] += len(inserts)
-            self._insert(inserts)
-            self.pending = {}
+            counts["imported"] += n
+            self._insert(columns)
             return
+        nones = (None,) * n
+        rows = list(zip(*[nones if col is None else col for col in columns]))
         inserts, updates, saved = [], [], []
-        for sid, (row, partial) in self.pending.items():
-            old = stored.get(sid)
+        for i, row in enumerate(rows):
+            old = stored.get(row[1])
             if old is None:
                 inserts.append(row)
                 counts["imported"] += 1
                 continue
             old_row = old[1:]
-            verdict, merged = _compare(row, partial, old_row)
+            verdict, merged = _compare(row, partials[i] if partials else False, old_row)
             same_batch = old_row[2] == self.batch_id
             if merged is None:
                 counts[verdict] += 1
@@ -214,14 +252,14 @@ class _TableWriter:
             updates.append(merged[2:] + (old[0],))
         conn = self.conn
         if inserts:
-            self._insert(inserts)
+            m = len(inserts)
+            self._insert([col if col.count(None) != m else None for col in zip(*inserts)])
         if updates:
             conn.executemany(self.update_sql, updates)
         if saved:
             conn.executemany(
                 "INSERT INTO replaced_rows (batch_id, tbl, row, from_batch) VALUES (?, ?, ?, ?)", saved
             )
-        self.pending = {}
 
 
 def _compare(new: tuple, partial: bool, old: tuple) -> tuple[str, tuple | None]:
@@ -245,6 +283,26 @@ def _compare(new: tuple, partial: bool, old: tuple) -> tuple[str, tuple | None]:
     if new[CONTENT_START:] == tuple(old[CONTENT_START:]):
         return "duplicates", None
     return "duplicates", new
+
+
+def _defer_indexes(conn, table: str, estimated_rows: int) -> list[tuple[str, str]]:
+    """Drop `table`'s secondary indexes (not the unique ones: they check rows as they come) when
+    it holds fewer rows than `estimated_rows`, inside the current transaction; return their
+    `(name, CREATE sql)` to run again before the commit. Building an index once over the rows
+    is cheaper than updating it row by row; on a big table it is not, and nothing is dropped."""
+    last = conn.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0] or 0
+    if last >= estimated_rows:
+        return []
+    dropped = []
+    for name, sql in conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name",
+        (table,),
+    ).fetchall():
+        if sql.lstrip().upper().startswith("CREATE UNIQUE"):
+            continue
+        conn.execute(f'DROP INDEX "{name}"')
+        dropped.append((name, sql))
+    return dropped
 
 
 def _source_state(conn, source: str) -> str | None:
@@ -312,7 +370,6 @@ def import_file(
     )
     started = time.perf_counter()
     counts = {"imported": 0, "replaced": 0, "duplicates": 0, "older_skipped": 0, "quarantined": 0}
-    first_quarantined: list[dict] = []
     with db.atomic():
         cur = conn.execute(
             "INSERT INTO batches (source, plugin, plugin_version, file_name, path, sha256, size_bytes, "
@@ -322,107 +379,42 @@ def import_file(
              contract_id, _now_text(), json.dumps(merged_options, default=str), state_before),
         )
         batch_id = cur.lastrowid
-        writers: dict[type, _TableWriter] = {}
-        quarantine_rows: list[tuple] = []
-        records = 0
-        file_name = path.name
+        appliers: dict[str, _Applier] = {}
 
-        def quarantine(line, reason, raw, source_id):
-            counts["quarantined"] += 1
-            if len(first_quarantined) < 10:
-                first_quarantined.append({"line": line, "reason": reason})
-            quarantine_rows.append((batch_id, file_name, line, reason, mask(raw, RAW_LIMIT),
-                                    mask(source_id, RAW_LIMIT)))
-            if len(quarantine_rows) >= CHUNK:
-                _flush_quarantine(conn, quarantine_rows)
+        deferred: list[tuple[str, str]] = []  # secondary indexes dropped for this batch: rebuilt before commit
 
-        hasher = customer_hasher(key)
-        source_name = source.name
+        def apply(kind, columns, partials, probe):
+            applier = appliers.get(kind)
+            if applier is None:
+                spec = SPECS[KINDS[kind]]
+                applier = appliers[kind] = _Applier(conn, spec, source.name, batch_id, counts)
+                if size >= DEFER_INDEX_BYTES:
+                    deferred.extend(_defer_indexes(conn, spec.table, size // 200))
+            applier.apply(columns, partials, probe)
 
-        def take(record) -> bool:
-            """One record (or Rejected) the ordinary way; True when --strict must stop now."""
-            spec = SPECS.get(type(record))
-            if spec is None:
-                if isinstance(record, Rejected):
-                    quarantine(record.line, str(record.reason), record.raw, record.source_id)
-                    return strict and counts["quarantined"] >= 10
-                raise PluginError(
-                    f"source {source.name!r} (plugin {source.plugin}) yielded {type(record).__name__}, "
-                    "which is not a record kind of ccc_governance.records",
-                    file=str(path),
-                )
-            row = spec.convert(record, source_name, batch_id, hasher)
-            if type(row) is str:
-                quarantine(record.line, row, _safe_repr(record), getattr(record, "source_id", None))
-                return strict and counts["quarantined"] >= 10
-            writer = writers.get(spec.cls)
-            if writer is None:
-                writer = writers[spec.cls] = _TableWriter(conn, spec, source_name, batch_id, counts)
-            writer.add(row, getattr(record, "partial", False))
-            return False
+        # Whether the source has rows stored before this batch, per kind (the collectors use it).
+        fresh = {
+            spec.kind: conn.execute(f"SELECT 1 FROM {spec.table} WHERE source = ? LIMIT 1", (source.name,))
+            .fetchone() is None
+            for spec in SPECS.values()
+        }
+        job = ReadJob(
+            source_name=source.name, plugin=source.plugin, batch_id=batch_id, file_name=path.name, path=str(path),
+            key=key, strict=strict, fresh=fresh,
+        )
+        from . import parallel
 
-        def take_block(block: RowBlock) -> tuple[int, bool]:
-            """A fast-path block: (rows read, whether --strict must stop now)."""
-            cls = KINDS.get(block.kind)
-            try:
-                convert = block_converter(block.kind, tuple(block.fields), bool(block.partial))
-            except (ValueError, TypeError) as err:
-                raise PluginError(
-                    f"source {source.name!r} (plugin {source.plugin}) yielded a RowBlock the host cannot take: {err}",
-                    file=str(path),
-                ) from None
-            spec = SPECS[cls]
-            writer = writers.get(cls)
-            if writer is None:
-                writer = writers[cls] = _TableWriter(conn, spec, source_name, batch_id, counts)
-            rows, bad = convert(block.rows, source_name, batch_id, hasher)
-            partial = bool(block.partial)
-            if not bad:
-                writer.add_many(rows, partial)
-                return len(rows), False
-            start = 0
-            for i in bad:
-                if i > start:
-                    writer.add_many(rows[start:i], partial)
-                start = i + 1
-                if take(block.fallback(i)):
-                    return i + 1, True
-            if start < len(rows):
-                writer.add_many(rows[start:], partial)
-            return len(rows), False
-
-        try:
-            for record in source.iter_records(context):
-                if type(record) is RowBlock:
-                    n, stop = take_block(record)
-                    records += n
-                    if stop:
-                        break
-                    continue
-                records += 1
-                if take(record):
-                    break
-        except CccError:
-            raise
-        except OSError as err:
-            raise SourceError(f"cannot be read: {err.strerror or err}", file=str(path)) from None
-        except Exception as err:  # a bug in the plugin: one clear line, and nothing is stored
-            raise PluginError(
-                f"source {source.name!r} (plugin {source.plugin}) failed: {type(err).__name__}: {err}",
-                file=str(path),
-            ) from err
-        if strict and counts["quarantined"]:
-            reasons = "; ".join(
-                f"{file_name}:{q['line']}: {q['reason']}" if q["line"] else f"{file_name}: {q['reason']}"
-                for q in first_quarantined[:3]
-            )
-            more = "+" if counts["quarantined"] >= 10 else ""
-            raise SourceError(
-                f"--strict: {counts['quarantined']}{more} row(s) would be quarantined, nothing imported: {reasons}"
-            )
-        for writer in writers.values():
-            writer.flush()
-        _flush_quarantine(conn, quarantine_rows)
+        if parallel.wanted(source, size):
+            result = parallel.read_in_child(source, context, job, apply, lambda rows: _flush_quarantine(conn, rows),
+                                            (lambda n: progress(n, size)) if progress else None)
+        else:
+            result = read_source(source.iter_records, context, job, apply, lambda rows: _flush_quarantine(conn, rows))
+        for name, n in result["counts"].items():
+            counts[name] += n
+        for _name, sql in deferred:
+            conn.execute(sql)
+        first_quarantined = result["first_quarantined"]
+        records = result["records"]
         new_state = json.dumps(context.state, sort_keys=True, default=str)
         if context.state or state_before is not None:
             conn.execute(
@@ -431,15 +423,12 @@ def import_file(
                 (source.name, new_state, batch_id),
             )
         elapsed = time.perf_counter() - started
-        firsts = [w.first_at for w in writers.values() if w.first_at is not None]
-        lasts = [w.last_at for w in writers.values() if w.last_at is not None]
         conn.execute(
             "UPDATE batches SET finished_at = ?, imported = ?, replaced = ?, duplicates = ?, older_skipped = ?, "
             "quarantined = ?, kinds = ?, first_at = ?, last_at = ?, records = ?, elapsed_s = ? WHERE id = ?",
             (_now_text(), counts["imported"], counts["replaced"], counts["duplicates"], counts["older_skipped"],
-             counts["quarantined"], ",".join(sorted(w.spec.kind for w in writers.values())) or None,
-             min(firsts) if firsts else None, max(lasts) if lasts else None, records, round(elapsed, 3),
-             batch_id),
+             counts["quarantined"], ",".join(sorted(result["kinds"])) or None,
+             result["first_at"], result["last_at"], records, round(elapsed, 3), batch_id),
         )
     if progress:
         progress(size, size)
@@ -451,6 +440,146 @@ def import_file(
     )
     _notify_engine(db, batch_id)
     return summary
+
+
+@attrs.define
+class ReadJob:
+    """What the reading side of an import needs besides the reader and its context (picklable:
+    `store.parallel` sends it to the reader process)."""
+
+    source_name: str
+    plugin: str | None
+    batch_id: int
+    file_name: str
+    path: str
+    key: bytes
+    strict: bool
+    fresh: dict  # kind -> True when the source has no row of that kind stored before the batch
+
+
+def read_source(records_of: Callable, context: ReadContext, job: ReadJob, emit_unit: Callable,
+                emit_quarantine: Callable) -> dict:
+    """The reading side of one import, without the database: run the reader, check and convert
+    every record (or `RowBlock`), quarantine what cannot be stored, resolve repeats inside the
+    file, and hand the rest on a chunk at a time: `emit_unit(kind, rows, partials, probe)`
+    (`_Collector`) and `emit_quarantine(rows)` (quarantine row tuples; the callee may clear the
+    list). Runs in the importing process, or in a reader process (`store.parallel`).
+
+    Returns `{counts, first_quarantined, records, kinds, first_at, last_at}` (`counts`: the
+    verdicts decided here: repeats inside the file and quarantined rows). Raises `SourceError`
+    (file unreadable, `--strict` and a bad row) or `PluginError` (a reader that fails).
+    """
+    counts = {"imported": 0, "replaced": 0, "duplicates": 0, "older_skipped": 0, "quarantined": 0}
+    first_quarantined: list[dict] = []
+    collectors: dict[type, _Collector] = {}
+    quarantine_rows: list[tuple] = []
+    records = 0
+    batch_id, file_name, strict, source_name = job.batch_id, job.file_name, job.strict, job.source_name
+    path = job.path
+    hasher = customer_hasher(job.key)
+
+    def quarantine(line, reason, raw, source_id):
+        counts["quarantined"] += 1
+        if len(first_quarantined) < 10:
+            first_quarantined.append({"line": line, "reason": reason})
+        quarantine_rows.append((batch_id, file_name, line, reason, mask(raw, RAW_LIMIT),
+                                mask(source_id, RAW_LIMIT)))
+        if len(quarantine_rows) >= CHUNK:
+            emit_quarantine(quarantine_rows)
+            quarantine_rows.clear()
+
+    def collector(spec: KindSpec) -> _Collector:
+        c = collectors.get(spec.cls)
+        if c is None:
+            c = collectors[spec.cls] = _Collector(spec, counts, job.fresh.get(spec.kind, True), emit_unit)
+        return c
+
+    def take(record) -> bool:
+        """One record (or Rejected) the ordinary way; True when --strict must stop now."""
+        spec = SPECS.get(type(record))
+        if spec is None:
+            if isinstance(record, Rejected):
+                quarantine(record.line, str(record.reason), record.raw, record.source_id)
+                return strict and counts["quarantined"] >= 10
+            raise PluginError(
+                f"source {source_name!r} (plugin {job.plugin}) yielded {type(record).__name__}, "
+                "which is not a record kind of ccc_governance.records",
+                file=path,
+            )
+        row = spec.convert(record, source_name, batch_id, hasher)
+        if type(row) is str:
+            quarantine(record.line, row, _safe_repr(record), getattr(record, "source_id", None))
+            return strict and counts["quarantined"] >= 10
+        collector(spec).add(row, getattr(record, "partial", False))
+        return False
+
+    def take_block(block: RowBlock) -> tuple[int, bool]:
+        """A fast-path block: (rows read, whether --strict must stop now)."""
+        cls = KINDS.get(block.kind)
+        try:
+            convert = block_converter(block.kind, tuple(block.fields), bool(block.partial))
+        except (ValueError, TypeError) as err:
+            raise PluginError(
+                f"source {source_name!r} (plugin {job.plugin}) yielded a RowBlock the host cannot take: {err}",
+                file=path,
+            ) from None
+        writer = collector(SPECS[cls])
+        rows, bad = convert(block.rows, source_name, batch_id, hasher)
+        partial = bool(block.partial)
+        if not bad:
+            writer.add_many(rows, partial)
+            return len(rows), False
+        start = 0
+        for i in bad:
+            if i > start:
+                writer.add_many(rows[start:i], partial)
+            start = i + 1
+            if take(block.fallback(i)):
+                return i + 1, True
+        if start < len(rows):
+            writer.add_many(rows[start:], partial)
+        return len(rows), False
+
+    try:
+        for record in records_of(context):
+            if type(record) is RowBlock:
+                n, stop = take_block(record)
+                records += n
+                if stop:
+                    break
+                continue
+            records += 1
+            if take(record):
+                break
+    except CccError:
+        raise
+    except OSError as err:
+        raise SourceError(f"cannot be read: {err.strerror or err}", file=path) from None
+    except Exception as err:  # a bug in the plugin: one clear line, and nothing is stored
+        raise PluginError(
+            f"source {source_name!r} (plugin {job.plugin}) failed: {type(err).__name__}: {err}",
+            file=path,
+        ) from err
+    if strict and counts["quarantined"]:
+        reasons = "; ".join(
+            f"{file_name}:{q['line']}: {q['reason']}" if q["line"] else f"{file_name}: {q['reason']}"
+            for q in first_quarantined[:3]
+        )
+        more = "+" if counts["quarantined"] >= 10 else ""
+        raise SourceError(
+            f"--strict: {counts['quarantined']}{more} row(s) would be quarantined, nothing imported: {reasons}"
+        )
+    for c in collectors.values():
+        c.flush()
+    if quarantine_rows:
+        emit_quarantine(quarantine_rows)
+    firsts = [c.first_at for c in collectors.values() if c.first_at is not None]
+    lasts = [c.last_at for c in collectors.values() if c.last_at is not None]
+    return {
+        "counts": counts, "first_quarantined": first_quarantined, "records": records,
+        "kinds": [c.spec.kind for c in collectors.values()],
+        "first_at": min(firsts) if firsts else None, "last_at": max(lasts) if lasts else None,
+    }
 
 
 def _safe_repr(record) -> str:

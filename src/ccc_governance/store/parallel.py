@@ -1,0 +1,223 @@
+"""Reading a big file in a second process while this one writes to the store.
+
+On a big file the reading side of an import (`imports.read_source`: the plugin's reader, the
+record checks and conversion, customer keys, in-file repeats) and the writing side (SQLite
+inserts) each take about half the time. With two cores they can overlap: a *reader process*
+runs `read_source` and sends its units of rows (a chunk of `imports.CHUNK` rows at a time,
+pickled) and quarantine rows through a pipe; the importing process keeps the ONE transaction of
+the batch and applies them (`imports._Applier`). Nothing else changes: the counters, quarantine,
+upsert rules, `--strict` and the source's `state` are those of the in-process import.
+
+Safety:
+- the reader process never opens the database (it gets the file, the reader's options and the
+  workspace key; it sends rows, it writes nothing): a SIGKILL of the importing process mid-import
+  still leaves the store exactly as before, and the reader process dies with it
+  (`PR_SET_PDEATHSIG`, and a broken pipe on its next send);
+- it is started with `subprocess` (a fresh interpreter: safe in a process that has threads, the
+  TUI's workers), never `fork`;
+- only readers that say they may run elsewhere are taken (`fastrows.separate_process`: the csv
+  plugin's), for files of at least `MIN_BYTES`; a reader process that cannot start (the reader
+  cannot be imported there) falls back to reading in process; an error in the reader process
+  is raised here as the same `CccError` with the same message.
+
+Off by default: `CCC_IMPORT_PROCESS=1` turns it on (files of `MIN_BYTES` or more, 2 cores or
+more), `=always` uses it whatever the file size (tests). Measured (bench/RESULTS.md, "Import"):
+it overlaps well only when a second core is really free (1M contacts: 9.7 s instead of 12.4 s
+on a quiet machine, no gain on a busy one), and the two processes together peak at ~98 MB
+instead of ~56 MB, too close to the 100 MB goal to be the default.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.machinery
+import importlib.util
+import os
+import pickle
+import subprocess
+import sys
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Callable
+
+from ..errors import CccError, PluginError
+
+#: Smaller files are read in process (starting the reader process costs ~0.15 s).
+MIN_BYTES = 4_000_000
+
+_CHILD = "from ccc_governance.store.parallel import _child_main; _child_main()"
+
+
+def wanted(source, size: int) -> bool:
+    """Whether to read this source's file in a reader process."""
+    flag = os.environ.get("CCC_IMPORT_PROCESS", "").strip().lower()
+    if flag not in ("1", "always"):
+        return False
+    if not getattr(source.read, "ccc_separate_process", False):
+        return False
+    if flag != "always" and (size < MIN_BYTES or (os.cpu_count() or 1) < 2):
+        return False
+    return _importable(source.read)
+
+
+def _importable(fn) -> bool:
+    """The reader can be found by name in a new interpreter (a module on sys.path, not a file
+    loaded from the workspace's plugins folder)."""
+    module = getattr(fn, "__module__", None)
+    if not module or module == "__main__":
+        return False
+    try:
+        if pickle.loads(pickle.dumps(fn)) is not fn:
+            return False
+        spec = importlib.util.find_spec(module)
+    except Exception:  # noqa: BLE001 - anything odd: read in process
+        return False
+    return spec is not None and spec.origin is not None and getattr(sys.modules.get(module), "__file__", None) == spec.origin \
+        and importlib.machinery.PathFinder.find_spec(module.split(".")[0], sys.path) is not None
+
+
+def read_in_child(source, context, job, emit_unit: Callable, emit_quarantine: Callable,
+                  progress: Callable[[int], None] | None) -> dict:
+    """`imports.read_source(source.iter_records, context, job, …)` run in a reader process.
+
+    Same result and same exceptions; `context.state` is updated in place with the reader's
+    final state. Falls back to reading in this process when the reader process cannot start.
+    """
+    from .imports import read_source
+
+    setup = {
+        "parent": os.getpid(),
+        "sys_path": list(sys.path),
+        "read": pickle.dumps(source.read),
+        "context": {
+            "path": str(context.path), "options": context.options, "attributes": context.attributes,
+            "state": context.state, "workspace_root": None if context.workspace_root is None else str(context.workspace_root),
+        },
+        "job": job,
+    }
+    r, w = os.pipe()
+    setup["fd"] = w
+    try:
+        proc = subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE, pass_fds=(w,))
+    except OSError:
+        os.close(r)
+        os.close(w)
+        return read_source(source.iter_records, context, job, emit_unit, emit_quarantine)
+    os.close(w)
+    conn = Connection(r, writable=False)
+    try:
+        proc.stdin.write(pickle.dumps(setup, protocol=pickle.HIGHEST_PROTOCOL))
+        proc.stdin.close()
+        while True:
+            try:
+                data = conn.recv_bytes()
+            except EOFError:
+                code = proc.wait()
+                raise PluginError(
+                    f"source {job.source_name!r} (plugin {job.plugin}): the reader process ended unexpectedly "
+                    f"(exit code {code})", file=job.path,
+                ) from None
+            msg = pickle.loads(data)
+            tag = msg[0]
+            if tag == "u":
+                emit_unit(msg[1], msg[2], msg[3], msg[4])
+            elif tag == "q":
+                emit_quarantine(msg[1])
+            elif tag == "p":
+                if progress is not None:
+                    progress(msg[1])
+            elif tag == "done":
+                context.state.clear()
+                context.state.update(msg[2])
+                return msg[1]
+            elif tag == "err":
+                raise _rebuild(*msg[1:])
+            elif tag == "setup":  # the reader could not be loaded there: read here instead
+                return read_source(source.iter_records, context, job, emit_unit, emit_quarantine)
+    finally:
+        conn.close()
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+
+def _rebuild(module, qualname, message, file, line) -> CccError:
+    cls = None
+    if module and qualname:
+        try:
+            cls = getattr(importlib.import_module(module), qualname)
+        except Exception:  # noqa: BLE001
+            cls = None
+    if not (isinstance(cls, type) and issubclass(cls, CccError)):
+        cls = PluginError
+    try:
+        return cls(message, file=file, line=line)
+    except Exception:  # noqa: BLE001 - a subclass with another signature
+        return PluginError(message, file=file, line=line)
+
+
+def _die_with_parent(parent: int) -> None:
+    """SIGKILL this process when the importing process dies (Linux), and exit now if it has."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001 - not Linux: the broken pipe ends it
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _child_main() -> None:
+    """The reader process: read the setup on stdin, run `read_source`, send what it emits."""
+    setup = pickle.loads(sys.stdin.buffer.read())
+    _die_with_parent(setup["parent"])
+    conn = Connection(setup["fd"], readable=False)
+    dumps = pickle.dumps
+
+    def send(msg) -> None:
+        conn.send_bytes(dumps(msg, protocol=5))
+
+    try:
+        try:
+            sys.path[:] = setup["sys_path"]
+            from ..sources import ReadContext
+            from .imports import read_source
+
+            read = pickle.loads(setup["read"])
+            c = setup["context"]
+            context = ReadContext(
+                path=Path(c["path"]), options=c["options"], attributes=c["attributes"], state=c["state"],
+                progress=lambda n: send(("p", n)),
+                workspace_root=None if c["workspace_root"] is None else Path(c["workspace_root"]),
+            )
+            job = setup["job"]
+        except Exception as err:  # noqa: BLE001 - the importing process reads the file itself
+            send(("setup", f"{type(err).__name__}: {err}"))
+            return
+        import gc
+
+        gc.disable()  # rows are plain tuples (no cycles); memory stays flat, a chunk at a time
+        try:
+            result = read_source(lambda ctx: read(ctx), context, job,
+                                 lambda kind, rows, partials, probe: send(("u", kind, rows, partials, probe)),
+                                 lambda rows: send(("q", list(rows))))
+        except CccError as err:
+            send(("err", type(err).__module__, type(err).__qualname__, err.message, err.file, err.line))
+            return
+        except (BrokenPipeError, ConnectionError):
+            raise
+        except Exception as err:  # noqa: BLE001 - a bug here: one line, and nothing is stored
+            send(("err", None, None, f"source {job.source_name!r} (plugin {job.plugin}) failed in the reader "
+                  f"process: {type(err).__name__}: {err}", job.path, None))
+            return
+        send(("done", result, context.state))
+    except (BrokenPipeError, ConnectionError):  # the importing process is gone
+        os._exit(1)
+    finally:
+        try:
+            conn.close()
+        except OSError:
+            pass
