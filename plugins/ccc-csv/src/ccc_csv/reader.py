@@ -10,6 +10,7 @@ from typing import Any, Iterator
 import attrs
 
 from ccc_governance.errors import SourceError
+from ccc_governance.store.fastrows import separate_process
 from ccc_governance.sources import ReadContext
 
 from .mapping import Mapping, RowError, load_mapping
@@ -32,6 +33,7 @@ def _mapping_for(context: ReadContext) -> Mapping:
     return load_mapping(context.resolve_path(where), options)
 
 
+@separate_process
 def read_csv(context: ReadContext) -> Iterator[Any]:
     """The `csv` source's reader: yields one record per row, `Rejected` for a row that cannot be read."""
     mapping = _mapping_for(context)
@@ -318,7 +320,7 @@ def _read_delimited_fast(context, mapping, reader, fh, build, width, delimiter, 
     partial = mapping.partial
     kind = mapping.kind
     out: list = []
-    kept: list = []
+    kept: list = []  # the csv rows of `out`, for `fallback`
 
     def block():
         rows, raws = out[:], kept[:]
@@ -326,46 +328,42 @@ def _read_delimited_fast(context, mapping, reader, fh, build, width, delimiter, 
         kept.clear()
 
         def fallback(i):
-            row, line = raws[i]
-            return build(row, line, lambda: delimiter.join(row))
+            row = raws[i]
+            return build(row, rows[i][1], lambda: delimiter.join(row))
 
         return RowBlock(kind=kind, fields=fields, rows=rows, fallback=fallback, partial=partial)
 
-    count = 0
+    append, keep = out.append, kept.append
     while True:
         try:
-            row = next(reader)
-        except StopIteration:
+            # the hot loop: one generated call per row, the raw row kept for `fallback`
+            for row in reader:
+                if len(row) == width:
+                    values = fast(row, reader.line_num)
+                    if values is not None:
+                        append(values)
+                        keep(row)
+                        if len(out) >= BLOCK:
+                            yield block()
+                            context.progress(buffer.tell())
+                        continue
+                    if out:
+                        yield block()
+                    line = reader.line_num
+                    yield build(row, line, lambda row=row: delimiter.join(row))
+                elif row:
+                    if out:
+                        yield block()
+                    yield _rejected(reader.line_num, f"row has {len(row)} fields, the header has {width}",
+                                    delimiter.join(row), None)
             break
         except csv.Error as err:
             if out:
                 yield block()
             yield _rejected(reader.line_num, f"not valid CSV: {err}", None, None)
-            continue
         except UnicodeDecodeError as err:
             raise SourceError(f"not {mapping.encoding} text near byte {err.start}: set encoding in the mapping",
                               file=str(path)) from None
-        line = reader.line_num
-        if not row:
-            continue
-        if len(row) != width:
-            if out:
-                yield block()
-            yield _rejected(line, f"row has {len(row)} fields, the header has {width}", delimiter.join(row), None)
-            continue
-        values = fast(row, line)
-        if values is None:
-            if out:
-                yield block()
-            yield build(row, line, lambda row=row: delimiter.join(row))
-        else:
-            out.append(values)
-            kept.append((row, line))
-            if len(out) >= BLOCK:
-                yield block()
-        count += 1
-        if count % PROGRESS_EVERY == 0:
-            context.progress(buffer.tell())
     if out:
         yield block()
 
