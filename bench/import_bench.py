@@ -1,11 +1,13 @@
 """Speed and memory of `ccc import csv` against the sqlite3 shell's `.import`, run by hand.
 
-    .venv/bin/python bench/import_bench.py [N]        # default 1,000,000 contacts
+    .venv/bin/python bench/import_bench.py [N] [MODES]   # default 1,000,000 contacts, process,in-process
 
 Writes N synthetic contacts as CSV (bench/out/), then, each in its own child process so that its
 peak memory is measured alone: the `sqlite3` shell `.import`s the file into an equivalent table
 (same columns, a unique key on the id and a queue/time index, like `contacts`), and
-`ccc import csv FILE --option mapping=…` imports it into a fresh workspace. Goals: under 2× the
+`ccc import csv FILE --option mapping=…` imports it into a fresh workspace, once with the reader
+process of big files (`store/parallel.py`, mode `process`) and once without it
+(`CCC_IMPORT_PROCESS=1` vs `=0`, the default). Goals: under 2× the
 `.import` time, peak memory under 100 MB. Prints a Markdown table for bench/RESULTS.md.
 """
 
@@ -33,18 +35,35 @@ CREATE INDEX contacts_queue_time ON contacts(queue, queued_at);
 """
 
 
-def measure(argv: list[str], cwd: Path | None = None) -> tuple[float, float]:
-    """Run `argv` in a helper process; return (elapsed seconds, peak RSS in MB of that command)."""
+def measure(argv: list[str], cwd: Path | None = None, env: dict | None = None) -> tuple[float, float, float]:
+    """Run `argv` in a helper process; return (elapsed seconds, peak RSS in MB of the command's
+    largest process, peak of the summed RSS of the command and its child processes, sampled
+    every 20 ms from /proc: `ccc import` may run a reader process beside itself)."""
     helper = (
-        "import resource, subprocess, sys, time, json\n"
+        "import os, resource, subprocess, sys, time, json\n"
+        "def tree_rss(pid):\n"
+        "    total, todo = 0, [pid]\n"
+        "    while todo:\n"
+        "        p = todo.pop()\n"
+        "        try:\n"
+        "            with open(f'/proc/{p}/statm') as fh: total += int(fh.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')\n"
+        "            for t in os.listdir(f'/proc/{p}/task'):\n"
+        "                with open(f'/proc/{p}/task/{t}/children') as fh: todo += [int(c) for c in fh.read().split()]\n"
+        "        except OSError: pass\n"
+        "    return total\n"
         "t = time.perf_counter()\n"
-        "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)\n"
+        "proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
+        "peak = 0\n"
+        "while proc.poll() is None:\n"
+        "    peak = max(peak, tree_rss(proc.pid)); time.sleep(0.02)\n"
         "e = time.perf_counter() - t\n"
-        "print(json.dumps([e, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024]))\n"
+        "assert proc.returncode == 0, proc.returncode\n"
+        "print(json.dumps([e, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, peak / 2**20]))\n"
     )
-    out = subprocess.run([sys.executable, "-c", helper, *argv], cwd=cwd, check=True, capture_output=True, text=True)
-    elapsed, rss = json.loads(out.stdout)
-    return elapsed, rss
+    out = subprocess.run([sys.executable, "-c", helper, *argv], cwd=cwd, check=True, capture_output=True, text=True,
+                         env=env)
+    elapsed, rss, tree = json.loads(out.stdout)
+    return elapsed, rss, tree
 
 
 def main() -> None:
@@ -55,28 +74,35 @@ def main() -> None:
         contacts_csv(csv_path, n)
     size_mb = csv_path.stat().st_size / 1e6
 
+    modes = sys.argv[2].split(",") if len(sys.argv) > 2 else ["process", "in-process"]
     sq = OUT / "sqlite_import.db"
     for p in OUT.glob("sqlite_import.db*"):
         p.unlink()
     subprocess.run(["sqlite3", str(sq), SQLITE_TABLE], check=True)
-    t_sqlite, m_sqlite = measure(["sqlite3", str(sq), ".mode csv", f".import --skip 1 {csv_path} contacts"])
+    t_sqlite, m_sqlite, _ = measure(["sqlite3", str(sq), ".mode csv", f".import --skip 1 {csv_path} contacts"])
 
-    ws = OUT / "ws"
-    shutil.rmtree(ws, ignore_errors=True)
+    results = []
     ccc = str(Path(sys.executable).with_name("ccc"))
-    subprocess.run([ccc, "init", str(ws)], check=True, stdout=subprocess.DEVNULL)
-    (ws / "mapping.toml").write_text(CONTACTS_MAPPING, encoding="utf-8")
-    env_cmd = [ccc, "import", "csv", str(csv_path), "--option", f"mapping={ws / 'mapping.toml'}"]
-    t_ccc, m_ccc = measure(env_cmd, cwd=ws)
-    count = subprocess.run(["sqlite3", str(ws / "ccc.db"), "SELECT count(*) FROM contacts"],
-                           check=True, capture_output=True, text=True).stdout.strip()
+    for mode in modes:
+        ws = OUT / "ws"
+        shutil.rmtree(ws, ignore_errors=True)
+        subprocess.run([ccc, "init", str(ws)], check=True, stdout=subprocess.DEVNULL)
+        (ws / "mapping.toml").write_text(CONTACTS_MAPPING, encoding="utf-8")
+        env = dict(os.environ, CCC_IMPORT_PROCESS="0" if mode == "in-process" else "1")
+        env_cmd = [ccc, "import", "csv", str(csv_path), "--option", f"mapping={ws / 'mapping.toml'}"]
+        t_ccc, m_ccc, tree = measure(env_cmd, cwd=ws, env=env)
+        count = subprocess.run(["sqlite3", str(ws / "ccc.db"), "SELECT count(*) FROM contacts"],
+                               check=True, capture_output=True, text=True).stdout.strip()
+        results.append((mode, t_ccc, m_ccc, tree, count))
 
-    print(f"{n:,} contacts, {size_mb:.0f} MB CSV; {count} rows stored by ccc; {os.cpu_count()} cores")
+    print(f"{n:,} contacts, {size_mb:.0f} MB CSV; {os.cpu_count()} cores; rows stored: "
+          + ", ".join(f"{r[0]} {r[4]}" for r in results))
     print()
-    print("| what | time s | × .import | peak memory MB |")
+    print("| what | time s | × .import | peak memory MB (largest process / all processes) |")
     print("|---|---|---|---|")
     print(f"| sqlite3 shell `.import` | {t_sqlite:.1f} | 1.00 | {m_sqlite:.0f} |")
-    print(f"| `ccc import csv` (mapping) | {t_ccc:.1f} | {t_ccc / t_sqlite:.2f} | {m_ccc:.0f} |")
+    for mode, t_ccc, m_ccc, tree, _ in results:
+        print(f"| `ccc import csv` (mapping, {mode}) | {t_ccc:.1f} | {t_ccc / t_sqlite:.2f} | {m_ccc:.0f} / {tree:.0f} |")
 
 
 if __name__ == "__main__":
