@@ -3,9 +3,11 @@
 - `jsonstream`: the JSON objects of a file (JSON Lines, arrays, objects back to back, an array
   under a wrapper key) with their line numbers, or a structural walk of one large document;
 - `tabular`: tolerant CSV (header aliases, delimiter sniffing, BOM, booleans in English and
-  French, decimal commas, local times with a time zone).
+  French, decimal commas, local times with a time zone);
+- `batches`: records' fields grouped into `RowBlock`s for the host's fast path.
 """
 
+from .batches import RowBatch
 from .jsonstream import Broken, Item, JsonStream, JsonSyntaxError, iter_objects
 from .tabular import (
     FieldError,
@@ -21,6 +23,6 @@ from .tabular import (
 )
 
 __all__ = [
-    "Broken", "FieldError", "Item", "JsonStream", "JsonSyntaxError", "Row", "Table", "iter_objects", "normalise",
-    "option_timezone", "parse_bool", "parse_channel", "parse_count", "parse_float", "parse_int",
+    "Broken", "FieldError", "Item", "JsonStream", "JsonSyntaxError", "Row", "RowBatch", "Table", "iter_objects",
+    "normalise", "option_timezone", "parse_bool", "parse_channel", "parse_count", "parse_float", "parse_int",
 ]

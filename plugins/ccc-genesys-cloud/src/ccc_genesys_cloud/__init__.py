@@ -5,14 +5,14 @@ from __future__ import annotations
 from ccc_governance import hookimpl
 from ccc_governance.sources import Source
 
-from .reader import read_conversations
+from .reader import read_conversation_blocks
 
 __version__ = "0.1.0"
 
 SOURCE = Source(
     name="genesys-cloud",
     description="Genesys Cloud analytics conversation details JSON (API response, array or JSON Lines)",
-    read=read_conversations,
+    read=read_conversation_blocks,
     kinds=("contact",),
     patterns=("*.json", "*.jsonl", "conversations*", "genesys*"),
 )
