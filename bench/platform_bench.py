@@ -4,14 +4,17 @@
 
 For each format it writes N synthetic contacts (bench/out/), then, each in a fresh process so
 that peak memory is measured alone: reads the file through the plugin's reader, imports it into
-a fresh workspace with `import_file`, and imports the same contacts as a plain CSV with the
-`sqlite3` shell's `.import` into an equivalent table (the yardstick: goal import < 4x it,
-peak memory < 100 MB). Prints a Markdown table for bench/RESULTS.md.
+a fresh workspace with `import_file` (as by default, then with `CCC_IMPORT_PROCESS=1`: the
+reader in a second process, `store/parallel.py`; peak memory is then both processes'), and
+imports the same contacts as a plain CSV with the `sqlite3` shell's `.import` into an
+equivalent table (the yardstick: goal import < 4x it, peak memory < 100 MB). Prints a Markdown
+table for bench/RESULTS.md.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
 import resource
 import shutil
@@ -144,7 +147,8 @@ GENERATORS = {"asterisk-queue-log": gen_queue_log, "amazon-connect": gen_ctr, "g
 
 
 def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return (own + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
 
 
 def child_read(source: str, path: str) -> dict:
@@ -193,8 +197,12 @@ def sqlite_import(csv_path: Path, db_path: Path) -> float:
     return time.perf_counter() - t
 
 
-def _child(*args: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True, check=True)
+def _child(*args: str, process: bool = False) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "CCC_IMPORT_PROCESS"}
+    if process:
+        env["CCC_IMPORT_PROCESS"] = "1"
+    out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True, check=True,
+                         env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -210,8 +218,9 @@ def main(argv: list[str]) -> None:
     gen_csv(csv_path, n)
     yardstick = sqlite_import(csv_path, OUT / "platform-yardstick.db")
     print(f"N = {n:,} contacts; sqlite3 .import of the plain CSV: {yardstick:.2f} s\n")
-    print("| Source | File size | Read s | Read peak MB | Import s | Import peak MB | Import ÷ .import |")
-    print("|---|---|---|---|---|---|---|")
+    print("| Source | File size | Read s | Read peak MB | Import s | Import peak MB | Import ÷ .import "
+          "| with reader process s | its peak MB | its ÷ .import |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for source, name in FORMATS.items():
         path = OUT / f"platform-{name}"
         GENERATORS[source](path, n)
@@ -220,8 +229,11 @@ def main(argv: list[str]) -> None:
         ws = OUT / f"platform-ws-{source}"
         shutil.rmtree(ws, ignore_errors=True)
         imp = _child("import", source, str(path), str(ws))
+        shutil.rmtree(ws, ignore_errors=True)
+        two = _child("import", source, str(path), str(ws), process=True)
         print(f"| {source} | {size:,.0f} MB | {read['seconds']:.1f} | {read['peak_mb']:.0f} | {imp['seconds']:.1f} | "
-              f"{imp['peak_mb']:.0f} | {imp['seconds'] / yardstick:.1f}x |", flush=True)
+              f"{imp['peak_mb']:.0f} | {imp['seconds'] / yardstick:.1f}x | {two['seconds']:.1f} | {two['peak_mb']:.0f} | "
+              f"{two['seconds'] / yardstick:.1f}x |", flush=True)
         if "--keep" not in argv:
             path.unlink()
             shutil.rmtree(ws, ignore_errors=True)

@@ -14,7 +14,7 @@ from ccc_governance.errors import SourceError
 from ccc_governance.readers import Broken, RowBatch, iter_objects
 from ccc_governance.records import Contact, Rejected
 from ccc_governance.sources import ReadContext
-from ccc_governance.store.fastrows import RowBlock
+from ccc_governance.store.fastrows import RowBlock, separate_process
 
 #: Connect `Channel` → normalised channel. TASK is back-office work, not a customer contact.
 CHANNELS = {"VOICE": "voice", "CHAT": "chat", "EMAIL": "email"}
@@ -92,6 +92,7 @@ def read_ctr(context: ReadContext, *, fast: bool = False) -> Iterator[Contact | 
             _refuse(first_bad, str(context.path))
 
 
+@separate_process
 def read_ctr_blocks(context: ReadContext) -> Iterator[Contact | Rejected | RowBlock]:
     """The source's reader: `read_ctr` on the fast path (what the host imports)."""
     return read_ctr(context, fast=True)

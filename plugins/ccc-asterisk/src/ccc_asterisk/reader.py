@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ccc_governance.errors import SourceError
 from ccc_governance.records import Contact, Rejected
 from ccc_governance.sources import ReadContext
+from ccc_governance.store.fastrows import separate_process
 
 #: A call is emitted once the file has moved this many seconds past its terminal event, so a
 #: line written a little out of order still joins its call.
@@ -81,6 +82,7 @@ class _Call:
         self.closed_at: float | None = None
 
 
+@separate_process
 def read_queue_log(context: ReadContext) -> Iterator[Contact | Rejected]:
     """Yield one `Contact` per queue visit of each call in the file, and `Rejected` malformed lines.
 

@@ -14,7 +14,7 @@ from ccc_governance.errors import SourceError
 from ccc_governance.readers import Broken, RowBatch, iter_objects
 from ccc_governance.records import Contact, Rejected
 from ccc_governance.sources import ReadContext
-from ccc_governance.store.fastrows import RowBlock
+from ccc_governance.store.fastrows import RowBlock, separate_process
 
 #: Genesys `mediaType` → normalised channel (a `message` is refined by its `messageType`).
 MEDIA = {"voice": "voice", "callback": "voice", "chat": "chat", "email": "email", "video": "video"}
@@ -93,6 +93,7 @@ def read_conversations(context: ReadContext, *, fast: bool = False) -> Iterator[
             _refuse(first_bad, str(context.path))
 
 
+@separate_process
 def read_conversation_blocks(context: ReadContext) -> Iterator[Contact | Rejected | RowBlock]:
     """The source's reader: `read_conversations` on the fast path (what the host imports)."""
     return read_conversations(context, fast=True)
