@@ -1,4 +1,4 @@
-"""RowBatch, and the platform readers that use it: the fast path stores exactly what records store.
+"""RowBatch / blocks_of, and the platform readers that use them: the fast path stores exactly what records store.
 
 Each file is imported into two fresh workspaces, once as the host reads the source (RowBlocks)
 and once with the reader yielding a record per contact; summaries, stored rows, the quarantine
@@ -14,13 +14,16 @@ from pathlib import Path
 import pytest
 
 import ccc_amazon_connect
+import ccc_asterisk
 import ccc_genesys_cloud
 from ccc_amazon_connect import reader as connect_reader
+from ccc_asterisk import reader as asterisk_reader
 from ccc_genesys_cloud import reader as genesys_reader
 from ccc_governance.plugins import get_plugin_manager
-from ccc_governance.readers import RowBatch
-from ccc_governance.records import Contact
+from ccc_governance.readers import RowBatch, blocks_of
+from ccc_governance.records import Contact, Rejected
 from ccc_governance.store.db import open_db
+from ccc_governance.store.fastrows import RowBlock
 from ccc_governance.store.imports import import_file
 from ccc_governance.workspace import init_workspace, load_workspace
 
@@ -42,6 +45,14 @@ def test_row_batch_keeps_rows_in_storage_form_and_falls_back_to_the_record():
     assert len(batch.flush().rows) == 1
     with pytest.raises(ValueError, match="does not take"):
         RowBatch("contact", ("outcome",))  # arrived_at is required
+
+
+def test_blocks_of_groups_the_dicts_and_keeps_the_order():
+    fields = {"source_id": "a", "line": 1, "arrived_at": T, "outcome": "open"}
+    rejected = Rejected(line=2, reason="bad")
+    items = list(blocks_of([fields, {**fields, "source_id": "b"}, rejected, {**fields, "source_id": "c"}], "contact",
+                           ("arrived_at", "outcome"), size=5))
+    assert [[r[0] for r in i.rows] if isinstance(i, RowBlock) else i for i in items] == [["a", "b"], rejected, ["c"]]
 
 
 def _ctr(cid, **over):
@@ -73,9 +84,12 @@ CASES = [
     ("amazon-connect", SAMPLE / "ctr.jsonl"),
     ("amazon-connect", REPO / "plugins/ccc-amazon-connect/tests/data/real/ctr-firehose.jsonl"),
     ("amazon-connect", "edges"),
+    ("asterisk-queue-log", SAMPLE / "queue_log"),
+    *[("asterisk-queue-log", p) for p in sorted((REPO / "plugins/ccc-asterisk/tests/data/real").glob("queue_log*"))],
 ]
 RECORD_READERS = {"genesys-cloud": (ccc_genesys_cloud, genesys_reader.read_conversations),
-                  "amazon-connect": (ccc_amazon_connect, connect_reader.read_ctr)}
+                  "amazon-connect": (ccc_amazon_connect, connect_reader.read_ctr),
+                  "asterisk-queue-log": (ccc_asterisk, asterisk_reader.read_queue_log)}
 
 
 def _dump(db):

@@ -7,7 +7,7 @@
 - `batches`: records' fields grouped into `RowBlock`s for the host's fast path.
 """
 
-from .batches import RowBatch
+from .batches import RowBatch, blocks_of
 from .jsonstream import Broken, Item, JsonStream, JsonSyntaxError, iter_objects
 from .tabular import (
     FieldError,
@@ -23,6 +23,6 @@ from .tabular import (
 )
 
 __all__ = [
-    "Broken", "FieldError", "Item", "JsonStream", "JsonSyntaxError", "Row", "RowBatch", "Table", "iter_objects",
-    "normalise", "option_timezone", "parse_bool", "parse_channel", "parse_count", "parse_float", "parse_int",
+    "Broken", "FieldError", "Item", "JsonStream", "JsonSyntaxError", "Row", "RowBatch", "Table", "blocks_of",
+    "iter_objects", "normalise", "option_timezone", "parse_bool", "parse_channel", "parse_count", "parse_float", "parse_int",
 ]

@@ -3,7 +3,9 @@
 A reader that computes each record's fields as a dict can hand them to a `RowBatch` instead of
 building the attrs record: `add(fields)` keeps the row in storage form (instants turned into
 epoch milliseconds) and the fields themselves, and returns a full `RowBlock` to yield; `flush()` returns the rows kept so far
-(yield it before anything else the reader yields, so that the order is kept). The block's
+(yield it before anything else the reader yields, so that the order is kept). Or let
+`blocks_of(items, kind, fields)` do that for a reader that yields dicts of fields among its
+records and `Rejected` rows. The block's
 `fallback(i)` builds the record from the kept fields, so a row the host does not take is judged
 exactly like the record the ordinary way would have built.
 """
@@ -11,6 +13,7 @@ exactly like the record the ordinary way would have built.
 from __future__ import annotations
 
 from operator import itemgetter
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import attrs
@@ -58,3 +61,19 @@ class RowBatch:
         rows, values, cls = self._rows, self._values, self.cls
         self._rows, self._values = [], []
         return RowBlock(kind=self.kind, fields=self.fields, rows=rows, fallback=lambda i: cls(**values[i]))
+
+
+def blocks_of(items: Iterable[Any], kind: str, fields: tuple[str, ...], *, size: int = 1000) -> Iterator[Any]:
+    """`items` in order, with the dicts among them (a record's fields) grouped into `RowBlock`s;
+    records and `Rejected` rows pass through as they are."""
+    batch = RowBatch(kind, fields, size=size)
+    for item in items:
+        if type(item) is dict:
+            if block := batch.add(item):
+                yield block
+            continue
+        if block := batch.flush():
+            yield block
+        yield item
+    if block := batch.flush():
+        yield block
