@@ -103,6 +103,15 @@ def test_broken_records_are_reported_and_reading_resumes():
     assert all(isinstance(i, Broken) for i in items[1::2])
 
 
+def test_a_line_cut_after_a_key_does_not_swallow_the_next_line():
+    # `"b":` then a newline: a decoder reading on would take line 3's object as the value of "b"
+    text = '{"a": 1}\n{"a": 2, "b":\n{"a": 3}\n{"a": 4}\n'
+    for chunk in (3, 7, 1 << 20):
+        items = _objects(text, chunk=chunk)
+        assert [(type(i).__name__, i.line) for i in items] == [("Item", 1), ("Broken", 2), ("Item", 3), ("Item", 4)]
+        assert [i.value for i in items if isinstance(i, Item)] == [{"a": 1}, {"a": 3}, {"a": 4}]
+
+
 def test_bom_and_bad_utf8_do_not_stop_the_records():
     items = list(iter_objects(io.BytesIO('\ufeff{"a": 1}\n'.encode() + b'{"s": "\xff"}\n')))
     assert [i.value for i in items] == [{"a": 1}, {"s": "\ufffd"}]

@@ -282,10 +282,15 @@ def _wrapper_tail_end(buf: str, pos: int) -> int | None:
 def _resume_at(buf: str, start: int, error: int) -> int:
     """Where to resume after undecodable text.
 
-    One object per line: the start of the line holding the error (a line cut short ends where the
-    next object begins). Objects back to back on one line: the next `}{` boundary or line end.
+    One object per line: the first later line that opens an object at its first column (a line cut
+    short, even right after `"key":`, would otherwise swallow the next line's object as its value),
+    else the start of the line holding the error. Objects back to back on one line: the next `}{`
+    boundary or line end.
     """
     error = min(max(error, start), len(buf))
+    swallowed = buf.find("\n{", start, error)
+    if swallowed != -1:
+        return swallowed + 1
     if error < len(buf) and buf[error] == "\n":
         return error + 1
     nl = buf.rfind("\n", start, error)
