@@ -206,6 +206,11 @@ for _verb, _status in (("ack", "acknowledged"), ("dispute", "disputed"), ("waive
     breach_group.add_command(_status_command(_verb, _status))
 
 
+def _g(x) -> str:
+    """A stored figure to four significant digits (the unit is the KPI's: rates as fractions)."""
+    return "–" if x is None else f"{x:.4g}"
+
+
 @breach_group.command("show")
 @click.argument("breach_id", type=int)
 @click.option("--json", "as_json", is_flag=True)
@@ -221,7 +226,8 @@ def breach_show(app, breach_id, as_json):
         return
     click.echo(f"breach #{b['id']}: {b['contract_id']} v{b['contract_version']} {b['kpi_id']} {b['period']}")
     click.echo(f"  status {b['status']}; still breached: {'yes' if b['still_breached'] else 'no'}; "
-               f"actual {b['actual']} target {b['target']} breach {b['breach']} volume {b['volume']}")
+               f"actual {_g(b['actual'])} target {_g(b['target'])} breach {_g(b['breach'])} "
+               f"volume {_g(b['volume'])}")
     for e in events:
         change = e["status_to"] if e["status_from"] in (None, e["status_to"]) else f"{e['status_from']} → {e['status_to']}"
         click.echo(f"  {e['at']}  {change}: {e['note'] or ''}")
