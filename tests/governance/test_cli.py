@@ -129,6 +129,14 @@ def test_audit_commands_and_status(run):
     assert "66.7" in run("audit", "list").output
     _one_line_error(run("audit", "start", "Nobody"), "unknown CCC 'Nobody'")
     _one_line_error(run("audit", "answer", "1", "training.records", "maybe"), "answer 'maybe' is not one of")
+    _one_line_error(run("audit", "close", "1", "--on", "2026-11-01"), "cannot close before")
+    assert "audit #1 of CallCo closed on 2026-11-05" in run("audit", "close", "1", "--on", "2026-11-05").output
+    _one_line_error(run("audit", "answer", "1", "training.records", "yes", "--as-of", "2026-11-06"),
+                    "audit #1 was closed on 2026-11-05")
+    _one_line_error(run("audit", "close", "1"), "already closed")
+    # the score stays as it was, and the action the audit opened stays open
+    assert json.loads(run("audit", "report", "1", "--format", "json").output)["overall_pct"] == 66.7
+    assert json.loads(run("actions", "--contract", "acme", "--json").output)[0]["status"] == "open"
     st = run("status", "acme", "--as-of", "2026-12-03")
     assert st.exit_code == 0
     assert "Last audit: #1 on 2026-11-02, score 66.7 %" in st.output

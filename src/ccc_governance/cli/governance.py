@@ -314,6 +314,16 @@ def audit_answer(app: AppContext, audit_id, question_id, value, comment, evidenc
         click.echo(f"  action #{a['id']} opened for {a['contract_id']}, due {a['due']}")
 
 
+@audit_group.command("close")
+@click.argument("audit_id", type=int)
+@click.option("--on", "on", help="Closing date (default today; also CCC_AS_OF).")
+@pass_app
+def audit_close(app: AppContext, audit_id, on) -> None:
+    """Close an audit: its answers and score are final; the actions it opened stay open."""
+    a = audit_mod.close_audit(app.db, audit_id, on=on or clock.today())
+    click.echo(f"audit #{a['id']} of {a['ccc']} closed on {a['closed_on']}")
+
+
 @audit_group.command("questions")
 @click.option("--lang", type=click.Choice(audit_mod.LANGS), default="en", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")

@@ -16,7 +16,7 @@ from functools import lru_cache
 from importlib import resources
 
 from .. import clock
-from ..errors import CccError, NotFoundError
+from ..errors import CccError, NotFoundError, StateError
 from .actions import add_action
 from .inforce import contract_for, contract_ids, require_contract
 
@@ -97,6 +97,8 @@ def answer(db, audit_id: int, question_id: str, value: str, *, comment: str | No
     """Record (or change) the answer to one question; a `no`/`partly` opens an action item per
     contract concerned, once per question. Returns `{answer, actions}` (the actions it opened)."""
     audit = get_audit(db, audit_id)
+    if audit["status"] == "closed":
+        raise StateError(f"audit #{audit_id} was closed on {audit['closed_on']}: its answers can no longer change")
     if value not in ANSWERS:
         raise CccError(f"answer {value!r} is not one of {', '.join(ANSWERS)}")
     question = _question(question_id)
@@ -130,6 +132,20 @@ def answer(db, audit_id: int, question_id: str, value: str, *, comment: str | No
     row = next(db.query("SELECT * FROM audit_answers WHERE audit_id = ? AND question_id = ?", [audit_id, question_id]))
     row["weight"] = question["weight"]
     return {"answer": row, "actions": opened}
+
+
+def close_audit(db, audit_id: int, *, on: date | str | None = None) -> dict:
+    """Close an audit on `on` (default today): its answers and score are final from then on.
+    The action items its non-conformities opened stay open until closed themselves."""
+    audit = get_audit(db, audit_id)
+    if audit["status"] == "closed":
+        raise StateError(f"audit #{audit_id} is already closed (on {audit['closed_on']})")
+    day = clock.parse_date(on, what="--on") if isinstance(on, str) else clock.today(on)
+    if day.isoformat() < audit["started_on"]:
+        raise CccError(f"audit #{audit_id} started on {audit['started_on']}: it cannot close before ({day})")
+    with db.atomic():
+        db.execute("UPDATE audits SET status = 'closed', closed_on = ? WHERE id = ?", [day.isoformat(), audit_id])
+    return get_audit(db, audit_id)
 
 
 def _pct(points: float, weight: float) -> float | None:

@@ -92,3 +92,9 @@ def m001_governance(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m002_audit_closed_on(db: Database) -> None:
+    """An audit is closed on a date; answers are refused after that."""
+    db.execute("ALTER TABLE audits ADD COLUMN closed_on TEXT")
