@@ -11,7 +11,9 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 
 from ccc_governance.errors import SourceError
-from ccc_governance.readers import Broken, RowBatch, iter_objects
+from ccc_governance.readers import Broken, FormatCheck, RowBatch, iter_objects
+from ccc_governance.readers import attribute_flag as parse_flag
+from ccc_governance.readers import attribute_score as parse_score
 from ccc_governance.records import Contact, Rejected
 from ccc_governance.sources import ReadContext
 from ccc_governance.store.fastrows import RowBlock, separate_process
@@ -22,12 +24,8 @@ CHANNELS = {"VOICE": "voice", "CHAT": "chat", "EMAIL": "email"}
 #: them): tasks, and the contact a supervisor opens to monitor or barge into an agent's contact.
 SKIPPED_CHANNELS = frozenset({"TASK"})
 SKIPPED_METHODS = frozenset({"MONITOR"})
-#: A file is refused as not CTRs when none of its first this-many objects has a ContactId.
-SNIFF_RECORDS = 20
 #: `InitiationMethod` values of contacts the centre places towards the customer.
 OUTBOUND = frozenset({"OUTBOUND", "EXTERNAL_OUTBOUND", "AGENT_REPLY"})
-_TRUE = frozenset({"true", "yes", "y", "1", "t", "oui"})
-_FALSE = frozenset({"false", "no", "n", "0", "f", "non"})
 
 
 class BadRecord(ValueError):
@@ -48,29 +46,27 @@ def read_ctr(context: ReadContext, *, fast: bool = False) -> Iterator[Contact | 
     except OSError as exc:
         raise SourceError(f"cannot open: {exc.strerror}", file=str(context.path)) from None
     with raw:
-        _check_starts_as_json(raw, str(context.path))
+        check = FormatCheck(str(context.path), "Amazon Connect contact records", "a ContactId")
+        check.starts_as_json(raw, "JSON objects with a ContactId")
         seen = 0
-        recognised = False
-        first_bad = None
         batch = RowBatch("contact", FIELDS)  # the fast path's rows waiting to be yielded
         for item in iter_objects(raw, progress=context.progress):
             seen += 1
-            if not recognised and seen > SNIFF_RECORDS:
-                _refuse(first_bad, str(context.path))
+            check.seen(seen)
             if isinstance(item, Broken):
-                first_bad = first_bad or (item.line, item.raw)
+                check.unreadable(item.line, item.raw)
                 if block := batch.flush():
                     yield block
                 yield context.reject(item.line, item.reason, item.raw)
                 continue
             record = item.value
             if not isinstance(record, dict) or not isinstance(record.get("ContactId"), str):
-                first_bad = first_bad or (item.line, _short(record))
+                check.unreadable(item.line, _short(record))
                 if block := batch.flush():
                     yield block
                 yield context.reject(item.line, "not a contact record (no ContactId)", _short(record))
                 continue
-            recognised = True
+            check.recognised()
             if str(record.get("Channel") or "").upper() in SKIPPED_CHANNELS:
                 continue
             if str(record.get("InitiationMethod") or "").upper() in SKIPPED_METHODS:
@@ -88,8 +84,7 @@ def read_ctr(context: ReadContext, *, fast: bool = False) -> Iterator[Contact | 
                 yield block
         if block := batch.flush():
             yield block
-        if not recognised and first_bad is not None:
-            _refuse(first_bad, str(context.path))
+        check.finish()
 
 
 @separate_process
@@ -102,25 +97,6 @@ def read_ctr_blocks(context: ReadContext) -> Iterator[Contact | Rejected | RowBl
 FIELDS = ("arrived_at", "outcome", "channel", "direction", "queue", "queue_name", "answered_at", "ended_at",
           "wait_s", "talk_s", "hold_s", "wrap_s", "agent", "transferred", "fcr", "csat", "csat_scale", "customer",
           "version")
-
-
-def _check_starts_as_json(raw, file: str) -> None:
-    """Refuse at once a file that is not JSON at all (a queue_log, a CSV): CTRs start with `{` or `[`."""
-    head = raw.read(4096)
-    raw.seek(0)
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if text and text[:1] not in (b"{", b"["):
-        first = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", "replace").strip()
-        shown = first if len(first) <= 60 else first[:57] + "..."
-        raise SourceError(f"does not look like Amazon Connect contact records: line 1 is {shown!r} "
-                          "(expected JSON objects with a ContactId)", file=file, line=1)
-
-
-def _refuse(first_bad, file: str):
-    line, raw = first_bad or (1, "")
-    shown = raw if len(raw) <= 60 else raw[:57] + "..."
-    raise SourceError(f"does not look like Amazon Connect contact records: line {line} is {shown!r} and none "
-                      f"of the first {SNIFF_RECORDS} objects has a ContactId", file=file, line=line)
 
 
 def _short(value) -> str:
@@ -154,31 +130,6 @@ def _seconds(value, field: str) -> float | None:
     if seconds < 0:
         raise BadRecord(f"{field} {value!r} is negative")
     return seconds
-
-
-def parse_flag(value) -> bool | None:
-    """A survey yes/no attribute, read leniently (`true`/`false`, `yes`/`no`, `1`/`0`); else None."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)):
-        return bool(value) if value in (0, 1) else None
-    if isinstance(value, str):
-        text = value.strip().lower()
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-    return None
-
-
-def parse_score(value) -> float | None:
-    """A survey score attribute (`"4"`, `4`, `"4.5"`); None when absent or not a number."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return float(str(value).strip().replace(",", "."))
-    except ValueError:
-        return None
 
 
 def _contact(r: dict, line: int, fcr_name: str, csat_name: str, scale: int) -> dict:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 
 from ccc_governance.errors import SourceError
-from ccc_governance.readers import Broken, RowBatch, iter_objects
+from ccc_governance.readers import Broken, FormatCheck, RowBatch, attribute_flag, attribute_score, iter_objects
 from ccc_governance.records import Contact, Rejected
 from ccc_governance.sources import ReadContext
 from ccc_governance.store.fastrows import RowBlock, separate_process
@@ -29,10 +29,6 @@ MESSAGE_TYPES = {
 #: Members of a result page that are not conversations: a page holding only these (a query without
 #: results: `{"totalHits": 0}`) is empty, not malformed.
 WRAPPER_KEYS = frozenset({"conversations", "totalHits", "cursor", "dataAvailabilityDate", "aggregations"})
-#: A file is refused as not conversation details when none of its first this-many objects is one.
-SNIFF_RECORDS = 20
-_TRUE = frozenset({"true", "yes", "y", "1", "t"})
-_FALSE = frozenset({"false", "no", "n", "0", "f"})
 
 
 class BadConversation(ValueError):
@@ -54,27 +50,25 @@ def read_conversations(context: ReadContext, *, fast: bool = False) -> Iterator[
     except OSError as exc:
         raise SourceError(f"cannot open: {exc.strerror}", file=str(context.path)) from None
     with raw:
-        _check_starts_as_json(raw, str(context.path))
-        recognised = False
-        first_bad = None
+        check = FormatCheck(str(context.path), "Genesys Cloud conversation details", "a conversationId")
+        check.starts_as_json(raw, "JSON conversation details")
         batch = RowBatch("contact", FIELDS)  # the fast path's rows waiting to be yielded
         for item in iter_objects(raw, wrapper_key="conversations", progress=context.progress):
             number = item.index + 1
-            if not recognised and number > SNIFF_RECORDS:
-                _refuse(first_bad, str(context.path))
+            check.seen(number)
             if isinstance(item, Broken):
-                first_bad = first_bad or (item.line, item.raw)
+                check.unreadable(item.line, item.raw)
                 yield context.reject(item.line, f"conversation #{number}: {item.reason}", item.raw)
                 continue
             conv = item.value
             if isinstance(conv, dict) and conv and set(conv) <= WRAPPER_KEYS and not conv.get("conversations"):
-                recognised = True  # a result page without conversations
+                check.recognised()  # a result page without conversations
                 continue
             if not isinstance(conv, dict) or not isinstance(conv.get("conversationId"), str):
-                first_bad = first_bad or (item.line, _short(conv))
+                check.unreadable(item.line, _short(conv))
                 yield context.reject(item.line, f"record #{number} is not a conversation (no conversationId)", _short(conv))
                 continue
-            recognised = True
+            check.recognised()
             if not fast:
                 yield _record(context, conv, item.line, number, names, scale)
                 continue
@@ -89,32 +83,13 @@ def read_conversations(context: ReadContext, *, fast: bool = False) -> Iterator[
                 yield block
         if block := batch.flush():
             yield block
-        if not recognised and first_bad is not None:
-            _refuse(first_bad, str(context.path))
+        check.finish()
 
 
 @separate_process
 def read_conversation_blocks(context: ReadContext) -> Iterator[Contact | Rejected | RowBlock]:
     """The source's reader: `read_conversations` on the fast path (what the host imports)."""
     return read_conversations(context, fast=True)
-
-
-def _check_starts_as_json(raw, file: str) -> None:
-    """Refuse at once a file that is not JSON at all (a queue_log, a CSV)."""
-    head = raw.read(4096)
-    raw.seek(0)
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if text and text[:1] not in (b"{", b"["):
-        first = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", "replace").strip()
-        _refuse((1, first), file, "(expected JSON conversation details)")
-
-
-def _refuse(first_bad, file: str, expected: str | None = None):
-    line, raw = first_bad or (1, "")
-    shown = raw if len(raw) <= 60 else raw[:57] + "..."
-    why = expected or f"and none of the first {SNIFF_RECORDS} objects has a conversationId"
-    raise SourceError(f"does not look like Genesys Cloud conversation details: line {line} is {shown!r} {why}",
-                      file=file, line=line)
 
 
 def _short(value) -> str:
@@ -160,22 +135,6 @@ def _ms(metric: dict) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
         raise BadConversation(f"metric {metric.get('name')} value {value!r} is not a number of milliseconds")
     return value
-
-
-def _flag(value) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower() if value is not None else ""
-    return True if text in _TRUE else False if text in _FALSE else None
-
-
-def _score(value) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return float(str(value).strip().replace(",", "."))
-    except ValueError:
-        return None
 
 
 #: Purposes whose segment starts and `tAnswered` instant the contact's figures use (arrival,
@@ -317,7 +276,7 @@ def _contact(conv: dict, line: int, names: tuple[str, str], scale: int) -> dict:
         media = next((s.media for s in sessions if s.media), None)
         raise BadConversation(f"mediaType {media!r} is not a customer contact channel")
     fcr_name, csat_name = names
-    csat = _score(attributes.get(csat_name))
+    csat = attribute_score(attributes.get(csat_name))
     version = ended or _latest_instant(sessions) or started
     return dict(
         source_id=cid,
@@ -335,7 +294,7 @@ def _contact(conv: dict, line: int, names: tuple[str, str], scale: int) -> dict:
         wrap_s=wrap,
         agent=agent,
         transferred=transferred,
-        fcr=_flag(attributes.get(fcr_name)),
+        fcr=attribute_flag(attributes.get(fcr_name)),
         csat=csat,
         csat_scale=scale if csat is not None else None,
         customer=customer,
