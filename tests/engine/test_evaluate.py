@@ -103,6 +103,16 @@ def test_month_to_date_and_projection(store, ccc_db):
     assert r["period"] == "2026-10" and r["status"] == "breached"
 
 
+def test_a_monthly_kpi_is_breached_per_month_not_again_per_quarter(store, ccc_db):
+    store.simple_contract(target=0.8, breach=0.7)
+    store.contacts([answered("2026-10-02T10:00:00Z")] * 6 + [answered("2026-10-02T10:00:00Z", wait=99)] * 4)
+    [q] = evaluate(ccc_db, period="2026-Q4", as_of="2027-01-15")
+    assert q["status"] == "breached"  # the quarter's figure is shown …
+    assert breaches.list_breaches(ccc_db) == []  # … but the KPI is measured per month
+    evaluate(ccc_db, period="2026-10", as_of="2027-01-15")
+    assert [b["period"] for b in breaches.list_breaches(ccc_db)] == ["2026-10"]
+
+
 def test_breach_status_and_notes_survive_reevaluation(store, ccc_db):
     store.simple_contract(target=0.8, breach=0.7)
     store.contacts([answered("2026-10-02T10:00:00Z")] * 6 + [answered("2026-10-02T10:00:00Z", wait=99)] * 4)

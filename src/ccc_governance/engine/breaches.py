@@ -35,11 +35,10 @@ def record(db, results: list[dict], contracts: dict, *, pm=None, workspace=None)
     now = _now()
     new: list[tuple[dict, dict]] = []
     seen: set[tuple] = set()
-    periods = {(r["contract_id"], r["period"]) for r in results if not r["status"].startswith("mtd_")}
+    results = [r for r in results if not r["status"].startswith("mtd_") and _contractual(r, contracts)]
+    periods = {(r["contract_id"], r["period"]) for r in results}
     with db.conn:
         for r in results:
-            if r["status"].startswith("mtd_"):
-                continue
             key = (r["contract_id"], r["contract_version"], r["kpi_id"], r["period"])
             seen.add(key)
             row = db.execute(
@@ -83,6 +82,17 @@ def record(db, results: list[dict], contracts: dict, *, pm=None, workspace=None)
             pm.hook.breach_detected(breach=breach, result=r, contract=contracts.get((r["contract_id"], r["contract_version"])),
                                     workspace=workspace)
     return out
+
+
+def _contractual(result: dict, contracts: dict) -> bool:
+    """A breach is of the KPI's own measurement period (`[[kpi]] period`): a monthly KPI evaluated over
+    a quarter or a week is a view of it, not a second breach of the same misses. A KPI measured per
+    `interval` is breached per day, the finest period evaluated."""
+    contract = contracts.get((result["contract_id"], result["contract_version"]))
+    kpi = contract.kpi_by_id(result["kpi_id"]) if contract is not None else None
+    if kpi is None:
+        return True
+    return result["period_kind"] == ("day" if kpi.period == "interval" else kpi.period)
 
 
 def _no_longer(db, row, now: str, note: str) -> None:
