@@ -177,20 +177,17 @@ def child_import(source: str, path: str, ws_dir: str) -> dict:
 
 
 def sqlite_import(csv_path: Path, db_path: Path) -> float:
-    """Seconds for the sqlite3 shell to `.import` the CSV into a table like `contacts` (one transaction)."""
+    """Seconds for the sqlite3 shell to `.import` the CSV straight into a table like `contacts` (same
+    columns but the rowid, the unique key and the queue/time index; one transaction)."""
     db_path.unlink(missing_ok=True)
     script = (
         "PRAGMA journal_mode=WAL;\n"
-        "CREATE TABLE contacts (id INTEGER PRIMARY KEY, source TEXT NOT NULL, source_id TEXT NOT NULL, batch_id INTEGER,"
+        "CREATE TABLE contacts (source TEXT NOT NULL, source_id TEXT NOT NULL, batch_id INTEGER,"
         " line INTEGER, version INTEGER, channel TEXT, direction TEXT, queue TEXT, arrived_at INTEGER,"
         " answered_at INTEGER, ended_at INTEGER, outcome TEXT, wait_s REAL, talk_s REAL, hold_s REAL, wrap_s REAL,"
         " agent TEXT, customer_key TEXT, UNIQUE (source, source_id));\n"
         "CREATE INDEX contacts_queue_time ON contacts(queue, arrived_at);\n"
-        "CREATE TEMP TABLE raw (source, source_id, batch_id, line, version, channel, direction, queue, arrived_at,"
-        " answered_at, ended_at, outcome, wait_s, talk_s, hold_s, wrap_s, agent, customer_key);\n"
-        f".import --csv --skip 1 {csv_path} raw\n"
-        "INSERT INTO contacts (source, source_id, batch_id, line, version, channel, direction, queue, arrived_at,"
-        " answered_at, ended_at, outcome, wait_s, talk_s, hold_s, wrap_s, agent, customer_key) SELECT * FROM raw;\n"
+        f".import --csv --skip 1 {csv_path} contacts\n"
     )
     t = time.perf_counter()
     subprocess.run(["sqlite3", str(db_path)], input=script, text=True, check=True, stdout=subprocess.DEVNULL)

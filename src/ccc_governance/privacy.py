@@ -58,6 +58,8 @@ def customer_key(key: bytes, identifier: str | None) -> str | None:
 def customer_hasher(key: bytes):
     """`customer_key` with `key` bound, for a million rows: `hasher(identifier) -> str | None`.
 
+    `hasher.column(identifiers)` hashes a whole column (the fast path's blocks).
+
     Same result as `customer_key(key, identifier)`, about twice as fast: the keyed BLAKE2b state
     is made once and `.copy()`-ed, and a phone number already in canonical form (`+` and digits,
     or digits not starting with `00`) skips the general normalisation. (A cache of recent
@@ -83,6 +85,22 @@ def customer_hasher(key: bytes):
         h.update(normal.encode("utf-8"))
         return h.hexdigest()
 
+    def column(identifiers) -> list:
+        """`[hasher(i) for i in identifiers]`, for a column of text (or None): the loop inlined."""
+        out = []
+        append = out.append
+        for text in identifiers:
+            if type(text) is str:
+                body = text[1:] if text[:1] == "+" else text
+                if len(body) >= 4 and body.isdigit() and body.isascii() and (body is not text or text[:2] != "00"):
+                    h = copy()
+                    h.update(text.encode("utf-8"))
+                    append(h.hexdigest())
+                    continue
+            append(hasher(text))
+        return out
+
+    hasher.column = column
     return hasher
 
 

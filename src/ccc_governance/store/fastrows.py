@@ -10,6 +10,12 @@ record (or `Rejected`) for that row built the ordinary way, which then goes the 
 the counters, quarantine reasons and raw text are exactly those of the record path; the block
 only saves building an attrs object and converting its fields for the rows that are fine.
 
+A reader that holds its values column by column (a CSV block after `zip(*rows)`) may yield a
+`ColumnBlock` instead: the same contract, one list per field instead of one tuple per row. The
+host checks a column at a time (a handful of C-level passes: the types in it, the enum values,
+the smallest number) instead of row by row; a block with any value out of place is taken as a
+`RowBlock` (row by row, `fallback` for the rows that fail), so the result is the same.
+
 Both ways can be mixed in one file (the host keeps the order: a block's rows are taken in order,
 before whatever the reader yields next). Documented in docs/plugins.md ("Fast path").
 """
@@ -46,6 +52,24 @@ class RowBlock:
     rows: list
     fallback: Callable[[int], Any]
     partial: bool = False
+
+
+@attrs.define
+class ColumnBlock:
+    """A `RowBlock` given column by column: `columns` is `[source_ids, lines, values of fields[0],
+    values of fields[1], …]`, lists (or tuples) of the same length, values in the same storage
+    form as a `RowBlock`'s; `fallback(i)` builds the record of row `i`."""
+
+    kind: str
+    fields: tuple[str, ...]
+    columns: list
+    fallback: Callable[[int], Any]
+    partial: bool = False
+
+    def as_rows(self) -> RowBlock:
+        """The same block row by row."""
+        return RowBlock(kind=self.kind, fields=self.fields, rows=list(zip(*self.columns)), fallback=self.fallback,
+                        partial=self.partial)
 
 
 def supports(kind: str, fields, partial: bool = False) -> bool:
@@ -170,6 +194,115 @@ def block_converter(kind: str, fields: tuple[str, ...], partial: bool):
     lines.append("            append(None)")
     lines.append("            bad.append(i)")
     lines.append("    return out, bad")
+    exec("\n".join(lines), namespace)  # noqa: S102 - code built from attrs field names only
+    convert = namespace["convert"]
+    convert.columns = spec.columns
+    return convert
+
+
+_NONE = type(None)
+
+
+def _hash_column(hasher, values) -> list:
+    column = getattr(hasher, "column", None)
+    return column(values) if column is not None else list(map(hasher, values))
+
+
+@lru_cache(maxsize=64)
+def column_converter(kind: str, fields: tuple[str, ...], partial: bool):
+    """`convert(columns, source, batch_id, hasher) -> columns | None` for one block layout.
+
+    `columns` as in `ColumnBlock`; returns the store's columns (`convert.SPECS[…].columns`
+    order; a column that is None in every row as None), or None when any value is not as the
+    row checks of `block_converter` want it (the block is then taken row by row). Same checks,
+    made column-wise. Raises ValueError for a layout the fast path does not take.
+    """
+    block_converter(kind, fields, partial)  # the same layout rules (raises ValueError)
+    cls = R.KINDS[kind]
+    spec = next(s for s in SPECS.values() if s.cls is cls)
+    all_fields = {f.name: f for f in attrs.fields(cls)}
+    given = set(fields)
+    names = ["v_" + f for f in fields]
+    namespace: dict[str, Any] = {
+        "_STR": frozenset({str}), "_INT_OR_NONE": frozenset({int, _NONE}), "_INT": frozenset({int}),
+        "_FLOAT_OR_NONE": frozenset({float, _NONE}), "_STR_OR_NONE": frozenset({str, _NONE}),
+        "_BOOL_VALUES": frozenset({None, 0, 1}), "_BOOL_TYPES": frozenset({bool, int, float, _NONE}),
+        "_hash_column": _hash_column,
+    }
+    lines = [
+        "def convert(columns, source, batch_id, hasher):",
+        f"    if len(columns) != {len(fields) + 2}:",
+        "        return None",
+        f"    sid, line, {''.join(n + ', ' for n in names)}= columns",
+        "    n = len(sid)",
+        "    for col in columns:",
+        "        if len(col) != n:",
+        "            return None",
+        "    if not n or not set(map(type, sid)) <= _STR or '' in sid:",
+        "        return None",
+        "    if not set(map(type, line)) <= _INT_OR_NONE:",
+        "        return None",
+    ]
+    values = []
+    version = "None"
+    for f in attrs.fields(cls):
+        if f.name in _SKIP and f.name != "version":
+            continue
+        how = _kind_of(f)
+        v = "v_" + f.name
+        if f.name not in given:
+            if f.name == "version":
+                continue
+            const = None if f.default is attrs.NOTHING else f.default
+            if const is not None:
+                if how == "bool":
+                    const = 1 if const else 0
+                if f.converter is not None:
+                    const = f.converter(const)
+            namespace[f"c_{f.name}"] = const
+            values.append(f"[c_{f.name}] * n" if const is not None else "None")
+            continue
+        if how == "instant":
+            required = TIME_FIELDS.get(kind) == f.name and not partial
+            lines.append(f"    if not set(map(type, {v})) <= {'_INT' if required else '_INT_OR_NONE'}:")
+            lines.append("        return None")
+        elif how == "bool":
+            lines.append(f"    if not set(map(type, {v})) <= _BOOL_TYPES or not set({v}) <= _BOOL_VALUES:")
+            lines.append("        return None")
+            lines.append(f"    if not set(map(type, {v})) <= _INT_OR_NONE:")
+            lines.append(f"        {v} = [None if x is None else (1 if x else 0) for x in {v}]")
+        elif how == "customer":
+            lines.append(f"    if not set(map(type, {v})) <= _STR_OR_NONE:")
+            lines.append("        return None")
+            lines.append(f"    {v} = _hash_column(hasher, {v})")
+        else:
+            ann = str(f.type)
+            if f.converter is not None or ann.startswith("float"):
+                lines.append(f"    if not set(map(type, {v})) <= _FLOAT_OR_NONE:")
+                lines.append("        return None")
+            elif ann.startswith("int"):
+                lines.append(f"    if not set(map(type, {v})) <= _INT_OR_NONE:")
+                lines.append("        return None")
+            elif ann.startswith("str"):
+                lines.append(f"    if not set(map(type, {v})) <= _STR_OR_NONE:")
+                lines.append("        return None")
+            if f.name in ENUMS:
+                namespace[f"e_{f.name}"] = frozenset(ENUMS[f.name]) | {None}
+                lines.append(f"    if not set({v}) <= e_{f.name}:")
+                lines.append("        return None")
+            if f.name in _NON_NEGATIVE or f.name.endswith(_NON_NEGATIVE_SUFFIXES):
+                # None and zeros are dropped by filter(None, …): neither can be negative
+                lines.append(f"    if not min(filter(None, {v}), default=0) >= 0:")
+                lines.append("        return None")
+        if f.name == "version":
+            version = v
+            continue
+        values.append(f"{v} if {v}.count(None) != n else None")
+    lines.append(
+        f"    return [[source] * n, sid, [batch_id] * n, line if line.count(None) != n else None, "
+        f"{version if version == 'None' else version + ' if ' + version + '.count(None) != n else None'}, "
+        f"{', '.join(values)}]"
+    )
     exec("\n".join(lines), namespace)  # noqa: S102 - code built from attrs field names only
     convert = namespace["convert"]
     convert.columns = spec.columns

@@ -31,7 +31,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import time
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Callable
 
@@ -43,7 +45,7 @@ from ..privacy import customer_hasher, mask
 from ..records import KINDS, Rejected
 from ..sources import ReadContext
 from .convert import CONTENT_START, SPECS, KindSpec
-from .fastrows import RowBlock, block_converter
+from .fastrows import ColumnBlock, RowBlock, block_converter, column_converter
 
 CHUNK = 10_000
 #: From this file size on, a table that holds fewer rows than the file has (estimated at 200
@@ -51,6 +53,10 @@ CHUNK = 10_000
 #: commit (all in the batch's transaction: a crash leaves them as they were).
 DEFER_INDEX_BYTES = 4_000_000
 RAW_LIMIT = 500
+#: `probe` of a unit whose ids were not checked at all (a fast-path block): the rows are inserted
+#: as they are, and from the first one whose id is already stored (or repeats one of the unit)
+#: the rest of the unit is resolved like rows of the ordinary way (`_Applier._insert_new`).
+UNCHECKED = "unchecked"
 _BITS = 1 << 24  # bitmap of seen source ids: 2 MiB, ~6 % false positives at a million ids
 _BATCH_COLUMNS = (
     "id, source, plugin, plugin_version, file_name, path, sha256, size_bytes, contract_id, started_at, "
@@ -112,6 +118,17 @@ class _Collector:
                 self.pending[sid] = (merged, held[1] and partial)
         if len(self.pending) >= CHUNK:
             self.flush()
+
+    def span(self, times) -> None:
+        """Widen `first_at`/`last_at` to the instants of a column (None where unknown)."""
+        if None in times:
+            times = [t for t in times if t is not None]
+        if times:
+            lo, hi = min(times), max(times)
+            if self.first_at is None or lo < self.first_at:
+                self.first_at = lo
+            if self.last_at is None or hi > self.last_at:
+                self.last_at = hi
 
     def add_many(self, rows: list, partial: bool) -> None:
         """`add` for each row of a list, in order (the fast path's inner loop)."""
@@ -211,8 +228,43 @@ class _Applier:
             )
         self.conn.executemany(sql, zip(*binds) if binds else [()] * len(columns[1]))
 
-    def apply(self, columns: list, partials: list | None, probe: list | None) -> None:
-        """Apply one unit of `_Collector.flush` (rows column by column)."""
+    def _insert_new(self, columns: list, partials: list | None) -> None:
+        """INSERT rows believed new. A row whose id turns out to be stored already (the UNIQUE
+        key says so: by an earlier batch, by an earlier unit of this one, or earlier in this unit)
+        stops the INSERT there: the rows before it are in (`imported`), and it and the rest are
+        resolved the careful way (`_resolve`)."""
+        n = len(columns[1])
+        table = self.spec.table
+        before = self.conn.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0] or 0
+        try:
+            self._insert(columns)
+        except sqlite3.IntegrityError as err:
+            if "UNIQUE" not in str(err):
+                raise
+            done = self.conn.execute(f"SELECT count(*) FROM {table} WHERE rowid > ?", (before,)).fetchone()[0]
+            self.counts["imported"] += done
+            self._resolve([None if col is None else col[done:] for col in columns],
+                          None if partials is None else partials[done:])
+        else:
+            self.counts["imported"] += n
+
+    def _resolve(self, columns: list, partials: list | None) -> None:
+        """Rows that may repeat one another or stored rows: their repeats resolved in order as on
+        the reading side (`_Collector`), then applied with every id looked up."""
+        careful = _Collector(self.spec, self.counts, False, lambda _kind, cols, parts, probe: self.apply(cols, parts, probe))
+        n = len(columns[1])
+        nones = (None,) * n
+        for row, partial in zip(zip(*[nones if col is None else col for col in columns]),
+                                repeat(False, n) if partials is None else partials):
+            careful.add(row, partial)
+        careful.flush()
+
+    def apply(self, columns: list, partials: list | None, probe) -> None:
+        """Apply one unit of `_Collector.flush` (rows column by column); `probe`: the ids to look
+        up (None: every one; `UNCHECKED`: none, the unit was not even checked for repeats)."""
+        if probe == UNCHECKED:
+            self._insert_new(columns, partials)
+            return
         if probe is None:  # rows stored before the batch: look every one up
             probe = list(columns[1])
         stored = {}
@@ -222,17 +274,16 @@ class _Applier:
         counts = self.counts
         n = len(columns[1])
         if not stored:  # all new (a first import, mostly): straight to INSERT
-            counts["imported"] += n
-            self._insert(columns)
+            self._insert_new(columns, partials)
             return
         nones = (None,) * n
         rows = list(zip(*[nones if col is None else col for col in columns]))
-        inserts, updates, saved = [], [], []
+        inserts, insert_partials, updates, saved = [], [], [], []
         for i, row in enumerate(rows):
             old = stored.get(row[1])
             if old is None:
                 inserts.append(row)
-                counts["imported"] += 1
+                insert_partials.append(partials[i] if partials else False)
                 continue
             old_row = old[1:]
             verdict, merged = _compare(row, partials[i] if partials else False, old_row)
@@ -253,7 +304,8 @@ class _Applier:
         conn = self.conn
         if inserts:
             m = len(inserts)
-            self._insert([col if col.count(None) != m else None for col in zip(*inserts)])
+            self._insert_new([col if col.count(None) != m else None for col in zip(*inserts)],
+                             insert_partials if partials else None)
         if updates:
             conn.executemany(self.update_sql, updates)
         if saved:
@@ -388,7 +440,7 @@ def import_file(
             if applier is None:
                 spec = SPECS[KINDS[kind]]
                 applier = appliers[kind] = _Applier(conn, spec, source.name, batch_id, counts)
-                if size >= DEFER_INDEX_BYTES:
+                if size >= DEFER_INDEX_BYTES and not in_child:
                     deferred.extend(_defer_indexes(conn, spec.table, size // 200))
             applier.apply(columns, partials, probe)
 
@@ -404,7 +456,10 @@ def import_file(
         )
         from . import parallel
 
-        if parallel.wanted(source, size):
+        # With a reader process the writer waits for rows much of the time: the indexes are
+        # kept up to date meanwhile instead of being rebuilt, alone, after the last row.
+        in_child = parallel.wanted(source, size)
+        if in_child:
             result = parallel.read_in_child(source, context, job, apply, lambda rows: _flush_quarantine(conn, rows),
                                             (lambda n: progress(n, size)) if progress else None)
         else:
@@ -513,9 +568,14 @@ def read_source(records_of: Callable, context: ReadContext, job: ReadJob, emit_u
         collector(spec).add(row, getattr(record, "partial", False))
         return False
 
-    def take_block(block: RowBlock) -> tuple[int, bool]:
-        """A fast-path block: (rows read, whether --strict must stop now)."""
+    def take_block(block: RowBlock, columns_tried: bool = False) -> tuple[int, bool]:
+        """A fast-path block: (rows read, whether --strict must stop now). Checked a column at a
+        time when it can be (`as_unit`), else row by row (`fallback` for the rows that fail)."""
         cls = KINDS.get(block.kind)
+        rows = block.rows
+        if not columns_tried and cls is not None and rows and set(map(len, rows)) == {len(block.fields) + 2} \
+                and as_unit(block.kind, block.fields, block.partial, list(zip(*rows)), "RowBlock"):
+            return len(rows), False
         try:
             convert = block_converter(block.kind, tuple(block.fields), bool(block.partial))
         except (ValueError, TypeError) as err:
@@ -540,8 +600,43 @@ def read_source(records_of: Callable, context: ReadContext, job: ReadJob, emit_u
             writer.add_many(rows[start:], partial)
         return len(rows), False
 
+    def as_unit(kind: str, fields: tuple, partial: bool, columns: list, what: str) -> bool:
+        """Send a fast-path block's columns on as one unit, unchecked for repeats (`UNCHECKED`),
+        when every value passes the column checks; False (nothing sent) when some value does not."""
+        try:
+            convert = column_converter(kind, tuple(fields), bool(partial))
+        except (ValueError, TypeError) as err:
+            raise PluginError(
+                f"source {source_name!r} (plugin {job.plugin}) yielded a {what} the host cannot take: {err}",
+                file=path,
+            ) from None
+        try:
+            stored = convert(columns, source_name, batch_id, hasher)
+        except Exception:  # noqa: BLE001 - an odd value (unhashable …): row by row, where it is judged
+            stored = None
+        if stored is None:
+            return False
+        spec = SPECS[KINDS[kind]]
+        writer = collector(spec)
+        writer.flush()  # rows taken before the block go first
+        writer.span(stored[spec.time_index] or ())
+        emit_unit(spec.kind, stored, [True] * len(stored[1]) if partial else None, UNCHECKED)
+        return True
+
+    def take_columns(block: ColumnBlock) -> tuple[int, bool]:
+        """A fast-path block given column by column: (rows read, whether --strict must stop now)."""
+        if as_unit(block.kind, block.fields, block.partial, block.columns, "ColumnBlock"):
+            return len(block.columns[0]), False
+        return take_block(block.as_rows(), columns_tried=True)
+
     try:
         for record in records_of(context):
+            if type(record) is ColumnBlock:
+                n, stop = take_columns(record)
+                records += n
+                if stop:
+                    break
+                continue
             if type(record) is RowBlock:
                 n, stop = take_block(record)
                 records += n

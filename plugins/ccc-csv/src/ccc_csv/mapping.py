@@ -198,7 +198,8 @@ def load_mapping(path: Path, overrides: dict[str, Any] | None = None) -> Mapping
         if ftype in ("datetime", "datetimes") or name == "version":
             zone = _zone(path, spec["timezone"], where) if spec.get("timezone") else default_zone
             parser = _timestamp_parser(spec.get("format", default_ts), zone)
-            fast = ("ts", parser, spec.get("format", default_ts) == "iso") if ftype == "datetime" or name == "version" else None
+            fast = (("ts", parser, spec.get("format", default_ts) == "iso", zone)
+                    if ftype == "datetime" or name == "version" else None)
             what = "a timestamp" + (f" in format {spec.get('format', default_ts)!r}" if spec.get("format", default_ts) != "iso" else " (ISO 8601)")
             if ftype == "datetimes":
                 one = parser
