@@ -7,24 +7,30 @@ and saves the source's state. Either all of that is committed or none of it (a c
 `--strict` with a bad row leaves the store exactly as before).
 
 Upsert rules, per record (every record read ends in exactly one counter, so
-`imported + replaced + duplicates + older_skipped + quarantined == records read`):
+`imported + replaced + duplicates + older_skipped + quarantined == records read`). The copies of
+one source id are taken one after the other in file order, each against the row as the copies
+before it left it (`_compare`); so what is stored and counted does not depend on how the file is
+cut into blocks or chunks:
 
 - `imported`: its source id was not stored before;
-- `replaced`: it replaced a record stored by an earlier batch (same or newer `version`, different
-  content); the old row is kept in `replaced_rows` so that `undo_batch` can put it back;
-- `duplicates`: identical to the stored record, or an earlier copy in the same file superseded by
-  a later one (Amazon Connect delivers a contact more than once in one file);
-- `older_skipped`: its `version` is older than the stored (or already seen) one;
+- `replaced`: it is the first change this batch makes to a record stored by an earlier batch
+  (same or newer `version`, different content); the old row is kept in `replaced_rows` so that
+  `undo_batch` can put it back;
+- `duplicates`: identical to the row it is compared with, or it supersedes an earlier copy from
+  the same file (Amazon Connect delivers a contact more than once in one file);
+- `older_skipped`: its `version` is older than the row it is compared with;
 - `quarantined`: a `Rejected` row or a record that fails the checks, kept with file, line, reason.
 
-Speed: rows go through plain `executemany` on the sqlite3 connection, in chunks of `CHUNK` rows
-inside the one transaction, so memory stays flat whatever the file size. To know whether a
-record is new without asking the database for every row, a fixed-size bitmap of the source ids
-seen in this batch is kept (2 MiB): on a first import only the rows whose bit is already set are
-looked up; when the source already has stored rows every row is looked up, a chunk at a time.
-An INSERT names only the columns some row of its chunk fills (binding NULLs costs as much as
-values). Readers may yield `fastrows.RowBlock`s (rows already in storage form) instead of
-records: checked by one generated function per layout, rows that fail go the record path.
+Speed: rows go through plain `executemany` on the sqlite3 connection, in units of at most
+`CHUNK` rows inside the one transaction, so memory stays flat whatever the file size. Readers
+may yield `fastrows.RowBlock`s or `ColumnBlock`s (rows already in storage form) instead of
+records: a block is checked a column at a time and inserted without looking its ids up (the
+UNIQUE key finds a stored or repeated id; that unit is then applied again, looking every id
+up); a block with a value out of place is checked row by row and the rows that fail go the
+record path. Records go through `_Collector`: a fixed-size bitmap of the ids seen in this batch
+(2 MiB) says which ids to look up on a first import of the source; otherwise every id is. An
+INSERT names only the columns some row of its unit fills (binding NULLs costs as much as values).
+Big files are read in a second process (`store.parallel`) while this one writes.
 """
 
 from __future__ import annotations
@@ -33,7 +39,6 @@ import hashlib
 import json
 import sqlite3
 import time
-from itertools import repeat
 from pathlib import Path
 from typing import Any, Callable
 
@@ -54,8 +59,8 @@ CHUNK = 10_000
 DEFER_INDEX_BYTES = 4_000_000
 RAW_LIMIT = 500
 #: `probe` of a unit whose ids were not checked at all (a fast-path block): the rows are inserted
-#: as they are, and from the first one whose id is already stored (or repeats one of the unit)
-#: the rest of the unit is resolved like rows of the ordinary way (`_Applier._insert_new`).
+#: as they are; if the UNIQUE key finds an id stored already (or repeated in the unit), that
+#: INSERT is taken back and the unit is applied looking every id up (`_Applier.apply`).
 UNCHECKED = "unchecked"
 _BITS = 1 << 24  # bitmap of seen source ids: 2 MiB, ~6 % false positives at a million ids
 _BATCH_COLUMNS = (
@@ -79,14 +84,15 @@ def _now_text() -> str:
 
 
 class _Collector:
-    """Buffers one record kind's rows and resolves repeats inside the file, a chunk at a time.
+    """Buffers one record kind's rows and sends them on a chunk at a time.
 
     It never touches the database (it may run in the reader process, `store.parallel`): when
-    `CHUNK` distinct source ids are pending it emits them as one unit,
-    `emit(kind, rows, partials, probe)`: `rows` the row tuples, `partials` a parallel list of
-    flags (None when no row is partial), `probe` the source ids that may be stored already
-    (None: every one). On a first import of the source (`fresh`) a fixed-size bitmap of the
-    ids seen in this batch says which ids to probe: only those whose bit is already set.
+    `CHUNK` rows are pending it emits them as one unit, `emit(kind, columns, partials, probe)`:
+    the rows column by column (a column empty in every row as None), `partials` a parallel list
+    of flags (None when no row is partial), `probe` the source ids that may be stored already
+    (None: every one). On a first import of the source (`fresh`) a fixed-size bitmap of the ids
+    seen in this batch says which ids to probe: only those whose bit is already set. Repeats of
+    an id are sent as they are, in file order: the applier folds them (`_Applier.apply`).
     """
 
     def __init__(self, spec: KindSpec, counts: dict, fresh: bool, emit: Callable):
@@ -95,32 +101,19 @@ class _Collector:
         self.counts = counts
         self.fresh = fresh
         self.emit = emit
-        self.pending: dict[str, tuple[tuple, bool]] = {}
+        self.rows: list[tuple] = []
+        self.partials: list[bool] = []
         self.bits = bytearray(_BITS // 8) if fresh else None
         self.first_at: int | None = None
         self.last_at: int | None = None
+        self.used = False  # some row of this kind was taken (the batch's `kinds`)
 
     def add(self, row: tuple, partial: bool) -> None:
-        sid = row[1]
-        t = row[self.spec.time_index]
-        if t is not None:
-            if self.first_at is None or t < self.first_at:
-                self.first_at = t
-            if self.last_at is None or t > self.last_at:
-                self.last_at = t
-        held = self.pending.get(sid)
-        if held is None:
-            self.pending[sid] = (row, partial)
-        else:
-            verdict, merged = _compare(row, partial, held[0])
-            self.counts[verdict] += 1
-            if merged is not None:
-                self.pending[sid] = (merged, held[1] and partial)
-        if len(self.pending) >= CHUNK:
-            self.flush()
+        self.add_many([row], partial)
 
     def span(self, times) -> None:
         """Widen `first_at`/`last_at` to the instants of a column (None where unknown)."""
+        self.used = True
         if None in times:
             times = [t for t in times if t is not None]
         if times:
@@ -131,59 +124,51 @@ class _Collector:
                 self.last_at = hi
 
     def add_many(self, rows: list, partial: bool) -> None:
-        """`add` for each row of a list, in order (the fast path's inner loop)."""
+        """Take rows (store row tuples), in order."""
+        if not rows:
+            return
         ti = self.spec.time_index
-        times = [t for t in [row[ti] for row in rows] if t is not None]
-        if times:
-            lo, hi = min(times), max(times)
-            if self.first_at is None or lo < self.first_at:
-                self.first_at = lo
-            if self.last_at is None or hi > self.last_at:
-                self.last_at = hi
-        pending = self.pending
-        get = pending.get
-        for row in rows:
-            sid = row[1]
-            held = get(sid)
-            if held is None:
-                pending[sid] = (row, partial)
-                if len(pending) >= CHUNK:
-                    self.flush()
-                    pending = self.pending
-                    get = pending.get
-            else:
-                verdict, merged = _compare(row, partial, held[0])
-                self.counts[verdict] += 1
-                if merged is not None:
-                    pending[sid] = (merged, held[1] and partial)
+        self.span([row[ti] for row in rows])
+        self.rows.extend(rows)
+        self.partials.extend([partial] * len(rows))
+        if len(self.rows) >= CHUNK:
+            self.flush()
 
     def flush(self) -> None:
-        if not self.pending:
+        if not self.rows:
             return
+        rows, partials = self.rows, self.partials
+        self.rows, self.partials = [], []
         probe = None
         if self.fresh:
             bits = self.bits
             mask = _BITS - 1
             probe = []
-            for sid in self.pending:
+            for row in rows:
+                sid = row[1]
                 h = hash(sid) & mask
                 byte, bit = h >> 3, 1 << (h & 7)
                 if bits[byte] & bit:
                     probe.append(sid)
                 else:
                     bits[byte] |= bit
-        held = list(self.pending.values())
-        self.pending = {}
-        partials = [h[1] for h in held]
-        n = len(held)
-        # column-wise, a column empty in every row as None: cheaper to pickle and to INSERT
-        columns = [col if col.count(None) != n else None for col in zip(*[h[0] for h in held])]
+        n = len(rows)
+        columns = [col if col.count(None) != n else None for col in zip(*rows)]
         self.emit(self.kind, columns, partials if any(partials) else None, probe)
 
 
+class _Conflict(Exception):
+    """An id believed new is stored already (the unit is then applied again, looking every id up)."""
+
+
 class _Applier:
-    """Applies one kind's units (`_Collector.flush`) to the store: the upsert rules against
-    the rows stored before (or by an earlier chunk of this batch), inside the batch's transaction."""
+    """Applies one kind's units (`_Collector.flush`, or a fast-path block's columns) to the store,
+    inside the batch's transaction.
+
+    The rule, whatever the units: the copies of one id are folded one after the other in file
+    order (`_compare`), starting from the row stored before them (by an earlier batch, or by
+    an earlier unit of this one). So what is stored and counted does not depend on how the file
+    was cut into blocks and units."""
 
     def __init__(self, conn, spec: KindSpec, source: str, batch_id: int, counts: dict):
         self.conn = conn
@@ -228,12 +213,9 @@ class _Applier:
             )
         self.conn.executemany(sql, zip(*binds) if binds else [()] * len(columns[1]))
 
-    def _insert_new(self, columns: list, partials: list | None) -> None:
-        """INSERT rows believed new. A row whose id turns out to be stored already (the UNIQUE
-        key says so: by an earlier batch, by an earlier unit of this one, or earlier in this unit)
-        stops the INSERT there: the rows before it are in (`imported`), and it and the rest are
-        resolved the careful way (`_resolve`)."""
-        n = len(columns[1])
+    def _insert_new(self, columns: list) -> None:
+        """INSERT rows believed new; `_Conflict` (with nothing of them left inserted) when the
+        UNIQUE key finds one stored already, or repeated among them."""
         table = self.spec.table
         before = self.conn.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0] or 0
         try:
@@ -241,77 +223,81 @@ class _Applier:
         except sqlite3.IntegrityError as err:
             if "UNIQUE" not in str(err):
                 raise
-            done = self.conn.execute(f"SELECT count(*) FROM {table} WHERE rowid > ?", (before,)).fetchone()[0]
-            self.counts["imported"] += done
-            self._resolve([None if col is None else col[done:] for col in columns],
-                          None if partials is None else partials[done:])
-        else:
-            self.counts["imported"] += n
-
-    def _resolve(self, columns: list, partials: list | None) -> None:
-        """Rows that may repeat one another or stored rows: their repeats resolved in order as on
-        the reading side (`_Collector`), then applied with every id looked up."""
-        careful = _Collector(self.spec, self.counts, False, lambda _kind, cols, parts, probe: self.apply(cols, parts, probe))
-        n = len(columns[1])
-        nones = (None,) * n
-        for row, partial in zip(zip(*[nones if col is None else col for col in columns]),
-                                repeat(False, n) if partials is None else partials):
-            careful.add(row, partial)
-        careful.flush()
+            self.conn.execute(f"DELETE FROM {table} WHERE rowid > ?", (before,))
+            raise _Conflict from None
 
     def apply(self, columns: list, partials: list | None, probe) -> None:
-        """Apply one unit of `_Collector.flush` (rows column by column); `probe`: the ids to look
-        up (None: every one; `UNCHECKED`: none, the unit was not even checked for repeats)."""
+        """Apply one unit (rows column by column, in file order; an id may repeat). `probe`:
+        the ids that may be stored already (None: any of them; `UNCHECKED`: not known, the
+        rows are inserted as they are unless the UNIQUE key finds a stored or repeated id)."""
         if probe == UNCHECKED:
-            self._insert_new(columns, partials)
+            try:
+                self._insert_new(columns)
+            except _Conflict:
+                self.apply(columns, partials, None)
+            else:
+                self.counts["imported"] += len(columns[1])
             return
+        try:
+            self._fold(columns, partials, probe)
+        except _Conflict:  # an id of the bitmap's "new" ones was stored by an unchecked unit
+            self._fold(columns, partials, None)
+
+    def _fold(self, columns: list, partials: list | None, probe) -> None:
+        n = len(columns[1])
+        sids = columns[1]
         if probe is None:  # rows stored before the batch: look every one up
-            probe = list(columns[1])
+            probe = list(dict.fromkeys(sids))
         stored = {}
         if probe:
             for found in self.conn.execute(self.select_sql, (self.source, json.dumps(probe))):
                 stored[found[2]] = found  # (id, source, source_id, batch_id, …)
-        counts = self.counts
-        n = len(columns[1])
-        if not stored:  # all new (a first import, mostly): straight to INSERT
-            self._insert_new(columns, partials)
+        if not stored and len(set(sids)) == n:  # all new (a first import, mostly): straight to INSERT
+            self._insert_new(columns)
+            self.counts["imported"] += n
             return
+        counts = dict.fromkeys(self.counts, 0)
         nones = (None,) * n
-        rows = list(zip(*[nones if col is None else col for col in columns]))
-        inserts, insert_partials, updates, saved = [], [], [], []
+        rows = zip(*[nones if col is None else col for col in columns])
+        state: dict[str, list] = {}  # id -> [row, stored row (id, …) or None, changed, old row to keep]
         for i, row in enumerate(rows):
-            old = stored.get(row[1])
-            if old is None:
-                inserts.append(row)
-                insert_partials.append(partials[i] if partials else False)
-                continue
-            old_row = old[1:]
-            verdict, merged = _compare(row, partials[i] if partials else False, old_row)
-            same_batch = old_row[2] == self.batch_id
+            held = state.get(row[1])
+            if held is None:
+                old = stored.get(row[1])
+                if old is None:
+                    state[row[1]] = [row, None, True, None]
+                    counts["imported"] += 1
+                    continue
+                held = state[row[1]] = [old[1:], old, False, None]
+            verdict, merged = _compare(row, partials[i] if partials else False, held[0])
             if merged is None:
                 counts[verdict] += 1
                 continue
-            if same_batch:
-                counts["duplicates"] += 1  # an earlier copy from this file, now superseded
+            if held[1] is not None and held[1][3] != self.batch_id and held[3] is None:
+                counts["replaced"] += 1  # first change this batch makes to a row of an earlier one
+                held[3] = held[1]
             else:
-                counts["replaced"] += 1
-                saved.append((
-                    self.batch_id, self.spec.table,
-                    json.dumps(dict(zip(self.all_columns, old)), separators=(",", ":")),
-                    old_row[2],
-                ))
-            updates.append(merged[2:] + (old[0],))
-        conn = self.conn
+                counts["duplicates"] += 1  # an earlier copy from this file, now superseded
+            held[0] = merged
+            held[2] = True
+        inserts = [h[0] for h in state.values() if h[1] is None]
         if inserts:
             m = len(inserts)
-            self._insert_new([col if col.count(None) != m else None for col in zip(*inserts)],
-                             insert_partials if partials else None)
+            self._insert_new([col if col.count(None) != m else None for col in zip(*inserts)])
+        updates = [h[0][2:] + (h[1][0],) for h in state.values() if h[1] is not None and h[2]]
         if updates:
-            conn.executemany(self.update_sql, updates)
+            self.conn.executemany(self.update_sql, updates)
+        saved = [
+            (self.batch_id, self.spec.table, json.dumps(dict(zip(self.all_columns, h[3])), separators=(",", ":")),
+             h[3][3])
+            for h in state.values() if h[3] is not None
+        ]
         if saved:
-            conn.executemany(
+            self.conn.executemany(
                 "INSERT INTO replaced_rows (batch_id, tbl, row, from_batch) VALUES (?, ?, ?, ?)", saved
             )
+        for name, value in counts.items():
+            self.counts[name] += value
 
 
 def _compare(new: tuple, partial: bool, old: tuple) -> tuple[str, tuple | None]:
@@ -672,7 +658,7 @@ def read_source(records_of: Callable, context: ReadContext, job: ReadJob, emit_u
     lasts = [c.last_at for c in collectors.values() if c.last_at is not None]
     return {
         "counts": counts, "first_quarantined": first_quarantined, "records": records,
-        "kinds": [c.spec.kind for c in collectors.values()],
+        "kinds": [c.spec.kind for c in collectors.values() if c.used],
         "first_at": min(firsts) if firsts else None, "last_at": max(lasts) if lasts else None,
     }
 
