@@ -20,11 +20,12 @@ Safety:
   cannot be imported there) falls back to reading in process; an error in the reader process
   is raised here as the same `CccError` with the same message.
 
-Off by default: `CCC_IMPORT_PROCESS=1` turns it on (files of `MIN_BYTES` or more, 2 cores or
-more), `=always` uses it whatever the file size (tests). Measured (bench/RESULTS.md, "Import"):
-it overlaps well only when a second core is really free (1M contacts: 9.7 s instead of 12.4 s
-on a quiet machine, no gain on a busy one), and the two processes together peak at ~98 MB
-instead of ~56 MB, too close to the 100 MB goal to be the default.
+On by default for files of `MIN_BYTES` or more on a machine with 2 cores or more;
+`CCC_IMPORT_PROCESS=0` reads in process whatever the file, `=always` uses the reader process
+whatever the file size (tests). Measured (bench/RESULTS.md, "Import"): 1M contacts through the
+csv plugin in 4.9 s instead of 8.5 s in process; the two processes together peak at ~73 MB.
+While it waits for rows the importing process keeps the table's indexes up to date, instead of
+rebuilding them alone after the last row (`imports.import_file`).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ _CHILD = "from ccc_governance.store.parallel import _child_main; _child_main()"
 def wanted(source, size: int) -> bool:
     """Whether to read this source's file in a reader process."""
     flag = os.environ.get("CCC_IMPORT_PROCESS", "").strip().lower()
-    if flag not in ("1", "always"):
+    if flag in ("0", "off", "no", "false"):
         return False
     if not getattr(source.read, "ccc_separate_process", False):
         return False
