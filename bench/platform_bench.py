@@ -4,8 +4,9 @@
 
 For each format it writes N synthetic contacts (bench/out/), then, each in a fresh process so
 that peak memory is measured alone: reads the file through the plugin's reader, imports it into
-a fresh workspace with `import_file` (as by default, then with `CCC_IMPORT_PROCESS=1`: the
-reader in a second process, `store/parallel.py`; peak memory is then both processes'), and
+a fresh workspace with `import_file` (as by default: a big file is read in a second process,
+`store/parallel.py`, and peak memory is then both processes'; then in one process,
+`CCC_IMPORT_PROCESS=0`), and
 imports the same contacts as a plain CSV with the `sqlite3` shell's `.import` into an
 equivalent table (the yardstick: goal import < 4x it, peak memory < 100 MB). Prints a Markdown
 table for bench/RESULTS.md.
@@ -194,10 +195,10 @@ def sqlite_import(csv_path: Path, db_path: Path) -> float:
     return time.perf_counter() - t
 
 
-def _child(*args: str, process: bool = False) -> dict:
+def _child(*args: str, in_process: bool = False) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "CCC_IMPORT_PROCESS"}
-    if process:
-        env["CCC_IMPORT_PROCESS"] = "1"
+    if in_process:
+        env["CCC_IMPORT_PROCESS"] = "0"
     out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True, check=True,
                          env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -216,7 +217,7 @@ def main(argv: list[str]) -> None:
     yardstick = sqlite_import(csv_path, OUT / "platform-yardstick.db")
     print(f"N = {n:,} contacts; sqlite3 .import of the plain CSV: {yardstick:.2f} s\n")
     print("| Source | File size | Read s | Read peak MB | Import s | Import peak MB | Import ÷ .import "
-          "| with reader process s | its peak MB | its ÷ .import |")
+          "| in one process (`CCC_IMPORT_PROCESS=0`) s | its peak MB | its ÷ .import |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for source, name in FORMATS.items():
         path = OUT / f"platform-{name}"
@@ -227,7 +228,7 @@ def main(argv: list[str]) -> None:
         shutil.rmtree(ws, ignore_errors=True)
         imp = _child("import", source, str(path), str(ws))
         shutil.rmtree(ws, ignore_errors=True)
-        two = _child("import", source, str(path), str(ws), process=True)
+        two = _child("import", source, str(path), str(ws), in_process=True)
         print(f"| {source} | {size:,.0f} MB | {read['seconds']:.1f} | {read['peak_mb']:.0f} | {imp['seconds']:.1f} | "
               f"{imp['peak_mb']:.0f} | {imp['seconds'] / yardstick:.1f}x | {two['seconds']:.1f} | {two['peak_mb']:.0f} | "
               f"{two['seconds'] / yardstick:.1f}x |", flush=True)

@@ -44,23 +44,54 @@ class _Keep:
 
 
 @pytest.mark.parametrize("case", ["one", "big", "update", "undo", "partial"])
-def test_reader_process_and_deferred_indexes_store_the_same(tmp_path, monkeypatch, case):
+@pytest.mark.parametrize("how", ["reader process", "deferred indexes"])
+def test_reader_process_and_deferred_indexes_store_the_same(tmp_path, monkeypatch, case, how):
     monkeypatch.setenv("CCC_IMPORT_PROCESS", "0")
     plain = _run(tmp_path, "plain", _steps(case), True, monkeypatch)
-    monkeypatch.setenv("CCC_IMPORT_PROCESS", "always")
     used = []
     real = parallel.read_in_child
     monkeypatch.setattr(parallel, "read_in_child", lambda *a: used.append(1) or real(*a))
+    dropped = []
+    real_defer = imports._defer_indexes
+
+    def spy(*args):
+        result = real_defer(*args)
+        dropped.extend(result)
+        return result
+
+    monkeypatch.setattr(imports, "_defer_indexes", spy)
     monkeypatch.setattr(imports, "DEFER_INDEX_BYTES", 0)
-    process = _run(tmp_path, "process", _steps(case), True, _Keep())
-    assert used, "the reader process was not used"
-    assert process == plain
+    monkeypatch.setenv("CCC_IMPORT_PROCESS", "always" if how == "reader process" else "0")
+    other = _run(tmp_path, "other", _steps(case), True, _Keep())
+    if how == "reader process":
+        assert used and not dropped  # the importing process keeps the indexes live meanwhile
+    else:
+        assert dropped and not used
+    assert other == plain
     if case == "big":
         assert plain[0][0]["duplicates"] + plain[0][0]["older_skipped"] >= 3_000
 
 
+def test_big_files_are_read_in_a_reader_process_by_default(tmp_path, monkeypatch):
+    from ccc_governance.plugins import get_sources, get_plugin_manager
+    import ccc_csv
+
+    pm = get_plugin_manager(None, entrypoints=False)
+    pm.register(ccc_csv)
+    source = get_sources(pm)["csv"]
+    monkeypatch.delenv("CCC_IMPORT_PROCESS", raising=False)
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+    assert parallel.wanted(source, parallel.MIN_BYTES)
+    assert not parallel.wanted(source, parallel.MIN_BYTES - 1)
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 1)
+    assert not parallel.wanted(source, parallel.MIN_BYTES)
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+    monkeypatch.setenv("CCC_IMPORT_PROCESS", "0")
+    assert not parallel.wanted(source, parallel.MIN_BYTES)
+
+
 def test_indexes_are_rebuilt_and_survive_a_refused_file(tmp_path, monkeypatch):
-    monkeypatch.setenv("CCC_IMPORT_PROCESS", "always")
+    monkeypatch.setenv("CCC_IMPORT_PROCESS", "0")
     monkeypatch.setattr(imports, "DEFER_INDEX_BYTES", 0)
     summaries, dump = _run(tmp_path, "ws", _steps("one"), True, _Keep())
     from ccc_governance.store.db import open_db
@@ -76,6 +107,7 @@ def test_indexes_are_rebuilt_and_survive_a_refused_file(tmp_path, monkeypatch):
     ws = load_workspace(tmp_path / "ws")
     pm = get_plugin_manager(ws, entrypoints=False)
     pm.register(ccc_csv)
+    monkeypatch.setenv("CCC_IMPORT_PROCESS", "always")
     f = tmp_path / "ws" / "bad.csv"
     f.write_text(HEADER + "\n" + "\n".join(ROWS[7:]) + "\n", encoding="utf-8")
     with pytest.raises(SourceError, match=r"--strict: \d+\+? row\(s\) would be quarantined"):
