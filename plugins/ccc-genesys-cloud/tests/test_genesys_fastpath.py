@@ -1,4 +1,4 @@
-"""The fast path (RowBlocks) holds exactly the records of the ordinary way; only the timestamps a
+"""The fast path (ColumnBlocks) holds exactly the records of the ordinary way; only the timestamps a
 contact's figures use can quarantine a conversation. (tests/readers/test_batches.py imports real
 files both ways and compares the stores.)"""
 
@@ -14,7 +14,7 @@ from ccc_genesys_cloud import reader
 from ccc_governance.plugins import get_plugin_manager
 from ccc_governance.records import Rejected
 from ccc_governance.sources import ReadContext
-from ccc_governance.store.fastrows import RowBlock
+from ccc_governance.store.fastrows import ColumnBlock
 from ccc_governance.store.imports import import_file
 
 HERE = Path(__file__).parent
@@ -88,7 +88,8 @@ def test_blocks_hold_exactly_the_records_of_the_ordinary_way(edges):
     for path in (edges, SAMPLE, *sorted((HERE / "data" / "real").glob("*.json"))):
         fast, slow = [], list(reader.read_conversations(ReadContext(path=path)))
         for item in reader.read_conversation_blocks(ReadContext(path=path)):
-            fast.extend([item.fallback(i) for i in range(len(item.rows))] if isinstance(item, RowBlock) else [item])
+            fast.extend([item.fallback(i) for i in range(len(item.columns[0]))] if isinstance(item, ColumnBlock)
+                        else [item])
         assert fast == slow, path.name
 
 
@@ -105,11 +106,11 @@ def test_only_timestamps_the_figures_use_can_quarantine(ccc_workspace, ccc_db, e
 
 def test_every_readable_conversation_takes_the_fast_path(edges):
     items = list(reader.read_conversation_blocks(ReadContext(path=edges)))
-    fast = {row[0] for b in items if isinstance(b, RowBlock) for row in b.rows}
+    fast = {sid for b in items if isinstance(b, ColumnBlock) for sid in b.columns[0]}
     assert fast == {c["conversationId"] for c in EDGES} - {"bad-acd-start", "bad-answer", "bad-end-open", "bad-metric"}
     assert [r.source_id for r in items if isinstance(r, Rejected)] == ["bad-acd-start", "bad-answer", "bad-end-open",
                                                                       "bad-metric"]
-    block = next(b for b in items if isinstance(b, RowBlock))
+    block = next(b for b in items if isinstance(b, ColumnBlock))
     assert block.fallback(0) == next(r for r in reader.read_conversations(ReadContext(path=edges)))
     sample = list(reader.read_conversation_blocks(ReadContext(path=SAMPLE)))
-    assert sum(len(b.rows) for b in sample if isinstance(b, RowBlock)) == 345
+    assert sum(len(b.columns[0]) for b in sample if isinstance(b, ColumnBlock)) == 345

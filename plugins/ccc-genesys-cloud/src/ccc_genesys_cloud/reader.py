@@ -2,6 +2,10 @@
 
 One contact per conversation. Every metric Genesys writes is in milliseconds; waits are kept to
 the millisecond (never rounded), so 20.001 s stays outside a 20 s threshold.
+
+Speed (1M conversations are ~1.5 GB of JSON): `_figures` reads a conversation in one pass over
+its participants, keeping only what the contact's figures use (no object per session), and the
+fast path (`read_conversation_blocks`) yields the values as `ColumnBlock`s in storage form.
 """
 
 from __future__ import annotations
@@ -9,12 +13,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import datetime, timezone
+from operator import itemgetter
 
 from ccc_governance.errors import SourceError
-from ccc_governance.readers import Broken, FormatCheck, RowBatch, attribute_flag, attribute_score, iter_objects
+from ccc_governance.readers import Broken, FormatCheck, attribute_flag, attribute_score, iter_objects
 from ccc_governance.records import Contact, Rejected
 from ccc_governance.sources import ReadContext
-from ccc_governance.store.fastrows import RowBlock, separate_process
+from ccc_governance.store.fastrows import ColumnBlock, separate_process
 
 #: Genesys `mediaType` → normalised channel (a `message` is refined by its `messageType`).
 MEDIA = {"voice": "voice", "callback": "voice", "chat": "chat", "email": "email", "video": "video"}
@@ -29,19 +34,22 @@ MESSAGE_TYPES = {
 #: Members of a result page that are not conversations: a page holding only these (a query without
 #: results: `{"totalHits": 0}`) is empty, not malformed.
 WRAPPER_KEYS = frozenset({"conversations", "totalHits", "cursor", "dataAvailabilityDate", "aggregations"})
+#: Conversations per block on the fast path.
+BLOCK = 1000
 
 
 class BadConversation(ValueError):
     """A field of one conversation that cannot be read (the conversation is quarantined)."""
 
 
-def read_conversations(context: ReadContext, *, fast: bool = False) -> Iterator[Contact | Rejected | RowBlock]:
+def read_conversations(context: ReadContext, *, fast: bool = False) -> Iterator[Contact | Rejected | ColumnBlock]:
     """Yield one `Contact` per conversation of a conversation-details file.
 
     Accepted: the API's `{"conversations": [...], "totalHits": N}`, a bare array, or one
     conversation per line. A conversation that cannot be read is rejected on its own.
-    `fast`: yield the contacts in `RowBlock`s (the host's fast path: the same values in storage
-    form, without building a `Contact` each) and rejected conversations as usual.
+    `fast`: yield the contacts in `ColumnBlock`s (the host's fast path: the same values in storage
+    form, without building a `Contact` each; `fallback(i)` builds row i's `Contact` the ordinary
+    way) and rejected conversations as usual.
     """
     names = (context.attributes.get("fcr", "fcr"), context.attributes.get("csat", "csat"))
     scale = int(context.options.get("csat_scale", 5))
@@ -52,44 +60,81 @@ def read_conversations(context: ReadContext, *, fast: bool = False) -> Iterator[
     with raw:
         check = FormatCheck(str(context.path), "Genesys Cloud conversation details", "a conversationId")
         check.starts_as_json(raw, "JSON conversation details")
-        batch = RowBatch("contact", FIELDS)  # the fast path's rows waiting to be yielded
+        rows: list[tuple] = []  # the fast path's rows waiting to be yielded (storage form)
+        kept: list[tuple] = []  # the values of each row as `_figures` gave them, for its fallback
+        figures = _figures
         for item in iter_objects(raw, wrapper_key="conversations", progress=context.progress):
+            conv = item.value if type(item) is not Broken else None
+            if type(conv) is dict and type(conv.get("conversationId")) is str:
+                # A conversation (the common case, checked first: its `conversationId` is not a wrapper key).
+                if not check.ok:
+                    check.seen(item.index + 1)
+                    check.recognised()
+                if not fast:
+                    yield _record(context, conv, item.line, item.index + 1, names, scale)
+                    continue
+                try:
+                    r = figures(conv, item.line, names, scale)
+                except BadConversation:
+                    if rows:
+                        yield _block(rows, kept)
+                        rows, kept = [], []
+                    yield _record(context, conv, item.line, item.index + 1, names, scale)  # rejected, with the reason
+                    continue
+                rows.append(_storage(r))
+                kept.append(r)
+                if len(rows) >= BLOCK:
+                    yield _block(rows, kept)
+                    rows, kept = [], []
+                continue
             number = item.index + 1
             check.seen(number)
             if isinstance(item, Broken):
                 check.unreadable(item.line, item.raw)
+                if rows:
+                    yield _block(rows, kept)
+                    rows, kept = [], []
                 yield context.reject(item.line, f"conversation #{number}: {item.reason}", item.raw)
                 continue
-            conv = item.value
             if isinstance(conv, dict) and conv and set(conv) <= WRAPPER_KEYS and not conv.get("conversations"):
                 check.recognised()  # a result page without conversations
                 continue
             if not isinstance(conv, dict) or not isinstance(conv.get("conversationId"), str):
                 check.unreadable(item.line, _short(conv))
+                if rows:
+                    yield _block(rows, kept)
+                    rows, kept = [], []
                 yield context.reject(item.line, f"record #{number} is not a conversation (no conversationId)", _short(conv))
                 continue
+            # a conversation whose id is a `str` subclass (not from JSON): the ordinary way
             check.recognised()
             if not fast:
                 yield _record(context, conv, item.line, number, names, scale)
                 continue
-            try:
-                values = _contact(conv, item.line, names, scale)
-            except BadConversation:
-                if block := batch.flush():
-                    yield block
-                yield _record(context, conv, item.line, number, names, scale)  # rejected, with the reason
-                continue
-            if block := batch.add(values):
-                yield block
-        if block := batch.flush():
-            yield block
+            if rows:
+                yield _block(rows, kept)
+                rows, kept = [], []
+            yield _record(context, conv, item.line, number, names, scale)
+        if rows:
+            yield _block(rows, kept)
         check.finish()
 
 
 @separate_process
-def read_conversation_blocks(context: ReadContext) -> Iterator[Contact | Rejected | RowBlock]:
+def read_conversation_blocks(context: ReadContext) -> Iterator[Contact | Rejected | ColumnBlock]:
     """The source's reader: `read_conversations` on the fast path (what the host imports)."""
     return read_conversations(context, fast=True)
+
+
+def _block(rows: list[tuple], kept: list[tuple]) -> ColumnBlock:
+    """The rows as a `ColumnBlock`; `fallback(i)` is row i's `Contact` built the ordinary way
+    (`_record`: `Contact(**_contact(…))`, from the values `_figures` gave for the conversation;
+    the conversation itself is not kept: holding a block's parsed JSON makes decoding slower)."""
+
+    def fallback(i: int) -> Contact:
+        return Contact(**dict(zip(KEYS, kept[i])))
+
+    return ColumnBlock(kind="contact", fields=FIELDS, columns=list(zip(*rows)), fallback=fallback)
 
 
 def _short(value) -> str:
@@ -128,6 +173,8 @@ def _where(where: tuple[int, int] | None) -> str:
 FIELDS = ("arrived_at", "outcome", "channel", "direction", "queue", "queue_name", "answered_at", "ended_at",
           "wait_s", "talk_s", "hold_s", "wrap_s", "agent", "transferred", "fcr", "csat", "csat_scale", "customer",
           "version")
+#: What `_figures` returns, in order.
+KEYS = ("source_id", "line", *FIELDS)
 
 
 def _ms(metric: dict) -> int:
@@ -142,123 +189,171 @@ def _ms(metric: dict) -> int:
 #: `emitDate`) are parsed only when needed (`_latest_instant`), so a conversation is quarantined
 #: for a malformed timestamp only when its figures depend on it.
 _TIMED = frozenset({"acd", "agent", "user"})
+_CUSTOMER = ("customer", "external")
+_AGENT = ("agent", "user")
+_TN = ("t", "n")  # the metrics read: timers `t…` and counters `n…` (not observations `o…`)
+_NO_METRICS: dict = {}  # (never written)
+_UTC = timezone.utc
+_fromiso = datetime.fromisoformat
+_by_start = itemgetter(0)
 
 
-class _Session:
-    """What one participant session contributes (timestamps it needs parsed, metrics in ms)."""
-
-    __slots__ = ("purpose", "user", "media", "message_type", "ani", "segments", "metrics", "answered_at", "name",
-                 "raw_segments", "where", "start")
-
-    def __init__(self, purpose, user, session, where, name=None):
-        self.purpose = purpose
-        self.name = name  # participantName: an acd participant's is the queue's name
-        self.user = user
-        self.where = where
-        self.media = session.get("mediaType")
-        self.message_type = session.get("messageType")
-        self.ani = session.get("ani")
-        self.raw_segments = session.get("segments") or ()
-        # (start, queueId, segmentType, disconnectType) of an acd or agent session; the figures
-        # read no other session's segments.
-        self.segments = [
-            (parse_instant(seg.get("segmentStart"), "segmentStart", where), seg.get("queueId"), seg.get("segmentType"),
-             seg.get("disconnectType"))
-            for seg in self.raw_segments
-        ] if purpose in _TIMED else ()
-        starts = [seg[0] for seg in self.segments if seg[0] is not None]
-        self.start = min(starts) if starts else None  # the first segment start
-        self.metrics: dict[str, int] = {}
-        self.answered_at = None
-        for metric in session.get("metrics") or ():
-            name = metric.get("name")
-            if name and name.startswith(("t", "n")):
-                # A metric emitted twice in one session (e.g. two holds) adds up.
-                self.metrics[name] = self.metrics.get(name, 0) + _ms(metric)
-                if name == "tAnswered" and self.answered_at is None:
-                    self.answered_at = parse_instant(metric.get("emitDate"), "metric tAnswered emitDate", where)
-
-    def queue(self) -> str | None:
-        for seg in sorted(self.segments, key=_start_last_if_none):
-            if seg[1]:
-                return seg[1]
-        return None
+def _answer_order(session: tuple):
+    return session[0] or session[1]  # the answer instant, else the session's first segment start
 
 
-def _start_of(session: _Session):
-    return session.start
+def _figures(conv: dict, line: int, names: tuple[str, str], scale: int) -> tuple:
+    """The `Contact` fields of one conversation, in `KEYS` order (instants as aware datetimes).
+    Raises `BadConversation` for a field it cannot read.
 
-
-def _start_last_if_none(segment):
-    return (segment[0] is None, segment[0] or 0)
-
-
-def _latest_instant(sessions: list[_Session]) -> datetime | None:
-    """The latest segment start or end of any session (the version of a conversation not ended)."""
-    instants = []
-    for s in sessions:
-        for seg in s.raw_segments:
-            for field in ("segmentStart", "segmentEnd"):
-                t = parse_instant(seg.get(field), field, s.where)
-                if t is not None:
-                    instants.append(t)
-    return max(instants, default=None)
-
-
-def _contact(conv: dict, line: int, names: tuple[str, str], scale: int) -> dict:
-    """The `Contact` fields of one conversation, as a dict (`Contact(**fields)`, or a `RowBatch`
-    on the fast path). Raises `BadConversation` for a field it cannot read."""
+    One pass over the participants' sessions; what it keeps of a session:
+    - every session: the media type (the channel), the customer's `ani`; its `t…`/`n…` metrics are
+      checked (a negative or non-numeric one quarantines the conversation) and added up by name
+      (a metric emitted twice in one session, e.g. two holds, adds up);
+    - an acd or agent session: its segments' starts (parsed), queue, type and disconnect type;
+    - an acd session with a segment start: (start, participantName, metrics, segments);
+    - an agent session with a `tAnswered` metric: (answer instant, start, metrics, segments, userId).
+    """
     cid = conv["conversationId"]
-    started = parse_instant(conv.get("conversationStart"), "conversationStart")
-    ended = parse_instant(conv.get("conversationEnd"), "conversationEnd")
-    sessions: list[_Session] = []
+    v = conv.get("conversationStart")
+    if v.__class__ is str:
+        try:
+            started = _fromiso(v)
+        except ValueError:
+            started = parse_instant(v, "conversationStart")  # raises, with the reason
+        if started.tzinfo is None:
+            started = started.replace(tzinfo=_UTC)
+    else:
+        started = parse_instant(v, "conversationStart")
+    v = conv.get("conversationEnd")
+    if v.__class__ is str:
+        try:
+            ended = _fromiso(v)
+        except ValueError:
+            ended = parse_instant(v, "conversationEnd")
+        if ended.tzinfo is None:
+            ended = ended.replace(tzinfo=_UTC)
+    else:
+        ended = parse_instant(v, "conversationEnd")
+
     attributes: dict = {}
     customer = None
-    for p_index, participant in enumerate(conv.get("participants") or ()):
+    customer_media = None  # the first customer session naming a media type
+    any_media = None  # the first session naming one
+    acd: list[tuple] = []
+    answering: list[tuple] = []
+    p_index = -1
+    for participant in conv.get("participants") or ():
+        p_index += 1
         purpose = participant.get("purpose")
         attrs = participant.get("attributes")
         if isinstance(attrs, dict):
             # Survey marks usually sit on the customer participant; the customer's win a clash.
             attributes = {**attrs, **attributes} if purpose != "customer" else {**attributes, **attrs}
-        for s_index, session in enumerate(participant.get("sessions") or ()):
-            s = _Session(purpose, participant.get("userId"), session, (p_index, s_index),
-                         participant.get("participantName"))
-            sessions.append(s)
-            if purpose in ("customer", "external") and customer is None and s.ani:
-                customer = s.ani
-    acd = sorted((s for s in sessions if s.purpose == "acd" and s.start is not None), key=_start_of)
-    agents = [s for s in sessions if s.purpose in ("agent", "user")]
-    answering = sorted((s for s in agents if "tAnswered" in s.metrics), key=lambda s: s.answered_at or s.start)
-    channel = _channel(sessions)
+        s_index = -1
+        for session in participant.get("sessions") or ():
+            s_index += 1
+            media = session.get("mediaType")
+            segments = session.get("segments") or ()
+            start = None
+            parsed = None
+            if purpose in _TIMED:
+                # (start, queueId, segmentType, disconnectType) of each segment; start: the first.
+                parsed = []
+                for seg in segments:
+                    t = seg.get("segmentStart")
+                    if t.__class__ is str:
+                        try:
+                            t = _fromiso(t)
+                        except ValueError:
+                            t = parse_instant(t, "segmentStart", (p_index, s_index))  # raises
+                        if t.tzinfo is None:
+                            t = t.replace(tzinfo=_UTC)
+                    elif t is not None:
+                        t = parse_instant(t, "segmentStart", (p_index, s_index))
+                    parsed.append((t, seg.get("queueId"), seg.get("segmentType"), seg.get("disconnectType")))
+                    if t is not None and (start is None or t < start):
+                        start = t
+            metrics = session.get("metrics")
+            answered_at = None
+            if metrics:
+                m = {}
+                for metric in metrics:
+                    name = metric.get("name")
+                    if name and name.startswith(_TN):
+                        value = metric.get("value")
+                        if (value.__class__ is not int and value.__class__ is not float) or value < 0:
+                            value = _ms(metric)  # raises, unless a number of another type
+                        m[name] = m.get(name, 0) + value
+                        if name == "tAnswered" and answered_at is None:
+                            answered_at = parse_instant(metric.get("emitDate"), "metric tAnswered emitDate",
+                                                        (p_index, s_index))
+            else:
+                m = _NO_METRICS
+            if purpose == "acd":
+                if start is not None:
+                    acd.append((start, participant.get("participantName"), m, parsed))
+            elif purpose in _AGENT:
+                if "tAnswered" in m:
+                    answering.append((answered_at, start, m, parsed, participant.get("userId")))
+            elif purpose in _CUSTOMER:
+                if media and customer_media is None:
+                    customer_media = session
+                if customer is None:
+                    customer = session.get("ani") or None
+            if media and any_media is None:
+                any_media = session
+    if len(acd) > 1:
+        acd.sort(key=_by_start)  # stable: the first listed of equal starts stays first
+    if len(answering) > 1:
+        answering.sort(key=_answer_order)
+    chosen = customer_media if customer_media is not None else any_media
+    channel = "voice" if chosen is None else _channel_of(chosen.get("mediaType"), chosen.get("messageType"))
 
     first_queue = acd[0] if acd else None
-    queue = first_queue.queue() if first_queue else None
-    arrived = first_queue.start if first_queue else started
+    queue = _queue(first_queue[3]) if first_queue is not None else None
+    arrived = first_queue[0] if first_queue is not None else started
     wait = talk = hold = wrap = answered_at = agent = transferred = None
     if first_queue is None and not answering:
         outcome = "not_queued"
     elif answering:
         outcome = "answered"
         first = answering[0]
-        answered_at = first.answered_at or _interact_start(first)
-        same_queue = first_queue is None or first.queue() in (None, queue)
+        answered_at = first[0] or _interact_start(first[3])
+        same_queue = first_queue is None or _queue(first[3]) in (None, queue)
         if same_queue or answered_at is None or arrived is None:
-            wait = first.metrics["tAnswered"] / 1000
+            wait = first[2]["tAnswered"] / 1000
         else:
             # Answered in a later queue (flow-out, transfer): the wait runs from the first queue.
             wait = (answered_at - arrived).total_seconds()
-        talk = sum(s.metrics.get("tTalkComplete", s.metrics.get("tTalk", 0)) for s in answering) / 1000
-        hold = sum(s.metrics.get("tHeldComplete", s.metrics.get("tHeld", 0)) for s in answering) / 1000
-        wrap = sum(s.metrics.get("tAcw", 0) for s in answering) / 1000
-        agent = first.user
-        transferred = len(answering) > 1 or len(acd) > 1 or any(
-            seg[3] == "transfer" and seg[2] == "interact" for s in answering for seg in s.segments
-        )
+        if len(answering) == 1:
+            m = first[2]
+            talk = (0 + m.get("tTalkComplete", m.get("tTalk", 0))) / 1000
+            hold = (0 + m.get("tHeldComplete", m.get("tHeld", 0))) / 1000
+            wrap = (0 + m.get("tAcw", 0)) / 1000
+        else:
+            talk = sum([s[2].get("tTalkComplete", s[2].get("tTalk", 0)) for s in answering]) / 1000
+            hold = sum([s[2].get("tHeldComplete", s[2].get("tHeld", 0)) for s in answering]) / 1000
+            wrap = sum([s[2].get("tAcw", 0) for s in answering]) / 1000
+        agent = first[4]
+        transferred = len(answering) > 1 or len(acd) > 1
+        if not transferred:
+            for seg in first[3]:
+                if seg[3] == "transfer" and seg[2] == "interact":
+                    transferred = True
+                    break
     else:
-        abandon = next((s.metrics["tAbandon"] for s in acd if "tAbandon" in s.metrics), None)
+        abandon = short = flow_out = None
+        for s in acd:
+            m = s[2]
+            if abandon is None and "tAbandon" in m:
+                abandon = m["tAbandon"]
+            if short is None and "tShortAbandon" in m:
+                short = m["tShortAbandon"]
+            if flow_out is None and "tFlowOut" in m:
+                flow_out = m["tFlowOut"]
         if abandon is None:  # a short abandon may carry only tShortAbandon
-            abandon = next((s.metrics["tShortAbandon"] for s in acd if "tShortAbandon" in s.metrics), None)
-        flow_out = next((s.metrics["tFlowOut"] for s in acd if "tFlowOut" in s.metrics), None)
+            abandon = short
         if abandon is not None:
             outcome, wait = "abandoned", abandon / 1000
         elif flow_out is not None:
@@ -268,54 +363,91 @@ def _contact(conv: dict, line: int, names: tuple[str, str], scale: int) -> dict:
         else:
             # Ended while queued without an abandon metric: the customer still left unanswered.
             outcome = "abandoned"
-            tacd = first_queue.metrics.get("tAcd")
+            tacd = first_queue[2].get("tAcd")
             wait = tacd / 1000 if tacd is not None else (ended - arrived).total_seconds()
     if arrived is None:
         raise BadConversation("no queue segment start nor conversationStart: arrival unknown")
     if channel is None:
-        media = next((s.media for s in sessions if s.media), None)
-        raise BadConversation(f"mediaType {media!r} is not a customer contact channel")
-    fcr_name, csat_name = names
-    csat = attribute_score(attributes.get(csat_name))
-    version = ended or _latest_instant(sessions) or started
-    return dict(
-        source_id=cid,
-        arrived_at=arrived,
-        outcome=outcome,
-        channel=channel,
-        direction="outbound" if conv.get("originatingDirection") == "outbound" else "inbound",
-        queue=queue,
-        queue_name=(first_queue.name if first_queue is not None and isinstance(first_queue.name, str) else None),
-        answered_at=answered_at,
-        ended_at=ended,
-        wait_s=wait,
-        talk_s=talk,
-        hold_s=hold,
-        wrap_s=wrap,
-        agent=agent,
-        transferred=transferred,
-        fcr=attribute_flag(attributes.get(fcr_name)),
-        csat=csat,
-        csat_scale=scale if csat is not None else None,
-        customer=customer,
-        version=version,
-        line=line,
+        raise BadConversation(f"mediaType {any_media.get('mediaType')!r} is not a customer contact channel")
+    csat = attribute_score(attributes.get(names[1])) if attributes else None
+    name = first_queue[1] if first_queue is not None else None
+    return (
+        cid,
+        line,
+        arrived,
+        outcome,
+        channel,
+        "outbound" if conv.get("originatingDirection") == "outbound" else "inbound",
+        queue,
+        name if isinstance(name, str) else None,
+        answered_at,
+        ended,
+        wait,
+        talk,
+        hold,
+        wrap,
+        agent,
+        transferred,
+        attribute_flag(attributes.get(names[0])) if attributes else None,
+        csat,
+        scale if csat is not None else None,
+        customer,
+        ended or _latest_instant(conv) or started,
     )
 
 
-def _interact_start(session: _Session) -> datetime | None:
-    starts = [seg[0] for seg in session.segments if seg[2] == "interact" and seg[0] is not None]
+def _contact(conv: dict, line: int, names: tuple[str, str], scale: int) -> dict:
+    """The `Contact` fields of one conversation, as a dict (`Contact(**fields)`). Raises
+    `BadConversation` for a field it cannot read."""
+    return dict(zip(KEYS, _figures(conv, line, names, scale)))
+
+
+def _storage(r: tuple) -> tuple:
+    """`_figures`' values in storage form (instants as epoch milliseconds), for a fast-path row."""
+    arrived, answered, ended, version = r[2], r[8], r[9], r[20]
+    arrived = round(arrived.timestamp() * 1000)
+    if answered is not None:
+        answered = round(answered.timestamp() * 1000)
+    if ended is not None:
+        ended_ms = round(ended.timestamp() * 1000)
+        version = ended_ms if version is ended else round(version.timestamp() * 1000)
+        ended = ended_ms
+    elif version is not None:
+        version = round(version.timestamp() * 1000)
+    return (r[0], r[1], arrived, r[3], r[4], r[5], r[6], r[7], answered, ended, r[10], r[11], r[12], r[13], r[14],
+            r[15], r[16], r[17], r[18], r[19], version)
+
+
+def _queue(segments: list[tuple]):
+    """The `queueId` of a session's first segment (by start; segments without a start last) that has one."""
+    best = None
+    for seg in segments:
+        if seg[1] and (best is None or (seg[0] is not None and (best[0] is None or seg[0] < best[0]))):
+            best = seg
+    return best[1] if best is not None else None
+
+
+def _interact_start(segments: list[tuple]) -> datetime | None:
+    starts = [seg[0] for seg in segments if seg[2] == "interact" and seg[0] is not None]
     return min(starts) if starts else None
 
 
-def _channel(sessions: list[_Session]) -> str | None:
-    """The channel of the customer's session (else of the first session that names a media type)."""
-    s = next((s for s in sessions if s.media and s.purpose in ("customer", "external")), None)
-    if s is None:
-        s = next((s for s in sessions if s.media), None)
-    if s is None:
-        return "voice"
-    media = str(s.media).lower()
+def _latest_instant(conv: dict) -> datetime | None:
+    """The latest segment start or end of any session (the version of a conversation not ended)."""
+    instants = []
+    for p_index, participant in enumerate(conv.get("participants") or ()):
+        for s_index, session in enumerate(participant.get("sessions") or ()):
+            for seg in session.get("segments") or ():
+                for field in ("segmentStart", "segmentEnd"):
+                    t = parse_instant(seg.get(field), field, (p_index, s_index))
+                    if t is not None:
+                        instants.append(t)
+    return max(instants, default=None)
+
+
+def _channel_of(media, message_type) -> str | None:
+    """The channel of a session's media type (None: not a customer contact channel)."""
+    media = str(media).lower()
     if media == "message":
-        return MESSAGE_TYPES.get(str(s.message_type or "").lower(), "chat")
+        return MESSAGE_TYPES.get(str(message_type or "").lower(), "chat")
     return MEDIA.get(media)
