@@ -96,7 +96,7 @@ def _import_all(root, mode, size, files, undo_last):
         path.write_text(json.dumps(rows), encoding="utf-8")
         s = import_file(db, ws, pm, "blocks", path)
         summaries.append({k: v for k, v in s.items() if k not in ("elapsed_s", "rows_per_s", "file")})
-    if undo_last and summaries:
+    if undo_last and summaries and summaries[-1]["status"] == "imported":
         undo_batch(db, summaries[-1]["batch_id"])
     result = summaries, _dump(db)
     db.conn.close()

@@ -259,7 +259,8 @@ class _Applier:
         counts = dict.fromkeys(self.counts, 0)
         nones = (None,) * n
         rows = zip(*[nones if col is None else col for col in columns])
-        state: dict[str, list] = {}  # id -> [row, stored row (id, …) or None, changed, old row to keep]
+        state: dict[str, list] = {}  # id -> [row, stored row (id, …) or None, changed, old row kept]
+        replaced: list[tuple] = []  # stored rows of earlier batches, in the order this batch changes them
         for i, row in enumerate(rows):
             held = state.get(row[1])
             if held is None:
@@ -276,6 +277,7 @@ class _Applier:
             if held[1] is not None and held[1][3] != self.batch_id and held[3] is None:
                 counts["replaced"] += 1  # first change this batch makes to a row of an earlier one
                 held[3] = held[1]
+                replaced.append(held[1])
             else:
                 counts["duplicates"] += 1  # an earlier copy from this file, now superseded
             held[0] = merged
@@ -288,9 +290,8 @@ class _Applier:
         if updates:
             self.conn.executemany(self.update_sql, updates)
         saved = [
-            (self.batch_id, self.spec.table, json.dumps(dict(zip(self.all_columns, h[3])), separators=(",", ":")),
-             h[3][3])
-            for h in state.values() if h[3] is not None
+            (self.batch_id, self.spec.table, json.dumps(dict(zip(self.all_columns, old)), separators=(",", ":")), old[3])
+            for old in replaced
         ]
         if saved:
             self.conn.executemany(
