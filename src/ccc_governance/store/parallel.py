@@ -52,7 +52,7 @@ _CHILD = "from ccc_governance.store.parallel import _child_main; _child_main()"
 def wanted(source, size: int) -> bool:
     """Whether to read this source's file in a reader process."""
     flag = os.environ.get("CCC_IMPORT_PROCESS", "").strip().lower()
-    if flag in ("0", "off", "no", "false"):
+    if flag in ("0", "off", "no", "false") or os.name != "posix":  # pass_fds: POSIX only
         return False
     if not getattr(source.read, "ccc_separate_process", False):
         return False
