@@ -16,7 +16,17 @@ from datetime import datetime
 import attrs
 
 from .. import records as R
-from .schema import KIND_TABLES
+
+#: record kind → table name (the tables are created in `schema.py`)
+KIND_TABLES = {
+    "contact": "contacts",
+    "survey": "surveys",
+    "complaint": "complaints",
+    "quality": "quality_evaluations",
+    "interval": "interval_aggregates",
+    "workforce": "workforce",
+    "reported": "reported_figures",
+}
 
 #: Leading columns of every record row, before the kind's own fields.
 COMMON_COLUMNS = ("source", "source_id", "batch_id", "line", "version")

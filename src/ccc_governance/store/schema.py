@@ -140,15 +140,3 @@ def m001_core(db: Database) -> None:
         );
         """
     )
-
-
-#: record kind → table name
-KIND_TABLES = {
-    "contact": "contacts",
-    "survey": "surveys",
-    "complaint": "complaints",
-    "quality": "quality_evaluations",
-    "interval": "interval_aggregates",
-    "workforce": "workforce",
-    "reported": "reported_figures",
-}
