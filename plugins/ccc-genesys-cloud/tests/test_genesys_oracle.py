@@ -16,7 +16,7 @@ import pytest
 
 from ccc_genesys_cloud import reader
 from ccc_governance.readers import RowBatch
-from ccc_governance.records import Rejected
+from ccc_governance.records import Contact
 from ccc_governance.sources import ReadContext
 from ccc_governance.store.fastrows import ColumnBlock, RowBlock
 
@@ -54,7 +54,9 @@ def _same(conv: dict) -> None:
     new = _outcome(reader._contact, conv, 7, NAMES, 5)
     assert new == old, json.dumps(conv)
     if old[0] == "ok":
-        assert reader._storage(reader._figures(conv, 7, NAMES, 5)) == _storage_row(old[1]), json.dumps(conv)
+        block = reader._block([reader._figures(conv, 7, NAMES, 5)])
+        assert next(zip(*block.columns)) == _storage_row(old[1]), json.dumps(conv)
+        assert block.fallback(0) == Contact(**old[1])
 
 
 def _flatten(items) -> tuple[list, list, list]:

@@ -60,40 +60,43 @@ def read_conversations(context: ReadContext, *, fast: bool = False) -> Iterator[
     with raw:
         check = FormatCheck(str(context.path), "Genesys Cloud conversation details", "a conversationId")
         check.starts_as_json(raw, "JSON conversation details")
-        rows: list[tuple] = []  # the fast path's rows waiting to be yielded (storage form)
-        kept: list[tuple] = []  # the values of each row as `_figures` gave them, for its fallback
+        rows: list[tuple] = []  # the fast path's contacts waiting to be yielded (`_figures`' values)
+        add = rows.append
         figures = _figures
         for item in iter_objects(raw, wrapper_key="conversations", progress=context.progress):
-            conv = item.value if type(item) is not Broken else None
-            if type(conv) is dict and type(conv.get("conversationId")) is str:
-                # A conversation (the common case, checked first: its `conversationId` is not a wrapper key).
-                if not check.ok:
-                    check.seen(item.index + 1)
-                    check.recognised()
-                if not fast:
-                    yield _record(context, conv, item.line, item.index + 1, names, scale)
+            if type(item) is not Broken:
+                conv, line, index = item
+                if type(conv) is dict and type(conv.get("conversationId")) is str:
+                    # A conversation (the common case, checked first: `conversationId` is not a wrapper key).
+                    if not check.ok:
+                        check.seen(index + 1)
+                        check.recognised()
+                    if not fast:
+                        yield _record(context, conv, line, index + 1, names, scale)
+                        continue
+                    try:
+                        add(figures(conv, line, names, scale))
+                    except BadConversation:
+                        if rows:
+                            yield _block(rows)
+                            rows = []
+                            add = rows.append
+                        yield _record(context, conv, line, index + 1, names, scale)  # rejected, with the reason
+                        continue
+                    if len(rows) >= BLOCK:
+                        yield _block(rows)
+                        rows = []
+                        add = rows.append
                     continue
-                try:
-                    r = figures(conv, item.line, names, scale)
-                except BadConversation:
-                    if rows:
-                        yield _block(rows, kept)
-                        rows, kept = [], []
-                    yield _record(context, conv, item.line, item.index + 1, names, scale)  # rejected, with the reason
-                    continue
-                rows.append(_storage(r))
-                kept.append(r)
-                if len(rows) >= BLOCK:
-                    yield _block(rows, kept)
-                    rows, kept = [], []
-                continue
+            conv = None if type(item) is Broken else item.value
             number = item.index + 1
             check.seen(number)
             if isinstance(item, Broken):
                 check.unreadable(item.line, item.raw)
                 if rows:
-                    yield _block(rows, kept)
-                    rows, kept = [], []
+                    yield _block(rows)
+                    rows = []
+                    add = rows.append
                 yield context.reject(item.line, f"conversation #{number}: {item.reason}", item.raw)
                 continue
             if isinstance(conv, dict) and conv and set(conv) <= WRAPPER_KEYS and not conv.get("conversations"):
@@ -102,8 +105,9 @@ def read_conversations(context: ReadContext, *, fast: bool = False) -> Iterator[
             if not isinstance(conv, dict) or not isinstance(conv.get("conversationId"), str):
                 check.unreadable(item.line, _short(conv))
                 if rows:
-                    yield _block(rows, kept)
-                    rows, kept = [], []
+                    yield _block(rows)
+                    rows = []
+                    add = rows.append
                 yield context.reject(item.line, f"record #{number} is not a conversation (no conversationId)", _short(conv))
                 continue
             # a conversation whose id is a `str` subclass (not from JSON): the ordinary way
@@ -112,11 +116,12 @@ def read_conversations(context: ReadContext, *, fast: bool = False) -> Iterator[
                 yield _record(context, conv, item.line, number, names, scale)
                 continue
             if rows:
-                yield _block(rows, kept)
-                rows, kept = [], []
+                yield _block(rows)
+                rows = []
+                add = rows.append
             yield _record(context, conv, item.line, number, names, scale)
         if rows:
-            yield _block(rows, kept)
+            yield _block(rows)
         check.finish()
 
 
@@ -126,15 +131,19 @@ def read_conversation_blocks(context: ReadContext) -> Iterator[Contact | Rejecte
     return read_conversations(context, fast=True)
 
 
-def _block(rows: list[tuple], kept: list[tuple]) -> ColumnBlock:
-    """The rows as a `ColumnBlock`; `fallback(i)` is row i's `Contact` built the ordinary way
-    (`_record`: `Contact(**_contact(…))`, from the values `_figures` gave for the conversation;
-    the conversation itself is not kept: holding a block's parsed JSON makes decoding slower)."""
+def _block(rows: list[tuple]) -> ColumnBlock:
+    """Contacts (`_figures`' values) as a `ColumnBlock` in storage form (instants as epoch
+    milliseconds); `fallback(i)` is row i's `Contact` built the ordinary way (`_record`:
+    `Contact(**_contact(…))`, from the same values; the conversation itself is not kept: holding a
+    block's parsed JSON makes decoding slower)."""
+    columns = list(zip(*rows))
+    for i in _INSTANTS:
+        columns[i] = [None if t is None else round(t.timestamp() * 1000) for t in columns[i]]
 
     def fallback(i: int) -> Contact:
-        return Contact(**dict(zip(KEYS, kept[i])))
+        return Contact(**dict(zip(KEYS, rows[i])))
 
-    return ColumnBlock(kind="contact", fields=FIELDS, columns=list(zip(*rows)), fallback=fallback)
+    return ColumnBlock(kind="contact", fields=FIELDS, columns=columns, fallback=fallback)
 
 
 def _short(value) -> str:
@@ -175,6 +184,8 @@ FIELDS = ("arrived_at", "outcome", "channel", "direction", "queue", "queue_name"
           "version")
 #: What `_figures` returns, in order.
 KEYS = ("source_id", "line", *FIELDS)
+#: Where `KEYS` holds instants (datetimes; epoch milliseconds in a block).
+_INSTANTS = tuple(i for i, name in enumerate(KEYS) if name in ("arrived_at", "answered_at", "ended_at", "version"))
 
 
 def _ms(metric: dict) -> int:
@@ -210,9 +221,11 @@ def _figures(conv: dict, line: int, names: tuple[str, str], scale: int) -> tuple
     - every session: the media type (the channel), the customer's `ani`; its `t…`/`n…` metrics are
       checked (a negative or non-numeric one quarantines the conversation) and added up by name
       (a metric emitted twice in one session, e.g. two holds, adds up);
-    - an acd or agent session: its segments' starts (parsed), queue, type and disconnect type;
-    - an acd session with a segment start: (start, participantName, metrics, segments);
-    - an agent session with a `tAnswered` metric: (answer instant, start, metrics, segments, userId).
+    - an acd or agent session: its segments' starts (parsed; the rest of a segment is read only
+      for the sessions the figures use);
+    - an acd session with a segment start: (start, participantName, metrics, segments, starts);
+    - an agent session with a `tAnswered` metric: (answer instant, start, metrics, segments,
+      starts, userId).
     """
     cid = conv["conversationId"]
     v = conv.get("conversationStart")
@@ -256,10 +269,10 @@ def _figures(conv: dict, line: int, names: tuple[str, str], scale: int) -> tuple
             media = session.get("mediaType")
             segments = session.get("segments") or ()
             start = None
-            parsed = None
+            starts = None
             if purpose in _TIMED:
-                # (start, queueId, segmentType, disconnectType) of each segment; start: the first.
-                parsed = []
+                # each segment's start (parsed), and the first of them
+                starts = []
                 for seg in segments:
                     t = seg.get("segmentStart")
                     if t.__class__ is str:
@@ -271,7 +284,7 @@ def _figures(conv: dict, line: int, names: tuple[str, str], scale: int) -> tuple
                             t = t.replace(tzinfo=_UTC)
                     elif t is not None:
                         t = parse_instant(t, "segmentStart", (p_index, s_index))
-                    parsed.append((t, seg.get("queueId"), seg.get("segmentType"), seg.get("disconnectType")))
+                    starts.append(t)
                     if t is not None and (start is None or t < start):
                         start = t
             metrics = session.get("metrics")
@@ -286,16 +299,24 @@ def _figures(conv: dict, line: int, names: tuple[str, str], scale: int) -> tuple
                             value = _ms(metric)  # raises, unless a number of another type
                         m[name] = m.get(name, 0) + value
                         if name == "tAnswered" and answered_at is None:
-                            answered_at = parse_instant(metric.get("emitDate"), "metric tAnswered emitDate",
-                                                        (p_index, s_index))
+                            t = metric.get("emitDate")
+                            if t.__class__ is str:
+                                try:
+                                    answered_at = _fromiso(t)
+                                except ValueError:
+                                    parse_instant(t, "metric tAnswered emitDate", (p_index, s_index))  # raises
+                                if answered_at.tzinfo is None:
+                                    answered_at = answered_at.replace(tzinfo=_UTC)
+                            elif t is not None:
+                                answered_at = parse_instant(t, "metric tAnswered emitDate", (p_index, s_index))
             else:
                 m = _NO_METRICS
             if purpose == "acd":
                 if start is not None:
-                    acd.append((start, participant.get("participantName"), m, parsed))
+                    acd.append((start, participant.get("participantName"), m, segments, starts))
             elif purpose in _AGENT:
                 if "tAnswered" in m:
-                    answering.append((answered_at, start, m, parsed, participant.get("userId")))
+                    answering.append((answered_at, start, m, segments, starts, participant.get("userId")))
             elif purpose in _CUSTOMER:
                 if media and customer_media is None:
                     customer_media = session
@@ -311,7 +332,7 @@ def _figures(conv: dict, line: int, names: tuple[str, str], scale: int) -> tuple
     channel = "voice" if chosen is None else _channel_of(chosen.get("mediaType"), chosen.get("messageType"))
 
     first_queue = acd[0] if acd else None
-    queue = _queue(first_queue[3]) if first_queue is not None else None
+    queue = _queue(first_queue[3], first_queue[4]) if first_queue is not None else None
     arrived = first_queue[0] if first_queue is not None else started
     wait = talk = hold = wrap = answered_at = agent = transferred = None
     if first_queue is None and not answering:
@@ -319,8 +340,8 @@ def _figures(conv: dict, line: int, names: tuple[str, str], scale: int) -> tuple
     elif answering:
         outcome = "answered"
         first = answering[0]
-        answered_at = first[0] or _interact_start(first[3])
-        same_queue = first_queue is None or _queue(first[3]) in (None, queue)
+        answered_at = first[0] or _interact_start(first[3], first[4])
+        same_queue = first_queue is None or _queue(first[3], first[4]) in (None, queue)
         if same_queue or answered_at is None or arrived is None:
             wait = first[2]["tAnswered"] / 1000
         else:
@@ -335,11 +356,11 @@ def _figures(conv: dict, line: int, names: tuple[str, str], scale: int) -> tuple
             talk = sum([s[2].get("tTalkComplete", s[2].get("tTalk", 0)) for s in answering]) / 1000
             hold = sum([s[2].get("tHeldComplete", s[2].get("tHeld", 0)) for s in answering]) / 1000
             wrap = sum([s[2].get("tAcw", 0) for s in answering]) / 1000
-        agent = first[4]
+        agent = first[5]
         transferred = len(answering) > 1 or len(acd) > 1
         if not transferred:
             for seg in first[3]:
-                if seg[3] == "transfer" and seg[2] == "interact":
+                if seg.get("disconnectType") == "transfer" and seg.get("segmentType") == "interact":
                     transferred = True
                     break
     else:
@@ -402,34 +423,21 @@ def _contact(conv: dict, line: int, names: tuple[str, str], scale: int) -> dict:
     return dict(zip(KEYS, _figures(conv, line, names, scale)))
 
 
-def _storage(r: tuple) -> tuple:
-    """`_figures`' values in storage form (instants as epoch milliseconds), for a fast-path row."""
-    arrived, answered, ended, version = r[2], r[8], r[9], r[20]
-    arrived = round(arrived.timestamp() * 1000)
-    if answered is not None:
-        answered = round(answered.timestamp() * 1000)
-    if ended is not None:
-        ended_ms = round(ended.timestamp() * 1000)
-        version = ended_ms if version is ended else round(version.timestamp() * 1000)
-        ended = ended_ms
-    elif version is not None:
-        version = round(version.timestamp() * 1000)
-    return (r[0], r[1], arrived, r[3], r[4], r[5], r[6], r[7], answered, ended, r[10], r[11], r[12], r[13], r[14],
-            r[15], r[16], r[17], r[18], r[19], version)
+def _queue(segments: list[dict], starts: list):
+    """The `queueId` of a session's first segment (by start, `starts`; segments without a start
+    last; the first listed of equal starts) that has one."""
+    queue = first = None
+    found = False
+    for seg, t in zip(segments, starts):
+        q = seg.get("queueId")
+        if q and (not found or (t is not None and (first is None or t < first))):
+            queue, first, found = q, t, True
+    return queue
 
 
-def _queue(segments: list[tuple]):
-    """The `queueId` of a session's first segment (by start; segments without a start last) that has one."""
-    best = None
-    for seg in segments:
-        if seg[1] and (best is None or (seg[0] is not None and (best[0] is None or seg[0] < best[0]))):
-            best = seg
-    return best[1] if best is not None else None
-
-
-def _interact_start(segments: list[tuple]) -> datetime | None:
-    starts = [seg[0] for seg in segments if seg[2] == "interact" and seg[0] is not None]
-    return min(starts) if starts else None
+def _interact_start(segments: list[dict], starts: list) -> datetime | None:
+    found = [t for seg, t in zip(segments, starts) if seg.get("segmentType") == "interact" and t is not None]
+    return min(found) if found else None
 
 
 def _latest_instant(conv: dict) -> datetime | None:
