@@ -49,8 +49,8 @@ def test_reader_process_and_deferred_indexes_store_the_same(tmp_path, monkeypatc
     monkeypatch.setenv("CCC_IMPORT_PROCESS", "0")
     plain = _run(tmp_path, "plain", _steps(case), True, monkeypatch)
     used = []
-    real = parallel.read_in_child
-    monkeypatch.setattr(parallel, "read_in_child", lambda *a: used.append(1) or real(*a))
+    real = parallel.ReaderProcess.read
+    monkeypatch.setattr(parallel.ReaderProcess, "read", lambda *a: used.append(1) or real(*a))
     dropped = []
     real_defer = imports._defer_indexes
 

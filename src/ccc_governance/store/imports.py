@@ -371,14 +371,33 @@ def import_file(
     `PluginError` (unknown source, or a reader that fails); nothing is stored then.
     """
     from ..plugins import find_source
+    from . import parallel
 
     source = find_source(pm, source_name)
     path = Path(path)
     if not path.is_file():
         raise SourceError("no such file" if not path.exists() else "not a file", file=str(path))
     try:
-        sha = file_sha256(path)
         size = path.stat().st_size
+    except OSError as err:
+        raise SourceError(f"cannot be read: {err.strerror}", file=str(path)) from None
+    # A big file is read in a second process (`store.parallel`), started now so that it loads
+    # the reader while this one hashes the file and opens the batch.
+    reader = parallel.ReaderProcess(source) if parallel.wanted(source, size) else None
+    try:
+        return _import(db, workspace, source, path, size, reader, contract_id=contract_id, strict=strict,
+                       options=options, progress=progress)
+    finally:
+        if reader is not None:
+            reader.close()
+
+
+def _import(db, workspace, source, path: Path, size: int, reader, *, contract_id, strict, options, progress) -> dict:
+    # With a reader process the writer waits for rows much of the time: the indexes are kept up
+    # to date meanwhile instead of being rebuilt, alone, after the last row.
+    in_child = reader is not None
+    try:
+        sha = file_sha256(path)
     except OSError as err:
         raise SourceError(f"cannot be read: {err.strerror}", file=str(path)) from None
     conn = db.conn
@@ -441,14 +460,9 @@ def import_file(
             source_name=source.name, plugin=source.plugin, batch_id=batch_id, file_name=path.name, path=str(path),
             key=key, strict=strict, fresh=fresh,
         )
-        from . import parallel
-
-        # With a reader process the writer waits for rows much of the time: the indexes are
-        # kept up to date meanwhile instead of being rebuilt, alone, after the last row.
-        in_child = parallel.wanted(source, size)
         if in_child:
-            result = parallel.read_in_child(source, context, job, apply, lambda rows: _flush_quarantine(conn, rows),
-                                            (lambda n: progress(n, size)) if progress else None)
+            result = reader.read(context, job, apply, lambda rows: _flush_quarantine(conn, rows),
+                                 (lambda n: progress(n, size)) if progress else None)
         else:
             result = read_source(source.iter_records, context, job, apply, lambda rows: _flush_quarantine(conn, rows))
         for name, n in result["counts"].items():

@@ -16,9 +16,11 @@ Safety:
 - it is started with `subprocess` (a fresh interpreter: safe in a process that has threads, the
   TUI's workers), never `fork`;
 - only readers that say they may run elsewhere are taken (`fastrows.separate_process`: the csv
-  plugin's), for files of at least `MIN_BYTES`; a reader process that cannot start (the reader
-  cannot be imported there) falls back to reading in process; an error in the reader process
-  is raised here as the same `CccError` with the same message.
+  and platform plugins'), for files of at least `MIN_BYTES`; a reader process that cannot start
+  (the reader cannot be imported there) falls back to reading in process; an error in the
+  reader process is raised here as the same `CccError` with the same message;
+- it is started before the file is hashed (`ReaderProcess`), so that it loads the reader's
+  module meanwhile; when the file turns out to be imported already it is simply ended.
 
 On by default for files of `MIN_BYTES` or more on a machine with 2 cores or more;
 `CCC_IMPORT_PROCESS=0` reads in process whatever the file, `=always` uses the reader process
@@ -33,6 +35,7 @@ from __future__ import annotations
 import importlib
 import importlib.machinery
 import importlib.util
+import json
 import os
 import pickle
 import subprocess
@@ -77,44 +80,64 @@ def _importable(fn) -> bool:
         and importlib.machinery.PathFinder.find_spec(module.split(".")[0], sys.path) is not None
 
 
-def read_in_child(source, context, job, emit_unit: Callable, emit_quarantine: Callable,
-                  progress: Callable[[int], None] | None) -> dict:
-    """`imports.read_source(source.iter_records, context, job, …)` run in a reader process.
+class ReaderProcess:
+    """A reader process for one import, started early: the new interpreter loads the reader's
+    module while the importing process hashes the file and opens the batch; `read` then sends it
+    the job. `close()` always (it ends the process if it is still there)."""
 
-    Same result and same exceptions; `context.state` is updated in place with the reader's
-    final state. Falls back to reading in this process when the reader process cannot start.
-    """
-    from .imports import read_source
+    def __init__(self, source):
+        self.source = source
+        self.proc = None
+        self.conn = None
+        r, w = os.pipe()
+        _widen(w)
+        self.fd = w
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", _CHILD, getattr(source.read, "__module__", ""), json.dumps(sys.path)],
+                stdin=subprocess.PIPE, pass_fds=(w,),
+            )
+        except OSError:
+            os.close(r)
+        else:
+            self.conn = Connection(r, writable=False)
+        finally:
+            os.close(w)
 
-    setup = {
-        "parent": os.getpid(),
-        "sys_path": list(sys.path),
-        "read": pickle.dumps(source.read),
-        "context": {
-            "path": str(context.path), "options": context.options, "attributes": context.attributes,
-            "state": context.state, "workspace_root": None if context.workspace_root is None else str(context.workspace_root),
-        },
-        "job": job,
-    }
-    r, w = os.pipe()
-    _widen(w)
-    setup["fd"] = w
-    try:
-        proc = subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE, pass_fds=(w,))
-    except OSError:
-        os.close(r)
-        os.close(w)
-        return read_source(source.iter_records, context, job, emit_unit, emit_quarantine)
-    os.close(w)
-    conn = Connection(r, writable=False)
-    try:
-        proc.stdin.write(pickle.dumps(setup, protocol=pickle.HIGHEST_PROTOCOL))
-        proc.stdin.close()
+    def read(self, context, job, emit_unit: Callable, emit_quarantine: Callable,
+             progress: Callable[[int], None] | None) -> dict:
+        """`imports.read_source(source.iter_records, context, job, …)` run in the reader process.
+
+        Same result and same exceptions; `context.state` is updated in place with the reader's
+        final state. Reads in this process when the reader process could not start or load the reader.
+        """
+        from .imports import read_source
+
+        if self.proc is None:
+            return read_source(self.source.iter_records, context, job, emit_unit, emit_quarantine)
+        setup = {
+            "parent": os.getpid(),
+            "sys_path": list(sys.path),
+            "read": pickle.dumps(self.source.read),
+            "context": {
+                "path": str(context.path), "options": context.options, "attributes": context.attributes,
+                "state": context.state,
+                "workspace_root": None if context.workspace_root is None else str(context.workspace_root),
+            },
+            "job": job,
+            "fd": self.fd,
+        }
+        try:
+            self.proc.stdin.write(pickle.dumps(setup, protocol=pickle.HIGHEST_PROTOCOL))
+            self.proc.stdin.close()
+        except OSError:  # it is gone already: read here
+            return read_source(self.source.iter_records, context, job, emit_unit, emit_quarantine)
+        conn = self.conn
         while True:
             try:
                 data = conn.recv_bytes()
             except EOFError:
-                code = proc.wait()
+                code = self.proc.wait()
                 raise PluginError(
                     f"source {job.source_name!r} (plugin {job.plugin}): the reader process ended unexpectedly "
                     f"(exit code {code})", file=job.path,
@@ -135,12 +158,26 @@ def read_in_child(source, context, job, emit_unit: Callable, emit_quarantine: Ca
             elif tag == "err":
                 raise _rebuild(*msg[1:])
             elif tag == "setup":  # the reader could not be loaded there: read here instead
-                return read_source(source.iter_records, context, job, emit_unit, emit_quarantine)
-    finally:
-        conn.close()
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
+                return read_source(self.source.iter_records, context, job, emit_unit, emit_quarantine)
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+        if self.proc is not None:
+            if self.proc.stdin and not self.proc.stdin.closed:
+                try:
+                    self.proc.stdin.close()
+                except OSError:
+                    pass
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 def _widen(fd: int) -> None:
@@ -184,8 +221,21 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _child_main() -> None:
-    """The reader process: read the setup on stdin, run `read_source`, send what it emits."""
-    setup = pickle.loads(sys.stdin.buffer.read())
+    """The reader process: load the reader's module (argv[1]) while the importing process gets
+    ready, read the setup on stdin, run `read_source`, send what it emits."""
+    _die_with_parent(os.getppid())
+    try:
+        if len(sys.argv) > 2:
+            sys.path[:] = json.loads(sys.argv[2])
+        from .imports import read_source  # noqa: F401 - loaded now, used below
+        if sys.argv[1:2] and sys.argv[1]:
+            importlib.import_module(sys.argv[1])
+    except Exception:  # noqa: BLE001 - the setup below says what is wrong
+        pass
+    data = sys.stdin.buffer.read()
+    if not data:  # the import did not need it (the file was imported already …)
+        return
+    setup = pickle.loads(data)
     _die_with_parent(setup["parent"])
     conn = Connection(setup["fd"], readable=False)
     dumps = pickle.dumps
