@@ -10,18 +10,19 @@ the import of the next file (which holds the rest of their lines) completes them
 from __future__ import annotations
 
 import csv
-import heapq
 import io
 import math
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime, timezone, tzinfo
+from heapq import heappop, heappush
+from itertools import chain, count, repeat
+from operator import itemgetter
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ccc_governance.errors import SourceError
-from ccc_governance.readers import blocks_of
 from ccc_governance.records import Contact, Rejected
 from ccc_governance.sources import ReadContext
-from ccc_governance.store.fastrows import RowBlock, separate_process
+from ccc_governance.store.fastrows import ColumnBlock, separate_process
 
 #: A call is emitted once the file has moved this many seconds past its terminal event, so a
 #: line written a little out of order still joins its call.
@@ -71,16 +72,21 @@ _RAW_MAX = 300
 
 
 class _Call:
-    """The lines of one callid seen so far (events as `(time, line_no, queue, agent, event, data)`)."""
+    """The lines of one callid seen so far (events as `(time, line_no, queue, agent, event, data)`).
 
-    __slots__ = ("callid", "events", "bad_lines", "first_line", "closed_at")
+    `ordered`: the events were appended in strictly increasing `(time, line_no)` order, so that
+    `events` is already sorted and its last event is the latest (the usual case: no sort needed).
+    """
 
-    def __init__(self, callid: str):
+    __slots__ = ("callid", "events", "bad_lines", "first_line", "closed_at", "ordered")
+
+    def __init__(self, callid: str, first_line: int | None = None):
         self.callid = callid
         self.events: list[tuple] = []
         self.bad_lines: list[int] = []
-        self.first_line: int | None = None
+        self.first_line = first_line
         self.closed_at: float | None = None
+        self.ordered = True
 
 
 def read_queue_log(context: ReadContext) -> Iterator[Contact | Rejected]:
@@ -91,22 +97,88 @@ def read_queue_log(context: ReadContext) -> Iterator[Contact | Rejected]:
     time).
     """
     for item in _read(context):
-        yield Contact(**item) if type(item) is dict else item
+        yield _record(item) if type(item) is tuple else item
 
 
 #: The contact fields of a fast-path row, in order after (source_id, line).
 FIELDS = ("arrived_at", "outcome", "channel", "direction", "queue", "queue_name", "answered_at", "ended_at",
           "wait_s", "talk_s", "hold_s", "wrap_s", "agent", "transferred", "customer", "version")
+#: `source_id`, `line` then `FIELDS`: the names of a contact tuple of `_contact`.
+_NAMES = ("source_id", "line", *FIELDS)
+#: Where the instants sit in a contact tuple (epoch seconds there; `datetime`s in the record,
+#: epoch milliseconds in a block), in the order they are converted.
+_INSTANTS = tuple(_NAMES.index(name) for name in ("answered_at", "arrived_at", "ended_at", "version"))
+#: Contacts per `ColumnBlock`.
+BLOCK_SIZE = 1000
+
+
+def _record(values: tuple) -> Contact:
+    """The `Contact` of a contact tuple of `_contact` (instants as `datetime`s of `_dt`)."""
+    fields = dict(zip(_NAMES, values))
+    for i in _INSTANTS:
+        if values[i] is not None:
+            fields[_NAMES[i]] = _dt(values[i])
+    return Contact(**fields)
 
 
 @separate_process
-def read_queue_log_blocks(context: ReadContext) -> Iterator[Contact | Rejected | RowBlock]:
-    """The source's reader: `read_queue_log` on the host's fast path (contacts in `RowBlock`s)."""
-    return blocks_of(_read(context), "contact", FIELDS)
+def read_queue_log_blocks(context: ReadContext) -> Iterator[Contact | Rejected | ColumnBlock]:
+    """The source's reader: `read_queue_log` on the host's fast path (contacts in `ColumnBlock`s,
+    `Rejected` rows between them in file order)."""
+    pending: list[tuple] = []
+    for item in _read(context):
+        if type(item) is tuple:
+            pending.append(item)
+            if len(pending) >= BLOCK_SIZE:
+                yield _block(pending)
+                pending = []
+            continue
+        if pending:
+            yield _block(pending)
+            pending = []
+        yield item
+    if pending:
+        yield _block(pending)
 
 
-def _read(context: ReadContext) -> Iterator[dict | Rejected]:
-    """`read_queue_log`'s work: each contact as a dict of `Contact` fields, `Rejected` rows as such."""
+def _block(contacts: list[tuple]) -> ColumnBlock:
+    """Contact tuples as a `ColumnBlock` in storage form (instants as the epoch milliseconds of
+    `_dt`); its `fallback(i)` is the record `read_queue_log` yields for the same contact."""
+    columns = list(map(list, zip(*contacts)))
+    for i in _INSTANTS:
+        column = columns[i] = _ms_column(columns[i])
+        if _SLOW in column:
+            # Not all whole seconds: each instant through `_dt`, contact by contact (so that an
+            # instant `_dt` cannot take fails as in `read_queue_log`).
+            columns = list(map(list, zip(*map(_storage_row, contacts))))
+            break
+    return ColumnBlock(kind="contact", fields=FIELDS, columns=columns, fallback=lambda i: _record(contacts[i]))
+
+
+#: Whole epoch seconds in this range are turned into milliseconds by arithmetic (exactly what
+#: the `datetime` of `_dt` gives); other instants go through `_dt` itself.
+_WHOLE_MAX = 32503680000.0  # 3000-01-01
+_SLOW = object()
+
+
+def _ms_column(values) -> list:
+    """Whole epoch seconds (or None) as epoch milliseconds; `_SLOW` for any other value."""
+    return [v if v is None else int(v) * 1000 if 0.0 <= v < _WHOLE_MAX and v.is_integer() else _SLOW
+            for v in values]
+
+
+def _storage_row(values: tuple) -> list:
+    """A contact tuple with its instants as the epoch milliseconds of their `_dt` (as the host
+    stores a record's `datetime`s)."""
+    row = list(values)
+    for i in _INSTANTS:
+        if row[i] is not None:
+            row[i] = round(_dt(row[i]).timestamp() * 1000)
+    return row
+
+
+def _read(context: ReadContext) -> Iterator[tuple | Rejected]:
+    """`read_queue_log`'s work: each contact as a tuple (`_contact`), `Rejected` rows as such."""
     tz = _zone(context.options.get("timezone", "UTC"))
     path = context.path
     try:
@@ -120,10 +192,11 @@ def _read(context: ReadContext) -> Iterator[dict | Rejected]:
             return
         if _is_csv_header(first):
             # A database-table export may hold date-times in `time`; the queue_log file never does.
-            rows = _sniffed(_csv_rows(first, text, str(path)), tz, True, str(path))
+            rows = chain.from_iterable(_chunked(_csv_rows(first, text, str(path)), context, raw))
+            rows = _sniffed(rows, tz, True, str(path))
             yield from _calls(rows, context, tz, raw, allow_datetime=True)
         else:
-            rows = _sniffed(_pipe_rows(first, text), tz, False, str(path))
+            rows = _sniffed(chain.from_iterable(_pipe_rows(first, text, context, raw)), tz, False, str(path))
             yield from _calls(rows, context, tz, raw, allow_datetime=False)
 
 
@@ -139,7 +212,7 @@ def _looks_like_line(fields: list[str], tz: tzinfo, allow_datetime: bool) -> boo
 
 
 def _sniffed(rows, tz: tzinfo, allow_datetime: bool, file: str):
-    """The rows, once one of the first `SNIFF_LINES` has proved the file is a queue_log.
+    """The rows (an iterator), once one of the first `SNIFF_LINES` has proved the file is a queue_log.
 
     A file of another format (a Connect CTR file, a Genesys JSON, a CSV of calls) has no such line:
     it is refused as a whole, naming its first line, instead of importing nothing in silence.
@@ -161,8 +234,7 @@ def _sniffed(rows, tz: tzinfo, allow_datetime: bool, file: str):
         shown = text if len(text) <= 60 else text[:57] + "..."
         raise SourceError(f"does not look like an Asterisk queue_log: line {line_no} is {shown!r} "
                           f"(expected {expected})", file=file, line=line_no)
-    yield from head
-    yield from rows
+    return chain(head, rows)
 
 
 def _zone(name: str) -> tzinfo:
@@ -180,20 +252,70 @@ def _is_csv_header(line: str) -> bool:
     return ("callid" in head or "call_id" in head) and ("event" in head or "verb" in head) and not head[:1].isdigit()
 
 
-def _pipe_rows(first: str, text) -> Iterator[tuple[int, str, list[str] | None]]:
-    """`(line_no, raw_line, fields)` for each line of a pipe-separated queue_log."""
-    first = first.lstrip("\ufeff")
-    line_no = 1
-    for line in _chain(first, text):
-        line = line.rstrip("\r\n")
-        if line:
-            yield line_no, line, line.split("|")
-        line_no += 1
+#: Characters of the file decoded at a time.
+_CHUNK_CHARS = 1 << 20
+#: Whether a `(line_no, line, fields)` row has a line (blank lines are skipped).
+_nonblank = itemgetter(1)
 
 
-def _chain(first: str, rest) -> Iterator[str]:
-    yield first
-    yield from rest
+def _pipe_rows(first: str, text, context: ReadContext, raw_file) -> Iterator[Iterator[tuple[int, str, list[str]]]]:
+    """`(line_no, raw_line, fields)` for each non-blank line of a pipe-separated queue_log, a chunk at a time.
+
+    Lines end as `io` ends them with `newline=""` (at `\\n`, `\\r\\n` or `\\r`). The file is
+    decoded a chunk at a time (progress is reported per chunk); a chunk's rows are made as they
+    are used.
+    """
+    first = first.lstrip("\ufeff").rstrip("\r\n")
+    rows = [(1, first, first.split("|"))] if first else []
+    line_no = 2
+    carry = ""
+    while True:
+        chunk = text.read(_CHUNK_CHARS)
+        if chunk:
+            chunk = carry + chunk
+            cut = chunk.rfind("\n") + 1
+            after_cr = chunk.rfind("\r", 0, len(chunk) - 1) + 1  # a `\r` not followed by `\n` ends a line
+            if after_cr > cut:
+                cut = after_cr
+            if not cut:
+                carry = chunk
+                continue
+            carry = chunk[cut:]
+            lines = _lines_of(chunk[:cut])
+        else:
+            lines = _lines_of(carry) if carry else []
+        if rows:
+            yield rows
+            rows = []
+        # Made lazily, row by row, at C speed: no chunk-sized pile of rows outlives the GC's young generations.
+        yield filter(_nonblank, zip(count(line_no), lines, map(str.split, lines, repeat("|"))))
+        line_no += len(lines)
+        context.progress(raw_file.tell())
+        if not chunk:
+            return
+
+
+def _lines_of(text: str) -> list[str]:
+    """The lines of `text` without their ends (a last line without an end counts)."""
+    if "\r" in text:
+        return [line.rstrip("\r\n") for line in io.StringIO(text, newline="")]
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def _chunked(rows, context: ReadContext, raw_file, size: int = 16384) -> Iterator[list]:
+    """`rows` in lists of `size` (reports progress after each)."""
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+            context.progress(raw_file.tell())
+    yield batch
+    context.progress(raw_file.tell())
 
 
 def _csv_rows(header_line: str, text, file: str) -> Iterator[tuple[int, str, list[str] | None]]:
@@ -258,52 +380,63 @@ def _parse_time(value: str, tz: tzinfo, allow_datetime: bool) -> float:
     return dt.timestamp()
 
 
-def _calls(rows, context: ReadContext, tz: tzinfo, raw_file, *, allow_datetime: bool) -> Iterator[dict | Rejected]:
+def _calls(rows, context: ReadContext, tz: tzinfo, raw_file, *, allow_datetime: bool) -> Iterator[tuple | Rejected]:
     """Group rows into calls, emit each call when it ends, keep open ones in `context.state`."""
     calls: dict[str, _Call] = {}
     closing: list[tuple[float, str]] = []  # heap of (terminal time, callid)
     _restore(context.state.get(STATE_KEY) or {}, calls, closing)
     latest = 0.0
-    n = 0
+    checks, skip, non_call, terminal = _CHECKS, _SKIP, NON_CALL_IDS, TERMINAL
+    get_call = calls.get
     for line_no, raw, fields in rows:
-        n += 1
-        if n & 0x3FFF == 0:
-            context.progress(raw_file.tell())
         if len(fields) < 5:
             callid = fields[1] if len(fields) > 1 else ""
-            if len(fields) > 1 and callid in NON_CALL_IDS:
+            if len(fields) > 1 and callid in non_call:
                 continue
             yield _bad(context, line_no, f"{len(fields)} field(s), expected at least 5 (time|callid|queue|agent|event)", raw, callid, calls)
             continue
         callid = fields[1]
         event = fields[4]
-        if callid in NON_CALL_IDS or event not in CALL_EVENTS:
+        check = checks.get(event, skip)
+        if check is skip or callid in non_call:
             continue  # queue/member lines and unknown events are not part of any contact
         try:
-            when = _parse_time(fields[0], tz, allow_datetime)
+            when = float(fields[0])  # the usual case of `_parse_time`, which judges the rest
+            if when - when:  # inf or nan
+                raise ValueError
         except ValueError:
-            expected = "epoch seconds or a date-time" if allow_datetime else "epoch seconds"
-            yield _bad(context, line_no, f"time {fields[0]!r} is not {expected}", raw, callid, calls)
-            continue
+            try:
+                when = _parse_time(fields[0], tz, allow_datetime)
+            except ValueError:
+                expected = "epoch seconds or a date-time" if allow_datetime else "epoch seconds"
+                yield _bad(context, line_no, f"time {fields[0]!r} is not {expected}", raw, callid, calls)
+                continue
         data = fields[5:]
-        problem = _check_data(event, data)
-        if problem:
-            yield _bad(context, line_no, f"{event}: {problem}", raw, callid, calls)
-            continue
-        call = calls.get(callid)
+        if check is not None:
+            problem = check(data)
+            if problem:
+                yield _bad(context, line_no, f"{event}: {problem}", raw, callid, calls)
+                continue
+        call = get_call(callid)
         if call is None:
-            call = calls[callid] = _Call(callid)
-        if call.first_line is None:
-            call.first_line = line_no
-        call.events.append((when, line_no, fields[2], fields[3], event, data))
-        if event in TERMINAL:
-            call.closed_at = when if call.closed_at is None else max(call.closed_at, when)
-            heapq.heappush(closing, (when, callid))
+            call = calls[callid] = _Call(callid, line_no)
+            events = call.events
+        else:
+            if call.first_line is None:
+                call.first_line = line_no
+            events = call.events
+            if events and when < events[-1][0]:
+                call.ordered = False  # (same time: a later line, or a restored event with line 0)
+        events.append((when, line_no, fields[2], fields[3], event, data))
+        if event in terminal:
+            closed = call.closed_at
+            call.closed_at = when if closed is None else max(closed, when)
+            heappush(closing, (when, callid))
         if when > latest:
             latest = when
             while closing and closing[0][0] + CLOSE_SLACK_S < latest:
-                _, cid = heapq.heappop(closing)
-                done = calls.get(cid)
+                _, cid = heappop(closing)
+                done = get_call(cid)
                 # A call may sit in the heap twice (two terminal events) or have re-opened since.
                 if done is not None and done.closed_at is not None and done.closed_at + CLOSE_SLACK_S < latest:
                     if _last_is_terminal(done):
@@ -324,7 +457,7 @@ def _calls(rows, context: ReadContext, tz: tzinfo, raw_file, *, allow_datetime: 
         if latest - last > STATE_MAX_AGE_S:
             continue
         yield from _emit(call, context)
-        state[cid] = [[e[0], e[2], e[3], e[4], _without_caller(e[4], e[5])] for e in sorted(call.events, key=lambda e: (e[0], e[1]))]
+        state[cid] = [[e[0], e[2], e[3], e[4], _without_caller(e[4], e[5])] for e in _sorted_events(call)]
     context.state[STATE_KEY] = state
     context.progress(raw_file.tell())
 
@@ -343,11 +476,18 @@ def _restore(saved: dict, calls: dict[str, _Call], closing: list) -> None:
         call = _Call(cid)
         for when, queue, agent, event, data in events:
             call.events.append((float(when), 0, queue, agent, event, list(data)))
+        times = [e[0] for e in call.events]
+        call.ordered = all(a < b for a, b in zip(times, times[1:]))
         calls[cid] = call
 
 
+def _sorted_events(call: _Call) -> list[tuple]:
+    """The call's events in `(time, line_no)` order."""
+    return call.events if call.ordered else sorted(call.events, key=lambda e: (e[0], e[1]))
+
+
 def _last_is_terminal(call: _Call) -> bool:
-    last = max(call.events, key=lambda e: (e[0], e[1]))
+    last = call.events[-1] if call.ordered else max(call.events, key=lambda e: (e[0], e[1]))
     return last[4] in TERMINAL
 
 
@@ -403,13 +543,14 @@ def _is_number(text: str) -> bool:
     return True
 
 
+#: Where the wait ("holdtime") sits in the data of exit events; older Asterisk versions omit it.
+_WAIT_AT = {"ABANDON": 2, "EXITWITHTIMEOUT": 2, "EXITEMPTY": 2, "EXITWITHKEY": 3}
+
+
 def _wait_index(event: str, data: list[str]) -> int | None:
-    """Where the wait ("holdtime") sits for exit events; older Asterisk versions omit it."""
-    if event in ("ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY"):
-        return 2 if len(data) > 2 and data[2] != "" else None
-    if event == "EXITWITHKEY":
-        return 3 if len(data) > 3 and data[3] != "" else None
-    return None
+    """Where the wait ("holdtime") sits for exit events (None: not written)."""
+    i = _WAIT_AT.get(event)
+    return i if i is not None and len(data) > i and data[i] != "" else None
 
 
 def _trimmed(data: list[str]) -> list[str]:
@@ -427,11 +568,9 @@ def _check_data(event: str, data: list[str]) -> str | None:
         except ValueError as exc:
             return str(exc)
         return None
-    positions = _NUMERIC.get(event, ())
-    values = data
-    for pos in positions:
+    for pos in _NUMERIC.get(event, ()):
         try:
-            value = values[pos]
+            value = data[pos]
         except IndexError:
             return f"too few data fields ({len(data)})"
         try:
@@ -447,31 +586,88 @@ def _check_data(event: str, data: list[str]) -> str | None:
     return None
 
 
-def _emit(call: _Call, context: ReadContext) -> Iterator[dict | Rejected]:
-    """Contacts (dicts of fields) for a finished (or still open) call: one per queue visit (each ENTERQUEUE)."""
+def _checker(event: str):
+    """`_check_data` for one call event as `check(data)`; None when the event has nothing to check.
+
+    The usual case (every number there and fine) is tried first; anything else is judged by
+    `_check_data` itself."""
+    if event in TRANSFERS:
+        return lambda data: _check_data(event, data)
+    positions = _NUMERIC.get(event, ())
+    wait_at = _WAIT_AT.get(event)
+    if not positions and wait_at is None:
+        return None
+    if wait_at is None:
+        if positions == (0,):
+            def check(data):
+                try:
+                    float(data[0])
+                except (IndexError, ValueError):
+                    return _check_data(event, data)
+                return None
+        elif positions == (0, 1):
+            def check(data):
+                try:
+                    float(data[0])
+                    float(data[1])
+                except (IndexError, ValueError):
+                    return _check_data(event, data)
+                return None
+        else:
+            def check(data):
+                return _check_data(event, data)
+        return check
+    if positions:
+        return lambda data: _check_data(event, data)
+
+    def check(data):
+        if len(data) > wait_at and data[wait_at] != "":
+            try:
+                float(data[wait_at])
+            except ValueError:
+                return _check_data(event, data)
+        return None
+    return check
+
+
+#: The check of each call event's data (None: nothing to check); `_SKIP` for any other event.
+_CHECKS = {event: _checker(event) for event in CALL_EVENTS}
+_SKIP = object()
+
+
+def _emit(call: _Call, context: ReadContext) -> list[tuple | Rejected]:
+    """Contacts (tuples of `_contact`) for a finished (or still open) call: one per queue visit
+    (each ENTERQUEUE after a terminal event starts another)."""
     if call.bad_lines:
         lines = ", ".join(str(n) for n in call.bad_lines[:5])
-        yield context.reject(
+        return [context.reject(
             call.first_line or call.bad_lines[0],
             f"call {call.callid} not imported: its line(s) {lines} are malformed",
             None,
             call.callid,
-        )
-        return
-    events = sorted(call.events, key=lambda e: (e[0], e[1]))
+        )]
+    events = _sorted_events(call)
     visits: list[list[tuple]] = []
+    visit = None
+    ended = False  # the current visit has a terminal event
     for ev in events:
-        if ev[4] == "ENTERQUEUE" and visits and any(e[4] in TERMINAL for e in visits[-1]):
-            visits.append([ev])  # the caller entered a queue again (overflow, transfer to a queue)
-        elif not visits:
-            visits.append([ev])
+        kind = ev[4]
+        if visit is None or (ended and kind == "ENTERQUEUE"):
+            # (again: the caller entered a queue again — overflow, transfer to a queue)
+            visit = [ev]
+            visits.append(visit)
+            ended = kind in TERMINAL
         else:
-            visits[-1].append(ev)
+            visit.append(ev)
+            if not ended and kind in TERMINAL:
+                ended = True
+    out = []
     for n, visit in enumerate(visits):
         source_id = call.callid if n == 0 else f"{call.callid}#{_ms(visit[0][0])}"
         contact = _contact(source_id, visit, call.first_line)
         if contact is not None:
-            yield contact
+            out.append(contact)
+    return out
 
 
 def _ms(epoch: float) -> int:
@@ -482,14 +678,16 @@ def _dt(epoch: float) -> datetime:
     return datetime.fromtimestamp(round(epoch, 3), tz=timezone.utc)
 
 
-def _contact(source_id: str, events: list[tuple], first_line: int | None) -> dict | None:
-    """The `Contact` fields of one queue visit, as a dict (None while its arrival is unknown)."""
+def _contact(source_id: str, events: list[tuple], first_line: int | None) -> tuple | None:
+    """The `Contact` fields of one queue visit (events in time order) as a tuple in `_NAMES`
+    order, instants as epoch seconds (None while its arrival is unknown)."""
     enter = connect = end = None
     queue = None
     for ev in events:
         kind = ev[4]
-        if kind == "ENTERQUEUE" and enter is None:
-            enter = ev
+        if kind == "ENTERQUEUE":
+            if enter is None:
+                enter = ev
         elif kind == "CONNECT":
             connect = ev
         elif kind in TERMINAL:
@@ -530,29 +728,12 @@ def _contact(source_id: str, events: list[tuple], first_line: int | None) -> dic
     customer = None
     if enter is not None and len(enter[5]) > 1 and enter[5][1] not in ("", "unknown", "anonymous"):
         customer = enter[5][1]
-    answered = outcome == "answered"
-    answered_at = None
-    if answered:
-        answered_at = _dt(connect[0]) if connect is not None else _dt(arrived + (wait or 0.0))
-    last = max(e[0] for e in events)
-    return dict(
-        source_id=source_id,
-        arrived_at=_dt(arrived),
-        outcome=outcome,
-        channel="voice",
-        direction="inbound",
-        queue=queue,
-        queue_name=queue,
-        answered_at=answered_at,
-        ended_at=_dt(end[0]) if end is not None else None,
-        wait_s=wait,
-        talk_s=talk if answered else None,
-        # queue_log records neither customer hold nor after-call work: handle time is talk only.
-        hold_s=0.0 if answered else None,
-        wrap_s=0.0 if answered else None,
-        agent=agent if answered else None,
-        transferred=transferred if answered else None,
-        customer=customer,
-        version=_dt(last),
-        line=events[0][1] or first_line,
-    )
+    if outcome == "answered":
+        answered_at = connect[0] if connect is not None else arrived + (wait or 0.0)
+        return (source_id, events[0][1] or first_line, arrived, outcome, "voice", "inbound", queue, queue,
+                # queue_log records neither customer hold nor after-call work: handle time is talk only.
+                answered_at, end[0], wait, talk, 0.0, 0.0, agent, transferred, customer,
+                events[-1][0])  # the events are in time order: the last is the latest
+    return (source_id, events[0][1] or first_line, arrived, outcome, "voice", "inbound", queue, queue,
+            None, end[0] if end is not None else None, wait, None, None, None, None, None, customer,
+            events[-1][0])
