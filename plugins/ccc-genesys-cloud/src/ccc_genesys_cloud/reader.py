@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import datetime, timezone
-from operator import itemgetter
+from operator import is_, itemgetter
 
 from ccc_governance.errors import SourceError
 from ccc_governance.readers import Broken, FormatCheck, attribute_flag, attribute_score, iter_objects
@@ -137,8 +137,15 @@ def _block(rows: list[tuple]) -> ColumnBlock:
     `Contact(**_contact(…))`, from the same values; the conversation itself is not kept: holding a
     block's parsed JSON makes decoding slower)."""
     columns = list(zip(*rows))
+    ended, version = columns[_ENDED], columns[_VERSION]
     for i in _INSTANTS:
-        columns[i] = [None if t is None else round(t.timestamp() * 1000) for t in columns[i]]
+        if i == _VERSION and all(map(is_, version, ended)):
+            columns[i] = list(columns[_ENDED])  # the version of an ended conversation is its end
+            continue
+        try:  # round(t.timestamp() * 1000) of each, a column at a time
+            columns[i] = list(map(round, map(_THOUSAND.__mul__, map(_timestamp, columns[i]))))
+        except TypeError:  # a None in the column
+            columns[i] = [None if t is None else round(t.timestamp() * 1000) for t in columns[i]]
 
     def fallback(i: int) -> Contact:
         return Contact(**dict(zip(KEYS, rows[i])))
@@ -186,6 +193,8 @@ FIELDS = ("arrived_at", "outcome", "channel", "direction", "queue", "queue_name"
 KEYS = ("source_id", "line", *FIELDS)
 #: Where `KEYS` holds instants (datetimes; epoch milliseconds in a block).
 _INSTANTS = tuple(i for i, name in enumerate(KEYS) if name in ("arrived_at", "answered_at", "ended_at", "version"))
+_ENDED, _VERSION = KEYS.index("ended_at"), KEYS.index("version")
+assert _ENDED < _VERSION  # (the version column may copy the converted ended_at column)
 
 
 def _ms(metric: dict) -> int:
@@ -199,13 +208,16 @@ def _ms(metric: dict) -> int:
 #: queue, answer). Other timestamps (the customer's segments, segment ends, other metrics'
 #: `emitDate`) are parsed only when needed (`_latest_instant`), so a conversation is quarantined
 #: for a malformed timestamp only when its figures depend on it.
-_TIMED = frozenset({"acd", "agent", "user"})
-_CUSTOMER = ("customer", "external")
-_AGENT = ("agent", "user")
+_OTHER, _CUSTOMER, _ACD, _AGENT = range(4)
+_KIND = {"customer": _CUSTOMER, "external": _CUSTOMER, "acd": _ACD, "agent": _AGENT, "user": _AGENT}
 _TN = ("t", "n")  # the metrics read: timers `t…` and counters `n…` (not observations `o…`)
+_TN_FIRST = frozenset(_TN)
 _NO_METRICS: dict = {}  # (never written)
+_NOTHING = object()  # no segment with a queue yet
 _UTC = timezone.utc
 _fromiso = datetime.fromisoformat
+_timestamp = datetime.timestamp
+_THOUSAND = 1000.0  # t.timestamp() * 1000 == _THOUSAND.__mul__(t.timestamp())
 _by_start = itemgetter(0)
 
 
@@ -221,11 +233,10 @@ def _figures(conv: dict, line: int, names: tuple[str, str], scale: int) -> tuple
     - every session: the media type (the channel), the customer's `ani`; its `t…`/`n…` metrics are
       checked (a negative or non-numeric one quarantines the conversation) and added up by name
       (a metric emitted twice in one session, e.g. two holds, adds up);
-    - an acd or agent session: its segments' starts (parsed; the rest of a segment is read only
-      for the sessions the figures use);
-    - an acd session with a segment start: (start, participantName, metrics, segments, starts);
+    - an acd or agent session: its first segment start (every start parsed) and its queue;
+    - an acd session with a segment start: (start, participantName, metrics, segments, queue);
     - an agent session with a `tAnswered` metric: (answer instant, start, metrics, segments,
-      starts, userId).
+      queue, userId).
     """
     cid = conv["conversationId"]
     v = conv.get("conversationStart")
@@ -255,69 +266,73 @@ def _figures(conv: dict, line: int, names: tuple[str, str], scale: int) -> tuple
     any_media = None  # the first session naming one
     acd: list[tuple] = []
     answering: list[tuple] = []
-    p_index = -1
     for participant in conv.get("participants") or ():
-        p_index += 1
         purpose = participant.get("purpose")
         attrs = participant.get("attributes")
-        if isinstance(attrs, dict):
+        if attrs is not None and isinstance(attrs, dict):
             # Survey marks usually sit on the customer participant; the customer's win a clash.
             attributes = {**attrs, **attributes} if purpose != "customer" else {**attributes, **attrs}
-        s_index = -1
         for session in participant.get("sessions") or ():
-            s_index += 1
             media = session.get("mediaType")
             segments = session.get("segments") or ()
-            start = None
-            starts = None
-            if purpose in _TIMED:
-                # each segment's start (parsed), and the first of them
-                starts = []
+            start = queue = None
+            kind = _KIND.get(purpose, _OTHER)
+            if kind >= _ACD:
+                # The first segment start, and the session's queue: the `queueId` of its first
+                # segment (by start; segments without a start last; the first listed of equal
+                # starts) that has one.
+                queue_start = _NOTHING
                 for seg in segments:
                     t = seg.get("segmentStart")
                     if t.__class__ is str:
                         try:
                             t = _fromiso(t)
                         except ValueError:
-                            t = parse_instant(t, "segmentStart", (p_index, s_index))  # raises
+                            t = parse_instant(t, "segmentStart", _where_of(conv, session))  # raises
                         if t.tzinfo is None:
                             t = t.replace(tzinfo=_UTC)
                     elif t is not None:
-                        t = parse_instant(t, "segmentStart", (p_index, s_index))
-                    starts.append(t)
+                        t = parse_instant(t, "segmentStart", _where_of(conv, session))
                     if t is not None and (start is None or t < start):
                         start = t
+                    q = seg.get("queueId")
+                    if q and (queue_start is _NOTHING or (t is not None and (queue_start is None or t < queue_start))):
+                        queue, queue_start = q, t
             metrics = session.get("metrics")
             answered_at = None
             if metrics:
                 m = {}
                 for metric in metrics:
                     name = metric.get("name")
-                    if name and name.startswith(_TN):
-                        value = metric.get("value")
-                        if (value.__class__ is not int and value.__class__ is not float) or value < 0:
-                            value = _ms(metric)  # raises, unless a number of another type
-                        m[name] = m.get(name, 0) + value
-                        if name == "tAnswered" and answered_at is None:
-                            t = metric.get("emitDate")
-                            if t.__class__ is str:
-                                try:
-                                    answered_at = _fromiso(t)
-                                except ValueError:
-                                    parse_instant(t, "metric tAnswered emitDate", (p_index, s_index))  # raises
-                                if answered_at.tzinfo is None:
-                                    answered_at = answered_at.replace(tzinfo=_UTC)
-                            elif t is not None:
-                                answered_at = parse_instant(t, "metric tAnswered emitDate", (p_index, s_index))
+                    if name.__class__ is str:
+                        if name[:1] not in _TN_FIRST:
+                            continue
+                    elif not name or not name.startswith(_TN):  # (not a str: as `str.startswith` would)
+                        continue
+                    value = metric.get("value")
+                    if (value.__class__ is not int and value.__class__ is not float) or value < 0:
+                        value = _ms(metric)  # raises, unless a number of another type
+                    m[name] = m[name] + value if name in m else 0 + value
+                    if name == "tAnswered" and answered_at is None:
+                        t = metric.get("emitDate")
+                        if t.__class__ is str:
+                            try:
+                                answered_at = _fromiso(t)
+                            except ValueError:
+                                parse_instant(t, "metric tAnswered emitDate", _where_of(conv, session))  # raises
+                            if answered_at.tzinfo is None:
+                                answered_at = answered_at.replace(tzinfo=_UTC)
+                        elif t is not None:
+                            answered_at = parse_instant(t, "metric tAnswered emitDate", _where_of(conv, session))
             else:
                 m = _NO_METRICS
-            if purpose == "acd":
+            if kind == _ACD:
                 if start is not None:
-                    acd.append((start, participant.get("participantName"), m, segments, starts))
-            elif purpose in _AGENT:
+                    acd.append((start, participant.get("participantName"), m, segments, queue))
+            elif kind == _AGENT:
                 if "tAnswered" in m:
-                    answering.append((answered_at, start, m, segments, starts, participant.get("userId")))
-            elif purpose in _CUSTOMER:
+                    answering.append((answered_at, start, m, segments, queue, participant.get("userId")))
+            elif kind == _CUSTOMER:
                 if media and customer_media is None:
                     customer_media = session
                 if customer is None:
@@ -329,10 +344,16 @@ def _figures(conv: dict, line: int, names: tuple[str, str], scale: int) -> tuple
     if len(answering) > 1:
         answering.sort(key=_answer_order)
     chosen = customer_media if customer_media is not None else any_media
-    channel = "voice" if chosen is None else _channel_of(chosen.get("mediaType"), chosen.get("messageType"))
+    if chosen is None:
+        channel = "voice"
+    else:
+        media = chosen.get("mediaType")
+        channel = MEDIA.get(media) if media.__class__ is str else None  # "voice" … as they are
+        if channel is None:
+            channel = _channel_of(media, chosen.get("messageType"))
 
     first_queue = acd[0] if acd else None
-    queue = _queue(first_queue[3], first_queue[4]) if first_queue is not None else None
+    queue = first_queue[4] if first_queue is not None else None
     arrived = first_queue[0] if first_queue is not None else started
     wait = talk = hold = wrap = answered_at = agent = transferred = None
     if first_queue is None and not answering:
@@ -340,8 +361,8 @@ def _figures(conv: dict, line: int, names: tuple[str, str], scale: int) -> tuple
     elif answering:
         outcome = "answered"
         first = answering[0]
-        answered_at = first[0] or _interact_start(first[3], first[4])
-        same_queue = first_queue is None or _queue(first[3], first[4]) in (None, queue)
+        answered_at = first[0] or _interact_start(first[3])
+        same_queue = first_queue is None or first[4] in (None, queue)
         if same_queue or answered_at is None or arrived is None:
             wait = first[2]["tAnswered"] / 1000
         else:
@@ -423,21 +444,20 @@ def _contact(conv: dict, line: int, names: tuple[str, str], scale: int) -> dict:
     return dict(zip(KEYS, _figures(conv, line, names, scale)))
 
 
-def _queue(segments: list[dict], starts: list):
-    """The `queueId` of a session's first segment (by start, `starts`; segments without a start
-    last; the first listed of equal starts) that has one."""
-    queue = first = None
-    found = False
-    for seg, t in zip(segments, starts):
-        q = seg.get("queueId")
-        if q and (not found or (t is not None and (first is None or t < first))):
-            queue, first, found = q, t, True
-    return queue
-
-
-def _interact_start(segments: list[dict], starts: list) -> datetime | None:
-    found = [t for seg, t in zip(segments, starts) if seg.get("segmentType") == "interact" and t is not None]
+def _interact_start(segments: list[dict]) -> datetime | None:
+    """The first start of a session's interact segments (their starts were read before: no error here)."""
+    found = [t for t in (parse_instant(seg.get("segmentStart"), "segmentStart") for seg in segments
+                         if seg.get("segmentType") == "interact") if t is not None]
     return min(found) if found else None
+
+
+def _where_of(conv: dict, session: dict) -> tuple[int, int] | None:
+    """(participant, session) indexes of a session of the conversation (for an error message)."""
+    for p_index, participant in enumerate(conv.get("participants") or ()):
+        for s_index, other in enumerate(participant.get("sessions") or ()):
+            if other is session:
+                return p_index, s_index
+    return None
 
 
 def _latest_instant(conv: dict) -> datetime | None:
