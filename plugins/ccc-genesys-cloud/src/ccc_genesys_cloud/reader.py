@@ -212,6 +212,16 @@ _OTHER, _CUSTOMER, _ACD, _AGENT = range(4)
 _KIND = {"customer": _CUSTOMER, "external": _CUSTOMER, "acd": _ACD, "agent": _AGENT, "user": _AGENT}
 _TN = ("t", "n")  # the metrics read: timers `t…` and counters `n…` (not observations `o…`)
 _TN_FIRST = frozenset(_TN)
+#: Usual `t…`/`n…` metric names (a name in it is read without looking at its first letter).
+_TN_NAMES = frozenset({
+    "nOffered", "nOverSla", "nTransferred", "nBlindTransferred", "nConsultTransferred", "nConsult", "nConnected",
+    "nOutbound", "nError", "nFlow", "nFlowOutcome", "nFlowOutcomeFailed", "nFlowMilestone", "tAcd", "tAcw",
+    "tAlert", "tAbandon", "tShortAbandon", "tAnswered", "tContacting", "tDialing", "tFlowOut", "tHandle", "tHeld",
+    "tHeldComplete", "tIvr", "tMonitoring", "tNotResponding", "tTalk", "tTalkComplete", "tUserResponseTime",
+    "tAgentResponseTime", "tVoicemail", "tWait", "tConnected", "tFlow", "tFlowDisconnect", "tFlowExit",
+    "tFlowOutcome", "tFlowMilestone", "tCoaching", "tCoachingComplete",
+})
+assert all(name.startswith(_TN) for name in _TN_NAMES)
 _NO_METRICS: dict = {}  # (never written)
 _NOTHING = object()  # no segment with a queue yet
 _UTC = timezone.utc
@@ -305,7 +315,7 @@ def _figures(conv: dict, line: int, names: tuple[str, str], scale: int) -> tuple
                 for metric in metrics:
                     name = metric.get("name")
                     if name.__class__ is str:
-                        if name[:1] not in _TN_FIRST:
+                        if name not in _TN_NAMES and name[:1] not in _TN_FIRST:
                             continue
                     elif not name or not name.startswith(_TN):  # (not a str: as `str.startswith` would)
                         continue
