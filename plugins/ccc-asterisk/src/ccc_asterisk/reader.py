@@ -83,7 +83,7 @@ class _Call:
     def __init__(self, callid: str, first_line: int | None = None):
         self.callid = callid
         self.events: list[tuple] = []
-        self.bad_lines: list[int] = []
+        self.bad_lines: list[int] | None = None  # (a list once a line of the call is rejected)
         self.first_line = first_line
         self.closed_at: float | None = None
         self.ordered = True
@@ -96,8 +96,9 @@ def read_queue_log(context: ReadContext) -> Iterator[Contact | Rejected]:
     export that carry no offset (default `UTC`; MySQL `DATETIME` columns hold the server's local
     time).
     """
-    for item in _read(context):
-        yield _record(item) if type(item) is tuple else item
+    for batch in _read(context):
+        for item in batch:
+            yield _record(item) if type(item) is tuple else item
 
 
 #: The contact fields of a fast-path row, in order after (source_id, line).
@@ -108,8 +109,9 @@ _NAMES = ("source_id", "line", *FIELDS)
 #: Where the instants sit in a contact tuple (epoch seconds there; `datetime`s in the record,
 #: epoch milliseconds in a block), in the order they are converted.
 _INSTANTS = tuple(_NAMES.index(name) for name in ("answered_at", "arrived_at", "ended_at", "version"))
-#: Contacts per `ColumnBlock`.
-BLOCK_SIZE = 1000
+#: About how many items (contacts, `Rejected` rows) are handed on at a time: the size of a
+#: `ColumnBlock` when no line is rejected.
+BATCH = 1000
 
 
 def _record(values: tuple) -> Contact:
@@ -125,20 +127,24 @@ def _record(values: tuple) -> Contact:
 def read_queue_log_blocks(context: ReadContext) -> Iterator[Contact | Rejected | ColumnBlock]:
     """The source's reader: `read_queue_log` on the host's fast path (contacts in `ColumnBlock`s,
     `Rejected` rows between them in file order)."""
-    pending: list[tuple] = []
-    for item in _read(context):
-        if type(item) is tuple:
-            pending.append(item)
-            if len(pending) >= BLOCK_SIZE:
-                yield _block(pending)
-                pending = []
+    for batch in _read(context):
+        if set(map(type, batch)) == _CONTACTS_ONLY:
+            yield _block(batch)
             continue
-        if pending:
-            yield _block(pending)
-            pending = []
-        yield item
-    if pending:
-        yield _block(pending)
+        run: list[tuple] = []
+        for item in batch:
+            if type(item) is tuple:
+                run.append(item)
+                continue
+            if run:
+                yield _block(run)
+                run = []
+            yield item
+        if run:
+            yield _block(run)
+
+
+_CONTACTS_ONLY = {tuple}
 
 
 def _block(contacts: list[tuple]) -> ColumnBlock:
@@ -177,8 +183,8 @@ def _storage_row(values: tuple) -> list:
     return row
 
 
-def _read(context: ReadContext) -> Iterator[tuple | Rejected]:
-    """`read_queue_log`'s work: each contact as a tuple (`_contact`), `Rejected` rows as such."""
+def _read(context: ReadContext) -> Iterator[list]:
+    """`read_queue_log`'s work, in lists: each contact as a tuple (`_contact`), `Rejected` rows as such."""
     tz = _zone(context.options.get("timezone", "UTC"))
     path = context.path
     try:
@@ -380,84 +386,109 @@ def _parse_time(value: str, tz: tzinfo, allow_datetime: bool) -> float:
     return dt.timestamp()
 
 
-def _calls(rows, context: ReadContext, tz: tzinfo, raw_file, *, allow_datetime: bool) -> Iterator[tuple | Rejected]:
-    """Group rows into calls, emit each call when it ends, keep open ones in `context.state`."""
+def _calls(rows, context: ReadContext, tz: tzinfo, raw_file, *, allow_datetime: bool) -> Iterator[list]:
+    """Group rows into calls, emit each call when it ends, keep open ones in `context.state`.
+
+    Yields lists of items in order (contact tuples of `_contact` and `Rejected` rows), about
+    `BATCH` at a time.
+    """
     calls: dict[str, _Call] = {}
     closing: list[tuple[float, str]] = []  # heap of (terminal time, callid)
     _restore(context.state.get(STATE_KEY) or {}, calls, closing)
     latest = 0.0
     checks, skip, non_call, terminal = _CHECKS, _SKIP, NON_CALL_IDS, TERMINAL
     get_call = calls.get
-    for line_no, raw, fields in rows:
-        if len(fields) < 5:
-            callid = fields[1] if len(fields) > 1 else ""
-            if len(fields) > 1 and callid in non_call:
-                continue
-            yield _bad(context, line_no, f"{len(fields)} field(s), expected at least 5 (time|callid|queue|agent|event)", raw, callid, calls)
-            continue
-        callid = fields[1]
-        event = fields[4]
-        check = checks.get(event, skip)
-        if check is skip or callid in non_call:
-            continue  # queue/member lines and unknown events are not part of any contact
-        try:
-            when = float(fields[0])  # the usual case of `_parse_time`, which judges the rest
-            if when - when:  # inf or nan
-                raise ValueError
-        except ValueError:
+    out: list = []
+    try:
+        for line_no, raw, fields in rows:
             try:
-                when = _parse_time(fields[0], tz, allow_datetime)
+                event = fields[4]
+            except IndexError:  # fewer than 5 fields
+                callid = fields[1] if len(fields) > 1 else ""
+                if len(fields) > 1 and callid in non_call:
+                    continue
+                out.append(_bad(context, line_no, f"{len(fields)} field(s), expected at least 5 (time|callid|queue|agent|event)", raw, callid, calls))
+                if len(out) >= BATCH:
+                    yield out
+                    out = []
+                continue
+            callid = fields[1]
+            check = checks.get(event, skip)
+            if check is skip or callid in non_call:
+                continue  # queue/member lines and unknown events are not part of any contact
+            try:
+                when = float(fields[0])  # the usual case of `_parse_time`, which judges the rest
+                if when - when:  # inf or nan
+                    raise ValueError
             except ValueError:
-                expected = "epoch seconds or a date-time" if allow_datetime else "epoch seconds"
-                yield _bad(context, line_no, f"time {fields[0]!r} is not {expected}", raw, callid, calls)
+                try:
+                    when = _parse_time(fields[0], tz, allow_datetime)
+                except ValueError:
+                    expected = "epoch seconds or a date-time" if allow_datetime else "epoch seconds"
+                    out.append(_bad(context, line_no, f"time {fields[0]!r} is not {expected}", raw, callid, calls))
+                    if len(out) >= BATCH:
+                        yield out
+                        out = []
+                    continue
+            data = fields[5:]
+            if check is not None:
+                problem = check(data)
+                if problem:
+                    out.append(_bad(context, line_no, f"{event}: {problem}", raw, callid, calls))
+                    if len(out) >= BATCH:
+                        yield out
+                        out = []
+                    continue
+            call = get_call(callid)
+            if call is None:
+                call = calls[callid] = _Call(callid, line_no)
+                events = call.events
+            else:
+                if call.first_line is None:
+                    call.first_line = line_no
+                events = call.events
+                if events and when < events[-1][0]:
+                    call.ordered = False  # (same time: a later line, or a restored event with line 0)
+            events.append((when, line_no, fields[2], fields[3], event, data))
+            if event in terminal:
+                closed = call.closed_at
+                call.closed_at = when if closed is None else max(closed, when)
+                heappush(closing, (when, callid))
+            if when > latest:
+                latest = when
+                while closing and closing[0][0] + CLOSE_SLACK_S < latest:
+                    _, cid = heappop(closing)
+                    done = get_call(cid)
+                    # A call may sit in the heap twice (two terminal events) or have re-opened since.
+                    if done is not None and done.closed_at is not None and done.closed_at + CLOSE_SLACK_S < latest:
+                        if _last_is_terminal(done):
+                            del calls[cid]
+                            out += _emit(done, context)
+                if len(out) >= BATCH:
+                    yield out
+                    out = []
+        # End of file: finish closed calls, emit open ones as `open` and keep them for the next file.
+        state: dict[str, list] = {}
+        for cid, call in calls.items():
+            if call.events and _last_is_terminal(call):
+                out += _emit(call, context)
                 continue
-        data = fields[5:]
-        if check is not None:
-            problem = check(data)
-            if problem:
-                yield _bad(context, line_no, f"{event}: {problem}", raw, callid, calls)
+            if not call.events:
+                continue  # only malformed lines: already rejected line by line
+            if call.bad_lines:
+                out += _emit(call, context)
                 continue
-        call = get_call(callid)
-        if call is None:
-            call = calls[callid] = _Call(callid, line_no)
-            events = call.events
-        else:
-            if call.first_line is None:
-                call.first_line = line_no
-            events = call.events
-            if events and when < events[-1][0]:
-                call.ordered = False  # (same time: a later line, or a restored event with line 0)
-        events.append((when, line_no, fields[2], fields[3], event, data))
-        if event in terminal:
-            closed = call.closed_at
-            call.closed_at = when if closed is None else max(closed, when)
-            heappush(closing, (when, callid))
-        if when > latest:
-            latest = when
-            while closing and closing[0][0] + CLOSE_SLACK_S < latest:
-                _, cid = heappop(closing)
-                done = get_call(cid)
-                # A call may sit in the heap twice (two terminal events) or have re-opened since.
-                if done is not None and done.closed_at is not None and done.closed_at + CLOSE_SLACK_S < latest:
-                    if _last_is_terminal(done):
-                        del calls[cid]
-                        yield from _emit(done, context)
-    # End of file: finish closed calls, emit open ones as `open` and keep them for the next file.
-    state: dict[str, list] = {}
-    for cid, call in calls.items():
-        if call.events and _last_is_terminal(call):
-            yield from _emit(call, context)
-            continue
-        if not call.events:
-            continue  # only malformed lines: already rejected line by line
-        if call.bad_lines:
-            yield from _emit(call, context)
-            continue
-        last = max(e[0] for e in call.events)
-        if latest - last > STATE_MAX_AGE_S:
-            continue
-        yield from _emit(call, context)
-        state[cid] = [[e[0], e[2], e[3], e[4], _without_caller(e[4], e[5])] for e in _sorted_events(call)]
+            last = max(e[0] for e in call.events)
+            if latest - last > STATE_MAX_AGE_S:
+                continue
+            out += _emit(call, context)
+            state[cid] = [[e[0], e[2], e[3], e[4], _without_caller(e[4], e[5])] for e in _sorted_events(call)]
+    except Exception:
+        if out:  # what was read before the failure goes first, as if yielded one by one
+            yield out
+        raise
+    if out:
+        yield out
     context.state[STATE_KEY] = state
     context.progress(raw_file.tell())
 
@@ -497,6 +528,8 @@ def _bad(context, line_no, reason, raw, callid, calls) -> Rejected:
         call = calls.get(callid)
         if call is None:
             call = calls[callid] = _Call(callid)
+        if call.bad_lines is None:
+            call.bad_lines = []
         call.bad_lines.append(line_no)
     return context.reject(line_no, reason, raw[:_RAW_MAX], callid or None)
 
