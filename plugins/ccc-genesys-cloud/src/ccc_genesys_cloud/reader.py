@@ -34,8 +34,10 @@ MESSAGE_TYPES = {
 #: Members of a result page that are not conversations: a page holding only these (a query without
 #: results: `{"totalHits": 0}`) is empty, not malformed.
 WRAPPER_KEYS = frozenset({"conversations", "totalHits", "cursor", "dataAvailabilityDate", "aggregations"})
-#: Conversations per block on the fast path.
-BLOCK = 1000
+#: Conversations per block on the fast path: a block's values stay in the CPU's cache (measured on
+#: 100k bench conversations in the reader process: 250 a block ~5% less CPU than 1000; the host's
+#: column checks cost the same per row down to ~200 rows a block).
+BLOCK = 250
 
 
 class BadConversation(ValueError):
