@@ -286,13 +286,13 @@ def _figures(conv: dict, line: int, names: tuple[str, str], scale: int) -> tuple
             attributes = {**attrs, **attributes} if purpose != "customer" else {**attributes, **attrs}
         for session in participant.get("sessions") or ():
             media = session.get("mediaType")
-            segments = session.get("segments") or ()
-            start = queue = None
             kind = _KIND.get(purpose, _OTHER)
             if kind >= _ACD:
                 # The first segment start, and the session's queue: the `queueId` of its first
                 # segment (by start; segments without a start last; the first listed of equal
-                # starts) that has one.
+                # starts) that has one. (Other sessions' segments are not read.)
+                segments = session.get("segments") or ()
+                start = queue = None
                 queue_start = _NOTHING
                 for seg in segments:
                     t = seg.get("segmentStart")
@@ -322,9 +322,12 @@ def _figures(conv: dict, line: int, names: tuple[str, str], scale: int) -> tuple
                     elif not name or not name.startswith(_TN):  # (not a str: as `str.startswith` would)
                         continue
                     value = metric.get("value")
-                    if (value.__class__ is not int and value.__class__ is not float) or value < 0:
-                        value = _ms(metric)  # raises, unless a number of another type
-                    m[name] = m[name] + value if name in m else 0 + value
+                    if value.__class__ is int and value >= 0:  # the usual (for an int, 0 + value is value)
+                        m[name] = m[name] + value if name in m else value
+                    else:
+                        if value.__class__ is not float or value < 0:
+                            value = _ms(metric)  # raises, unless a number of another type
+                        m[name] = m[name] + value if name in m else 0 + value
                     if name == "tAnswered" and answered_at is None:
                         t = metric.get("emitDate")
                         if t.__class__ is str:
@@ -382,8 +385,8 @@ def _figures(conv: dict, line: int, names: tuple[str, str], scale: int) -> tuple
             wait = (answered_at - arrived).total_seconds()
         if len(answering) == 1:
             m = first[2]
-            talk = (0 + m.get("tTalkComplete", m.get("tTalk", 0))) / 1000
-            hold = (0 + m.get("tHeldComplete", m.get("tHeld", 0))) / 1000
+            talk = (0 + (m["tTalkComplete"] if "tTalkComplete" in m else m.get("tTalk", 0))) / 1000
+            hold = (0 + (m["tHeldComplete"] if "tHeldComplete" in m else m.get("tHeld", 0))) / 1000
             wrap = (0 + m.get("tAcw", 0)) / 1000
         else:
             talk = sum([s[2].get("tTalkComplete", s[2].get("tTalk", 0)) for s in answering]) / 1000
