@@ -206,10 +206,11 @@ def _ms(metric: dict) -> int:
     return value
 
 
-#: Purposes whose segment starts and `tAnswered` instant the contact's figures use (arrival,
-#: queue, answer). Other timestamps (the customer's segments, segment ends, other metrics'
-#: `emitDate`) are parsed only when needed (`_latest_instant`), so a conversation is quarantined
-#: for a malformed timestamp only when its figures depend on it.
+#: Participant purposes: the customer's (channel, `ani`), and acd and agent ones, whose segment
+#: starts and `tAnswered` instant the contact's figures use (arrival, queue, answer). Other
+#: timestamps (the customer's segments, segment ends, other metrics' `emitDate`) are parsed only
+#: when needed (`_latest_instant`), so a conversation is quarantined for a malformed timestamp
+#: only when its figures depend on it.
 _OTHER, _CUSTOMER, _ACD, _AGENT = range(4)
 _KIND = {"customer": _CUSTOMER, "external": _CUSTOMER, "acd": _ACD, "agent": _AGENT, "user": _AGENT}
 _TN = ("t", "n")  # the metrics read: timers `t…` and counters `n…` (not observations `o…`)
