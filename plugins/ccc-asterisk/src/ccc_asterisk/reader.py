@@ -76,9 +76,11 @@ class _Call:
 
     `ordered`: the events were appended in strictly increasing `(time, line_no)` order, so that
     `events` is already sorted and its last event is the latest (the usual case: no sort needed).
+    `requeued`: an ENTERQUEUE was appended after a terminal event, or the call was restored: its
+    queue visits must be looked for (else an ordered call is one visit).
     """
 
-    __slots__ = ("callid", "events", "bad_lines", "first_line", "closed_at", "ordered")
+    __slots__ = ("callid", "events", "bad_lines", "first_line", "closed_at", "ordered", "requeued")
 
     def __init__(self, callid: str, first_line: int | None = None):
         self.callid = callid
@@ -87,6 +89,7 @@ class _Call:
         self.first_line = first_line
         self.closed_at: float | None = None
         self.ordered = True
+        self.requeued = False
 
 
 def read_queue_log(context: ReadContext) -> Iterator[Contact | Rejected]:
@@ -449,6 +452,8 @@ def _calls(rows, context: ReadContext, tz: tzinfo, raw_file, *, allow_datetime: 
                 events = call.events
                 if events and when < events[-1][0]:
                     call.ordered = False  # (same time: a later line, or a restored event with line 0)
+                if event == "ENTERQUEUE" and call.closed_at is not None:
+                    call.requeued = True
             events.append((when, line_no, fields[2], fields[3], event, data))
             if event in terminal:
                 closed = call.closed_at
@@ -509,6 +514,7 @@ def _restore(saved: dict, calls: dict[str, _Call], closing: list) -> None:
             call.events.append((float(when), 0, queue, agent, event, list(data)))
         times = [e[0] for e in call.events]
         call.ordered = all(a < b for a, b in zip(times, times[1:]))
+        call.requeued = True
         calls[cid] = call
 
 
@@ -679,6 +685,9 @@ def _emit(call: _Call, context: ReadContext) -> list[tuple | Rejected]:
             None,
             call.callid,
         )]
+    if call.ordered and not call.requeued:  # the usual case: one queue visit
+        contact = _contact(call.callid, call.events, call.first_line)
+        return [] if contact is None else [contact]
     events = _sorted_events(call)
     visits: list[list[tuple]] = []
     visit = None
