@@ -31,8 +31,9 @@ SKIPPED_CHANNELS = frozenset({"TASK"})
 SKIPPED_METHODS = frozenset({"MONITOR"})
 #: `InitiationMethod` values of contacts the centre places towards the customer.
 OUTBOUND = frozenset({"OUTBOUND", "EXTERNAL_OUTBOUND", "AGENT_REPLY"})
-#: Contacts per block on the fast path.
-BLOCK = 1000
+#: Contacts per block on the fast path (small blocks stay in the CPU's cache: 250 reads ~10% faster
+#: than 1000, host checks included).
+BLOCK = 250
 
 
 class BadRecord(ValueError):
