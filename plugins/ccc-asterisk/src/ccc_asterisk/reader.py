@@ -469,9 +469,9 @@ def _calls(rows, context: ReadContext, tz: tzinfo, raw_file, *, allow_datetime: 
                         if _last_is_terminal(done):
                             del calls[cid]
                             out += _emit(done, context)
-                if len(out) >= BATCH:
-                    yield out
-                    out = []
+                            if len(out) >= BATCH:
+                                yield out
+                                out = []
         # End of file: finish closed calls, emit open ones as `open` and keep them for the next file.
         state: dict[str, list] = {}
         for cid, call in calls.items():
