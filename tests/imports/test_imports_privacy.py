@@ -79,3 +79,23 @@ def test_no_phone_number_from_the_samples_is_in_the_database(ccc_workspace, ccc_
     for number in numbers:
         for form in {number, number.replace("+33", "0"), number.lstrip("+"), "+33" + number[1:] if number[0] == "0" else number}:
             assert form.encode() not in blob, form
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+from ccc_governance.privacy import customer_hasher  # noqa: E402
+
+_IDENTIFIERS = st.one_of(
+    st.text(max_size=20),
+    st.from_regex(r"(tel:|sip:|TEL:|mailto:)?(\+|00|0|\+00)?[0-9 .\-]{0,16}", fullmatch=True),
+    st.from_regex(r"[A-Za-z.]{1,8}@[a-z]{1,8}\.(com|FR)", fullmatch=True),
+)
+
+
+@given(st.lists(st.one_of(st.none(), _IDENTIFIERS), max_size=8))
+def test_the_batch_hasher_gives_customer_key_for_any_identifier(identifiers):
+    """The import's fast hasher (per value and per column) equals `customer_key`, whatever the text."""
+    hasher = customer_hasher(KEY)
+    expected = [customer_key(KEY, i) for i in identifiers]
+    assert [hasher(i) for i in identifiers] == expected
+    assert hasher.column(identifiers) == expected
