@@ -21,6 +21,22 @@ def test_import_twice_adds_nothing_and_says_which_batch(ccc_db, ccc_workspace, p
     assert len(list_batches(ccc_db)) == 1
 
 
+def test_the_batch_keeps_the_file_sha256_however_it_was_computed(ccc_db, ccc_workspace, pm, tmp_path):
+    """A file of a size this source never imported is hashed while it is read; one of a size seen
+    before is hashed first. Either way the batch keeps its sha256, and the same file again is
+    recognised (a different file of the same size is not)."""
+    import hashlib
+
+    f = write(tmp_path / "a.txt", "c1,0,10,0", "c2,60,20,0")
+    g = write(tmp_path / "b.txt", "c3,0,10,0", "c4,60,20,0")  # same size, other content
+    first = import_file(ccc_db, ccc_workspace, pm, "rows", f)
+    second = import_file(ccc_db, ccc_workspace, pm, "rows", g)
+    shas = [b["sha256"] for b in list_batches(ccc_db)]
+    assert shas == [hashlib.sha256(p.read_bytes()).hexdigest() for p in (f, g)]
+    assert (first["status"], second["status"]) == ("imported", "imported")
+    assert import_file(ccc_db, ccc_workspace, pm, "rows", g)["status"] == "already_imported"
+
+
 def test_rows_stored_in_utc_ms_with_provenance(ccc_db, ccc_workspace, pm, tmp_path):
     f = write(tmp_path / "a.txt", "c1,0,10,0", "c2,60,20.001,0")
     import_file(ccc_db, ccc_workspace, pm, "rows", f, contract_id="acme")
