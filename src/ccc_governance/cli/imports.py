@@ -53,6 +53,9 @@ def import_command(app, source, paths, contract_id, strict, option_pairs, as_jso
 
     Importing the same file twice adds nothing. Bad rows are quarantined and listed; the rest
     is imported (exit 0) unless --strict.
+
+    A file of 4 MB or more is read in a second process while this one writes (set
+    CCC_IMPORT_PROCESS=0 to keep to one process).
     """
     from ..plugins import find_source
     from ..store.imports import import_file
