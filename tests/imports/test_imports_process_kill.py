@@ -112,3 +112,46 @@ def test_sigkill_with_a_reader_process(ccc_workspace, tmp_path):
     db = open_db(ccc_workspace.db_path)
     assert db.execute("SELECT count(*) FROM contacts").fetchone()[0] == 1
     db.conn.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_ctrl_c_during_an_import_stops_it_in_one_line(ccc_workspace, tmp_path):
+    """Ctrl-C in a terminal (SIGINT to the whole process group) while a reader process runs:
+    `Aborted!`, exit 1, no traceback from either process, nothing stored, no process left."""
+    root = ccc_workspace.root
+    (root / "map.toml").write_text(MAPPING, encoding="utf-8")
+    big = tmp_path / "big.csv"
+    with open(big, "w", encoding="utf-8") as fh:
+        fh.write("id,at,result,wait,caller\n")
+        for i in range(400_000):
+            fh.write(f"k{i},2026-10-01T08:{i % 60:02d}:00Z,answered,{i % 90},+336399{i % 100000:05d}\n")
+    env = dict(os.environ, CCC_IMPORT_PROCESS="always")
+    ccc = str(Path(sys.executable).with_name("ccc"))
+    proc = subprocess.Popen([ccc, "import", "csv", str(big), "--option", f"mapping={root / 'map.toml'}"], cwd=root,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    reader = None
+    try:
+        deadline = time.monotonic() + 60
+        while reader is None:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the reader process never started"
+            kids = _children(proc.pid)
+            reader = kids[0] if kids else None
+            time.sleep(0.05)
+        time.sleep(0.3)  # reading and writing by now
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 1, (out, err)
+    assert "Traceback" not in err.decode() and "Aborted!" in err.decode()
+    deadline = time.monotonic() + 10
+    while _alive(reader):
+        assert time.monotonic() < deadline, "the reader process outlived the import"
+        time.sleep(0.05)
+    db = open_db(ccc_workspace.db_path)
+    assert db.execute("SELECT count(*) FROM batches").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM contacts").fetchone()[0] == 0
+    db.conn.close()

@@ -223,6 +223,11 @@ def _die_with_parent(parent: int) -> None:
 def _child_main() -> None:
     """The reader process: load the reader's module (argv[1]) while the importing process gets
     ready, read the setup on stdin, run `read_source`, send what it emits."""
+    import signal
+
+    # Ctrl-C in a terminal reaches both processes: the importing one stops the import (and
+    # ends this one); here it would only print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent(os.getppid())
     try:
         if len(sys.argv) > 2:
