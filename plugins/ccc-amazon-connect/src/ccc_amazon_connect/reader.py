@@ -141,6 +141,17 @@ def _short(value) -> str:
     return json.dumps(value, ensure_ascii=False)[:300]
 
 
+def _instant(value, field: str) -> datetime | None:
+    """`parse_instant`, with the usual case (an ISO text) first and inline."""
+    if value.__class__ is str:
+        try:
+            dt = _fromiso(value)
+        except ValueError:
+            return parse_instant(value, field)  # None for "", else raises with the reason
+        return dt if dt.tzinfo is not None else dt.replace(tzinfo=_UTC)
+    return parse_instant(value, field)
+
+
 def parse_instant(value, field: str) -> datetime | None:
     """An ISO 8601 timestamp (Connect writes UTC with `Z`); None stays None; anything else is an error."""
     if value is None or value == "":
@@ -204,39 +215,9 @@ def _figures(r: dict, line: int, names: tuple[str, str], scale: int) -> tuple | 
     if channel is None:
         raise BadRecord(f"Channel {channel_raw!r} is not a customer contact channel (voice, chat or e-mail)")
 
-    v = r.get("InitiationTimestamp")
-    if v.__class__ is str:
-        try:
-            initiated = _fromiso(v)
-        except ValueError:
-            initiated = parse_instant(v, "InitiationTimestamp")  # None for "", else raises
-        else:
-            if initiated.tzinfo is None:
-                initiated = initiated.replace(tzinfo=_UTC)
-    else:
-        initiated = parse_instant(v, "InitiationTimestamp")
-    v = r.get("DisconnectTimestamp")
-    if v.__class__ is str:
-        try:
-            disconnected = _fromiso(v)
-        except ValueError:
-            disconnected = parse_instant(v, "DisconnectTimestamp")
-        else:
-            if disconnected.tzinfo is None:
-                disconnected = disconnected.replace(tzinfo=_UTC)
-    else:
-        disconnected = parse_instant(v, "DisconnectTimestamp")
-    v = r.get("LastUpdateTimestamp")
-    if v.__class__ is str:
-        try:
-            version = _fromiso(v)
-        except ValueError:
-            version = parse_instant(v, "LastUpdateTimestamp")
-        else:
-            if version.tzinfo is None:
-                version = version.replace(tzinfo=_UTC)
-    else:
-        version = parse_instant(v, "LastUpdateTimestamp")
+    initiated = _instant(r.get("InitiationTimestamp"), "InitiationTimestamp")
+    disconnected = _instant(r.get("DisconnectTimestamp"), "DisconnectTimestamp")
+    version = _instant(r.get("LastUpdateTimestamp"), "LastUpdateTimestamp")
     queue = r.get("Queue") or None
     agent = r.get("Agent") or None
 
@@ -248,46 +229,16 @@ def _figures(r: dict, line: int, names: tuple[str, str], scale: int) -> tuple | 
         if queue.__class__ is not dict:
             raise BadRecord(f"Queue {queue!r} is not an object")
         queue_name = queue.get("Name") or queue.get("ARN")
-        v = queue.get("EnqueueTimestamp")
-        if v.__class__ is str:
-            try:
-                arrived = _fromiso(v)
-            except ValueError:
-                arrived = parse_instant(v, "Queue.EnqueueTimestamp")
-            else:
-                if arrived.tzinfo is None:
-                    arrived = arrived.replace(tzinfo=_UTC)
-        else:
-            arrived = parse_instant(v, "Queue.EnqueueTimestamp")
+        arrived = _instant(queue.get("EnqueueTimestamp"), "Queue.EnqueueTimestamp")
         arrived = arrived or initiated
-        v = queue.get("DequeueTimestamp")
-        if v.__class__ is str:
-            try:
-                dequeued = _fromiso(v)
-            except ValueError:
-                dequeued = parse_instant(v, "Queue.DequeueTimestamp")
-            else:
-                if dequeued.tzinfo is None:
-                    dequeued = dequeued.replace(tzinfo=_UTC)
-        else:
-            dequeued = parse_instant(v, "Queue.DequeueTimestamp")
+        dequeued = _instant(queue.get("DequeueTimestamp"), "Queue.DequeueTimestamp")
         v = queue.get("Duration")
         if (v.__class__ is int or v.__class__ is float) and v >= 0:
             wait = float(v)
         else:
             wait = _seconds(v, "Queue.Duration")
         if agent.__class__ is dict:
-            v = agent.get("ConnectedToAgentTimestamp")
-            if v.__class__ is str:
-                try:
-                    answered_at = _fromiso(v)
-                except ValueError:
-                    answered_at = parse_instant(v, "Agent.ConnectedToAgentTimestamp")
-                else:
-                    if answered_at.tzinfo is None:
-                        answered_at = answered_at.replace(tzinfo=_UTC)
-            else:
-                answered_at = parse_instant(v, "Agent.ConnectedToAgentTimestamp")
+            answered_at = _instant(agent.get("ConnectedToAgentTimestamp"), "Agent.ConnectedToAgentTimestamp")
         if answered_at is not None:
             outcome = "answered"
             v = agent.get("AgentInteractionDuration")
