@@ -159,6 +159,16 @@ def _iso_ms(parser):
     return cache, slow
 
 
+def _stored_constant(value, field) -> tuple[bool, Any]:
+    """A mapping's constant as the fast path stores it: `(plain, value)`, `plain` False when it is
+    not a plain value (the fast path is then not taken)."""
+    if value is not None and not isinstance(value, (str, int, float, bool)):
+        return False, None
+    if field.converter is not None and value is not None:
+        value = field.converter(value)
+    return True, value
+
+
 def _fast_builder(mapping: Mapping, index: dict[str, int]):
     """One generated function per file: csv row (list of str) → the store's row tuple for a
     `RowBlock`, or None when the row must be built the ordinary way (`_csv_builder`).
@@ -186,13 +196,9 @@ def _fast_builder(mapping: Mapping, index: dict[str, int]):
         v = f"v{k}"
         fields.append(rule.field)
         if tag == "const":
-            value = payload
-            conv = record_fields[rule.field].converter
-            if value is not None and not isinstance(value, (str, int, float, bool)):
+            plain, namespace[f"c{k}"] = _stored_constant(payload, record_fields[rule.field])
+            if not plain:
                 return None
-            if conv is not None and value is not None:
-                value = conv(value)
-            namespace[f"c{k}"] = value
             body.append(f"        {v} = c{k}")
             continue
         body.append(f"        t = row[{index[rule.column]}].strip()")
@@ -279,13 +285,9 @@ def _column_builder(mapping: Mapping, index: dict[str, int]):
             return None
         tag, payload = rule.fast[0], rule.fast[1] if len(rule.fast) > 1 else None
         if tag == "const":
-            value = payload
-            conv = record_fields[rule.field].converter
-            if value is not None and not isinstance(value, (str, int, float, bool)):
+            plain, namespace[f"c{k}"] = _stored_constant(payload, record_fields[rule.field])
+            if not plain:
                 return None
-            if conv is not None and value is not None:
-                value = conv(value)
-            namespace[f"c{k}"] = value
             body.append(f"    out.append([c{k}] * n)")
             continue
         col = f"map(_strip, cols[{index[rule.column]}])"
