@@ -130,6 +130,27 @@ def test_json_lines_with_dotted_paths_and_repeats(setup):
     assert db.execute("SELECT wait_s FROM contacts").fetchall() == [(7.0,)]
 
 
+def test_a_json_file_that_is_not_json_lines_of_the_mapping_is_refused_whole(setup):
+    """A platform's wrapped export (or an array) given to the csv source as JSON lines: one line,
+    nothing stored, instead of a batch with every line quarantined."""
+    run, db, tmp_path = setup
+    (tmp_path / "ctr.toml").write_text('source_id = "ContactId"\n[fields]\narrived_at = "Queue.EnqueueTimestamp"\n',
+                                       encoding="utf-8")
+    wrapped = '{"conversations":[\n' + "".join(
+        f'{"," if i else ""}{{"conversationId": "g{i}", "conversationStart": "2026-10-01T08:00:00Z"}}\n'
+        for i in range(30)) + "]}\n"
+    with pytest.raises(SourceError, match=r"conv.json:1: does not look like JSON lines .* none of the first 20 lines is a JSON "
+                                          r"object with 'ContactId'"):
+        run(wrapped, name="conv.json", mapping=str(tmp_path / "ctr.toml"))
+    with pytest.raises(SourceError, match="no line of it is a JSON object with 'ContactId'"):
+        run('[{"ContactId": "c1"}]\n', name="array.json", mapping=str(tmp_path / "ctr.toml"))
+    assert db.execute("SELECT count(*) FROM batches").fetchone()[0] == 0
+    # an object of the mapping among the first lines: the file is JSON lines, broken lines quarantined
+    s = run("oops\n" * 5 + '{"ContactId": "c1", "Queue": {"EnqueueTimestamp": "2026-10-01T08:00:00Z"}}\n'
+            + "oops\n" * 30, name="late.jsonl", mapping=str(tmp_path / "ctr.toml"))
+    assert (s["imported"], s["quarantined"]) == (1, 35)
+
+
 def test_workspace_mapping_path_is_relative_to_the_workspace(ccc_workspace, ccc_db, tmp_path):
     (ccc_workspace.root / "maps").mkdir()
     (ccc_workspace.root / "maps" / "m.toml").write_text(

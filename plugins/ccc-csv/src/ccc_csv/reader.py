@@ -477,28 +477,47 @@ def _lookup(obj: dict, column: str):
 
 
 def _read_jsonl(context: ReadContext, mapping: Mapping) -> Iterator[Any]:
+    """One record per JSON object line. A file in which none of the first lines (or none at all)
+    is a JSON object with the mapping's source id is refused whole (`FormatCheck`): it is not
+    what the mapping describes (a JSON array, a platform's wrapped export, a CSV named .json …),
+    and quarantining every line of it helps nobody."""
+    from ccc_governance.readers import FormatCheck
+
     path = context.path
     build = _builder(mapping)
+    check = FormatCheck(str(path), "JSON lines (one JSON object per line)", "")
     try:
         fh = open(path, "rb")
     except OSError as err:
         raise SourceError(f"cannot be read: {err.strerror}", file=str(path)) from None
+    lines = 0
     with fh:
         for line_no, data in enumerate(fh, start=1):
             text = data.decode(mapping.encoding, errors="replace").strip()
             if not text:
                 continue
+            lines += 1
+            if not check.ok and lines > check.limit:
+                check.refuse(f"and none of the first {check.limit} lines is a JSON object with {mapping.source_id!r}")
             try:
                 obj = json.loads(text)
             except json.JSONDecodeError as err:
+                check.unreadable(line_no, text)
                 yield _rejected(line_no, f"not valid JSON: {err.msg} (column {err.colno})", text, None)
                 continue
             if not isinstance(obj, dict):
+                check.unreadable(line_no, text)
                 yield _rejected(line_no, "a JSON-lines row must be an object", text, None)
                 continue
+            if _lookup(obj, mapping.source_id) not in (None, ""):
+                check.recognised()
+            else:
+                check.unreadable(line_no, text)
             yield build(lambda column, obj=obj: _lookup(obj, column), line_no, lambda text=text: text)
             if line_no % PROGRESS_EVERY == 0:
                 context.progress(fh.tell())
+    if not check.ok and check.first_bad is not None:
+        check.refuse(f"and no line of it is a JSON object with {mapping.source_id!r}")
 
 
 def example_mapping_path() -> Path:
