@@ -81,15 +81,30 @@ def supports(kind: str, fields, partial: bool = False) -> bool:
     return True
 
 
-@lru_cache(maxsize=64)
-def block_converter(kind: str, fields: tuple[str, ...], partial: bool):
-    """`convert(rows, source, batch_id, hasher) -> (tuples, bad)` for one block layout.
+@attrs.frozen
+class _Slot:
+    """What a block layout does with one record field (`_plan`): the checks both converters make."""
 
-    `tuples` are the store's row tuples (`convert.SPECS[…].columns` order), with None where a
-    row must go the ordinary way; `bad` lists those rows' indexes. Raises ValueError for a
-    layout the fast path does not take (unknown kind or field, a list field, a field repeated,
-    a required field missing, a default that is not a plain constant).
-    """
+    name: str
+    given: bool  # the block carries it; else `const` is stored
+    const: Any = None
+    how: str = "plain"  # instant | bool | customer | plain (`convert._kind_of`)
+    required: bool = False  # an instant that must be there (the kind's time, not partial)
+    type: type | None = None  # float | int | str: the type a plain value must have
+    enum: frozenset | None = None  # the values allowed
+    non_negative: bool = False
+
+    @property
+    def var(self) -> str:
+        return "v_" + self.name
+
+
+@lru_cache(maxsize=64)
+def _plan(kind: str, fields: tuple[str, ...], partial: bool) -> tuple[tuple[_Slot, ...], _Slot | None]:
+    """The layout's slots in the store's column order (after `version`), and the `version` slot
+    when the block carries it. Raises ValueError for a layout the fast path does not take
+    (unknown kind or field, a list field, a field repeated, a required field missing, a default
+    that is not a plain constant)."""
     cls = R.KINDS.get(kind)
     if cls is None:
         raise ValueError(f"unknown record kind {kind!r}")
@@ -99,30 +114,12 @@ def block_converter(kind: str, fields: tuple[str, ...], partial: bool):
     for name in fields:
         if name not in all_fields or name in ("source_id", "line", "partial"):
             raise ValueError(f"{cls.__name__} has no field {name!r} for a block")
-    spec = next(s for s in SPECS.values() if s.cls is cls)
-    given = set(fields)
-    names = ["v_" + f for f in fields]
-    lines = [
-        "def convert(rows, source, batch_id, hasher):",
-        "    out = []",
-        "    bad = []",
-        "    append = out.append",
-        "    i = -1",
-        "    for r in rows:",
-        "        i += 1",
-        "        try:",
-        f"            sid, line, {''.join(n + ', ' for n in names)}= r",
-        "            if type(sid) is not str or not sid or (line is not None and type(line) is not int):",
-        "                raise _Back",
-    ]
-    namespace: dict[str, Any] = {"_Back": _Back}
-    values = []
-    version = "None"
-    candidates = [f for f in attrs.fields(cls) if f.name not in _SKIP or f.name == "version"]
-    for f in candidates:
+    slots, version = [], None
+    for f in attrs.fields(cls):
+        if f.name in _SKIP and f.name != "version":
+            continue
         how = _kind_of(f)
-        v = "v_" + f.name
-        if f.name not in given:
+        if f.name not in fields:
             if f.name == "version":
                 continue
             if f.default is attrs.NOTHING:
@@ -142,65 +139,107 @@ def block_converter(kind: str, fields: tuple[str, ...], partial: bool):
                     raise ValueError(f"field {f.name!r} has a default that is not allowed")
                 if f.converter is not None:
                     const = f.converter(const)
-            namespace[f"c_{f.name}"] = const
-            values.append(f"c_{f.name}")
             if how == "instant" and TIME_FIELDS.get(kind) == f.name and const is None and not partial:
                 raise ValueError(f"required instant {f.name!r} is missing")
+            slots.append(_Slot(f.name, given=False, const=const))
             continue
         if how == "instants":
             raise ValueError(f"list field {f.name!r} is not taken by the fast path")
-        if how == "instant":
+        ann = str(f.type)
+        slot = _Slot(
+            f.name, given=True, how=how,
+            required=how == "instant" and TIME_FIELDS.get(kind) == f.name and not partial,
+            type=None if how != "plain" else (
+                float if f.converter is not None or ann.startswith("float")
+                else int if ann.startswith("int") else str if ann.startswith("str") else None),
+            enum=frozenset(ENUMS[f.name]) if how == "plain" and f.name in ENUMS else None,
+            non_negative=how == "plain" and (f.name in _NON_NEGATIVE or f.name.endswith(_NON_NEGATIVE_SUFFIXES)),
+        )
+        if f.name == "version":
+            version = slot
+        else:
+            slots.append(slot)
+    return tuple(slots), version
+
+
+def _spec_of(kind: str):
+    cls = R.KINDS[kind]
+    return next(s for s in SPECS.values() if s.cls is cls)
+
+
+@lru_cache(maxsize=64)
+def block_converter(kind: str, fields: tuple[str, ...], partial: bool):
+    """`convert(rows, source, batch_id, hasher) -> (tuples, bad)` for one block layout.
+
+    `tuples` are the store's row tuples (`convert.SPECS[…].columns` order), with None where a
+    row must go the ordinary way; `bad` lists those rows' indexes. Raises ValueError for a
+    layout the fast path does not take (`_plan`).
+    """
+    slots, version = _plan(kind, fields, partial)
+    names = ["v_" + f for f in fields]
+    lines = [
+        "def convert(rows, source, batch_id, hasher):",
+        "    out = []",
+        "    bad = []",
+        "    append = out.append",
+        "    i = -1",
+        "    for r in rows:",
+        "        i += 1",
+        "        try:",
+        f"            sid, line, {''.join(n + ', ' for n in names)}= r",
+        "            if type(sid) is not str or not sid or (line is not None and type(line) is not int):",
+        "                raise _Back",
+    ]
+    namespace: dict[str, Any] = {"_Back": _Back}
+    values = []
+    for slot in slots + ((version,) if version else ()):
+        v = slot.var
+        if not slot.given:
+            namespace[f"c_{slot.name}"] = slot.const
+            values.append(f"c_{slot.name}")
+            continue
+        if slot.how == "instant":
             lines.append(f"            if {v} is None:")
-            if TIME_FIELDS.get(kind) == f.name and not partial:
-                lines.append("                raise _Back")
-            else:
-                lines.append("                pass")
+            lines.append("                raise _Back" if slot.required else "                pass")
             lines.append(f"            elif type({v}) is not int:")
             lines.append("                raise _Back")
-        elif how == "bool":
+        elif slot.how == "bool":
             lines.append(f"            if {v} is not None:")
             lines.append(f"                if type({v}) is not bool and {v} not in (0, 1):")
             lines.append("                    raise _Back")
             lines.append(f"                {v} = 1 if {v} else 0")
-        elif how == "customer":
+        elif slot.how == "customer":
             lines.append(f"            if {v} is not None:")
             lines.append(f"                if type({v}) is not str:")
             lines.append("                    raise _Back")
             lines.append(f"                {v} = hasher({v})")
         else:
-            ann = str(f.type)
-            if f.converter is not None or ann.startswith("float"):
-                lines.append(f"            if {v} is not None and type({v}) is not float:")
+            if slot.type is not None:
+                lines.append(f"            if {v} is not None and type({v}) is not {slot.type.__name__}:")
                 lines.append("                raise _Back")
-            elif ann.startswith("int"):
-                lines.append(f"            if {v} is not None and type({v}) is not int:")
+            if slot.enum is not None:
+                namespace[f"e_{slot.name}"] = slot.enum
+                lines.append(f"            if {v} is not None and {v} not in e_{slot.name}:")
                 lines.append("                raise _Back")
-            elif ann.startswith("str"):
-                lines.append(f"            if {v} is not None and type({v}) is not str:")
-                lines.append("                raise _Back")
-            if f.name in ENUMS:
-                namespace[f"e_{f.name}"] = frozenset(ENUMS[f.name])
-                lines.append(f"            if {v} is not None and {v} not in e_{f.name}:")
-                lines.append("                raise _Back")
-            if f.name in _NON_NEGATIVE or f.name.endswith(_NON_NEGATIVE_SUFFIXES):
+            if slot.non_negative:
                 lines.append(f"            if {v} is not None and (type({v}) is not int and type({v}) is not float or {v} < 0):")
                 lines.append("                raise _Back")
-        if f.name == "version":
-            version = v
-        else:
+        if slot is not version:
             values.append(v)
-    lines.append(f"            append((source, sid, batch_id, line, {version}, {', '.join(values)}))")
+    lines.append(f"            append((source, sid, batch_id, line, {version.var if version else 'None'}, "
+                 f"{', '.join(values)}))")
     lines.append("        except Exception:")
     lines.append("            append(None)")
     lines.append("            bad.append(i)")
     lines.append("    return out, bad")
     exec("\n".join(lines), namespace)  # noqa: S102 - code built from attrs field names only
     convert = namespace["convert"]
-    convert.columns = spec.columns
+    convert.columns = _spec_of(kind).columns
     return convert
 
 
 _NONE = type(None)
+_TYPES_OR_NONE = {float: "_FLOAT_OR_NONE", int: "_INT_OR_NONE", str: "_STR_OR_NONE"}
 
 
 def _hash_column(hasher, values) -> list:
@@ -214,14 +253,10 @@ def column_converter(kind: str, fields: tuple[str, ...], partial: bool):
 
     `columns` as in `ColumnBlock`; returns the store's columns (`convert.SPECS[…].columns`
     order; a column that is None in every row as None), or None when any value is not as the
-    row checks of `block_converter` want it (the block is then taken row by row). Same checks,
-    made column-wise. Raises ValueError for a layout the fast path does not take.
+    row checks of `block_converter` want it (the block is then taken row by row). The same
+    checks (`_plan`), made column-wise. Raises ValueError for a layout the fast path does not take.
     """
-    block_converter(kind, fields, partial)  # the same layout rules (raises ValueError)
-    cls = R.KINDS[kind]
-    spec = next(s for s in SPECS.values() if s.cls is cls)
-    all_fields = {f.name: f for f in attrs.fields(cls)}
-    given = set(fields)
+    slots, version = _plan(kind, fields, partial)
     names = ["v_" + f for f in fields]
     namespace: dict[str, Any] = {
         "_STR": frozenset({str}), "_INT_OR_NONE": frozenset({int, _NONE}), "_INT": frozenset({int}),
@@ -244,68 +279,46 @@ def column_converter(kind: str, fields: tuple[str, ...], partial: bool):
         "        return None",
     ]
     values = []
-    version = "None"
-    for f in attrs.fields(cls):
-        if f.name in _SKIP and f.name != "version":
+    for slot in slots + ((version,) if version else ()):
+        v = slot.var
+        if not slot.given:
+            namespace[f"c_{slot.name}"] = slot.const
+            values.append(f"[c_{slot.name}] * n" if slot.const is not None else "None")
             continue
-        how = _kind_of(f)
-        v = "v_" + f.name
-        if f.name not in given:
-            if f.name == "version":
-                continue
-            const = None if f.default is attrs.NOTHING else f.default
-            if const is not None:
-                if how == "bool":
-                    const = 1 if const else 0
-                if f.converter is not None:
-                    const = f.converter(const)
-            namespace[f"c_{f.name}"] = const
-            values.append(f"[c_{f.name}] * n" if const is not None else "None")
-            continue
-        if how == "instant":
-            required = TIME_FIELDS.get(kind) == f.name and not partial
-            lines.append(f"    if not set(map(type, {v})) <= {'_INT' if required else '_INT_OR_NONE'}:")
+        if slot.how == "instant":
+            lines.append(f"    if not set(map(type, {v})) <= {'_INT' if slot.required else '_INT_OR_NONE'}:")
             lines.append("        return None")
-        elif how == "bool":
+        elif slot.how == "bool":
             lines.append(f"    if not set(map(type, {v})) <= _BOOL_TYPES or not set({v}) <= _BOOL_VALUES:")
             lines.append("        return None")
             lines.append(f"    if not set(map(type, {v})) <= _INT_OR_NONE:")
             lines.append(f"        {v} = [None if x is None else (1 if x else 0) for x in {v}]")
-        elif how == "customer":
+        elif slot.how == "customer":
             lines.append(f"    if not set(map(type, {v})) <= _STR_OR_NONE:")
             lines.append("        return None")
             lines.append(f"    {v} = _hash_column(hasher, {v})")
         else:
-            ann = str(f.type)
-            if f.converter is not None or ann.startswith("float"):
-                lines.append(f"    if not set(map(type, {v})) <= _FLOAT_OR_NONE:")
+            if slot.type is not None:
+                lines.append(f"    if not set(map(type, {v})) <= {_TYPES_OR_NONE[slot.type]}:")
                 lines.append("        return None")
-            elif ann.startswith("int"):
-                lines.append(f"    if not set(map(type, {v})) <= _INT_OR_NONE:")
+            if slot.enum is not None:
+                namespace[f"e_{slot.name}"] = slot.enum | {None}
+                lines.append(f"    if not set({v}) <= e_{slot.name}:")
                 lines.append("        return None")
-            elif ann.startswith("str"):
-                lines.append(f"    if not set(map(type, {v})) <= _STR_OR_NONE:")
-                lines.append("        return None")
-            if f.name in ENUMS:
-                namespace[f"e_{f.name}"] = frozenset(ENUMS[f.name]) | {None}
-                lines.append(f"    if not set({v}) <= e_{f.name}:")
-                lines.append("        return None")
-            if f.name in _NON_NEGATIVE or f.name.endswith(_NON_NEGATIVE_SUFFIXES):
+            if slot.non_negative:
                 # None and zeros are dropped by filter(None, …): neither can be negative
                 lines.append(f"    if not min(filter(None, {v}), default=0) >= 0:")
                 lines.append("        return None")
-        if f.name == "version":
-            version = v
-            continue
-        values.append(f"{v} if {v}.count(None) != n else None")
+        if slot is not version:
+            values.append(f"{v} if {v}.count(None) != n else None")
+    stored_version = f"{version.var} if {version.var}.count(None) != n else None" if version else "None"
     lines.append(
         f"    return [[source] * n, sid, [batch_id] * n, line if line.count(None) != n else None, "
-        f"{version if version == 'None' else version + ' if ' + version + '.count(None) != n else None'}, "
-        f"{', '.join(values)}]"
+        f"{stored_version}, {', '.join(values)}]"
     )
     exec("\n".join(lines), namespace)  # noqa: S102 - code built from attrs field names only
     convert = namespace["convert"]
-    convert.columns = spec.columns
+    convert.columns = _spec_of(kind).columns
     return convert
 
 
