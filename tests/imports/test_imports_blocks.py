@@ -106,7 +106,8 @@ def _import_all(root, mode, size, files, undo_last):
 ROW = st.tuples(
     st.sampled_from(["a", "b", "c", "d", "e"]),
     st.integers(0, 3),
-    st.sampled_from([0.0, 1.5, 2.0, -1.0]),  # -1: a negative wait, the row is judged by the record path
+    # -1, NaN, infinity: a wait that is refused, the row is judged (and quarantined) by the record path
+    st.sampled_from([0.0, 1.5, 2.0, -1.0, float("nan"), float("inf")]),
     st.one_of(st.none(), st.integers(0, 3)),
     st.sampled_from([None, "+33639980001", "caller@example.com"]),
     st.just(False),
@@ -135,3 +136,13 @@ def test_a_repeat_across_units_is_resolved_by_version(tmp_path):
     assert (s["imported"], s["duplicates"], s["older_skipped"]) == (2, 1, 1)
     wait = {r[2]: r for r in dump["contacts"]}["x"]
     assert 9.0 in wait
+
+
+def test_a_float_that_is_not_finite_is_quarantined_whatever_the_path(tmp_path):
+    rows = [["a", 0, float("nan"), None, None, False], ["b", 0, float("inf"), None, None, False],
+            ["c", 0, 2.0, None, None, False]]
+    for mode in ("records", "rows", "columns"):
+        summaries, dump = _import_all(tmp_path / mode, mode, 3, [rows], False)
+        assert (summaries[0]["imported"], summaries[0]["quarantined"]) == (1, 2)
+        assert [q["reason"] for q in summaries[0]["quarantine"]] == [
+            "wait_s is not a finite number (nan)", "wait_s is not a finite number (inf)"]

@@ -2,7 +2,8 @@
 
 One `KindSpec` per record kind says which table and columns it goes to. Its `convert` function
 checks a record (aware datetimes, known enums, required instants, non-negative durations) and
-returns either the row tuple or the reason to quarantine it (`hasher` is
+returns either the row tuple or the reason to quarantine it (a float that is NaN or infinite is
+never stored: SQLite would keep NaN as NULL without a word) (`hasher` is
 `privacy.customer_hasher(key)`, made once per batch). The function is generated once per
 kind from the attrs fields: a million rows go through it, and straight-line code is about three
 times faster than a loop over field descriptors.
@@ -11,6 +12,7 @@ times faster than a loop over field descriptors.
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime
 
 import attrs
@@ -139,10 +141,13 @@ def _build(kind: str, cls: type) -> KindSpec:
             lines.append(f"            return f'{f.name} {{{v}!r}} is not a number'")
             lines.append(f"        if {v} < 0:")
             lines.append(f"            return f'{f.name} is negative ({{{v}}})'")
+        if how == "plain":
+            lines.append(f"    if {v}.__class__ is float and not _isfinite({v}):")
+            lines.append(f"        return f'{f.name} is not a finite number ({{{v}}})'")
         columns.append("customer_key" if f.name == "customer" else f.name)
         values.append(v)
     lines.append(f"    return (source, sid, batch_id, r.line, version, {', '.join(values)})")
-    namespace = {"datetime": datetime, "json": json}
+    namespace = {"datetime": datetime, "json": json, "_isfinite": math.isfinite}
     exec("\n".join(lines), namespace)  # noqa: S102 - code built above from attrs field names only
     time_field = TIME_FIELDS[kind]
     return KindSpec(

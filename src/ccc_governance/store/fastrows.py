@@ -22,6 +22,7 @@ before whatever the reader yields next). Documented in docs/plugins.md ("Fast pa
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import Any, Callable
 
@@ -190,7 +191,7 @@ def block_converter(kind: str, fields: tuple[str, ...], partial: bool):
         "            if type(sid) is not str or not sid or (line is not None and type(line) is not int):",
         "                raise _Back",
     ]
-    namespace: dict[str, Any] = {"_Back": _Back}
+    namespace: dict[str, Any] = {"_Back": _Back, "_isfinite": math.isfinite}
     values = []
     for slot in slots + ((version,) if version else ()):
         v = slot.var
@@ -216,6 +217,9 @@ def block_converter(kind: str, fields: tuple[str, ...], partial: bool):
         else:
             if slot.type is not None:
                 lines.append(f"            if {v} is not None and type({v}) is not {slot.type.__name__}:")
+                lines.append("                raise _Back")
+            if slot.type is float:
+                lines.append(f"            if {v} is not None and not _isfinite({v}):")
                 lines.append("                raise _Back")
             if slot.enum is not None:
                 namespace[f"e_{slot.name}"] = slot.enum
@@ -262,7 +266,7 @@ def column_converter(kind: str, fields: tuple[str, ...], partial: bool):
         "_STR": frozenset({str}), "_INT_OR_NONE": frozenset({int, _NONE}), "_INT": frozenset({int}),
         "_FLOAT_OR_NONE": frozenset({float, _NONE}), "_STR_OR_NONE": frozenset({str, _NONE}),
         "_BOOL_VALUES": frozenset({None, 0, 1}), "_BOOL_TYPES": frozenset({bool, int, float, _NONE}),
-        "_hash_column": _hash_column,
+        "_hash_column": _hash_column, "_isfinite": math.isfinite, "_fsum": math.fsum,
     }
     lines = [
         "def convert(columns, source, batch_id, hasher):",
@@ -300,6 +304,10 @@ def column_converter(kind: str, fields: tuple[str, ...], partial: bool):
         else:
             if slot.type is not None:
                 lines.append(f"    if not set(map(type, {v})) <= {_TYPES_OR_NONE[slot.type]}:")
+                lines.append("        return None")
+            if slot.type is float:  # NaN or an infinity makes the sum not finite (a block of big finite
+                # values whose sum overflows is merely checked row by row)
+                lines.append(f"    if not _isfinite(_fsum(filter(None, {v}))):")
                 lines.append("        return None")
             if slot.enum is not None:
                 namespace[f"e_{slot.name}"] = slot.enum | {None}
