@@ -372,21 +372,45 @@ def _csv_rows(header_line: str, text, file: str) -> Iterator[tuple[int, str, lis
         yield start, raw, fields
 
 
+#: The epoch seconds a time may take: those of a date (`datetime`: the years 1 to 9999, UTC).
+TIME_MIN = -62135596800.0  # 0001-01-01T00:00:00Z
+TIME_MAX = 253402300799.0  # 9999-12-31T23:59:59Z
+_NOT_A_DATE = "out of the dates: years 1 to 9999"
+
+
 def _parse_time(value: str, tz: tzinfo, allow_datetime: bool) -> float:
-    """Epoch seconds from an epoch string (or, in a table export, a date-time string)."""
+    """Epoch seconds from an epoch string (or, in a table export, a date-time string).
+
+    Raises ValueError for anything else, a time that is not finite or one that is not a date
+    (`TIME_MIN`…`TIME_MAX`: `1e20` is no time at all)."""
     try:
         seconds = float(value)
     except ValueError:
         if not allow_datetime:
             raise
     else:
-        if not math.isfinite(seconds):
+        if not TIME_MIN <= seconds <= TIME_MAX:  # (nor NaN, nor ±inf)
             raise ValueError(value)
         return seconds
     dt = datetime.fromisoformat(value.strip())
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=tz)
-    return dt.timestamp()
+    seconds = dt.timestamp()
+    if not TIME_MIN <= seconds <= TIME_MAX:  # (0001-01-01T00:00+01:00)
+        raise ValueError(value)
+    return seconds
+
+
+def _time_problem(value: str, allow_datetime: bool) -> str:
+    """Why a line's time is refused (`_parse_time` raised ValueError)."""
+    expected = "epoch seconds or a date-time" if allow_datetime else "epoch seconds"
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if math.isfinite(seconds):  # (read as a number, but not the time of a date)
+        return f"time {value!r} is not {expected} ({_NOT_A_DATE})"
+    return f"time {value!r} is not {expected}"
 
 
 def _calls(rows, context: ReadContext, tz: tzinfo, raw_file, *, allow_datetime: bool) -> Iterator[list]:
@@ -400,6 +424,7 @@ def _calls(rows, context: ReadContext, tz: tzinfo, raw_file, *, allow_datetime: 
     _restore(context.state.get(STATE_KEY) or {}, calls, closing)
     latest = 0.0
     checks, skip, non_call, terminal = _CHECKS, _SKIP, NON_CALL_IDS, TERMINAL
+    time_min, time_max = TIME_MIN, TIME_MAX
     get_call = calls.get
     out: list = []
     try:
@@ -421,14 +446,13 @@ def _calls(rows, context: ReadContext, tz: tzinfo, raw_file, *, allow_datetime: 
                 continue  # queue/member lines and unknown events are not part of any contact
             try:
                 when = float(fields[0])  # the usual case of `_parse_time`, which judges the rest
-                if when - when:  # inf or nan
+                if not time_min <= when <= time_max:  # inf, nan, or not a date
                     raise ValueError
             except ValueError:
                 try:
                     when = _parse_time(fields[0], tz, allow_datetime)
                 except ValueError:
-                    expected = "epoch seconds or a date-time" if allow_datetime else "epoch seconds"
-                    out.append(_bad(context, line_no, f"time {fields[0]!r} is not {expected}", raw, callid, calls))
+                    out.append(_bad(context, line_no, _time_problem(fields[0], allow_datetime), raw, callid, calls))
                     if len(out) >= BATCH:
                         yield out
                         out = []

@@ -1,0 +1,93 @@
+"""Lines the reader must reject one by one (naming the line and what is wrong in it) instead of
+failing the whole file, on both of its paths (records; fast-path blocks)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from ccc_asterisk.reader import read_queue_log, read_queue_log_blocks
+from ccc_governance.records import Contact, Rejected
+from ccc_governance.sources import ReadContext
+from ccc_governance.store.fastrows import ColumnBlock
+
+T0 = 1790841600  # 2026-10-01T08:00:00Z
+
+
+def _both(tmp_path, text: str, name: str = "queue_log") -> list:
+    """The records of the file, read both ways (the fast path's blocks as their fallback records):
+    the same on both."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    records = list(read_queue_log(ReadContext(path=path, options={}, state={})))
+    fast = []
+    for item in read_queue_log_blocks(ReadContext(path=path, options={}, state={})):
+        if isinstance(item, ColumnBlock):
+            rows = item.as_rows()
+            fast.extend(rows.fallback(i) for i in range(len(rows.rows)))
+        else:
+            fast.append(item)
+    assert fast == records
+    return records
+
+
+def _lines(*rows: str) -> str:
+    return "\n".join(rows) + "\n"
+
+
+def _contacts(records) -> dict[str, Contact]:
+    return {r.source_id: r for r in records if isinstance(r, Contact)}
+
+
+def _rejected(records) -> list[tuple[int, str]]:
+    return [(r.line, r.reason) for r in records if isinstance(r, Rejected)]
+
+
+# -- 1. a time that cannot be a date --------------------------------------------------------------
+@pytest.mark.parametrize("when", ["1e20", "-1e12", "253402300800", "-62135596801", "1e308"])
+def test_a_time_that_is_not_a_date_is_a_rejected_line(tmp_path, when):
+    records = _both(tmp_path, _lines(
+        f"{T0}|1.1|q1|NONE|ENTERQUEUE||0639981111|1",
+        f"{when}|1.1|q1|NONE|ABANDON|1|1|20",
+        f"{T0 + 5}|2.2|q1|NONE|ENTERQUEUE||0639982222|1",
+        f"{T0 + 30}|2.2|q1|PJSIP/1001|CONNECT|25|1.2|2",
+        f"{T0 + 90}|2.2|q1|PJSIP/1001|COMPLETECALLER|25|60|1",
+    ))
+    assert _rejected(records) == [
+        (2, f"time {when!r} is not epoch seconds (out of the dates: years 1 to 9999)"),
+        (1, "call 1.1 not imported: its line(s) 2 are malformed"),
+    ]
+    # the rest of the file is imported
+    assert list(_contacts(records)) == ["2.2"]
+    assert _contacts(records)["2.2"].talk_s == 60.0
+
+
+def test_the_first_and_last_dates_are_times(tmp_path):
+    records = _both(tmp_path, _lines(
+        "-62135596800|1.1|q1|NONE|ENTERQUEUE||0639981111|1",
+        "-62135596790|1.1|q1|NONE|ABANDON|1|1|10",
+        "253402300700|2.2|q1|NONE|ENTERQUEUE||0639982222|1",
+        "253402300799|2.2|q1|NONE|ABANDON|1|1|99",
+    ))
+    contacts = _contacts(records)
+    assert not _rejected(records)
+    assert contacts["1.1"].arrived_at == datetime(1, 1, 1, tzinfo=timezone.utc)
+    assert contacts["2.2"].ended_at == datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
+
+
+def test_a_table_date_time_out_of_the_dates_is_a_rejected_line(tmp_path):
+    records = _both(tmp_path, _lines(
+        "time,callid,queuename,agent,event,data",
+        f"{T0},1.1,q1,NONE,ENTERQUEUE,|0639981111|1",
+        "1e20,1.1,q1,NONE,ABANDON,1|1|20",
+        "0001-01-01T00:00:00+01:00,3.3,q1,NONE,ENTERQUEUE,|0639983333|1",
+        f"{T0 + 5},2.2,q1,NONE,ENTERQUEUE,|0639982222|1",
+        f"{T0 + 30},2.2,q1,NONE,ABANDON,1|1|25",
+    ), name="queue_log.csv")
+    assert _rejected(records) == [
+        (3, "time '1e20' is not epoch seconds or a date-time (out of the dates: years 1 to 9999)"),
+        (4, "time '0001-01-01T00:00:00+01:00' is not epoch seconds or a date-time"),
+        (2, "call 1.1 not imported: its line(s) 3 are malformed"),
+    ]  # (call 3.3 has no other line: its rejected line is all there is of it)
+    assert list(_contacts(records)) == ["2.2"]
