@@ -91,3 +91,46 @@ def test_a_table_date_time_out_of_the_dates_is_a_rejected_line(tmp_path):
         (2, "call 1.1 not imported: its line(s) 3 are malformed"),
     ]  # (call 3.3 has no other line: its rejected line is all there is of it)
     assert list(_contacts(records)) == ["2.2"]
+
+
+# -- 2. a number that is not finite as a time or duration of the data ----------------------------
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "NaN", "Infinity", "1e400"])
+@pytest.mark.parametrize(("line", "reason"), [
+    ("CONNECT|{v}|1.2|2", "CONNECT: {r} is not a number (data1, the wait, must be finite)"),
+    ("COMPLETECALLER|{v}|80|1", "COMPLETECALLER: {r} is not a number (data1, the wait, must be finite)"),
+    ("COMPLETEAGENT|20|{v}|1", "COMPLETEAGENT: {r} is not a number (data2, the talk, must be finite)"),
+    ("RINGNOANSWER|{v}", "RINGNOANSWER: {r} is not a number (data1, the ring time, must be finite)"),
+    ("ABANDON|1|1|{v}", "ABANDON: wait {r} is not a number (data3, the wait, must be finite)"),
+    ("EXITWITHKEY|1|2|1|{v}", "EXITWITHKEY: wait {r} is not a number (data4, the wait, must be finite)"),
+    ("TRANSFER|300|ctx|{v}|80|1", "TRANSFER: {r} is not a number (data3, the wait, must be finite)"),
+    ("BLINDTRANSFER|300|ctx|20|{v}", "BLINDTRANSFER: {r} is not a number (data4, the talk, must be finite)"),
+    ("ATTENDEDTRANSFER|LINK|c1|c2|{v}|80|1", "ATTENDEDTRANSFER: {r} is not a number (data4, the wait, must be finite)"),
+])
+def test_a_number_that_is_not_finite_is_a_rejected_line(tmp_path, value, line, reason):
+    records = _both(tmp_path, _lines(
+        f"{T0}|1.1|q1|NONE|ENTERQUEUE||0639981111|1",
+        f"{T0 + 20}|1.1|q1|PJSIP/1001|" + line.format(v=value),
+        f"{T0 + 100}|1.1|q1|PJSIP/1001|COMPLETECALLER|20|80|1",
+        f"{T0 + 5}|2.2|q1|NONE|ENTERQUEUE||0639982222|1",
+        f"{T0 + 30}|2.2|q1|NONE|ABANDON|1|1|25",
+    ))
+    assert _rejected(records) == [(2, reason.format(r=repr(value))),
+                                  (1, "call 1.1 not imported: its line(s) 2 are malformed")]
+    assert list(_contacts(records)) == ["2.2"]
+
+
+def test_a_lone_connect_with_a_nan_wait_is_rejected(tmp_path):
+    """(It crashed the whole file: its arrival, the CONNECT's time less its wait, was NaN.)"""
+    records = _both(tmp_path, _lines(f"{T0 + 20}|1.1|q1|PJSIP/1001|CONNECT|nan|1.2|2"))
+    assert _rejected(records) == [(1, "CONNECT: 'nan' is not a number (data1, the wait, must be finite)")]
+
+
+def test_a_transfer_reads_its_finite_times_where_an_older_asterisk_wrote_them(tmp_path):
+    """A transfer's times are looked for from the start, then from the end: a non-finite pair at
+    the first place is passed over like any pair that is not numbers."""
+    records = _both(tmp_path, _lines(
+        f"{T0}|1.1|q1|NONE|ENTERQUEUE||0639981111|1",
+        f"{T0 + 100}|1.1|q1|PJSIP/1001|ATTENDEDTRANSFER|BRIDGE|20|80|nan",
+    ))
+    assert not _rejected(records)
+    assert (_contacts(records)["1.1"].wait_s, _contacts(records)["1.1"].talk_s) == (20.0, 80.0)

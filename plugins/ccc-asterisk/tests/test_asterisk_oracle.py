@@ -13,6 +13,7 @@ import copy
 import csv
 import importlib.util
 import io
+import math
 import random
 import re
 import sys
@@ -47,8 +48,20 @@ def _with_fixes(module):
     - a time that is a number but not a date (`1e20`, `-1e12`: years 1 to 9999) is a bad time like
       `x` (its line is rejected, its call quarantined), where the frozen reader failed the whole file
       (OverflowError or ValueError out of `datetime`).
+    - a number of the data that is not finite (`nan`, `inf`: a wait, a talk, a ring time) is not a
+      number, like `x` (its line is rejected; a transfer's times are then looked for at the other
+      place), where the frozen reader took it (a NaN wait, or a NaN arrival that failed the file).
+      The frozen reader reads every number with `float`: a `float` that refuses them, in its module.
     """
     parse_time = module._parse_time
+
+    def finite_float(value=0.0):
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValueError(f"not finite: {value!r}")
+        return number
+
+    module.float = finite_float
 
     def _parse_time(value, tz, allow_datetime):
         seconds = parse_time(value, tz, allow_datetime)
@@ -61,7 +74,7 @@ def _with_fixes(module):
 
 
 #: What the fixes add to a rejection's reason (what is wrong, more precisely).
-_FIXED_REASON = re.compile(r" \(out of the dates: years 1 to 9999\)$")
+_FIXED_REASON = re.compile(r" \((out of the dates: years 1 to 9999|data\d, the [a-z ]+, must be finite)\)$")
 
 
 def _as_fixed(item):
@@ -81,8 +94,8 @@ NAN = "<nan>"
 
 def _plain(value):
     """`value` for an exact comparison: a record as its class and fields (attrs equality), NaN as
-    `NAN` (both readers take "nan" as a number of seconds, and NaN equals nothing), lists and
-    tuples item by item."""
+    `NAN` (NaN equals nothing; no reader should give one now, see `_with_fixes`), lists and tuples
+    item by item."""
     if type(value) is float:
         return NAN if value != value else value
     if isinstance(value, (Contact, Rejected)):

@@ -572,6 +572,19 @@ _NUMERIC = {
     "RINGNOANSWER": (0,),
     "RINGCANCELED": (0,),
 }
+#: What each of those numbers is (for the reason of a rejected line).
+_NUMBER_NAMES = {
+    "CONNECT": ("wait",),
+    "COMPLETEAGENT": ("wait", "talk"),
+    "COMPLETECALLER": ("wait", "talk"),
+    "RINGNOANSWER": ("ring time",),
+    "RINGCANCELED": ("ring time",),
+}
+
+
+def _not_finite(value: str, pos: int, name: str) -> str:
+    """The reason for a number that is not finite (`nan`, `inf`: no time nor duration) at data `pos`."""
+    return f"{value!r} is not a number (data{pos + 1}, the {name}, must be finite)"
 
 
 def _transfer_times(event: str, data: list[str]) -> tuple[float, float]:
@@ -589,21 +602,27 @@ def _transfer_times(event: str, data: list[str]) -> tuple[float, float]:
         if start < 0 or start + 1 >= len(values):
             continue
         try:
-            return float(values[start]), float(values[start + 1])
+            hold, call = float(values[start]), float(values[start + 1])
         except ValueError:
             continue
+        if hold - hold or call - call:  # nan or ±inf: not a number either
+            continue
+        return hold, call
     if len(values) < first + 2:
         raise ValueError(f"too few data fields ({len(data)})")
-    bad = next(v for v in values[first:first + 2] if not _is_number(v))
+    k, bad = next((k, v) for k, v in enumerate(values[first:first + 2]) if not _is_number(v))
+    if _is_number(bad, finite=False):
+        raise ValueError(_not_finite(bad, first + k, ("wait", "talk")[k]))
     raise ValueError(f"{bad!r} is not a number")
 
 
-def _is_number(text: str) -> bool:
+def _is_number(text: str, finite: bool = True) -> bool:
+    """Whether `text` reads as a number (a finite one, unless `finite` is false)."""
     try:
-        float(text)
+        number = float(text)
     except ValueError:
         return False
-    return True
+    return not finite or not number - number
 
 
 #: Where the wait ("holdtime") sits in the data of exit events; older Asterisk versions omit it.
@@ -637,23 +656,27 @@ def _check_data(event: str, data: list[str]) -> str | None:
         except IndexError:
             return f"too few data fields ({len(data)})"
         try:
-            float(value)
+            number = float(value)
         except ValueError:
             return f"{value!r} is not a number"
+        if number - number:
+            return _not_finite(value, pos, _NUMBER_NAMES[event][pos])
     wi = _wait_index(event, data)
     if wi is not None:
         try:
-            float(data[wi])
+            number = float(data[wi])
         except ValueError:
             return f"wait {data[wi]!r} is not a number"
+        if number - number:
+            return "wait " + _not_finite(data[wi], wi, "wait")
     return None
 
 
 def _checker(event: str):
     """`_check_data` for one call event as `check(data)`; None when the event has nothing to check.
 
-    The usual case (every number there and fine) is tried first; anything else is judged by
-    `_check_data` itself."""
+    The usual case (every number there, finite and fine) is tried first; anything else is judged
+    by `_check_data` itself (`0.0 * x` is NaN, which is true, for a NaN or an infinite `x`)."""
     if event in TRANSFERS:
         return lambda data: _check_data(event, data)
     positions = _NUMERIC.get(event, ())
@@ -664,15 +687,16 @@ def _checker(event: str):
         if positions == (0,):
             def check(data):
                 try:
-                    float(data[0])
+                    if 0.0 * float(data[0]):
+                        return _check_data(event, data)
                 except (IndexError, ValueError):
                     return _check_data(event, data)
                 return None
         elif positions == (0, 1):
             def check(data):
                 try:
-                    float(data[0])
-                    float(data[1])
+                    if 0.0 * float(data[0]) or 0.0 * float(data[1]):
+                        return _check_data(event, data)
                 except (IndexError, ValueError):
                     return _check_data(event, data)
                 return None
@@ -686,7 +710,8 @@ def _checker(event: str):
     def check(data):
         if len(data) > wait_at and data[wait_at] != "":
             try:
-                float(data[wait_at])
+                if 0.0 * float(data[wait_at]):
+                    return _check_data(event, data)
             except ValueError:
                 return _check_data(event, data)
         return None
