@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from ccc_asterisk.reader import read_queue_log, read_queue_log_blocks
+from ccc_governance.errors import SourceError
 from ccc_governance.records import Contact, Rejected
 from ccc_governance.sources import ReadContext
 from ccc_governance.store.fastrows import ColumnBlock
@@ -134,3 +135,26 @@ def test_a_transfer_reads_its_finite_times_where_an_older_asterisk_wrote_them(tm
     ))
     assert not _rejected(records)
     assert (_contacts(records)["1.1"].wait_s, _contacts(records)["1.1"].talk_s) == (20.0, 80.0)
+
+
+# -- 3. a table export whose callid column goes by another name -----------------------------------
+@pytest.mark.parametrize("callid", ["callid", "call_id", "uniqueid", "UniqueId"])
+@pytest.mark.parametrize("event", ["event", "verb"])
+def test_a_table_export_is_read_whatever_its_callid_column_is_called(tmp_path, callid, event):
+    records = _both(tmp_path, _lines(
+        f"time,{callid},queuename,agent,{event},data",
+        f"{T0},1.1,q1,NONE,ENTERQUEUE,|0639981111|1",
+        f"{T0 + 20},1.1,q1,PJSIP/1001,CONNECT,20|1.2|2",
+        f"{T0 + 100},1.1,q1,PJSIP/1001,COMPLETECALLER,20|80|1",
+    ), name="queue_log.csv")
+    assert not _rejected(records)
+    contact = _contacts(records)["1.1"]
+    assert (contact.outcome, contact.wait_s, contact.talk_s, contact.customer) == ("answered", 20.0, 80.0, "0639981111")
+
+
+def test_a_table_export_without_a_callid_column_is_still_refused(tmp_path):
+    path = tmp_path / "queue_log.csv"
+    path.write_text(_lines("time,id,queuename,agent,event,data", f"{T0},1.1,q1,NONE,ENTERQUEUE,|0639981111|1"),
+                    encoding="utf-8")
+    with pytest.raises(SourceError, match="does not look like an Asterisk queue_log"):
+        list(read_queue_log(ReadContext(path=path, options={}, state={})))

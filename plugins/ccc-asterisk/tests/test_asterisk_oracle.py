@@ -52,7 +52,11 @@ def _with_fixes(module):
       number, like `x` (its line is rejected; a transfer's times are then looked for at the other
       place), where the frozen reader took it (a NaN wait, or a NaN arrival that failed the file).
       The frozen reader reads every number with `float`: a `float` that refuses them, in its module.
+    - a table export whose callid column is named `uniqueid` (a name its columns go by) is one, where
+      the frozen reader's header sniff knew only `callid`/`call_id` (refused it whole).
     """
+    is_csv_header = module._is_csv_header
+    module._is_csv_header = lambda line: is_csv_header(re.sub("uniqueid", "callid", line, flags=re.IGNORECASE))
     parse_time = module._parse_time
 
     def finite_float(value=0.0):
@@ -420,7 +424,7 @@ HEADERS = [
     ("time_id", "call_id", "queue", "agent", "verb"),
     ("timestamp", "callid", "queue_name", "membername", "event"),
     ("datetime", "callid", "queuename", "member", "event"),
-] * 5 + [("time", "uniqueid", "queuename", "agent", "event")]  # (no "callid" in the header: refused whole)
+] * 5 + [("time", "uniqueid", "queuename", "agent", "event")]  # (no "callid" in the header, see `_with_fixes`)
 
 
 def _stamp(rnd: random.Random, text: str) -> str:

@@ -256,9 +256,11 @@ def _zone(name: str) -> tzinfo:
 
 
 def _is_csv_header(line: str) -> bool:
-    """A database-table export starts with a header naming its columns; a queue_log with a number."""
+    """A database-table export starts with a header naming its columns (its callid and event
+    columns by any of the names `_csv_rows` takes); a queue_log with a number."""
     head = line.lstrip("\ufeff").strip().lower()
-    return ("callid" in head or "call_id" in head) and ("event" in head or "verb" in head) and not head[:1].isdigit()
+    return (any(name in head for name in _CSV_ALIASES["callid"])
+            and any(name in head for name in _CSV_ALIASES["event"]) and not head[:1].isdigit())
 
 
 #: Characters of the file decoded at a time.
