@@ -158,3 +158,38 @@ def test_a_table_export_without_a_callid_column_is_still_refused(tmp_path):
                     encoding="utf-8")
     with pytest.raises(SourceError, match="does not look like an Asterisk queue_log"):
         list(read_queue_log(ReadContext(path=path, options={}, state={})))
+
+
+# -- 1b. an instant reckoned from a wait or talk that is not a date -------------------------------
+@pytest.mark.parametrize(("lines", "reason"), [
+    # no ENTERQUEUE (log rotated mid-call): the arrival is the CONNECT's time less the wait
+    ([f"{T0 + 20}|1.1|q1|PJSIP/1001|CONNECT|1e11|1.2|2"],
+     "call 1.1 not imported: its wait 1e+11 s put its arrival out of the dates: years 1 to 9999"),
+    # no ENTERQUEUE nor CONNECT: the end's time less the wait and the talk
+    ([f"{T0 + 20}|1.1|q1|PJSIP/1001|COMPLETEAGENT|1e308|1e308|1"],
+     "call 1.1 not imported: its wait 1e+308 s and talk 1e+308 s put its arrival out of the dates: years 1 to 9999"),
+    # no CONNECT: answered at the arrival plus the wait
+    ([f"{T0}|1.1|q1|NONE|ENTERQUEUE||0639981111|1", f"{T0 + 100}|1.1|q1|PJSIP/1001|COMPLETECALLER|1e300|80|1"],
+     "call 1.1 not imported: its wait 1e+300 s put its answer out of the dates: years 1 to 9999"),
+])
+def test_an_instant_reckoned_out_of_the_dates_rejects_the_call(tmp_path, lines, reason):
+    """(A finite but huge wait made a `datetime` fail: the whole file failed.)"""
+    records = _both(tmp_path, _lines(
+        *lines,
+        f"{T0 + 5}|2.2|q1|NONE|ENTERQUEUE||0639982222|1",
+        f"{T0 + 30}|2.2|q1|NONE|ABANDON|1|1|25",
+    ))
+    assert _rejected(records) == [(1, reason)]
+    assert list(_contacts(records)) == ["2.2"]
+
+
+def test_a_requeued_visit_reckoned_out_of_the_dates_is_rejected_alone(tmp_path):
+    records = _both(tmp_path, _lines(
+        f"{T0}|1.1|q1|NONE|ENTERQUEUE||0639981111|1",
+        f"{T0 + 30}|1.1|q1|NONE|EXITWITHTIMEOUT|1|1|30",
+        f"{T0 + 31}|1.1|q2|NONE|ENTERQUEUE||0639981111|1",
+        f"{T0 + 100}|1.1|q2|PJSIP/1001|COMPLETECALLER|1e300|80|1",
+    ))
+    assert _rejected(records) == [
+        (3, f"call 1.1#{(T0 + 31) * 1000} not imported: its wait 1e+300 s put its answer out of the dates: years 1 to 9999")]
+    assert _contacts(records)["1.1"].outcome == "timeout"

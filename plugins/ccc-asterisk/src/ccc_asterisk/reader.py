@@ -738,6 +738,8 @@ def _emit(call: _Call, context: ReadContext) -> list[tuple | Rejected]:
         )]
     if call.ordered and not call.requeued:  # the usual case: one queue visit
         contact = _contact(call.callid, call.events, call.first_line)
+        if type(contact) is str:
+            return [context.reject(call.events[0][1] or call.first_line, contact, None, call.callid)]
         return [] if contact is None else [contact]
     events = _sorted_events(call)
     visits: list[list[tuple]] = []
@@ -758,7 +760,9 @@ def _emit(call: _Call, context: ReadContext) -> list[tuple | Rejected]:
     for n, visit in enumerate(visits):
         source_id = call.callid if n == 0 else f"{call.callid}#{_ms(visit[0][0])}"
         contact = _contact(source_id, visit, call.first_line)
-        if contact is not None:
+        if type(contact) is str:
+            out.append(context.reject(visit[0][1] or call.first_line, contact, None, call.callid))
+        elif contact is not None:
             out.append(contact)
     return out
 
@@ -771,9 +775,16 @@ def _dt(epoch: float) -> datetime:
     return datetime.fromtimestamp(round(epoch, 3), tz=timezone.utc)
 
 
-def _contact(source_id: str, events: list[tuple], first_line: int | None) -> tuple | None:
+def _undated(source_id: str, instant: str, wait: float | None, talk: float | None) -> str:
+    """Why a queue visit is not imported: its `instant`, reckoned from its wait (and talk), is not a date."""
+    durations = f"wait {wait:g} s" + ("" if talk is None else f" and talk {talk:g} s")
+    return f"call {source_id} not imported: its {durations} put its {instant} {_NOT_A_DATE}"
+
+
+def _contact(source_id: str, events: list[tuple], first_line: int | None) -> tuple | str | None:
     """The `Contact` fields of one queue visit (events in time order) as a tuple in `_NAMES`
-    order, instants as epoch seconds (None while its arrival is unknown)."""
+    order, instants as epoch seconds (None while its arrival is unknown; why it is not imported,
+    a str, when an instant reckoned from its times is not a date)."""
     enter = connect = end = None
     queue = None
     for ev in events:
@@ -814,15 +825,24 @@ def _contact(source_id: str, events: list[tuple], first_line: int | None) -> tup
         arrived = enter[0]
     elif connect is not None and wait is not None:
         arrived = connect[0] - wait  # the ENTERQUEUE line is missing (log rotated mid-call)
+        if not TIME_MIN <= arrived <= TIME_MAX:
+            return _undated(source_id, "arrival", wait, None)
     elif end is not None and wait is not None:
         arrived = end[0] - wait - (talk or 0.0)
+        if not TIME_MIN <= arrived <= TIME_MAX:
+            return _undated(source_id, "arrival", wait, talk)
     else:
         return None  # nothing tells when the call arrived: wait for its remaining lines
     customer = None
     if enter is not None and len(enter[5]) > 1 and enter[5][1] not in ("", "unknown", "anonymous"):
         customer = enter[5][1]
     if outcome == "answered":
-        answered_at = connect[0] if connect is not None else arrived + (wait or 0.0)
+        if connect is not None:
+            answered_at = connect[0]
+        else:
+            answered_at = arrived + (wait or 0.0)
+            if not TIME_MIN <= answered_at <= TIME_MAX:
+                return _undated(source_id, "answer", wait, None)
         return (source_id, events[0][1] or first_line, arrived, outcome, "voice", "inbound", queue, queue,
                 # queue_log records neither customer hold nor after-call work: handle time is talk only.
                 answered_at, end[0], wait, talk, 0.0, 0.0, agent, transferred, customer,
