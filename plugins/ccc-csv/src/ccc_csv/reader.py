@@ -19,8 +19,6 @@ from .mapping import Mapping, RowError, load_mapping
 
 PROGRESS_EVERY = 10_000
 BLOCK = 1_000  # rows per block on the fast path (small blocks stay in the CPU's cache)
-_SECONDS = {f"{i:02d}": i * 1000 for i in range(60)}
-_MINUTES = {f"{i:02d}": i * 60_000 for i in range(60)}
 
 
 def _mapping_for(context: ReadContext) -> Mapping:
@@ -128,37 +126,6 @@ def _instant_ms(dt) -> int:
     return round(dt.timestamp() * 1000)
 
 
-def _iso_ms(parser):
-    """`(cache, slow)` for ISO timestamps: `slow(text) -> epoch ms` parses with `parser` and
-    remembers the epoch of the text's hour, so that the generated code turns any timestamp laid
-    out `YYYY-MM-DDTHH:MM:SS` + tail (no fraction) whose first 14 characters and tail were seen
-    into that epoch plus its minutes and seconds, without parsing it.
-
-    An hour is remembered only when :00:00 to :59:59 is exactly 3,599 s in it (no change of UTC
-    offset inside the hour, e.g. a daylight-saving change), so the result is always exactly what
-    `parser` gives.
-    """
-    cache: dict[str, tuple[int, str]] = {}
-
-    def slow(text: str) -> int:
-        ms = _instant_ms(parser(text))
-        if (len(text) >= 19 and text[13] == ":" and text[16] == ":"
-                and text[14:16] in _MINUTES and text[17:19] in _SECONDS):
-            head, tail = text[:14], text[19:]
-            try:
-                m0 = _instant_ms(parser(head + "00:00" + tail))
-                m59 = _instant_ms(parser(head + "59:59" + tail))
-            except Exception:  # noqa: BLE001 - not cached: such timestamps are parsed every time
-                return ms
-            if m59 - m0 == 3_599_000 and m0 + _MINUTES[text[14:16]] + _SECONDS[text[17:19]] == ms:
-                if len(cache) >= 4096:
-                    cache.clear()
-                cache[head] = (m0, tail)
-        return ms
-
-    return cache, slow
-
-
 def _stored_constant(value, field) -> tuple[bool, Any]:
     """A mapping's constant as the fast path stores it: `(plain, value)`, `plain` False when it is
     not a plain value (the fast path is then not taken)."""
@@ -171,16 +138,17 @@ def _stored_constant(value, field) -> tuple[bool, Any]:
 
 def _fast_builder(mapping: Mapping, index: dict[str, int]):
     """One generated function per file: csv row (list of str) → the store's row tuple for a
-    `RowBlock`, or None when the row must be built the ordinary way (`_csv_builder`).
+    `RowBlock`, or None when the row must be built the ordinary way (`_csv_builder`). Used for
+    the rows of a block that cannot go column by column (`_column_builder`).
 
     Returns `(fields, function)`, or None when the mapping has a field the fast path does not
-    convert (lists of instants, constants that are not plain values). No per-field calls for
-    text, value maps, numbers and ISO timestamps: those are written inline.
+    convert (lists of instants, constants that are not plain values). Text, value maps and
+    numbers are written inline; timestamps go through the mapping's parser.
     """
     if mapping.partial and "partial" not in attrs.fields_dict(mapping.cls):
         return None
     fields = []
-    namespace: dict[str, Any] = {"_SEC": _SECONDS, "_MIN": _MINUTES}
+    namespace: dict[str, Any] = {}
     body = [
         "def fast(row, line):",
         "    try:",
@@ -219,23 +187,10 @@ def _fast_builder(mapping: Mapping, index: dict[str, int]):
             body.append("        else:")
             body.append(f"            {v} = f{k}(t)")
         elif tag == "ts":
-            parser, is_iso = rule.fast[1], rule.fast[2]
-            if is_iso:
-                cache, slow = _iso_ms(parser)
-                namespace[f"g{k}"] = cache.get
-                namespace[f"s{k}"] = slow
-                body.append("        else:")
-                body.append(f"            b = g{k}(t[:14])")
-                body.append("            if (b is not None and b[1] == t[19:] and t[16] == ':'"
-                            " and t[14:16] in _MIN and t[17:19] in _SEC):")
-                body.append(f"                {v} = b[0] + _MIN[t[14:16]] + _SEC[t[17:19]]")
-                body.append("            else:")
-                body.append(f"                {v} = s{k}(t)")
-            else:
-                namespace[f"p{k}"] = parser
-                namespace["_ms"] = _instant_ms
-                body.append("        else:")
-                body.append(f"            {v} = _ms(p{k}(t))")
+            namespace[f"p{k}"] = rule.fast[1]
+            namespace["_ms"] = _instant_ms
+            body.append("        else:")
+            body.append(f"            {v} = _ms(p{k}(t))")
         else:
             return None
     body.append(f"        return (sid, line, {''.join(f'v{k}, ' for k in range(len(fields)))})")
