@@ -126,10 +126,9 @@ class _Collector:
     an id are sent as they are, in file order: the applier folds them (`_Applier.apply`).
     """
 
-    def __init__(self, spec: KindSpec, counts: dict, fresh: bool, emit: Callable):
+    def __init__(self, spec: KindSpec, fresh: bool, emit: Callable):
         self.spec = spec
         self.kind = spec.kind
-        self.counts = counts
         self.fresh = fresh
         self.emit = emit
         self.rows: list[tuple] = []
@@ -571,14 +570,15 @@ class ReadJob:
 def read_source(records_of: Callable, context: ReadContext, job: ReadJob, emit_unit: Callable,
                 emit_quarantine: Callable) -> dict:
     """The reading side of one import, without the database: run the reader, check and convert
-    every record (or `RowBlock`), quarantine what cannot be stored, resolve repeats inside the
-    file, and hand the rest on a chunk at a time: `emit_unit(kind, rows, partials, probe)`
-    (`_Collector`) and `emit_quarantine(rows)` (quarantine row tuples; the callee may clear the
-    list). Runs in the importing process, or in a reader process (`store.parallel`).
+    every record (or block), quarantine what cannot be stored, and hand the rest on a unit at a
+    time: `emit_unit(kind, columns, partials, probe)` (`_Collector`, or a block's columns with
+    `UNCHECKED`) and `emit_quarantine(rows)` (quarantine row tuples; the callee may clear the
+    list). Repeats of an id are left to the applier. Runs in the importing process, or in a
+    reader process (`store.parallel`).
 
     Returns `{counts, first_quarantined, records, kinds, first_at, last_at}` (`counts`: the
-    verdicts decided here: repeats inside the file and quarantined rows). Raises `SourceError`
-    (file unreadable, `--strict` and a bad row) or `PluginError` (a reader that fails).
+    verdicts decided here: the quarantined rows). Raises `SourceError` (file unreadable,
+    `--strict` and a bad row) or `PluginError` (a reader that fails).
     """
     counts = {"imported": 0, "replaced": 0, "duplicates": 0, "older_skipped": 0, "quarantined": 0}
     first_quarantined: list[dict] = []
@@ -602,7 +602,7 @@ def read_source(records_of: Callable, context: ReadContext, job: ReadJob, emit_u
     def collector(spec: KindSpec) -> _Collector:
         c = collectors.get(spec.cls)
         if c is None:
-            c = collectors[spec.cls] = _Collector(spec, counts, job.fresh.get(spec.kind, True), emit_unit)
+            c = collectors[spec.cls] = _Collector(spec, job.fresh.get(spec.kind, True), emit_unit)
         return c
 
     def take(record) -> bool:

@@ -1,7 +1,7 @@
 """Reading a big file in a second process while this one writes to the store.
 
 On a big file the reading side of an import (`imports.read_source`: the plugin's reader, the
-record checks and conversion, customer keys, in-file repeats) and the writing side (SQLite
+record checks and conversion, customer keys) and the writing side (repeats, SQLite
 inserts) each take about half the time. With two cores they can overlap: a *reader process*
 runs `read_source` and sends its units of rows (a chunk of `imports.CHUNK` rows at a time,
 pickled) and quarantine rows through a pipe; the importing process keeps the ONE transaction of
