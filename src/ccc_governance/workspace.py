@@ -7,6 +7,7 @@
     contracts = "contracts"      # folder `ccc contract register` reads by default
     plugins = "plugins"          # folder of unpackaged plugin modules (*.py), loaded at start
     pseudonymisation_key = "…"   # hex; keys the hash of customer identifiers. Keep it secret.
+    # or: pseudonymisation_key_file = "~/secrets/acme.key"   (a file holding the hex key, outside git)
 
     [attributes]                 # contact-attribute names that carry survey marks
     fcr = "fcr"
@@ -15,7 +16,15 @@
     [sources.csv]                # per-source options, passed to the reader as `context.options`
     mapping = "mappings/vendor.toml"
 
-`--db PATH` or `CCC_DB` override the database path (and allow working without a `ccc.toml`).
+`--db PATH` or `CCC_DB` override the database path (and allow working without a `ccc.toml`: the
+`ccc.toml` of the database's own folder, or of a folder above it, is then used when it names that
+database, so that `CCC_DB=ws/ccc.db ccc …` from elsewhere is the same workspace as `cd ws; ccc …`).
+
+The pseudonymisation key is read, first found wins, from `CCC_PSEUDONYMISATION_KEY` (hex), the file
+named by `pseudonymisation_key_file`, `pseudonymisation_key`, or a `<database>.key` file beside the
+database (written by versions before 0.2 for workspaces without `ccc.toml`). No command creates a key
+except `ccc init`. The store remembers the key's fingerprint and refuses an import with another key
+(`store/keyprint.py`).
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ import tomli_w
 from .errors import WorkspaceError
 
 CONFIG_NAME = "ccc.toml"
+KEY_ENV = "CCC_PSEUDONYMISATION_KEY"
 
 
 @attrs.define
@@ -42,11 +52,12 @@ class Workspace:
     db_path: Path
     contracts_dir: Path
     plugins_dir: Path
-    key: bytes
+    key: bytes | None  # None: no key anywhere (reading works; importing is refused)
     attributes: dict[str, str] = attrs.Factory(lambda: {"fcr": "fcr", "csat": "csat"})
     sources: dict[str, dict[str, Any]] = attrs.Factory(dict)
     config: dict[str, Any] = attrs.Factory(dict)  # the whole parsed ccc.toml, for plugins' own tables
     config_path: Path | None = None
+    key_origin: str = ""  # where the key was read from, or where it is expected (for messages)
 
     def source_options(self, name: str) -> dict[str, Any]:
         """The `[sources.NAME]` table, with relative paths left as written (resolve against `root`)."""
@@ -93,14 +104,74 @@ def find_config(start: str | Path | None = None) -> Path | None:
     return None
 
 
+def _config_naming(db_path: Path) -> Path | None:
+    """The `ccc.toml` of `db_path`'s folder or a folder above it whose database is `db_path`."""
+    here = db_path.parent.resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / CONFIG_NAME
+        if not candidate.is_file():
+            continue
+        try:
+            config = tomllib.loads(candidate.read_text(encoding="utf-8"))
+            named = (folder / str((config.get("workspace") or {}).get("database", "ccc.db"))).resolve()
+        except (OSError, ValueError, AttributeError, TypeError):
+            continue
+        if named == db_path:
+            return candidate
+    return None
+
+
+def _hex_key(text: str, where: str) -> bytes:
+    try:
+        key = bytes.fromhex(text.strip())
+    except ValueError:
+        raise WorkspaceError(f"{where}: the pseudonymisation key must be hexadecimal") from None
+    if len(key) < 16:
+        raise WorkspaceError(f"{where}: the pseudonymisation key must be at least 32 hex digits")
+    return key
+
+
+def read_key(ws: dict, root: Path | None, db_path: Path, config_path: Path | None) -> tuple[bytes | None, str]:
+    """The pseudonymisation key and where it was read from (or, when there is none, where it is
+    expected). Never creates a key."""
+    env = os.environ.get(KEY_ENV, "").strip()
+    if env:
+        return _hex_key(env, f"environment variable {KEY_ENV}"), f"environment variable {KEY_ENV}"
+    if ws.get("pseudonymisation_key_file"):
+        path = Path(str(ws["pseudonymisation_key_file"])).expanduser()
+        if not path.is_absolute() and root is not None:
+            path = root / path
+        where = f"{path} (pseudonymisation_key_file in {config_path})"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as err:
+            raise WorkspaceError(f"{path}: the pseudonymisation key file cannot be read ({err.strerror}); "
+                                 f"it is named by pseudonymisation_key_file in {config_path}") from None
+        return _hex_key(text, str(path)), where
+    if "pseudonymisation_key" in ws:
+        where = f"{config_path} [workspace] pseudonymisation_key"
+        return _hex_key(str(ws["pseudonymisation_key"]), str(config_path)), where
+    legacy = db_path.with_suffix(db_path.suffix + ".key")
+    if legacy.is_file():
+        return _hex_key(legacy.read_text(encoding="utf-8"), str(legacy)), str(legacy)
+    if config_path is not None:
+        expected = f"{config_path} [workspace] pseudonymisation_key (or pseudonymisation_key_file, or {KEY_ENV})"
+    else:
+        expected = f"{KEY_ENV}, or a ccc.toml beside the database (`ccc init`)"
+    return None, expected
+
+
 def load_workspace(start: str | Path | None = None, *, db: str | Path | None = None) -> Workspace:
     """Find and load the workspace. `db` (or `CCC_DB`) overrides the database path.
 
-    Without a `ccc.toml`, a database given by `db`/`CCC_DB` is enough: the workspace is its folder
-    and the key is derived from nothing (a warning-free, fixed key is *not* used: see below).
+    Without a `ccc.toml` found from `start`, a database given by `db`/`CCC_DB` is enough: the
+    `ccc.toml` that names that database (in its folder or above) is used if there is one, else the
+    workspace is the database's folder with no configuration.
     """
     db = db or os.environ.get("CCC_DB") or None
     config_path = find_config(start)
+    if config_path is None and db is not None:
+        config_path = _config_naming(Path(db).resolve())
     if config_path is None:
         if db is None:
             raise WorkspaceError(
@@ -108,18 +179,14 @@ def load_workspace(start: str | Path | None = None, *, db: str | Path | None = N
             )
         db_path = Path(db).resolve()
         root = db_path.parent
-        # Without a config there is no secret: the key is stored beside the database so that
-        # hashes stay stable for this database.
-        key_file = db_path.with_suffix(db_path.suffix + ".key")
-        if not key_file.exists():
-            key_file.parent.mkdir(parents=True, exist_ok=True)
-            key_file.write_text(secrets.token_hex(32), encoding="utf-8")
+        key, origin = read_key({}, None, db_path, None)
         return Workspace(
             root=root,
             db_path=db_path,
             contracts_dir=root / "contracts",
             plugins_dir=root / "plugins",
-            key=bytes.fromhex(key_file.read_text(encoding="utf-8").strip()),
+            key=key,
+            key_origin=origin,
         )
     try:
         config = tomllib.loads(config_path.read_text(encoding="utf-8"))
@@ -131,17 +198,13 @@ def load_workspace(start: str | Path | None = None, *, db: str | Path | None = N
     ws = config.get("workspace", {})
     if not isinstance(ws, dict):
         raise WorkspaceError(f"{config_path}: [workspace] must be a table")
-    try:
-        key = bytes.fromhex(str(ws.get("pseudonymisation_key", "")))
-    except ValueError:
-        raise WorkspaceError(f"{config_path}: pseudonymisation_key must be hexadecimal") from None
-    if len(key) < 16:
-        raise WorkspaceError(f"{config_path}: pseudonymisation_key must be at least 32 hex digits")
+    db_path = Path(db).resolve() if db else (root / ws.get("database", "ccc.db")).resolve()
+    key, origin = read_key(ws, root, db_path, config_path)
     attributes = {"fcr": "fcr", "csat": "csat"}
     attributes.update({k: str(v) for k, v in (config.get("attributes") or {}).items()})
     return Workspace(
         root=root,
-        db_path=Path(db).resolve() if db else (root / ws.get("database", "ccc.db")).resolve(),
+        db_path=db_path,
         contracts_dir=(root / ws.get("contracts", "contracts")).resolve(),
         plugins_dir=(root / ws.get("plugins", "plugins")).resolve(),
         key=key,
@@ -149,4 +212,5 @@ def load_workspace(start: str | Path | None = None, *, db: str | Path | None = N
         sources=dict(config.get("sources") or {}),
         config=config,
         config_path=config_path,
+        key_origin=origin,
     )

@@ -33,11 +33,15 @@ def test_db_override_and_env(tmp_path, monkeypatch):
     assert load_workspace(tmp_path, db=tmp_path / "other.db").db_path == (tmp_path / "other.db").resolve()
     monkeypatch.setenv("CCC_DB", str(tmp_path / "env.db"))
     assert load_workspace(tmp_path).db_path == (tmp_path / "env.db").resolve()
-    # without a ccc.toml, --db alone is enough and the key stays stable for that database
-    bare = tmp_path / "bare"
+    # without a ccc.toml, --db alone is enough to read; no key is made up (imports need one)
+    bare = tmp_path.parent / f"{tmp_path.name}-bare"  # outside the workspace above
     bare.mkdir()
-    k1 = load_workspace(bare, db=bare / "x.db").key
-    assert load_workspace(bare, db=bare / "x.db").key == k1
+    monkeypatch.delenv("CCC_PSEUDONYMISATION_KEY", raising=False)
+    ws = load_workspace(bare, db=bare / "x.db")
+    assert ws.key is None and "CCC_PSEUDONYMISATION_KEY" in ws.key_origin
+    assert not list(bare.iterdir())
+    # a database inside a workspace, named from elsewhere: that workspace's configuration and key
+    assert load_workspace(bare, db=tmp_path / "ccc.db").key == load_workspace(tmp_path).key
 
 
 def test_broken_config_is_a_clear_error(tmp_path, monkeypatch):

@@ -51,6 +51,7 @@ from ..privacy import customer_hasher, mask
 from ..records import KINDS, Rejected
 from ..sources import ReadContext
 from .convert import CONTENT_START, SPECS, KindSpec
+from .keyprint import check_key
 from .fastrows import ColumnBlock, RowBlock, block_converter, column_converter
 
 CHUNK = 10_000
@@ -404,6 +405,8 @@ def import_file(
     from . import parallel
 
     source = find_source(pm, source_name)
+    if workspace is not None:  # refused before any work starts; checked again inside the batch
+        check_key(db.conn, workspace.key, workspace.key_origin, record=False)
     path = Path(path)
     if not path.is_file():
         raise SourceError("no such file" if not path.exists() else "not a file", file=str(path))
@@ -480,6 +483,8 @@ def _import_batch(db, workspace, source, path: Path, size: int, reader, in_child
     started = time.perf_counter()
     counts = {"imported": 0, "replaced": 0, "duplicates": 0, "older_skipped": 0, "quarantined": 0}
     with db.atomic():
+        if workspace is not None:
+            check_key(conn, workspace.key, workspace.key_origin)
         cur = conn.execute(
             "INSERT INTO batches (source, plugin, plugin_version, file_name, path, sha256, size_bytes, "
             "contract_id, started_at, status, options, state_before) "

@@ -140,3 +140,9 @@ def m001_core(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m002_store_meta(db: Database) -> None:
+    """Facts about the store itself, one row each (e.g. `key_fingerprint`: see `store/keyprint.py`)."""
+    db.execute("CREATE TABLE store_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL, set_at TEXT NOT NULL)")
