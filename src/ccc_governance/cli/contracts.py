@@ -18,6 +18,7 @@ from ..contracts.problems import ContractProblems
 from ..contracts.validate import read_all
 from ..durations import Duration
 from ..errors import NotFoundError
+from ..textsafe import visible, visible_json
 from .context import AppContext, pass_app
 
 
@@ -35,11 +36,11 @@ def validate_command(paths: tuple[str, ...]) -> None:
     """
     results, problems = read_all(paths)
     for problem in problems:
-        click.echo(str(problem))
+        click.echo(visible(str(problem)))
     bad_files = {p.file for p in problems}
     for path, contract, _ in results:
         if str(path) not in bad_files and contract is not None:
-            click.echo(f"{path}: OK ({contract.id}, {len(contract.kpi)} KPIs)")
+            click.echo(visible(f"{path}: OK ({contract.id}, {len(contract.kpi)} KPIs)"))
     if problems:
         click.echo(f"{len(problems)} problem(s) in {len(bad_files)} file(s)", err=True)
         raise SystemExit(1)
@@ -58,12 +59,12 @@ def register_command(app: AppContext, paths: tuple[str, ...]) -> None:
         results = registry.register(app.db, targets)
     except ContractProblems as err:
         for problem in err.problems:
-            click.echo(str(problem))
+            click.echo(visible(str(problem)))
         click.echo("nothing registered: fix the problems above", err=True)
         raise SystemExit(1) from None
     words = {"new": "registered as version", "new_version": "new version", "unchanged": "unchanged, version"}
     for row in results:
-        click.echo(f"{row['contract_id']}: {words[row['status']]} {row['version']} ({row['path']})")
+        click.echo(visible(f"{row['contract_id']}: {words[row['status']]} {row['version']} ({row['path']})"))
 
 
 @contract_group.command("list")
@@ -74,15 +75,15 @@ def list_command(app: AppContext, fmt: str) -> None:
     rows = registry.latest(app.db)
     keys = ("contract_id", "title", "client", "ccc", "versions", "effective_from", "effective_to")
     if fmt == "json":
-        click.echo(json.dumps([{k: r[k] for k in keys} for r in rows], indent=2, ensure_ascii=False))
+        click.echo(visible_json(json.dumps([{k: r[k] for k in keys} for r in rows], indent=2, ensure_ascii=False)))
         return
     if not rows:
         click.echo("no contracts registered yet: run `ccc contract register`")
         return
     table = [("ID", "TITLE", "CLIENT", "CCC", "VERSIONS", "IN FORCE FROM", "TO")]
     for r in rows:
-        table.append((r["contract_id"], r["title"], r["client"], r["ccc"], str(r["versions"]),
-                      r["effective_from"], r["effective_to"] or "open"))
+        table.append(tuple(visible(v) for v in (r["contract_id"], r["title"], r["client"], r["ccc"], r["versions"],
+                                                r["effective_from"], r["effective_to"] or "open")))
     widths = [max(len(str(row[i])) for row in table) for i in range(len(table[0]))]
     for row in table:
         click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
@@ -134,25 +135,26 @@ def show_command(app: AppContext, contract_id: str, at: str | None, version: int
         row = rows[-1]
         contract = registry.load_version(app.db, contract_id, row["version"])
     if fmt == "toml":
-        click.echo(row["toml"], nl=False)
+        click.echo(visible(row["toml"], multiline=True), nl=False)
         return
     data = _plain(contract)
     if fmt == "json":
-        click.echo(json.dumps({"version": row["version"], "sha256": row["sha256"], "contract": data},
-                              indent=2, ensure_ascii=False, default=str))
+        click.echo(visible_json(json.dumps({"version": row["version"], "sha256": row["sha256"], "contract": data},
+                                           indent=2, ensure_ascii=False, default=str)))
         return
     info = contract.contract
-    click.echo(f"{info.id} — {info.title}  (version {row['version']} of {len(rows)})")
-    click.echo(f"  client {info.client}, CCC {info.ccc}, in force {info.effective_from} to {info.effective_to or 'open-ended'} ({info.timezone})")
-    click.echo(f"  scope: queues {', '.join(contract.scope.queues)}; channels {', '.join(contract.scope.channels)}")
-    click.echo(f"  review {contract.review.frequency}; sign-off by {', '.join(contract.review.sign_off)}")
+    # Titles, names, queues and descriptions come from the user's TOML: controls made visible.
+    click.echo(visible(f"{info.id} — {info.title}  (version {row['version']} of {len(rows)})"))
+    click.echo(visible(f"  client {info.client}, CCC {info.ccc}, in force {info.effective_from} to {info.effective_to or 'open-ended'} ({info.timezone})"))
+    click.echo(visible(f"  scope: queues {', '.join(contract.scope.queues)}; channels {', '.join(contract.scope.channels)}"))
+    click.echo(visible(f"  review {contract.review.frequency}; sign-off by {', '.join(contract.review.sign_off)}"))
     for kpi in contract.kpi:
         breach = "" if kpi.breach is None else f", breach {kpi.breach:g}"
         channel = f" [{kpi.channel}]" if kpi.channel else ""
         steps = "".join(f"; {s.target:g} from {s.from_}" for s in kpi.schedule)
-        click.echo(f"  kpi {kpi.id}{channel}: {kpi.metric} target {kpi.target:g}{breach} per {kpi.period} ({kpi.kpi_class}){steps}")
+        click.echo(visible(f"  kpi {kpi.id}{channel}: {kpi.metric} target {kpi.target:g}{breach} per {kpi.period} ({kpi.kpi_class}){steps}"))
     for ob in contract.obligation:
-        click.echo(f"  obligation {ob.id}: {ob.every}, due {ob.due or 'end of period'} — {ob.description}")
+        click.echo(visible(f"  obligation {ob.id}: {ob.every}, due {ob.due or 'end of period'} — {ob.description}"))
 
 
 @contract_group.command("diff")
@@ -171,10 +173,10 @@ def diff_command(app: AppContext, contract_id: str, from_version: int | None, to
         raise NotFoundError(f"contract {contract_id!r} has only version {to_version}: nothing to compare")
     old = registry.load_version(app.db, contract_id, from_version)
     new = registry.load_version(app.db, contract_id, to_version)
-    click.echo(f"{contract_id}: version {from_version} → {to_version}")
+    click.echo(visible(f"{contract_id}: version {from_version} → {to_version}"))
     lines = diff_contracts(old, new)
     for line in lines:
-        click.echo(f"  {line}")
+        click.echo(visible(f"  {line}"))
     if not lines:
         click.echo("  no change in meaning (only comments or layout differ)")
 

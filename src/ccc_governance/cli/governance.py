@@ -17,6 +17,7 @@ from ..governance import purge as purge_mod
 from ..governance import reviews as reviews_mod
 from ..governance import status as status_mod
 from ..governance.inforce import contract_ids, require_contract
+from ..textsafe import visible, visible_json
 from .context import AppContext, pass_app
 
 AS_OF_HELP = "Today's date (YYYY-MM-DD; also CCC_AS_OF)."
@@ -27,14 +28,15 @@ def _as_of(value: str | None):
 
 
 def _json(data) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    click.echo(visible_json(json.dumps(data, indent=2, ensure_ascii=False, default=str)))
 
 
 def _table(rows: list[dict], columns: list[str]) -> None:
     if not rows:
         click.echo("(none)")
         return
-    cells = [[("" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
+    # Titles, owners, notes and file names are the users' text: control characters made visible.
+    cells = [[visible(r.get(c)) for c in columns] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
     click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip())
     for row in cells:
@@ -84,7 +86,7 @@ def review_record(app: AppContext, contract_id, period, held_on, attendees, minu
     """Record that the review of PERIOD was held."""
     r = reviews_mod.record_review(app.db, contract_id, period, held_on=held_on, attendees=list(attendees),
                                   decisions=list(decisions), minutes_path=minutes)
-    click.echo(f"review of {r['period']} for {contract_id} recorded (held on {r['held_on']}, id {r['id']})")
+    click.echo(visible(f"review of {r['period']} for {contract_id} recorded (held on {r['held_on']}, id {r['id']})"))
 
 
 @review_group.command("sign")
@@ -98,7 +100,7 @@ def review_sign(app: AppContext, contract_id, period, party, on, name) -> None:
     """Sign off the review of PERIOD for one party."""
     r = reviews_mod.sign_off(app.db, contract_id, period, party, on=on, name=name)
     signed = ", ".join(s["party"] for s in r["signoffs"])
-    click.echo(f"{party} signed the review of {r['period']} for {contract_id} (signed so far: {signed})")
+    click.echo(visible(f"{party} signed the review of {r['period']} for {contract_id} (signed so far: {signed})"))
 
 
 @review_group.command("show")
@@ -112,15 +114,16 @@ def review_show(app: AppContext, contract_id, period, as_json) -> None:
     if as_json:
         _json(r)
         return
-    click.echo(f"Review of {r['period']} for {contract_id}, held on {r['held_on']}")
-    click.echo(f"Attendees: {', '.join(r['attendees']) or '-'}")
-    click.echo(f"Minutes: {r['minutes_name'] or '-'}")
+    # Every line holds what users typed (attendees, decisions, titles): shown with controls visible.
+    click.echo(visible(f"Review of {r['period']} for {contract_id}, held on {r['held_on']}"))
+    click.echo(visible(f"Attendees: {', '.join(r['attendees']) or '-'}"))
+    click.echo(visible(f"Minutes: {r['minutes_name'] or '-'}"))
     for d in r["decisions"]:
-        click.echo(f"Decision: {d}")
+        click.echo(visible(f"Decision: {d}"))
     for s in r["signoffs"]:
-        click.echo(f"Signed by {s['party']} on {s['signed_on']}" + (f" ({s['name']})" if s["name"] else ""))
+        click.echo(visible(f"Signed by {s['party']} on {s['signed_on']}" + (f" ({s['name']})" if s["name"] else "")))
     for a in r["actions"]:
-        click.echo(f"Action #{a['id']} [{a['status']}] {a['title']} (owner {a['owner'] or '-'}, due {a['due'] or '-'})")
+        click.echo(visible(f"Action #{a['id']} [{a['status']}] {a['title']} (owner {a['owner'] or '-'}, due {a['due'] or '-'})"))
 
 
 # --- actions -------------------------------------------------------------------------------
@@ -160,7 +163,7 @@ def action_group() -> None:
 def action_add(app: AppContext, contract_id, title, owner, due, review_period, as_of) -> None:
     """Open an action item."""
     a = actions_mod.add_action(app.db, contract_id, title, owner=owner, due=due, review_period=review_period, raised_on=_as_of(as_of))
-    click.echo(f"action #{a['id']} opened for {contract_id}, due {a['due']}")
+    click.echo(visible(f"action #{a['id']} opened for {contract_id}, due {a['due']}"))
 
 
 @action_group.command("close")
@@ -215,7 +218,7 @@ def evidence_add(app: AppContext, contract_id, obligation_id, on, file_path, not
     e = evidence_mod.add_evidence(app.db, contract_id, obligation_id, on=on, file_path=file_path, note=note,
                                   occurrence=occurrence, recorded_on=clock.today())
     what = f"file {e['file_name']} ({e['file_size']} bytes)" if e["file_name"] else "note"
-    click.echo(f"evidence #{e['id']}: {what} for {obligation_id} due {e['occurrence']}")
+    click.echo(visible(f"evidence #{e['id']}: {what} for {obligation_id} due {e['occurrence']}"))
 
 
 @evidence_group.command("list")
@@ -243,10 +246,11 @@ def evidence_show(app: AppContext, evidence_id) -> None:
 @evidence_group.command("get")
 @click.argument("evidence_id", type=int)
 @click.option("-o", "--output", required=True, type=click.Path(), help="File (or folder) to write it to.")
+@click.option("--parents", is_flag=True, help="Create missing parent folders of the output.")
 @pass_app
-def evidence_get(app: AppContext, evidence_id, output) -> None:
+def evidence_get(app: AppContext, evidence_id, output, parents) -> None:
     """Write an evidence file back out."""
-    path = evidence_mod.save_file(app.db, evidence_id, output)
+    path = evidence_mod.save_file(app.db, evidence_id, output, parents=parents)
     click.echo(f"wrote {path}")
 
 
@@ -268,13 +272,13 @@ def purge_command(app: AppContext, contract_id, as_of, yes, duty, as_json) -> No
         _json(report)
         return
     verb = "deleted" if yes else "would delete"
-    click.echo(f"{contract_id}: retention {report['retention_days']} days, records before {report['first_kept']} ({report['cutoff']})")
+    click.echo(visible(f"{contract_id}: retention {report['retention_days']} days, records before {report['first_kept']} ({report['cutoff']})"))
     for table, n in report["counts"].items():
         click.echo(f"  {table}: {verb} {n}")
     if not yes:
         click.echo("dry run: nothing deleted (add --yes to purge)")
     else:
-        click.echo(f"purge #{report['purge_id']} recorded" + (f"; evidence #{report['evidence_id']} for {duty}" if duty else ""))
+        click.echo(visible(f"purge #{report['purge_id']} recorded" + (f"; evidence #{report['evidence_id']} for {duty}" if duty else "")))
 
 
 # --- audit ---------------------------------------------------------------------------------
@@ -295,7 +299,7 @@ def audit_group() -> None:
 def audit_start(app: AppContext, ccc, contract_id, lang, on, title) -> None:
     """Open an audit of CCC."""
     a = audit_mod.start_audit(app.db, ccc, contract_id=contract_id, lang=lang, on=on or clock.today(), title=title)
-    click.echo(f"audit #{a['id']} of {ccc} started on {a['started_on']}")
+    click.echo(visible(f"audit #{a['id']} of {ccc} started on {a['started_on']}"))
 
 
 @audit_group.command("answer")
@@ -309,9 +313,9 @@ def audit_start(app: AppContext, ccc, contract_id, lang, on, title) -> None:
 def audit_answer(app: AppContext, audit_id, question_id, value, comment, evidence, as_of) -> None:
     """Answer one checklist question; `no` and `partly` open action items."""
     r = audit_mod.answer(app.db, audit_id, question_id, value, comment=comment, evidence=evidence, on=_as_of(as_of))
-    click.echo(f"{question_id}: {value}")
+    click.echo(visible(f"{question_id}: {value}"))
     for a in r["actions"]:
-        click.echo(f"  action #{a['id']} opened for {a['contract_id']}, due {a['due']}")
+        click.echo(visible(f"  action #{a['id']} opened for {a['contract_id']}, due {a['due']}"))
 
 
 @audit_group.command("close")
@@ -321,7 +325,7 @@ def audit_answer(app: AppContext, audit_id, question_id, value, comment, evidenc
 def audit_close(app: AppContext, audit_id, on) -> None:
     """Close an audit: its answers and score are final; the actions it opened stay open."""
     a = audit_mod.close_audit(app.db, audit_id, on=on or clock.today())
-    click.echo(f"audit #{a['id']} of {a['ccc']} closed on {a['closed_on']}")
+    click.echo(visible(f"audit #{a['id']} of {a['ccc']} closed on {a['closed_on']}"))
 
 
 @audit_group.command("questions")
@@ -351,7 +355,8 @@ def audit_report(app: AppContext, audit_id, fmt) -> None:
     if fmt == "json":
         _json(rep)
     else:
-        click.echo(audit_mod.render(rep, fmt), nl=False)
+        # A report on several lines by design; answers' comments and evidence are the auditor's text.
+        click.echo(visible(audit_mod.render(rep, fmt), multiline=True), nl=False)
 
 
 @audit_group.command("list")
@@ -380,7 +385,7 @@ def status_command(app: AppContext, contract_id, as_of, as_json) -> None:
     if as_json:
         _json(st)
         return
-    click.echo(f"{contract_id} as of {st['as_of']}")
+    click.echo(visible(f"{contract_id} as of {st['as_of']}"))
     nr = st["next_review"]
     click.echo(f"Next review: {nr['period']} {nr['state']} (hold by {nr['hold_by']})" if nr else "Next review: none")
     if st["reviews_overdue"]:
@@ -389,15 +394,15 @@ def status_command(app: AppContext, contract_id, as_of, as_json) -> None:
         click.echo(f"Held, not signed off: {', '.join(st['unsigned_reviews'])}")
     click.echo(f"Open actions: {len(st['open_actions'])} ({sum(a['overdue'] for a in st['open_actions'])} overdue)")
     for a in st["open_actions"]:
-        click.echo(f"  #{a['id']} due {a['due'] or '-'}{' OVERDUE' if a['overdue'] else ''}: {a['title']}")
+        click.echo(visible(f"  #{a['id']} due {a['due'] or '-'}{' OVERDUE' if a['overdue'] else ''}: {a['title']}"))
     click.echo(f"Overdue obligations: {len(st['overdue_obligations'])}")
     for o in st["overdue_obligations"]:
-        click.echo(f"  {o['obligation_id']} ({o['kind']}) due {o['due']}")
+        click.echo(visible(f"  {o['obligation_id']} ({o['kind']}) due {o['due']}"))
     la = st["last_audit"]
     click.echo(f"Last audit: #{la['id']} on {la['started_on']}, score {la['overall_pct']} %" if la else "Last audit: none")
     click.echo(f"Open breaches: {len(st['open_breaches'])}")
     for b in st["open_breaches"]:
-        click.echo(f"  {b['period']} {b['kpi_id']} [{b['status']}]")
+        click.echo(visible(f"  {b['period']} {b['kpi_id']} [{b['status']}]"))
     le = st["last_evaluated"]
     if le:
         counts = ", ".join(f"{n} {s}" for s, n in sorted(le["counts"].items()))

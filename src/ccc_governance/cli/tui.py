@@ -2,11 +2,39 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from ..clock import today
-from ..errors import WorkspaceError
+from ..errors import CccError, WorkspaceError
 from .context import AppContext, pass_app
+
+
+class NoTerminalError(CccError):
+    """`ccc tui` was started without a terminal on stdin and stdout (in a script, a pipe, CI)."""
+
+
+def require_terminal(stdin=None, stdout=None) -> None:
+    """Refuse to start the TUI unless stdin and stdout are terminals.
+
+    Without one, Textual would write escape codes into a file or pipe and wait for keys that never
+    come (a hang in CI). The check is here, in the command, so that tests driving the app with
+    Textual's `run_test()` are unaffected.
+    """
+    stdin = sys.stdin if stdin is None else stdin
+    stdout = sys.stdout if stdout is None else stdout
+    if not (_isatty(stdin) and _isatty(stdout)):
+        raise NoTerminalError(
+            "ccc tui needs a terminal (stdin and stdout); use ccc portfolio or ccc export for scripts"
+        )
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (ValueError, OSError):  # a closed stream
+        return False
 
 
 def register(cli: click.Group) -> None:
@@ -17,7 +45,11 @@ def register(cli: click.Group) -> None:
     @click.option("--light", is_flag=True, help="Start with the light theme (Ctrl+T toggles).")
     @pass_app
     def tui(app: AppContext, as_of: str | None, light: bool) -> None:
-        """Portfolio, contracts, KPI drill-down, breaches and reviews in the terminal."""
+        """Portfolio, contracts, KPI drill-down, breaches and reviews in the terminal.
+
+        Needs a terminal: in a script use `ccc portfolio` or `ccc export` (exit 2 otherwise).
+        """
+        require_terminal()
         day = today(as_of)
         path = app.workspace.db_path
         if not path.exists():
