@@ -11,10 +11,14 @@
 | `bh` | business hours: hours inside the contract's opening hours |
 
 A negative duration (`-5d`) is allowed where a key says so (an obligation due before its period).
+A duration is at most `MAX_DAYS` (366) days long, counting a business day as a day and a business
+hour as an hour (`31622400s`, `527040m`, `8784h`, `366d`, `52w`, `366bd`, `8784bh`); a bare number
+(seconds) must be finite.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -24,6 +28,13 @@ import attrs
 from .errors import DurationError
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+#: The longest duration a contract may write, in days: a year (deadlines, offsets and business-day
+#: counts stay far from date overflow and from long loops over the calendar).
+MAX_DAYS = 366
+#: The least calendar time one unit takes, in seconds (a business day is at least a day).
+_MIN_SECONDS = {**UNITS, "bd": 86400, "bh": 3600}
+#: How far ahead a business-time deadline is searched for: a calendar open on no day ends the search.
+_SEARCH_DAYS = 3660
 _RE = re.compile(r"^\s*(-?)(\d+(?:\.\d+)?)\s*(bd|bh|s|m|h|d|w)\s*$")
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -60,12 +71,17 @@ class Duration:
         return cal.add_business_seconds(start, self.amount * 3600)
 
 
-def parse_duration(text: str | int | float, *, allow_negative: bool = False) -> Duration:
-    """Parse `24h`, `10d`, `3bd` … (a bare number means seconds). Raises `DurationError`."""
+def parse_duration(text: str | int | float, *, allow_negative: bool = False, bounded: bool = True) -> Duration:
+    """Parse `24h`, `10d`, `3bd` … (a bare number means seconds). Raises `DurationError`, also for a
+    duration longer than `MAX_DAYS` unless `bounded=False` (the contract loader tells that itself)."""
     if isinstance(text, bool):
         raise DurationError(f"{text!r} is not a duration (write e.g. 24h, 10d or 3bd)")
     if isinstance(text, (int, float)):
-        return Duration(float(text), "s")
+        if isinstance(text, int) and abs(text) > MAX_DAYS * 86400:  # before float(): 10**400 has none
+            return _bounded(Duration(math.inf if text > 0 else -math.inf, "s"), text, allow_negative, bounded)
+        if not math.isfinite(text):
+            raise DurationError(f"{text!r} is not a duration (a number of seconds must be finite)")
+        return _bounded(Duration(float(text), "s"), text, allow_negative, bounded)
     m = _RE.match(str(text))
     if not m:
         raise DurationError(
@@ -73,9 +89,32 @@ def parse_duration(text: str | int | float, *, allow_negative: bool = False) -> 
         )
     sign, amount, unit = m.groups()
     value = float(amount) * (-1 if sign else 1)
-    if value < 0 and not allow_negative:
-        raise DurationError(f"{text!r}: a negative duration is not allowed here")
-    return Duration(value, unit)
+    return _bounded(Duration(value, unit), text, allow_negative, bounded)
+
+
+def max_amount(unit: str) -> int:
+    """The largest amount of `unit` a duration may have (`MAX_DAYS` days: 366 for `d`, 52 for `w`)."""
+    return MAX_DAYS * 86400 // _MIN_SECONDS[unit]
+
+
+def too_long_message(duration: Duration) -> str | None:
+    """Why `duration` is too long (`longer than 366 days (at most 52w)`), or None when it is not."""
+    limit = max_amount(duration.unit)
+    if abs(duration.amount) > limit:
+        return f"longer than {MAX_DAYS} days (at most {limit}{duration.unit})"
+    return None
+
+
+def _bounded(duration: Duration, text, allow_negative: bool, bounded: bool) -> Duration:
+    """`duration` if its sign is allowed and (when `bounded`) it is at most `MAX_DAYS` long."""
+    if duration.amount < 0 and not allow_negative:
+        shown = repr(text) if len(repr(text)) <= 60 else repr(text)[:57] + "…"
+        raise DurationError(f"{shown}: a negative duration is not allowed here")
+    too_long = too_long_message(duration)
+    if too_long and bounded:
+        shown = repr(text) if len(repr(text)) <= 60 else repr(text)[:57] + "…"
+        raise DurationError(f"{shown} is {too_long}")
+    return duration
 
 
 def parse_window(text: str) -> tuple[time, time]:
@@ -129,9 +168,12 @@ class BusinessCalendar:
         """
         zone = self.zone
         day = start.astimezone(zone).date()
-        counted = 0
+        counted = searched = 0
         while counted < n:
             day += timedelta(days=1)
+            searched += 1
+            if searched > _SEARCH_DAYS + n:  # a calendar with no business day would loop forever
+                raise DurationError("no business day found within ten years: check the contract's hours and holidays")
             if self.is_business_day(day):
                 counted += 1
         return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
@@ -141,7 +183,7 @@ class BusinessCalendar:
         zone = self.zone
         cur = start.astimezone(zone)
         remaining = seconds
-        for _ in range(3660):  # at most ten years of days
+        for _ in range(_SEARCH_DAYS):  # at most ten years of days
             day = cur.date()
             for w_start, w_end in self.windows_on(day):
                 a = max(cur, datetime.combine(day, w_start, tzinfo=zone))

@@ -7,9 +7,12 @@ Each check appends `Problem`s naming the line of the offending key. The rules:
   `every`; opening hours use weekday names `mon`…`sun` and windows `HH:MM-HH:MM`.
 - A KPI names a catalogue metric; its `target` and `breach` lie in the metric's range (0–1 for
   rates); the breach lies on the miss side of the target (≤ target when higher is better, ≥ when
-  lower is better); its channel is one of the scope's; ids are unique; allocations are 0–1 and
-  add up to at most 1 (100 % of the credit pool); schedule steps start inside the contract's dates.
-- Percentages are 0–100; bonus bands name a KPI of the contract.
+  lower is better); its channel is one of the scope's; ids are unique; allocations add up to at
+  most 1 (100 % of the credit pool); schedule steps start inside the contract's dates.
+- Opening hours, when given, open on some day; bonus bands name a KPI of the contract.
+
+The range of each number, date and duration on its own (percentages 0–100, days, months …) is
+checked while the file is read (`loader`), from the bounds the model declares.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from ..errors import CccError
 from ..metrics import CATALOGUE
 from . import model
 from .loader import display_path
-from .model import Contract
+from .model import Contract, number_text
 from .positions import line_of
 from .problems import Problem, did_you_mean
 
@@ -48,7 +51,7 @@ def timezone_problem(name: str) -> str | None:
 
 
 def _fmt(value: float) -> str:
-    return f"{value:g}"
+    return number_text(value)
 
 
 class _Checker:
@@ -66,10 +69,6 @@ class _Checker:
         if value not in allowed:
             self.add(path, f"{self.where(path)} = {value!r} is not a known {what} "
                      f"(one of {', '.join(allowed)}){did_you_mean(value, allowed)}")
-
-    def between(self, path: tuple, value: float | None, lo: float, hi: float, unit: str = "") -> None:
-        if value is not None and not (lo <= value <= hi):
-            self.add(path, f"{self.where(path)} = {_fmt(value)} is outside {_fmt(lo)}–{_fmt(hi)}{unit}")
 
     def run(self) -> list[Problem]:
         self.contract_info()
@@ -92,14 +91,15 @@ class _Checker:
         if info.effective_to is not None and info.effective_to < info.effective_from:
             self.add(("contract", "effective_to"),
                      f"effective_to {info.effective_to} is before effective_from {info.effective_from}")
-        if info.monthly_fee is not None and info.monthly_fee < 0:
-            self.add(("contract", "monthly_fee"), f"monthly_fee must not be negative ({_fmt(info.monthly_fee)})")
 
     def scope(self) -> None:
         scope = self.c.scope
         for i, channel in enumerate(scope.channels):
             self.choice(("scope", "channels", i), channel, model.CHANNELS, "channel")
         self.choice(("scope", "direction"), scope.direction, model.DIRECTIONS, "direction")
+        if scope.hours and not any(scope.hours.values()):
+            self.add(("scope", "hours"), "scope.hours opens on no day: give a window such as mon = [\"08:00-20:00\"] "
+                     "(or leave [scope.hours] out for 24/7)")
         for day, windows in scope.hours.items():
             path = ("scope", "hours", day)
             if day not in WEEKDAYS:
@@ -133,9 +133,6 @@ class _Checker:
                 elif kpi.channel not in self.c.scope.channels:
                     self.add(base + ("channel",), f"kpi {kpi.id}: channel {kpi.channel!r} is not in the scope's "
                              f"channels ({', '.join(self.c.scope.channels) or 'none'})")
-            if kpi.min_volume < 0:
-                self.add(base + ("min_volume",), f"kpi {kpi.id}: min_volume must not be negative")
-            self.between(base + ("allocation",), kpi.allocation, 0.0, 1.0, " (a share of the credit pool: 0.25 is 25 %)")
             total_allocation += kpi.allocation
             if metric is not None:
                 self.thresholds(base, kpi.id, metric, kpi.target, kpi.breach)
@@ -189,23 +186,13 @@ class _Checker:
     def tables(self) -> None:
         c = self.c
         self.choice(("review", "frequency"), c.review.frequency, model.FREQUENCIES, "review frequency")
-        if c.review.hold_within_days < 0:
-            self.add(("review", "hold_within_days"), "review.hold_within_days must not be negative")
-        if c.review.pre_read_days < 0:
-            self.add(("review", "pre_read_days"), "review.pre_read_days must not be negative")
         if c.volume_band is not None:
             vb = c.volume_band
-            if vb.lower < 0 or vb.upper <= vb.lower:
-                self.add(("volume_band", "upper"), f"volume_band: lower {_fmt(vb.lower)} must be ≥ 0 and below upper {_fmt(vb.upper)}")
+            if vb.upper <= vb.lower:
+                self.add(("volume_band", "upper"), f"volume_band: lower {_fmt(vb.lower)} must be below upper {_fmt(vb.upper)}")
             self.choice(("volume_band", "per"), vb.per, ("interval", "day"), "volume-band unit")
-        if c.complaints is not None:
-            self.between(("complaints", "on_time_target"), c.complaints.on_time_target, 0.0, 1.0, " (a rate: 0.95 is 95 %)")
         if c.data_handling is not None:
             dh = c.data_handling
-            for key in ("retention_days", "recording_retention_days"):
-                value = getattr(dh, key)
-                if value is not None and value < 0:
-                    self.add(("data_handling", key), f"data_handling.{key} must not be negative")
             seen: set[str] = set()
             for i, duty in enumerate(dh.duty):
                 path = ("data_handling", "duty", i)
@@ -215,16 +202,11 @@ class _Checker:
                 seen.add(duty.id)
         if c.service_credits is not None:
             sc = c.service_credits
-            for key in ("at_risk_percent", "pool_percent", "cap_percent"):
-                self.between(("service_credits", key), getattr(sc, key), 0.0, 100.0 if key != "pool_percent" else 1000.0, " %")
-            if sc.earn_back_periods < 0:
-                self.add(("service_credits", "earn_back_periods"), "earn_back_periods must not be negative")
             kpi_ids = [k.id for k in c.kpi]
             for i, band in enumerate(sc.bonus):
                 path = ("service_credits", "bonus", i)
                 if band.kpi not in kpi_ids:
                     self.add(path + ("kpi",), f"bonus band names unknown KPI {band.kpi!r}{did_you_mean(band.kpi, kpi_ids)}")
-                self.between(path + ("percent",), band.percent, 0.0, 100.0, " %")
         seen_ob: set[str] = set()
         for i, ob in enumerate(c.obligation):
             path = ("obligation", i)

@@ -5,8 +5,10 @@ check a contract while it is typed. The schema ships as `data/ccc-contract-1.sch
 fails when that file drifts from `contract_schema()`. Regenerate it with
 `ccc contract schema > src/ccc_governance/data/ccc-contract-1.schema.json`.
 
-It checks keys, types and closed lists; what it cannot express (breach sides, allocation sums,
-time zones, overlapping dates) is left to `ccc contract validate`.
+It checks keys, types, closed lists and the range of every number (`minimum`/`maximum` from the
+bounds in `model`, the same ones the loader checks); what it cannot express (breach sides,
+allocation sums, time zones, overlapping dates, the range of dates and of durations written as
+text) is left to `ccc contract validate`.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from typing import Any
 
 import attrs
 
-from ..durations import WEEKDAYS, Duration
+from ..durations import MAX_DAYS, WEEKDAYS, Duration, max_amount
 from ..metrics import CATALOGUE
 from . import model
 from .loader import _unwrap_optional, field_types, table_keys
+from .model import Bound, bound_of, param_bound
 
 SCHEMA_FILE = "ccc-contract-1.schema.json"
 DURATION_PATTERN = r"^\s*-?\d+(\.\d+)?\s*(bd|bh|s|m|h|d|w)\s*$"
@@ -44,16 +47,33 @@ ENUMS = {
 }
 
 _PARAM_TYPES = {
-    "int": {"type": "integer", "minimum": 0},
-    "float": {"type": "number", "minimum": 0},
+    "int": {"type": "integer"},
+    "float": {"type": "number"},
     "bool": {"type": "boolean"},
 }
 
 
+def _limits(prop: dict, bound: Bound) -> dict:
+    """`prop` with the bound's `minimum`/`maximum` on its number (or on each item of its array)."""
+    if prop.get("type") == "array":
+        return {**prop, "items": _limits(prop["items"], bound)}
+    if prop.get("type") in ("number", "integer"):
+        return {**prop, "minimum": _json_number(bound.lo), "maximum": _json_number(bound.hi)}
+    return prop
+
+
+def _json_number(x: float) -> float | int:
+    """1e9 as `1000000000`, not `1000000000.0`."""
+    return int(x) if float(x).is_integer() else x
+
+
 def _duration(negative: bool = False) -> dict:
     pattern = DURATION_PATTERN if negative else DURATION_PATTERN.replace("-?", "")
-    return {"anyOf": [{"type": "string", "pattern": pattern}, {"type": "number"}],
-            "description": "A duration: 30s, 15m, 24h, 10d, 2w, 3bd (business days) or 8bh (business hours)."}
+    seconds = max_amount("s")
+    return {"anyOf": [{"type": "string", "pattern": pattern},
+                      {"type": "number", "minimum": -seconds if negative else 0, "maximum": seconds}],
+            "description": "A duration: 30s, 15m, 24h, 10d, 2w, 3bd (business days) or 8bh (business hours); "
+                           f"at most {MAX_DAYS} days (a bare number is seconds)."}
 
 
 def _doc(cls: type) -> str:
@@ -92,7 +112,7 @@ def _object(cls: type) -> dict:
     required: list[str] = []
     for key, attribute in table_keys(cls).items():
         owner = (cls, attribute.name)
-        prop = _type(hints[attribute.name], owner)
+        prop = _limits(_type(hints[attribute.name], owner), bound_of(attribute))
         if owner in ENUMS:
             values = list(ENUMS[owner])
             if prop.get("type") == "array":
@@ -128,16 +148,26 @@ def _kpi_params(kpi: dict) -> None:
             elif param.type == "duration":
                 prop = _duration()
             else:
-                prop = dict(_PARAM_TYPES[param.type])
+                prop = _limits(dict(_PARAM_TYPES[param.type]), param_bound(param.name))
             prop["description"] = param.doc
             kpi["properties"].setdefault(param.name, prop)
     kpi["allOf"] = [
         {
             "if": {"properties": {"metric": {"const": metric.name}}, "required": ["metric"]},
-            "then": {"propertyNames": {"enum": base_keys + list(metric.params)}},
+            "then": {"propertyNames": {"enum": base_keys + list(metric.params)}, **_threshold_range(metric)},
         }
         for metric in CATALOGUE.values()
     ]
+
+
+def _threshold_range(metric) -> dict:
+    """The metric's range (0–1 for rates) on a KPI's `target` and `breach`, when it has one."""
+    limits = {}
+    if metric.min is not None:
+        limits["minimum"] = _json_number(metric.min)
+    if metric.max is not None:
+        limits["maximum"] = _json_number(metric.max)
+    return {"properties": {"target": limits, "breach": limits}} if limits else {}
 
 
 def contract_schema() -> dict:

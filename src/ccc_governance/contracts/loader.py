@@ -3,13 +3,19 @@
 Three steps, so that every mistake is reported with the line of the key that holds it:
 
 1. `tomllib` parses the text; a syntax error becomes `file:N: message` from tomllib's
-   "(at line N, column M)".
+   "(at line N, column M)". Values nested deeper than `MAX_NESTING` are refused with one line
+   (a contract needs four; tomllib and the walk below recurse once per level).
 2. `_Walker` checks the parsed data against the model's classes (unknown keys with a
-   "did you mean", missing keys, wrong types, durations, dates), renames `class` → `kpi_class` and
-   `from` → `from_`, and collects a KPI's extra plain keys into `Kpi.params` after checking them
-   against the metric's parameters in the catalogue.
+   "did you mean", missing keys, wrong types, durations, dates, the range of every number and date
+   from `model`), renames `class` → `kpi_class` and `from` → `from_`, and collects a KPI's extra
+   plain keys into `Kpi.params` after checking them against the metric's parameters in the catalogue.
 3. cattrs structures the checked data into `Contract`; `checks.check_contract` then looks at the
-   meaning (ranges, breach sides, allocations, time zones, dates …).
+   meaning (breach sides, allocations, time zones, dates …).
+
+A problem that leaves the contract buildable (an unknown key, which is then ignored; a number,
+date or duration out of its range, which is then brought inside it) does not stop the steps: the
+meaning is still checked, so every problem of the file is reported at once. A problem that leaves
+no value to build with (a wrong type, a missing key, NaN) stops after step 2.
 
 `read_contract_text` returns the contract (or None) and every problem found; `load_contract` and
 `load_contract_text` raise the first problem as a `ContractError`.
@@ -17,6 +23,7 @@ Three steps, so that every mistake is reported with the line of the key that hol
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 import types
@@ -28,13 +35,13 @@ from typing import Any
 import attrs
 import cattrs
 
-from ..durations import Duration, parse_duration
+from ..durations import Duration, max_amount, parse_duration, too_long_message
 from ..errors import CccError, ContractError
 from ..metrics import CATALOGUE
 from . import model
-from .model import Contract, Kpi
-from .positions import key_lines, line_of
-from .problems import Problem, did_you_mean
+from .model import DATE_MAX, DATE_MIN, Bound, Contract, Kpi, bound_of, number_text, param_bound
+from .positions import deepest_line, key_lines, line_of, long_key_line
+from .problems import Problem, did_you_mean, one_line
 
 #: attribute name → TOML key, where the key is a Python keyword
 TOML_NAMES = {"kpi_class": "class", "from_": "from"}
@@ -42,6 +49,9 @@ TOML_NAMES = {"kpi_class": "class", "from_": "from"}
 _NOT_KEYS = {(Kpi, "params")}
 #: keys whose duration may be negative (due before the start of the period)
 _NEGATIVE_OK = {(model.Obligation, "due"), (model.Duty, "due")}
+#: Arrays and tables inside each other, at most (a contract needs four: `kpi = [{schedule = [{…}]}]`).
+#: Deeper text is refused before anything recurses over it.
+MAX_NESTING = 16
 
 
 def toml_name(field_name: str) -> str:
@@ -156,6 +166,14 @@ class _Walker:
     def problem(self, path: tuple, message: str) -> None:
         self.problems.append(Problem(self.name, line_of(self.lines, path), message))
 
+    def bounded(self, value, bound: Bound, path: tuple):
+        """`value` if `bound` holds it; else a problem, and the value brought inside the range so that
+        the meaning of the rest can still be checked (the contract is refused either way)."""
+        if bound.contains(value):
+            return value
+        self.problem(path, f"{self.where(path)} = {number_text(value)} is outside {bound.text()}{bound.hint}")
+        return bound.clamp(value)
+
     def where(self, path: tuple) -> str:
         return display_path(path, self.data)
 
@@ -193,12 +211,12 @@ class _Walker:
             except _Invalid:
                 failed = True
         else:
+            # An unknown key is told and ignored: the rest of the table still builds and is checked.
             for key in extra:
                 self.problem(
                     path + (key,),
                     f"unknown key `{shown(key)}` in {self._table_label(path)}{did_you_mean(key, keys)}",
                 )
-                failed = True
         if failed:
             raise _Invalid
         return out
@@ -222,7 +240,7 @@ class _Walker:
         failed = False
         for key, value in extra.items():
             param = metric.params.get(key)
-            if param is None:
+            if param is None:  # told and ignored, like any unknown key
                 allowed = list(metric.params) + list(table_keys(Kpi))
                 known = ", ".join(metric.params) or "none"
                 self.problem(
@@ -230,7 +248,6 @@ class _Walker:
                     f"unknown key `{shown(key)}` in [[kpi]] {self.where(path).rsplit(' ', 1)[-1]}: metric "
                     f"{metric.name} has parameters {known}{did_you_mean(key, allowed)}",
                 )
-                failed = True
                 continue
             try:
                 params[key] = self.param_value(value, param, path + (key,))
@@ -255,12 +272,13 @@ class _Walker:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 self.problem(path, f"{where} must be a number, not {_type_of(value)}")
                 raise _Invalid
-            if param.type == "int" and not float(value).is_integer():
+            if isinstance(value, float) and not math.isfinite(value):
+                self.problem(path, f"{where} must be a finite number, not {value}")
+                raise _Invalid
+            if param.type == "int" and isinstance(value, float) and not value.is_integer():
                 self.problem(path, f"{where} must be a whole number, not {value}")
                 raise _Invalid
-            if value < 0:
-                self.problem(path, f"{where} must not be negative ({value})")
-                raise _Invalid
+            value = self.bounded(value, param_bound(param.name), path)
             return int(value) if param.type == "int" else float(value)
         if param.type == "choice":
             if value not in param.choices:
@@ -280,10 +298,15 @@ class _Walker:
             self.problem(path, f"{self.where(path)} must be a duration such as 24h, 10d or 3bd, not {_type_of(value)}")
             raise _Invalid
         try:
-            return parse_duration(value, allow_negative=negative_ok)
+            duration = parse_duration(value, allow_negative=negative_ok, bounded=False)
         except CccError as err:
             self.problem(path, f"{self.where(path)}: {err.message}")
             raise _Invalid from None
+        too_long = too_long_message(duration)
+        if too_long:  # told; the longest duration stands in so that the rest is still checked
+            self.problem(path, f"{self.where(path)}: {shown_value(value)} is {too_long}")
+            return Duration(math.copysign(max_amount(duration.unit), duration.amount), duration.unit)
+        return duration
 
     def value(self, value: Any, tp: Any, path: tuple, owner: tuple) -> Any:
         inner, optional = _unwrap_optional(tp)
@@ -330,33 +353,47 @@ class _Walker:
         if inner is bool:
             if isinstance(value, bool):
                 return value
-        elif inner is int:
-            if isinstance(value, int) and not isinstance(value, bool):
-                return value
-            if isinstance(value, float) and value.is_integer():
-                return int(value)
-        elif inner is float:
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                if value != value or value in (float("inf"), float("-inf")):
-                    self.problem(path, f"{where} must be a finite number, not {value}")
-                    raise _Invalid
-                return float(value)
+        elif inner in (int, float) and isinstance(value, (int, float)) and not isinstance(value, bool):
+            if isinstance(value, float) and not math.isfinite(value):
+                self.problem(path, f"{where} must be a finite number, not {value}")
+                raise _Invalid
+            if inner is int and isinstance(value, float) and not value.is_integer():
+                self.problem(path, f"{where} must be {describe_type(inner)}, not {_type_of(value)}")
+                raise _Invalid
+            value = self.bounded(value, self._bound(owner), path)
+            return int(value) if inner is int else float(value)
         elif inner is str:
             if isinstance(value, str):
                 return value
         elif inner is date:
+            day = None
             if isinstance(value, date) and not isinstance(value, datetime):
-                return value
-            if isinstance(value, str):
+                day = value
+            elif isinstance(value, str):
                 try:
-                    return date.fromisoformat(value.strip())
+                    day = date.fromisoformat(value.strip())
                 except ValueError:
-                    self.problem(path, f"{where} = {value!r} is not a date (write YYYY-MM-DD)")
+                    self.problem(path, f"{where} = {shown_value(value)} is not a date (write YYYY-MM-DD)")
                     raise _Invalid from None
+            if day is not None:
+                if not DATE_MIN <= day <= DATE_MAX:  # told; dates are only compared, so it stands
+                    self.problem(path, f"{where} = {day} is outside {DATE_MIN}–{DATE_MAX}")
+                return day
         elif inner is Any:
             return value
         self.problem(path, f"{where} must be {describe_type(inner)}, not {_type_of(value)}")
         raise _Invalid
+
+    @staticmethod
+    def _bound(owner: tuple) -> Bound:
+        cls, name = owner
+        return bound_of(attrs.fields_dict(cls)[name])
+
+
+def shown_value(value: Any) -> str:
+    """A value as a one-line message quotes it (a long one shortened)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"
 
 
 def _converter() -> cattrs.Converter:
@@ -372,10 +409,35 @@ _CONVERTER = _converter()
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 
 
+def _too_deep(name: str, text: str) -> ContractError:
+    return ContractError(
+        f"values nested more than {MAX_NESTING} deep (arrays or tables inside each other): "
+        "a contract needs four at most",
+        file=name, line=deepest_line(text, MAX_NESTING),
+    )
+
+
+def _depth_over(data: Any, limit: int) -> bool:
+    """Whether `data` nests lists/tables more than `limit` deep (walked without recursion)."""
+    stack = [(data, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return False
+
+
 def parse_toml(text: str, name: str) -> dict:
-    """Parse TOML text, turning a syntax error into `ContractError` at `name:line`."""
+    """Parse TOML text, turning a syntax error into `ContractError` at `name:line`; values nested
+    more than `MAX_NESTING` deep are refused the same way."""
+    if deepest_line(text, MAX_NESTING) is not None:
+        raise _too_deep(name, text)  # before tomllib, which recurses once per level
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         message = str(err)
         m = _TOML_POSITION.search(message)
@@ -384,6 +446,15 @@ def parse_toml(text: str, name: str) -> dict:
             message = message[: m.start()]
             message = f"{message} (column {m.group(2)})"
         raise ContractError(f"not valid TOML: {message}", file=name, line=line) from None
+    except RecursionError:  # the scan above missed a nesting (it follows only valid TOML closely)
+        raise _too_deep(name, text) from None
+    except ValueError as err:  # e.g. an integer of more than 4,300 digits
+        raise ContractError(f"not valid TOML: {one_line(err)}", file=name) from None
+    if _depth_over(data, MAX_NESTING):  # dotted keys nest without brackets
+        # Headers and keys add up their parts: the first long one is the likely place.
+        error = _too_deep(name, text)
+        raise ContractError(error.message, file=name, line=long_key_line(text, MAX_NESTING // 2))
+    return data
 
 
 def read_contract_text(text: str, name: str) -> tuple[Contract | None, list[Problem], dict]:
@@ -402,12 +473,12 @@ def read_contract_text(text: str, name: str) -> tuple[Contract | None, list[Prob
     if "schema" not in data:
         walker.problems.append(Problem(name, 1, f'missing `schema = "{model.SCHEMA}"` at the top of the file'))
     elif schema != model.SCHEMA:
-        walker.problem(("schema",), f"unsupported schema {schema!r}: this version of ccc reads {model.SCHEMA!r}")
+        walker.problem(("schema",), f"unsupported schema {shown_value(schema)}: this version of ccc reads {model.SCHEMA!r}")
     try:
         cleaned = walker.table(data, Contract, ())
     except _Invalid:
         cleaned = None
-    if walker.problems or cleaned is None:
+    if cleaned is None or schema != model.SCHEMA:  # nothing to build, or a format this version cannot judge
         return None, sorted(walker.problems, key=_order), lines
     try:
         contract = _CONVERTER.structure(cleaned, Contract)
@@ -415,7 +486,7 @@ def read_contract_text(text: str, name: str) -> tuple[Contract | None, list[Prob
         return None, [Problem(name, None, f"cannot read the contract: {err}")], lines
     from .checks import check_contract
 
-    problems = check_contract(contract, data, lines, name)
+    problems = walker.problems + check_contract(contract, data, lines, name)
     return contract, sorted(problems, key=_order), lines
 
 

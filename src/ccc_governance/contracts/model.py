@@ -8,6 +8,13 @@ attribute names equal the TOML keys, except where a key is a Python keyword: `cl
 Units: rates and shares are fractions 0–1 (`target = 0.8` is 80 %); keys ending in `_percent` are
 percentages (12 = 12 %); time thresholds ending in `_s` are seconds; durations are strings such as
 `24h`, `10d`, `3bd` (see `ccc_governance.durations`).
+
+Ranges: this module is the one place that says which values a contract can mean. A number field
+carries its `Bound` in its attrs metadata (`bounded(...)`); a number without one lies within
+±`NUMBER_LIMIT`; every date lies in `DATE_MIN`…`DATE_MAX`; a metric parameter's range is in
+`PARAM_BOUNDS`; a duration is at most `durations.MAX_DAYS` long. The loader checks these and the
+JSON Schema is generated from them (`bound_of`, `param_bound`); docs/contract-format.md lists them.
+NaN and infinities are refused everywhere.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from typing import Any
 
 import attrs
 
-from ..durations import BusinessCalendar, Duration, parse_window
+from ..durations import MAX_DAYS, BusinessCalendar, Duration, parse_window
 
 SCHEMA = "ccc-contract/1"
 CHANNELS = ("voice", "email", "chat", "social", "sms", "video")
@@ -26,6 +33,80 @@ KPI_PERIODS = ("interval", "day", "week", "month", "quarter")
 KPI_CLASSES = ("critical", "key")
 FREQUENCIES = ("weekly", "monthly", "quarterly", "semiannual", "annual")
 OBLIGATION_EVERY = ("once",) + FREQUENCIES
+
+# -- ranges ------------------------------------------------------------------------------------
+
+#: Every number of a contract without a narrower `Bound` lies within ±NUMBER_LIMIT (a billion:
+#: more than any fee, volume or threshold an agreement sets, and exact as a float).
+NUMBER_LIMIT = 1e9
+#: Every date of a contract lies in DATE_MIN…DATE_MAX: dates a contact-centre agreement can mean,
+#: far enough from `date.min`/`date.max` that period and deadline arithmetic never overflows.
+DATE_MIN = date(1970, 1, 1)
+DATE_MAX = date(2199, 12, 31)
+#: Seconds in the longest time span a contract may set (`durations.MAX_DAYS` days).
+MAX_SECONDS = MAX_DAYS * 86400
+
+
+@attrs.frozen
+class Bound:
+    """The closed range `lo`…`hi` a number key may take; `unit` and `hint` complete the message."""
+
+    lo: float
+    hi: float
+    unit: str = ""
+    hint: str = ""
+
+    def contains(self, value: float) -> bool:
+        return self.lo <= value <= self.hi
+
+    def clamp(self, value):
+        """`value` brought inside the range (what the rest of a check sees once the problem is told)."""
+        return min(max(value, self.lo), self.hi)
+
+    def text(self) -> str:
+        """`0–1`, `0–31,622,400 s`: the range as a message shows it."""
+        return f"{number_text(self.lo)}–{number_text(self.hi)}{self.unit}"
+
+
+def number_text(value) -> str:
+    """A number as a one-line message shows it: `0.8`, `1,000,000,000`, a huge one shortened."""
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e16):
+        digits = f"{int(value):,}"
+        return digits if len(digits) <= 25 else f"{digits[:9]}… ({len(str(abs(int(value))))} digits)"
+    return f"{value:g}"
+
+
+#: The range of every number without a narrower bound.
+ANY_NUMBER = Bound(-NUMBER_LIMIT, NUMBER_LIMIT)
+_RATE = Bound(0.0, 1.0, hint=" (a rate: 0.95 is 95 %)")
+_PERCENT = Bound(0.0, 100.0, unit=" %")
+_DAYS = Bound(0, MAX_DAYS, unit=" days")
+
+#: Metric parameter (a plain key of `[[kpi]]`, see the metric catalogue) → its range. Numeric
+#: parameters missing here take `Bound(0, NUMBER_LIMIT)`; a test keeps every catalogue one listed.
+PARAM_BOUNDS: dict[str, Bound] = {
+    "answer_within_s": Bound(0, MAX_SECONDS, unit=" s"),
+    "short_abandon_s": Bound(0, MAX_SECONDS, unit=" s"),
+    "scale": Bound(1, 1000, hint=" (the top of the survey scale, e.g. 5 or 10)"),
+    "satisfied_min": Bound(0, 1000, hint=" (a score on the survey scale)"),
+}
+
+
+def bounded(default: Any = attrs.NOTHING, *, bound: Bound, factory=None) -> Any:
+    """An attrs field whose number (or each number of its list) must lie within `bound`."""
+    if factory is not None:
+        return attrs.field(factory=factory, metadata={"bound": bound})
+    return attrs.field(default=default, metadata={"bound": bound})
+
+
+def bound_of(attribute: attrs.Attribute) -> Bound:
+    """The range of a number field (its own `Bound`, else ±NUMBER_LIMIT)."""
+    return attribute.metadata.get("bound", ANY_NUMBER)
+
+
+def param_bound(name: str) -> Bound:
+    """The range of a numeric metric parameter."""
+    return PARAM_BOUNDS.get(name, Bound(0, NUMBER_LIMIT))
 
 
 @attrs.define
@@ -40,7 +121,7 @@ class ContractInfo:
     timezone: str
     currency: str = "EUR"
     effective_to: date | None = None  # inclusive last day; None = open-ended
-    monthly_fee: float | None = None
+    monthly_fee: float | None = bounded(None, bound=Bound(0.0, NUMBER_LIMIT))
     description: str | None = None
 
     def in_force_on(self, day: date) -> bool:
@@ -83,9 +164,9 @@ class Kpi:
     breach: float | None = None  # past this it is a breach; between target and breach: at risk
     channel: str | None = None  # None: every channel in scope
     period: str = "month"
-    min_volume: int = 0
+    min_volume: int = bounded(0, bound=Bound(0, NUMBER_LIMIT))
     kpi_class: str = "key"  # TOML key `class`
-    allocation: float = 0.0  # share (0–1) of the service-credit pool
+    allocation: float = bounded(0.0, bound=Bound(0.0, 1.0, hint=" (a share of the credit pool: 0.25 is 25 %)"))
     description: str | None = None
     schedule: list[ScheduleStep] = attrs.Factory(list)
     params: dict[str, Any] = attrs.Factory(dict)  # the metric's parameters, e.g. answer_within_s
@@ -104,8 +185,8 @@ class Kpi:
 class VolumeBand:
     """`[volume_band]`: outside lower×forecast … upper×forecast the CCC is released from its KPIs."""
 
-    lower: float = 0.0
-    upper: float = 1e9
+    lower: float = bounded(0.0, bound=Bound(0.0, NUMBER_LIMIT, hint=" (a multiple of the forecast)"))
+    upper: float = bounded(NUMBER_LIMIT, bound=Bound(0.0, NUMBER_LIMIT, hint=" (a multiple of the forecast)"))
     per: str = "day"  # the unit compared with the forecast: interval or day
 
 
@@ -114,8 +195,8 @@ class Review:
     """`[review]`: how often performance is reviewed and by whom."""
 
     frequency: str = "monthly"
-    hold_within_days: int = 10  # after the period ends
-    pre_read_days: int = 3  # before the meeting (the latest hold date)
+    hold_within_days: int = bounded(10, bound=_DAYS)  # after the period ends
+    pre_read_days: int = bounded(3, bound=_DAYS)  # before the meeting (the latest hold date)
     attendees: list[str] = attrs.Factory(list)
     sign_off: list[str] = attrs.Factory(lambda: ["client", "ccc"])
 
@@ -129,7 +210,7 @@ class Complaints:
     escalate_within: Duration | None = None
     resolve_within: Duration | None = None
     categories: list[str] = attrs.Factory(list)
-    on_time_target: float | None = None
+    on_time_target: float | None = bounded(None, bound=_RATE)
 
 
 @attrs.define
@@ -148,8 +229,8 @@ class DataHandling:
     """`[data_handling]`: the customer-data rules of the agreement."""
 
     data_location: str | None = None
-    retention_days: int | None = None
-    recording_retention_days: int | None = None
+    retention_days: int | None = bounded(None, bound=Bound(0, 36600, unit=" days"))  # up to 100 years
+    recording_retention_days: int | None = bounded(None, bound=Bound(0, 36600, unit=" days"))
     breach_notification_within: Duration | None = None
     pseudonymise_customer_ids: bool = True
     do_not_contact: bool = True  # the CCC honours the client's do-not-contact list
@@ -162,17 +243,18 @@ class BonusBand:
 
     kpi: str
     at_or_above: float
-    percent: float  # of the monthly fee
+    percent: float = bounded(bound=_PERCENT)  # of the monthly fee
 
 
 @attrs.define
 class ServiceCredits:
     """`[service_credits]`: what a miss costs the CCC."""
 
-    at_risk_percent: float = 0.0  # share of the monthly fee at risk
-    pool_percent: float = 100.0  # multiplier on the at-risk amount shared among critical KPIs
-    cap_percent: float = 100.0  # ceiling of credits in a period, as % of the monthly fee
-    earn_back_periods: int = 0  # credits waived when this many following periods meet target
+    at_risk_percent: float = bounded(0.0, bound=_PERCENT)  # share of the monthly fee at risk
+    pool_percent: float = bounded(100.0, bound=Bound(0.0, 1000.0, unit=" %"))  # multiplier on the at-risk amount
+    cap_percent: float = bounded(100.0, bound=_PERCENT)  # ceiling of credits in a period, as % of the monthly fee
+    # Credits waived when this many following months meet target (at most a year of months).
+    earn_back_periods: int = bounded(0, bound=Bound(0, 12, unit=" months"))
     bonus: list[BonusBand] = attrs.Factory(list)
 
 

@@ -165,3 +165,54 @@ def line_of(lines: dict[Path, int], path: Path) -> int | None:
             return lines[path]
         path = path[:-1]
     return None
+
+
+def deepest_line(text: str, limit: int) -> int | None:
+    """The line (1-based) where arrays and inline tables first nest more than `limit` deep, or None.
+
+    One pass without recursion, skipping strings and comments, so that it runs before `tomllib`
+    (which recurses once per level and would fail with a RecursionError on deep text).
+    """
+    depth, line, i, n = 0, 1, 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line += 1
+        elif c == "#":
+            end = text.find("\n", i)
+            i = n if end == -1 else end
+            continue
+        elif c in "\"'":
+            quote = c * 3 if text.startswith(c * 3, i) else c
+            j = i + len(quote)
+            while j < n and not text.startswith(quote, j):
+                if c == '"' and text[j] == "\\":
+                    j += 1
+                elif len(quote) == 1 and text[j] == "\n":
+                    break  # an unclosed one-line string: tomllib will say so
+                j += 1
+            line += text.count("\n", i, j)
+            i = j + len(quote) if j < n and text.startswith(quote, j) else j
+            continue
+        elif c in "[{":
+            depth += 1
+            if depth > limit:
+                return line
+        elif c in "]}":
+            depth = max(depth - 1, 0)
+        i += 1
+    return None
+
+
+def long_key_line(text: str, limit: int) -> int | None:
+    """The first line whose dotted key or table header has more than `limit` parts, or None."""
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if line.startswith("["):
+            parts = _split_key(line.strip("[] \t").split("]", 1)[0])
+        else:
+            found = _key_before_equals(line)
+            parts = found[0] if found else None
+        if parts and len(parts) > limit:
+            return number
+    return None
