@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
 import ccc_amazon_connect
-from ccc_amazon_connect.reader import parse_flag, parse_score, read_ctr
+from ccc_amazon_connect.reader import BLOCK, parse_flag, parse_score, read_ctr, read_ctr_blocks
 from ccc_governance.records import Contact, Rejected
 from ccc_governance.sources import ReadContext
+from ccc_governance.store.fastrows import ColumnBlock
 
 
 def _ctr(cid="c1", *, queue=True, agent=True, channel="VOICE", method="INBOUND", attrs=None, updated="2026-10-01T08:10:00Z", **extra):
@@ -157,3 +159,26 @@ def test_parse_flag(value, flag):
 
 def test_parse_score():
     assert [parse_score(v) for v in ("5", 4, "4,5", " 3 ", "", None, "n/a", True)] == [5.0, 4.0, 4.5, 3.0, None, None, None, None]
+
+
+def test_fast_rows_are_the_records_in_storage_form():
+    path = Path(__file__).parent / "data" / "real" / "ctr-firehose.jsonl"
+    (block,) = read_ctr_blocks(ReadContext(path=path))
+    records = list(read_ctr(ReadContext(path=path)))
+    assert [block.fallback(i) for i in range(len(block.columns[0]))] == records
+    assert all(isinstance(r, Contact) for r in records)
+    row = next(zip(*block.columns))
+    first = records[0]
+    assert row[:3] == (first.source_id, first.line, round(first.arrived_at.timestamp() * 1000))
+    assert row[-1] == round(first.version.timestamp() * 1000)
+
+
+def test_fast_path_blocks_are_cut_at_block_size_and_at_rejections(tmp_path):
+    lines = [json.dumps(_ctr(f"c{i}")) for i in range(2 * BLOCK + 7)]
+    path = tmp_path / "ctr.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert [len(b.columns[0]) for b in read_ctr_blocks(ReadContext(path=path))] == [BLOCK, BLOCK, 7]
+    lines.insert(3, "{not json")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    items = list(read_ctr_blocks(ReadContext(path=path)))
+    assert [len(i.columns[0]) if isinstance(i, ColumnBlock) else i.line for i in items] == [3, 4, BLOCK, BLOCK, 4]
