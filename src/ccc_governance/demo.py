@@ -6,6 +6,8 @@ in-process, so it shows everything the tool does and breaks loudly when any of i
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -164,13 +166,13 @@ def closing_steps(ws: Path, as_of: str) -> list[Step]:
                                         "--as-of", "2026-11-02"]),
         Step("pre-read packs that are due", ["export", "due", "--as-of", as_of, "-o", str(packs)]),
         Step("October review pack (HTML)", ["export", "review", "--contract", "acme-utility-helpdesk", "--period",
-                                            "2026-10", "--format", "html", "-o", str(packs / "acme-utility-helpdesk-2026-10.html"),
+                                            "2026-10", "--format", "html", "-o", str(packs / "acme-utility-helpdesk-2026-10.html"), "--parents",
                                             "--as-of", as_of]),
         Step("October review pack (XLSX)", ["export", "review", "--contract", "acme-utility-helpdesk", "--period",
-                                            "2026-10", "--format", "xlsx", "-o", str(packs / "acme-utility-helpdesk-2026-10.xlsx"),
+                                            "2026-10", "--format", "xlsx", "-o", str(packs / "acme-utility-helpdesk-2026-10.xlsx"), "--parents",
                                             "--as-of", as_of]),
         Step("portfolio comparison", ["export", "portfolio", "--period", "2026-10", "--format", "md",
-                                      "-o", str(packs / "portfolio-2026-10.md"), "--as-of", as_of]),
+                                      "-o", str(packs / "portfolio-2026-10.md"), "--parents", "--as-of", as_of]),
     ]
 
 
@@ -204,12 +206,12 @@ def run_demo(directory: str | Path, *, echo: Callable[[str], None] = print, as_o
 
     root = project_root()
     ws = Path(directory).resolve()
+    if ws.exists() and not ws.is_dir():
+        raise WorkspaceError(f"{ws} exists and is not a folder: choose an empty or new folder")
     if ws.exists() and any(ws.iterdir()):
-        if not (ws / DEMO_MARKER).exists():
-            raise WorkspaceError(f"{ws} exists and is not a demo workspace: choose an empty or new folder")
-        shutil.rmtree(ws)
+        _clear_earlier_demo(ws)
     init_workspace(ws, key="5eed" * 16)
-    (ws / DEMO_MARKER).write_text("built by `ccc demo`; safe to delete\n", encoding="utf-8")
+    _write_marker(ws, None)
     for path in sorted((root / "contracts").glob("*.toml")):
         shutil.copy2(path, ws / "contracts" / path.name)
     db = str(ws / "ccc.db")
@@ -221,4 +223,78 @@ def run_demo(directory: str | Path, *, echo: Callable[[str], None] = print, as_o
     _run(cli, db, closing_steps(ws, as_of), echo, failures)
     if failures:
         raise CccError("the demo could not complete: " + "; ".join(failures))
+    _write_marker(ws, _files_under(ws))
     return ws
+
+
+# --------------------------------------------------------------------------- rebuilding a demo
+#
+# A demo folder is rebuilt from scratch, but only what ccc made there is removed: the marker lists
+# every file the demo wrote, and files ccc wrote later (SQLite's side files, packs listed in a
+# `.ccc-pack`) count as ccc's too. Any other file means the folder holds something of the user's,
+# and the rebuild is refused without removing anything. A marker without a list (a demo built by an
+# earlier version, or one that stopped half-way) is trusted as it always was: it says the folder is
+# safe to delete.
+
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def _write_marker(ws: Path, files: list[str] | None) -> None:
+    data = {"built_by": "ccc demo", "note": "safe to delete; a rebuild removes only the files listed here",
+            "files": files}
+    (ws / DEMO_MARKER).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+
+
+def _files_under(ws: Path) -> list[str]:
+    """Every file (and symlink) under `ws` as a relative POSIX path, the marker excluded."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(ws):
+        here = Path(dirpath)
+        # A symlink to a folder is an entry of its own, never a folder to go into (or to empty).
+        links = [d for d in dirnames if (here / d).is_symlink()]
+        dirnames[:] = [d for d in dirnames if d not in links]
+        out += [(here / f).relative_to(ws).as_posix() for f in [*filenames, *links]]
+    return sorted(f for f in out if f != DEMO_MARKER)
+
+
+def _ccc_made(ws: Path, listed: list[str]) -> set[str]:
+    """The files under `ws` that ccc made: the demo's list, SQLite's side files, packs ccc listed."""
+    from .outputs import MARKER, read_marker
+
+    made = set(listed) | {f + side for f in listed for side in SQLITE_SIDE_FILES}
+    for rel in [f for f in _files_under(ws) if f.rsplit("/", 1)[-1] == MARKER]:
+        folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
+        try:
+            names = read_marker(ws / rel)
+        except CccError:
+            continue
+        made |= {rel} | {f"{folder}/{n}" if folder else n for n in names}
+    return made
+
+
+def _clear_earlier_demo(ws: Path) -> None:
+    """Empty `ws`, a non-empty folder, for a rebuild; refuse (removing nothing) unless it is a demo
+    and every file in it was made by ccc."""
+    marker = ws / DEMO_MARKER
+    if not marker.is_file() or marker.is_symlink():
+        raise WorkspaceError(f"{ws} exists and is not a demo workspace: choose an empty or new folder")
+    try:
+        listed = json.loads(marker.read_text(encoding="utf-8")).get("files")
+    except (ValueError, UnicodeDecodeError, AttributeError):
+        listed = None  # the plain-text marker of earlier versions
+    files = _files_under(ws)
+    if isinstance(listed, list):
+        extra = sorted(set(files) - _ccc_made(ws, [f for f in listed if isinstance(f, str)]))
+        if extra:
+            more = f" and {len(extra) - 1} more" if len(extra) > 1 else ""
+            raise WorkspaceError(f"{ws} holds files the demo did not make ({extra[0]}{more}): "
+                                 "move them away or choose another folder")
+    try:
+        for rel in files:
+            (ws / rel).unlink()
+        for dirpath, _dirs, _files in sorted(os.walk(ws), key=lambda w: -len(Path(w[0]).parts)):
+            if Path(dirpath) != ws:
+                os.rmdir(dirpath)  # empty by now; fails (rather than deletes) if anything appeared meanwhile
+        marker.unlink()
+    except OSError as err:
+        raise WorkspaceError(f"{ws}: cannot clear the earlier demo ({err.strerror}: {err.filename})") from None

@@ -18,8 +18,9 @@ from pathlib import Path
 
 from ..clock import now_utc, today
 from ..governance.reviews import calendar
+from ..outputs import ForeignEntryError, PackFolder
 from ..periods import parse_period
-from .write import EXTENSIONS, default_path, export_review
+from .write import EXTENSIONS, export_review_into
 
 PENDING_STATES = ("pre_read_due", "overdue")
 
@@ -57,24 +58,40 @@ def _digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def produce_due(db, out_dir: str | Path, as_of=None, *, formats=("html",), templates_dir=None, logo=None) -> list[dict]:
+def produce_due(db, out_dir: str | Path, as_of=None, *, formats=("html",), templates_dir=None, logo=None,
+                parents: bool = False, on_produced=None) -> list[dict]:
     """Produce every missing pre-read pack in `out_dir` and record it; return what was produced
-    (`contract_id, period, format, path, sha256`). A pack is recorded only once it is fully written."""
+    (`contract_id, period, format, path, sha256`). A pack is recorded only once it is fully written.
+
+    `out_dir` is a collection folder (`outputs.PackFolder`, not strict): created if missing (its
+    parent must exist unless `parents`), it may hold other files, and a pack never replaces a file
+    ccc did not write there. Such a clash does not stop the other packs: they are produced and
+    recorded (each passed to `on_produced` as it is), then the clash is raised (one line), and its pack
+    is due again on the next run."""
     day = today(as_of)
-    out_dir = Path(out_dir)
-    produced = []
+    folder = PackFolder(out_dir, strict=False, parents=parents)
+    produced, clashes = [], []
     for review in due_reviews(db, day, formats):
         period = parse_period(review["period"])
         for fmt in review["missing"]:
-            path = out_dir / default_path(review["contract_id"], period, fmt)
-            export_review(db, review["contract_id"], period, fmt, path, as_of=day,
-                          templates_dir=templates_dir, logo=logo)
+            try:
+                path, _pack = export_review_into(db, review["contract_id"], period, fmt, folder, as_of=day,
+                                                 templates_dir=templates_dir, logo=logo)
+            except ForeignEntryError as err:
+                clashes.append(err)
+                continue
             record = {"contract_id": review["contract_id"], "period": review["period"], "kind": "pre_read",
                       "format": fmt, "path": str(path.resolve()), "sha256": _digest(path), "as_of": day.isoformat(),
                       "produced_at": now_utc().isoformat(timespec="seconds").replace("+00:00", "Z")}
             with db.conn:
                 db["export_packs"].insert(record)
             produced.append(record)
+            if on_produced is not None:
+                on_produced(record)
+    if clashes:
+        more = f" ({len(clashes) - 1} more such packs not written)" if len(clashes) > 1 else ""
+        others = f"; the other {len(produced)} packs were written" if produced else ""
+        raise ForeignEntryError(f"{clashes[0].message}{more}{others}", file=clashes[0].file)
     return produced
 
 

@@ -11,6 +11,7 @@ import csv
 import io
 from pathlib import Path
 
+from ..outputs import write_pack_folder
 from .cells import neutralise, plain
 from .tables import Table, pack_tables, portfolio_tables
 
@@ -25,23 +26,22 @@ def table_csv(table: Table) -> str:
     return buf.getvalue()
 
 
-def write_tables(tables: list[Table], folder: str | Path) -> list[Path]:
-    """Write each table as `<name>.csv` in `folder` (created); return the paths written."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for t in tables:
-        path = folder / f"{t.name}.csv"
-        path.write_text(table_csv(t), encoding="utf-8")
-        paths.append(path)
-    return paths
+def tables_csv(tables: list[Table]) -> dict[str, str]:
+    """Each table as CSV text, keyed by its file name `<name>.csv`."""
+    return {f"{t.name}.csv": table_csv(t) for t in tables}
 
 
-def write_pack_csv(pack: dict, folder: str | Path) -> list[Path]:
+def write_tables(tables: list[Table], folder: str | Path, *, parents: bool = False) -> list[Path]:
+    """Write each table as `<name>.csv` in `folder`, a ccc pack folder (see `outputs.write_pack_folder`:
+    new, empty or an earlier pack; only the pack's own files are replaced). Returns the paths written."""
+    return write_pack_folder(folder, tables_csv(tables), parents=parents)
+
+
+def write_pack_csv(pack: dict, folder: str | Path, *, parents: bool = False) -> list[Path]:
     """A review pack as one CSV file per section in `folder`."""
-    return write_tables(pack_tables(pack), folder)
+    return write_tables(pack_tables(pack), folder, parents=parents)
 
 
-def write_portfolio_csv(portfolio: dict, folder: str | Path) -> list[Path]:
+def write_portfolio_csv(portfolio: dict, folder: str | Path, *, parents: bool = False) -> list[Path]:
     """A portfolio comparison as CSV files in `folder`."""
-    return write_tables(portfolio_tables(portfolio), folder)
+    return write_tables(portfolio_tables(portfolio), folder, parents=parents)

@@ -7,6 +7,7 @@ would run as a formula is neutralised (see `cells.py`).
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ..outputs import write_file
 from .cells import cell_format, neutralise, plain
 from .tables import Table, pack_tables, portfolio_tables
 
@@ -73,23 +75,27 @@ def _sheet(wb: Workbook, table: Table) -> None:
         ws.column_dimensions[get_column_letter(i + 1)].width = min(MAX_WIDTH, w + 2)
 
 
-def write_tables_xlsx(tables: list[Table], path: str | Path) -> Path:
-    """Write `tables` as one workbook, a sheet each, to `path`."""
+def tables_xlsx(tables: list[Table]) -> bytes:
+    """`tables` as the bytes of one workbook, a sheet each."""
     wb = Workbook()
     wb.remove(wb.active)
     for t in tables:
         _sheet(wb, t)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
 
-def write_pack_xlsx(pack: dict, path: str | Path) -> Path:
+def write_tables_xlsx(tables: list[Table], path: str | Path, *, parents: bool = False) -> Path:
+    """Write `tables` as one workbook, a sheet each, to `path` (see `outputs.write_file`)."""
+    return write_file(path, tables_xlsx(tables), parents=parents)
+
+
+def write_pack_xlsx(pack: dict, path: str | Path, *, parents: bool = False) -> Path:
     """A review pack as an XLSX workbook at `path`."""
-    return write_tables_xlsx(pack_tables(pack), path)
+    return write_tables_xlsx(pack_tables(pack), path, parents=parents)
 
 
-def write_portfolio_xlsx(portfolio: dict, path: str | Path) -> Path:
+def write_portfolio_xlsx(portfolio: dict, path: str | Path, *, parents: bool = False) -> Path:
     """A portfolio comparison as an XLSX workbook at `path`."""
-    return write_tables_xlsx(portfolio_tables(portfolio), path)
+    return write_tables_xlsx(portfolio_tables(portfolio), path, parents=parents)

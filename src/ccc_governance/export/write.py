@@ -1,23 +1,24 @@
 """Writing exports to disk: one format dispatcher for reviews, `--all` and the portfolio.
 
-Every file is written beside its final name and then renamed, so an interrupted export never
-leaves a half-written pack behind (a CSV folder is filled the same way, file by file).
+Every file goes through `ccc_governance.outputs`: written beside its final name and renamed (an
+interrupted export never leaves a half-written pack; a CSV folder is filled the same way, file by
+file), with the umask's mode, through symlinks, never over a device or a file ccc did not write in a
+folder it names itself. See `docs/exports.md` ("Where packs are written").
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
 from ..clock import today
 from ..errors import CccError
+from ..outputs import PackFolder, file_target, write_file, write_pack_folder
 from ..periods import Period, parse_period
 from . import render_csv, render_html, render_json, render_md, render_xlsx
 from .pack import build_pack, contracts_in_period, ensure_results
 from .portfolio import build_portfolio
+from .tables import pack_tables, portfolio_tables
 from .templating import logo_data_uri
 
 FORMATS = ("md", "html", "xlsx", "csv", "json")
@@ -40,59 +41,45 @@ def export_settings(workspace) -> dict:
     return {key: str((root / table[key]).resolve()) if table.get(key) else None for key in ("templates", "logo")}
 
 
-def _atomic(path: Path, data: str | bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _render(kind: str, data: dict, fmt: str, templates_dir, logo) -> bytes | str | dict[str, str]:
+    """The document as the content of one file, or for CSV as `{file name: text}`."""
+    if fmt == "json":
+        return render_json.dumps(data)
+    if fmt == "md":
+        fn = {"pack": render_md.render_pack_md, "portfolio": render_md.render_portfolio_md,
+              "index": render_md.render_index_md}[kind]
+        return fn(data, templates_dir=templates_dir)
+    if fmt == "html":
+        fn = {"pack": render_html.render_pack_html, "portfolio": render_html.render_portfolio_html,
+              "index": render_html.render_index_html}[kind]
+        return fn(data, templates_dir=templates_dir, logo=logo_data_uri(logo))
+    tables = {"pack": pack_tables, "portfolio": portfolio_tables}[kind](data)
+    return render_xlsx.tables_xlsx(tables) if fmt == "xlsx" else render_csv.tables_csv(tables)
 
 
-def _write_via_temp(path: Path, writer) -> None:
-    """Run `writer(tmp_path)` then move the result (file or folder) to `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmpdir = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
-    try:
-        target = tmpdir / path.name
-        writer(target)
-        if path.is_dir():
-            shutil.rmtree(path)
-        os.replace(target, path)
-    finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
-
-
-def write_document(kind: str, data: dict, fmt: str, path: str | Path, *, templates_dir=None, logo=None) -> Path:
-    """Write a `pack`, `portfolio` or `index` dict in format `fmt` at `path` (a folder for CSV)."""
+def check_output(fmt: str, path: str | Path, *, parents: bool = False) -> None:
+    """Refuse, before any work is done, an unknown format or an output path `fmt` cannot be written to
+    (nothing is created)."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
+    if fmt == "csv":
+        PackFolder(path, strict=True, parents=parents)
+    else:
+        file_target(path, parents=parents, create=False)
+
+
+def write_document(kind: str, data: dict, fmt: str, path: str | Path, *, templates_dir=None, logo=None,
+                   parents: bool = False) -> Path:
+    """Write a `pack`, `portfolio` or `index` dict in format `fmt` at `path` (a folder for CSV),
+    through `outputs` (atomic, symlinks followed, devices and foreign folders refused, a missing
+    parent folder refused unless `parents`)."""
     path = Path(path)
-    if path.exists() and (path.is_dir() != (fmt == "csv")):
-        raise ExportError(f"{path}: exists and is {'a folder' if path.is_dir() else 'a file'}; "
-                          f"a {fmt} export needs {'a folder' if fmt == 'csv' else 'a file'} here")
-    try:
-        if fmt == "json":
-            _atomic(path, render_json.dumps(data))
-        elif fmt == "md":
-            fn = {"pack": render_md.render_pack_md, "portfolio": render_md.render_portfolio_md,
-                  "index": render_md.render_index_md}[kind]
-            _atomic(path, fn(data, templates_dir=templates_dir))
-        elif fmt == "html":
-            fn = {"pack": render_html.render_pack_html, "portfolio": render_html.render_portfolio_html,
-                  "index": render_html.render_index_html}[kind]
-            _atomic(path, fn(data, templates_dir=templates_dir, logo=logo_data_uri(logo)))
-        elif fmt == "xlsx":
-            fn = {"pack": render_xlsx.write_pack_xlsx, "portfolio": render_xlsx.write_portfolio_xlsx}[kind]
-            _write_via_temp(path, lambda p: fn(data, p))
-        else:
-            fn = {"pack": render_csv.write_pack_csv, "portfolio": render_csv.write_portfolio_csv}[kind]
-            _write_via_temp(path, lambda p: fn(data, p))
-    except OSError as err:
-        raise ExportError(f"{path}: cannot be written ({err.strerror})") from None
+    check_output(fmt, path, parents=parents)
+    content = _render(kind, data, fmt, templates_dir, logo)
+    if fmt == "csv":
+        write_pack_folder(path, content, parents=parents)
+    else:
+        write_file(path, content, parents=parents)
     return path
 
 
@@ -102,48 +89,73 @@ def default_path(contract_id: str, period: Period, fmt: str) -> str:
 
 
 def export_review(db, contract_id: str, period: Period | str, fmt: str, path: str | Path, *, as_of=None,
-                  templates_dir=None, logo=None, evaluate: bool = True) -> dict:
-    """Build and write one contract's review pack; returns the pack (evaluating first if needed)."""
+                  templates_dir=None, logo=None, evaluate: bool = True, parents: bool = False) -> dict:
+    """Build and write one contract's review pack at `path`; returns the pack (evaluating first if
+    needed). The path is checked before anything is evaluated or stored."""
     period = parse_period(period) if isinstance(period, str) else period
+    check_output(fmt, path, parents=parents)
     if evaluate:
         ensure_results(db, contract_id, period, as_of)
     pack = build_pack(db, contract_id, period, as_of)
-    write_document("pack", pack, fmt, path, templates_dir=templates_dir, logo=logo)
+    write_document("pack", pack, fmt, path, templates_dir=templates_dir, logo=logo, parents=parents)
     return pack
 
 
+def export_review_into(db, contract_id: str, period: Period | str, fmt: str, folder: str | Path | PackFolder, *,
+                       as_of=None, templates_dir=None, logo=None, evaluate: bool = True,
+                       parents: bool = False) -> tuple[Path, dict]:
+    """Write one review pack under its default name into `folder`, a collection folder (`export due`,
+    the TUI's `packs/`): the folder may hold other files, but the pack replaces only a pack ccc wrote
+    there (listed in the folder's `.ccc-pack`). Returns the pack's path and the pack."""
+    period = parse_period(period) if isinstance(period, str) else period
+    out = folder if isinstance(folder, PackFolder) else PackFolder(folder, strict=False, parents=parents)
+    (path,) = out.claim([default_path(contract_id, period, fmt)])
+    pack = export_review(db, contract_id, period, fmt, path, as_of=as_of, templates_dir=templates_dir, logo=logo,
+                         evaluate=evaluate)
+    return path, pack
+
+
 def export_all(db, period: Period | str, fmt: str, folder: str | Path, *, as_of=None, templates_dir=None,
-               logo=None, evaluate: bool = True) -> list[Path]:
+               logo=None, evaluate: bool = True, parents: bool = False) -> list[Path]:
     """A pack per contract in force in `period` in `folder`, plus an index (`index.<fmt>`; for XLSX,
-    CSV and JSON an `index.json`). Returns the paths written, index last."""
+    CSV and JSON an `index.json`). Returns the paths written, index last.
+
+    `folder` is a ccc pack folder: new (created, its parent must exist unless `parents`), empty or
+    written by an earlier `--all`; only the entries its `.ccc-pack` lists are replaced. A pack of an
+    earlier run that this one does not write (a contract no longer in force) stays."""
     period = parse_period(period) if isinstance(period, str) else period
     folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise ExportError(f"{folder}: with --all, -o must be a folder")
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
+    out = PackFolder(folder, strict=True, parents=parents)
+    index_fmt = fmt if fmt in ("md", "html") else "json"
+    index_name = f"index{EXTENSIONS[index_fmt]}"
+    cids = contracts_in_period(db, period)
+    names = [default_path(cid, period, fmt) for cid in cids]
+    # Every name is checked before the first pack is written: a refusal leaves the folder as it was.
+    paths = out.claim([*names, index_name])
     written, entries = [], []
-    for cid in contracts_in_period(db, period):
-        name = default_path(cid, period, fmt)
-        pack = export_review(db, cid, period, fmt, folder / name, as_of=as_of, templates_dir=templates_dir,
+    for cid, name, path in zip(cids, names, paths):
+        pack = export_review(db, cid, period, fmt, path, as_of=as_of, templates_dir=templates_dir,
                              logo=logo, evaluate=evaluate)
-        written.append(folder / name)
+        written.append(path)
         entries.append({"contract_id": cid, "title": pack["contract"]["title"], "ccc": pack["contract"]["ccc"],
                         "status": pack["summary"]["status"], "credits_total": pack["summary"]["credits_total"],
                         "currency": pack["summary"]["currency"], "file": name})
     index = {"period": period.label, "as_of": today(as_of).isoformat(), "entries": entries}
-    index_fmt = fmt if fmt in ("md", "html") else "json"
-    index_path = folder / f"index{EXTENSIONS[index_fmt]}"
-    write_document("index", index, index_fmt, index_path, templates_dir=templates_dir, logo=logo)
-    written.append(index_path)
+    write_document("index", index, index_fmt, paths[-1], templates_dir=templates_dir, logo=logo)
+    written.append(paths[-1])
     return written
 
 
 def export_portfolio(db, period: Period | str, fmt: str, path: str | Path, *, as_of=None, templates_dir=None,
-                     logo=None, evaluate: bool = True) -> dict:
+                     logo=None, evaluate: bool = True, parents: bool = False) -> dict:
     """Build and write the multi-vendor comparison of `period`; returns it."""
     period = parse_period(period) if isinstance(period, str) else period
+    check_output(fmt, path, parents=parents)
     if evaluate:
         for cid in contracts_in_period(db, period):
             ensure_results(db, cid, period, as_of)
     portfolio = build_portfolio(db, period, as_of)
-    write_document("portfolio", portfolio, fmt, path, templates_dir=templates_dir, logo=logo)
+    write_document("portfolio", portfolio, fmt, path, templates_dir=templates_dir, logo=logo, parents=parents)
     return portfolio

@@ -6,11 +6,13 @@ proof survives the original file being moved or deleted; `save_file` writes it b
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
 from .. import clock
 from ..errors import CccError, NotFoundError
+from ..outputs import OutputError, ensure_folder, write_file
 from .blobs import get_blob, put_blob, read_file
 from .inforce import contract_for, require_contract
 from .obligations import find_duty, occurrences
@@ -121,14 +123,23 @@ def evidence_file(db, evidence_id: int) -> tuple[str, bytes]:
     return row["file_name"], get_blob(db, row["sha256"])
 
 
-def save_file(db, evidence_id: int, out: str | Path) -> Path:
-    """Write an evidence file back out to `out` (a folder keeps the stored name). Returns the path."""
+def save_file(db, evidence_id: int, out: str | Path, *, parents: bool = False) -> Path:
+    """Write an evidence file back out to `out` (a folder keeps the stored name), through
+    `outputs.write_file` like every export. Returns the path.
+
+    A named file is replaced (the user asked for it), written through a symlink; in a folder, the
+    stored name is ccc's choice, so a different file already there under that name is refused
+    (the same content is left as it is)."""
     name, content = evidence_file(db, evidence_id)
+    text = str(out)
     target = Path(out)
-    if target.is_dir():
-        target = target / name
-    try:
-        target.write_bytes(content)
-    except OSError as err:
-        raise CccError(f"cannot write {str(target)!r}: {err.strerror}") from None
-    return target
+    if target.is_dir() or text.endswith(("/", os.sep)):
+        if not target.is_dir():
+            # `-o newdir/`: a folder was meant; create it only when asked, like a missing parent.
+            ensure_folder(target, text, parents)
+        target = target / Path(name).name
+        if os.path.lexists(target):
+            if target.is_file() and target.stat().st_size == len(content) and target.read_bytes() == content:
+                return target
+            raise OutputError("exists; give the file's own path with -o to replace it", file=str(target))
+    return write_file(target, content, parents=parents)

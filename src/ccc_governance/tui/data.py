@@ -350,12 +350,10 @@ def pre_read_pack(db, contract_id: str, period: str, as_of: date, out_dir: Path)
 
     Evaluates the period first when its results are not stored yet (as `ccc export review` does).
     """
-    from ..export.write import default_path, export_review
-    from ..periods import parse_period
+    from ..export.write import export_review_into
 
-    p = parse_period(period)
-    path = Path(out_dir) / default_path(contract_id, p, "html")
-    export_review(db, contract_id, p, "html", path, as_of=as_of)
+    # `packs/` is a collection folder: a pack replaces only a pack ccc wrote there (see `outputs`).
+    path, _pack = export_review_into(db, contract_id, period, "html", out_dir, as_of=as_of)
     return path
 
 
