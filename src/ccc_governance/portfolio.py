@@ -4,6 +4,9 @@ One row per contract (its latest registered version): the last closed period wit
 and its worst KPI status, open breaches, credits due for that period, the next review and its
 state, overdue obligations. Shown by the TUI's first screen and by `ccc portfolio`. Headless: it
 reads stored results through the engine, contracts and governance modules and never evaluates.
+
+A contract whose row cannot be worked out (a stored text that no longer validates, dates that
+overflow) is still listed, first, with `problem` saying why in one line; the others are unaffected.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .contracts import registry
+from .contracts.problems import CONTRACT_FAILURES, failure_reason
 from .engine import breaches as engine_breaches
 from .engine import credits as engine_credits
 from .governance import obligations as gov_obligations
@@ -100,10 +104,12 @@ class PortfolioRow:
     next_review: str | None  # "2026-10 by 2026-11-10"
     review_state: str | None
     overdue_obligations: int
+    problem: str | None = None  # why this contract's row could not be worked out (one line), if so
 
     def sort_key(self) -> tuple:
-        """Worst first: status, then open breaches, then late reviews."""
+        """Worst first: a contract that cannot be worked out, then status, open breaches, late reviews."""
         return (
+            self.problem is None,
             STATUS_RANK.get(self.status or "", 5),
             -self.open_breaches,
             REVIEW_RANK.get(self.review_state or "", 9),
@@ -177,35 +183,58 @@ def last_imports(db) -> list[ImportInfo]:
 
 def portfolio(db, as_of: date) -> Portfolio:
     """Every contract's latest version with its last closed period's worst status, open breaches,
-    credits due, next review and overdue obligations, worst first; and the last import per source."""
+    credits due, next review and overdue obligations, worst first; and the last import per source.
+    A contract whose row cannot be worked out is listed with its `problem` (see the module docstring)."""
     closed = last_closed_periods(db, as_of)
     open_breaches: dict[str, int] = {}
     for b in engine_breaches.list_breaches(db):
         if b["status"] in OPEN_BREACH_STATUSES:
             open_breaches[b["contract_id"]] = open_breaches.get(b["contract_id"], 0) + 1
-    calendars: dict[str, list[dict]] = {}
-    for r in gov_reviews.calendar(db, as_of=as_of):
-        calendars.setdefault(r["contract_id"], []).append(r)
     rows = []
-    for c in latest_contracts(db):
-        period, status = closed.get(c.contract_id, (None, None))
-        review = next_review(calendars.get(c.contract_id, []))
-        credits = engine_credits.credits_for(db, c.contract_id, period) if period else []
-        rows.append(
-            PortfolioRow(
-                contract_id=c.contract_id,
-                title=c.title,
-                client=c.client,
-                ccc=c.ccc,
-                period=period,
-                status=status,
-                open_breaches=open_breaches.get(c.contract_id, 0),
-                credits_due=float(engine_credits.total(credits)),
-                currency=c.currency,
-                next_review=f"{review['period']} by {review['hold_by']}" if review else None,
-                review_state=review["state"] if review else None,
-                overdue_obligations=len(gov_obligations.overdue(db, c.contract_id, as_of)),
-            )
-        )
+    for stored in registry.latest(db):
+        # Each contract on its own: one that cannot be worked out must not take out the others.
+        try:
+            rows.append(_row(db, contract_row(stored), closed, open_breaches, as_of))
+        except CONTRACT_FAILURES as err:
+            rows.append(_problem_row(stored, open_breaches, failure_reason(err)))
     rows.sort(key=PortfolioRow.sort_key)
     return Portfolio(rows=rows, imports=last_imports(db), as_of=as_of)
+
+
+def _row(db, c: ContractRow, closed: dict, open_breaches: dict, as_of: date) -> PortfolioRow:
+    period, status = closed.get(c.contract_id, (None, None))
+    review = next_review(gov_reviews.calendar(db, c.contract_id, as_of))
+    credits = engine_credits.credits_for(db, c.contract_id, period) if period else []
+    return PortfolioRow(
+        contract_id=c.contract_id,
+        title=c.title,
+        client=c.client,
+        ccc=c.ccc,
+        period=period,
+        status=status,
+        open_breaches=open_breaches.get(c.contract_id, 0),
+        credits_due=float(engine_credits.total(credits)),
+        currency=c.currency,
+        next_review=f"{review['period']} by {review['hold_by']}" if review else None,
+        review_state=review["state"] if review else None,
+        overdue_obligations=len(gov_obligations.overdue(db, c.contract_id, as_of)),
+    )
+
+
+def _problem_row(stored: dict, open_breaches: dict, reason: str) -> PortfolioRow:
+    """The row of a contract that cannot be worked out: what the registry knows, and why."""
+    return PortfolioRow(
+        contract_id=stored["contract_id"],
+        title=stored.get("title") or stored["contract_id"],
+        client=stored.get("client") or "",
+        ccc=stored.get("ccc") or "",
+        period=None,
+        status=None,
+        open_breaches=open_breaches.get(stored["contract_id"], 0),
+        credits_due=0.0,
+        currency="",
+        next_review=None,
+        review_state=None,
+        overdue_obligations=0,
+        problem=reason,
+    )

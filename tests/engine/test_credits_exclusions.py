@@ -120,3 +120,25 @@ def test_volume_band_excludes_days_outside_forecast(store, ccc_db):
     [ex] = r["excluded"]
     assert (ex["kind"], ex["from"], ex["volume"]) == ("volume_band", "2026-10-06", 20)
     assert "outside 8–12" in ex["reason"]
+
+
+def test_a_month_with_no_data_neither_earns_back_nor_loses(store, ccc_db):
+    """Issue #11 item 13: evaluating an empty (future) month used to mark the earn-back lost."""
+    setup(store, earn_back=2)
+    month(store, "2026-10", 6, 4)
+    evaluate(ccc_db, period="2026-10", as_of="2026-11-15")
+    # December is evaluated before anything is stored for it: no data, which is not a miss.
+    [result] = evaluate(ccc_db, period="2026-12", as_of="2026-11-15")
+    assert result["status"] == "no_data"
+    lines = credits.credits_for(ccc_db, "c1", "2026-10")
+    assert [(l["kind"], l["amount"]) for l in lines] == [("credit", 3600.0), ("earn_back", 0.0)]
+    assert "pending" in lines[1]["explanation"] and "2026-12 no data" in lines[1]["explanation"]
+    # Nor does a month with no data count towards the months at target.
+    month(store, "2026-11", 9, 1)
+    evaluate(ccc_db, period="2026-11", as_of="2027-01-15")
+    assert "pending" in credits.credits_for(ccc_db, "c1", "2026-10")[1]["explanation"]
+    # When December's data arrives and meets target, the credit is earned back.
+    month(store, "2026-12", 9, 1)
+    evaluate(ccc_db, period="2026-12", as_of="2027-01-15")
+    lines = credits.credits_for(ccc_db, "c1", "2026-10")
+    assert [(l["kind"], l["amount"]) for l in lines] == [("credit", 3600.0), ("earn_back", -3600.0)]

@@ -14,6 +14,7 @@ import click
 from ..clock import parse_date
 from ..errors import PeriodError
 from ..periods import make_range, parse_period
+from ..textsafe import visible
 from .context import pass_app
 
 JSON_KEYS = ("contract", "contract_version", "kpi", "metric", "period", "period_start", "period_end", "channel",
@@ -134,13 +135,17 @@ def evaluate_command(ctx, app, contract_id, period, first, last, fmt, as_of):
 
     p = _period(period, first, last)
     results = evaluate(app.db, contract_id=contract_id, period=p, as_of=as_of, pm=app.pm, workspace=app.workspace)
+    skipped = getattr(results, "skipped", {})  # contracts left out so that the others could be evaluated
+    for cid, reason in skipped.items():
+        click.echo(visible(f"warning: contract {cid} not evaluated: {reason}"), err=True)
     if fmt == "json":
         lines = {}
         for r in results:
             key = (r["contract"], r["period"])
             if key not in lines:
                 lines[key] = credits.credits_for(app.db, *key)
-        click.echo(json.dumps({"results": [_json_result(r, lines[(r["contract"], r["period"])]) for r in results]},
+        click.echo(json.dumps({"results": [_json_result(r, lines[(r["contract"], r["period"])]) for r in results],
+                               "skipped": [{"contract": c, "reason": why} for c, why in skipped.items()]},
                               indent=2, default=str))
     elif fmt == "csv":
         click.echo(_csv(results), nl=False)

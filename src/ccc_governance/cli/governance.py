@@ -55,7 +55,10 @@ def _table(rows: list[dict], columns: list[str]) -> None:
 @pass_app
 def reviews_command(app: AppContext, contract_id, only_due, only_overdue, as_of, as_json) -> None:
     """The review calendar: every period's review and its state."""
-    rows = reviews_mod.calendar(app.db, contract_id, _as_of(as_of))
+    problems: dict[str, str] = {}  # contracts whose calendar cannot be worked out: shown, the rest goes on
+    rows = reviews_mod.calendar(app.db, contract_id, _as_of(as_of), problems=problems)
+    for cid, reason in problems.items():
+        click.echo(visible(f"warning: contract {cid} left out: {reason}"), err=True)
     wanted = set()
     if only_due:
         wanted |= {"due", "pre_read_due"}
@@ -386,6 +389,8 @@ def status_command(app: AppContext, contract_id, as_of, as_json) -> None:
         _json(st)
         return
     click.echo(visible(f"{contract_id} as of {st['as_of']}"))
+    if st.get("problem"):
+        click.echo(visible(f"Problem: {st['problem']} (its reviews, obligations and audits cannot be shown)"))
     nr = st["next_review"]
     click.echo(f"Next review: {nr['period']} {nr['state']} (hold by {nr['hold_by']})" if nr else "Next review: none")
     if st["reviews_overdue"]:

@@ -14,8 +14,9 @@ from ..portfolio import portfolio
 from . import pass_app
 
 
-def portfolio_table(db, as_of) -> tuple[Table, list[str]]:
-    """The portfolio as a rich table, and the 'last import per source' lines."""
+def portfolio_table(db, as_of) -> tuple[Table, list[str], list[str]]:
+    """The portfolio as a rich table, why each contract that cannot be shown is not (one line each),
+    and the 'last import per source' lines."""
     data = portfolio(db, as_of)
     table = Table(title=f"Portfolio as of {as_of}", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
                   padding=(0, 1, 0, 0), show_edge=False)
@@ -24,6 +25,9 @@ def portfolio_table(db, as_of) -> tuple[Table, list[str]]:
         table.add_column(col, justify=justify, no_wrap=True)
     colour = {"breached": "red", "at_risk": "yellow", "met": "green", "overdue": "red bold"}
     for r in data.rows:
+        if r.problem:  # listed, with its reason under the table; the other contracts are unaffected
+            table.add_row(r.contract_id, "[red bold]cannot be shown[/]", str(r.open_breaches), "–", "–", "–")
+            continue
         status = r.status or "–"
         review = f"{(r.next_review or '–').split(' by ')[0]} {r.review_state or ''}".strip()
         table.add_row(
@@ -36,8 +40,9 @@ def portfolio_table(db, as_of) -> tuple[Table, list[str]]:
         )
     table.caption = "brch: open breaches · review: next review and its state · late: overdue obligations"
     table.caption_justify = "left"
+    problems = [f"{r.contract_id}: {r.problem}" for r in data.rows if r.problem]
     imports = [f"{i.source}: last import {i.last_imported} ({i.batches} batches)" for i in data.imports]
-    return table, imports
+    return table, problems, imports
 
 
 @click.command("portfolio")
@@ -57,9 +62,11 @@ def portfolio_command(app, as_of: str | None, as_json: bool) -> None:
     if not app.db["contract_versions"].count:
         click.echo("no contracts registered yet: run `ccc contract register`")
         return
-    table, imports = portfolio_table(app.db, day)
+    table, problems, imports = portfolio_table(app.db, day)
     console = Console()
     console.print(table)
+    for line in problems:  # as written (markup off): the reason may quote the contract's text
+        console.print(line, style="red", markup=False, highlight=False)
     for line in imports:
         console.print(line, style="dim")
 

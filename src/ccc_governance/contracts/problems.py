@@ -7,7 +7,14 @@ from typing import Iterable
 
 import attrs
 
-from ..errors import ContractError
+from ..errors import CccError, ContractError
+
+#: What working out one registered contract (its evaluation, review calendar, obligations) may raise
+#: that concerns that contract alone: a user error (a stored text that no longer validates), or
+#: date and number arithmetic that a contract registered before its values were bounded can still
+#: drive out of range. Commands over every contract catch these per contract, show the contract with
+#: `failure_reason(err)` and go on with the others.
+CONTRACT_FAILURES = (CccError, ArithmeticError, ValueError)
 
 
 def one_line(text: str) -> str:
@@ -47,3 +54,11 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """` (did you mean 'x'?)` when a candidate is close to `word`, else ``."""
     close = difflib.get_close_matches(str(word), list(candidates), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def failure_reason(err: BaseException) -> str:
+    """Why a contract could not be worked out, in one line (a `CccError`'s own message; otherwise
+    the kind of failure and its text, so that a defect can still be told apart)."""
+    if isinstance(err, CccError):
+        return one_line(err.format())
+    return one_line(f"{type(err).__name__}: {err}")

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from ..clock import now_utc
 from ..durations import parse_duration
 from ..contracts.model import Contract
+from ..contracts.problems import CONTRACT_FAILURES, failure_reason
 from . import formulas
 from .scope import (
     Version,
@@ -100,10 +101,13 @@ def batch_span(db, batch_id: int) -> tuple[int | None, int | None]:
 # building
 
 
-def ensure_fresh(db, versions: list[Version]) -> list[str]:
+def ensure_fresh(db, versions: list[Version], *, skipped: dict[str, str] | None = None) -> list[str]:
     """Rebuild the aggregates of every version whose contract, exclusions or data changed.
 
     Returns the `contract_id vN` labels rebuilt. Cheap when nothing changed (one query per version).
+    With `skipped` (a dict), a contract that cannot be read or built is left out and
+    `skipped[contract_id]` says why, so that the others are still brought up to date; its
+    aggregates stay unbuilt (each build is one transaction) and are tried again next time.
     """
     signature = _batches_signature(db)
     row = db.execute("SELECT value FROM agg_meta WHERE key = 'batches'").fetchone()
@@ -111,10 +115,10 @@ def ensure_fresh(db, versions: list[Version]) -> list[str]:
     if data_changed:
         rebuild_known_queues(db)
         # Unseen data may touch any contract: rebuild them all before recording the batches as seen.
-        versions = all_versions(db)
+        versions = all_versions(db, skipped=skipped)
     rebuilt = []
     for v in versions:
-        if v.first is None:
+        if v.first is None or (skipped and v.contract_id in skipped):
             continue
         fp = fingerprint(v, _exclusions(db, v.contract_id))
         state = db.execute(
@@ -122,7 +126,13 @@ def ensure_fresh(db, versions: list[Version]) -> list[str]:
             [v.contract_id, v.version],
         ).fetchone()
         if data_changed or state is None or state[0] != fp:
-            build_version(db, v)
+            try:
+                build_version(db, v)
+            except CONTRACT_FAILURES as err:
+                if skipped is None:
+                    raise
+                skipped[v.contract_id] = f"version {v.version} cannot be aggregated: {failure_reason(err)}"
+                continue
             rebuilt.append(f"{v.contract_id} v{v.version}")
     if data_changed:
         with db.conn:
@@ -249,54 +259,55 @@ def _compute(db, contract: Contract, first: date, last: date, exclusions: list[t
 
 # --- contacts ---------------------------------------------------------------------------------
 
-def _contact_features(kpis) -> list[tuple[str, str]]:
-    """The SQL sums the contact pass computes: [(key, expression)], shared by KPIs that agree."""
+def _contact_features(kpis) -> list[tuple[str, str, tuple]]:
+    """The SQL sums the contact pass computes: [(key, expression, its parameters)], shared by KPIs
+    that agree. A contract's thresholds are parameters (`?`), never written into the SQL text."""
     feats = [
-        ("contacts", "COUNT(*)"),
-        ("answered", "SUM(c.outcome = 'answered')"),
-        ("abandoned", "SUM(c.outcome = 'abandoned')"),
-        ("unresolved", "SUM(c.outcome IN ('timeout','exit_key','callback','open'))"),
-        ("not_queued", "SUM(c.outcome = 'not_queued')"),
-        ("wait_sum", "SUM(CASE WHEN c.outcome = 'answered' THEN c.wait_s END)"),
-        ("wait_n", "SUM(c.outcome = 'answered' AND c.wait_s IS NOT NULL)"),
-        ("handle_sum", "SUM(CASE WHEN c.outcome = 'answered' THEN COALESCE(c.talk_s,0)+COALESCE(c.hold_s,0)+COALESCE(c.wrap_s,0) END)"),
-        ("handle_n", "SUM(c.outcome = 'answered')"),
-        ("fcr_yes", "SUM(c.fcr = 1)"),
-        ("fcr_n", "SUM(c.fcr IS NOT NULL)"),
-        ("csat_n", "SUM(c.csat IS NOT NULL)"),
-        ("fr_n", "SUM(c.first_response_s IS NOT NULL)"),
+        ("contacts", "COUNT(*)", ()),
+        ("answered", "SUM(c.outcome = 'answered')", ()),
+        ("abandoned", "SUM(c.outcome = 'abandoned')", ()),
+        ("unresolved", "SUM(c.outcome IN ('timeout','exit_key','callback','open'))", ()),
+        ("not_queued", "SUM(c.outcome = 'not_queued')", ()),
+        ("wait_sum", "SUM(CASE WHEN c.outcome = 'answered' THEN c.wait_s END)", ()),
+        ("wait_n", "SUM(c.outcome = 'answered' AND c.wait_s IS NOT NULL)", ()),
+        ("handle_sum", "SUM(CASE WHEN c.outcome = 'answered' THEN COALESCE(c.talk_s,0)+COALESCE(c.hold_s,0)+COALESCE(c.wrap_s,0) END)", ()),
+        ("handle_n", "SUM(c.outcome = 'answered')", ()),
+        ("fcr_yes", "SUM(c.fcr = 1)", ()),
+        ("fcr_n", "SUM(c.fcr IS NOT NULL)", ()),
+        ("csat_n", "SUM(c.csat IS NOT NULL)", ()),
+        ("fr_n", "SUM(c.first_response_s IS NOT NULL)", ()),
     ]
-    seen = {k for k, _ in feats}
+    seen = {k for k, _, _ in feats}
     for k in kpis:
         extra = []
         if k.metric in ("service_level", "abandon_rate"):
             t, s, _ = formulas.sl_params(k.params)
             extra += [
-                (f"within:{t}", f"SUM(c.outcome = 'answered' AND c.wait_s <= {t!r})"),
-                (f"abwithin:{t}", f"SUM(c.outcome = 'abandoned' AND c.wait_s <= {t!r})"),
-                (f"short:{s}", f"SUM(c.outcome = 'abandoned' AND c.wait_s < {s!r})"),
+                (f"within:{t}", "SUM(c.outcome = 'answered' AND c.wait_s <= ?)", (t,)),
+                (f"abwithin:{t}", "SUM(c.outcome = 'abandoned' AND c.wait_s <= ?)", (t,)),
+                (f"short:{s}", "SUM(c.outcome = 'abandoned' AND c.wait_s < ?)", (s,)),
             ]
         elif k.metric in ("csat", "csat_mean"):
             scale, sat_min = formulas.csat_params(k.params)
-            norm = f"(c.csat * {scale!r} / COALESCE(c.csat_scale, {scale!r}))"
+            norm = "(c.csat * ? / COALESCE(c.csat_scale, ?))"
             extra += [
-                (f"csat_sat:{scale}:{sat_min}", f"SUM(c.csat IS NOT NULL AND {norm} >= {sat_min!r})"),
-                (f"csat_sum:{scale}", f"SUM({norm})"),
+                (f"csat_sat:{scale}:{sat_min}", f"SUM(c.csat IS NOT NULL AND {norm} >= ?)", (scale, scale, sat_min)),
+                (f"csat_sum:{scale}", f"SUM({norm})", (scale, scale)),
             ]
         elif k.metric == "first_response_within":
             d, business = formulas.response_within(k.params)
             if not business:
-                extra.append((f"fr_within:{formulas.limit_key(d)}", f"SUM(c.first_response_s <= {d.seconds()!r})"))
-        for key, expr in extra:
+                extra.append((f"fr_within:{formulas.limit_key(d)}", "SUM(c.first_response_s <= ?)", (d.seconds(),)))
+        for key, expr, params in extra:
             if key not in seen:
                 seen.add(key)
-                feats.append((key, expr))
+                feats.append((key, expr, params))
     return feats
 
 
 def _key_map(kpi, feats) -> dict[str, int]:
     """Map generic names (`within`, `short` …) to the feature columns this KPI uses."""
-    index = {key: i for i, (key, _) in enumerate(feats)}
+    index = {key: i for i, (key, _, _) in enumerate(feats)}
     m = {k: index[k] for k in ("contacts", "answered", "abandoned", "unresolved", "not_queued", "wait_sum",
                                 "wait_n", "handle_sum", "handle_n", "fcr_yes", "fcr_n", "csat_n", "fr_n")}
     if kpi is None:
@@ -349,12 +360,13 @@ def _contact_pass(db, contract, queues, windows, exclusions, feats) -> list:
     excl = _load_exclusions(db, exclusions).format(col="c.arrived_at")
     where, args = _filters(contract, "c")
     sql = (
-        f"SELECT w.day, {excl} AS excl, c.channel, {', '.join(expr for _, expr in feats)} "
+        f"SELECT w.day, {excl} AS excl, c.channel, {', '.join(expr for _, expr, _ in feats)} "
         f"FROM ccc_win w CROSS JOIN contacts c "
         f"WHERE c.queue IN ({','.join('?' * len(queues))}) AND c.arrived_at >= w.s AND c.arrived_at < w.e "
         f"AND {where} GROUP BY 1, 2, 3"
     )
-    return [(r[0], r[1], r[2], r[3:]) for r in db.execute(sql, list(queues) + args).fetchall()]
+    select_args = [value for _, _, params in feats for value in params]  # in the order of their `?`
+    return [(r[0], r[1], r[2], r[3:]) for r in db.execute(sql, select_args + list(queues) + args).fetchall()]
 
 
 # --- interval aggregates ----------------------------------------------------------------------

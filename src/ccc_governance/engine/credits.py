@@ -4,7 +4,8 @@ and bonus bands. Every line carries its arithmetic in words.
 For a breached critical KPI (its breach not waived):
     credit = monthly_fee × at_risk_percent % × pool_percent % × allocation
 Earn-back: the credit is waived when the next `earn_back_periods` months of that KPI are all `met`
-(pending until they are all known). The total (credits − earn-back) is capped at cap_percent % of
+(pending until they are all known). A month with no data (`no_data`) neither earns back nor loses:
+it keeps the earn-back pending, as a month not yet evaluated does. The total (credits − earn-back) is capped at cap_percent % of
 the fee. Bonus bands: the highest band a KPI reaches gives fee × percent % owed to the CCC (a
 negative amount). Credits are computed for month periods only (the fee is monthly).
 """
@@ -87,8 +88,22 @@ def _line(cid, version, label, kpi_id, kind, amount, currency, text) -> dict:
             "amount": round(amount, 2), "currency": currency, "explanation": text}
 
 
+#: Statuses of a month that neither earn a credit back nor lose it (nothing was measured).
+_NEUTRAL = ("no_data",)
+
+
+def _month_status(statuses: list[str]) -> str:
+    """One month of a KPI (one status per version in force): a miss if any part missed; else no
+    data if any part has none (it may still come); else met."""
+    missed = [s for s in statuses if s != "met" and s not in _NEUTRAL]
+    if missed:
+        return missed[0]
+    return next((s for s in statuses if s in _NEUTRAL), "met")
+
+
 def _earn_back(db, cid: str, version: int, label: str, kpi_id: str, amount: float, cur: str, n: int) -> dict:
-    """Waive the credit when the next `n` months all meet target; pending until they are known."""
+    """Waive the credit when the next `n` months all meet target; pending until they are known.
+    A month without data neither earns back nor loses (it stays pending, see the module docstring)."""
     p = parse_period(label)
     following = []
     for _ in range(n):
@@ -99,17 +114,19 @@ def _earn_back(db, cid: str, version: int, label: str, kpi_id: str, amount: floa
         rows = db.execute("SELECT status FROM kpi_results WHERE contract_id = ? AND kpi_id = ? AND period = ?",
                           [cid, kpi_id, lab]).fetchall()
         if rows and not any(s.startswith("mtd_") for (s,) in rows):
-            statuses[lab] = "met" if all(s == "met" for (s,) in rows) else next(s for (s,) in rows if s != "met")
-    missed = [f"{lab} {s}" for lab, s in statuses.items() if s != "met"]
+            statuses[lab] = _month_status([s for (s,) in rows])
+    missed = [f"{lab} {s}" for lab, s in statuses.items() if s != "met" and s not in _NEUTRAL]
     if missed:
         return _line(cid, version, label, kpi_id, "earn_back", 0.0, cur,
                      f"{kpi_id} earn-back lost: {', '.join(missed)} (needs {n} months at target after {label})")
-    if len(statuses) == n:
+    if sum(s == "met" for s in statuses.values()) == n:
         return _line(cid, version, label, kpi_id, "earn_back", -amount, cur,
                      f"{kpi_id} credit of {money(amount, cur)} earned back: target met in {', '.join(following)}")
+    known = [f"{lab} {'no data' if s in _NEUTRAL else s}" for lab, s in statuses.items()]
+    neutral = "; a month with no data neither earns back nor loses" if any(s in _NEUTRAL for s in statuses.values()) else ""
     return _line(cid, version, label, kpi_id, "earn_back", 0.0, cur,
                  f"{kpi_id} earn-back pending: waived if target is met in {', '.join(following)} "
-                 f"(known so far: {', '.join(statuses) or 'none'})")
+                 f"(known so far: {', '.join(known) or 'none'}{neutral})")
 
 
 def refresh_credits(db, contract_id: str, label: str, contracts: dict) -> list[dict]:
@@ -134,7 +151,7 @@ def refresh_many(db, keys, contracts: dict) -> None:
         for _ in range(n):
             p = p.previous()
             labels.add(p.label)
-    with db.conn:
+    with db.atomic():  # (`with db.conn` is no transaction under sqlite-utils 4; atomic nests in a caller's)
         for contract_id, labels in todo.items():
             _store(db, contract_id, sorted(labels), evaluated, contracts)
 

@@ -13,6 +13,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .. import clock
+from ..contracts.problems import CONTRACT_FAILURES, failure_reason
+from ..errors import CccError
 from ..periods import Period, parse_period, period_containing
 from . import aggregates, formulas, stats
 from .scope import Version, all_versions, governing, known_queues, resolve_queues
@@ -55,6 +57,15 @@ def default_periods(kinds: set[str], today: date) -> dict[str, Period]:
     return out
 
 
+class Results(list):
+    """What `evaluate` returns: the result dicts, and `skipped`: contract id → why that contract could
+    not be evaluated (one line), for every contract left out so that the others could be."""
+
+    def __init__(self, results, skipped: dict[str, str]):
+        super().__init__(results)
+        self.skipped = dict(skipped)
+
+
 def evaluate(db, *, contract_id: str | None = None, period: Period | str | None = None, kinds=None,
              as_of=None, persist: bool = True, pm=None, workspace=None, periods=None) -> list[dict]:
     """Evaluate every KPI of every contract version in force, per period.
@@ -64,13 +75,17 @@ def evaluate(db, *, contract_id: str | None = None, period: Period | str | None 
     it. An open period (as_of inside it) is evaluated to date with status prefix `mtd_`.
     Results are persisted in `kpi_results` (with breaches and credits) unless `persist=False`.
     `periods`: several periods at once (e.g. 24 months), sharing one freshness check.
+    A contract that cannot be read or evaluated is left out, its reason in the returned list's
+    `skipped`; the others are evaluated (with `contract_id`, its failure is a one-line `CccError`).
     """
     today = clock.today(as_of)
     if isinstance(period, str):
         period = parse_period(period)
     wanted = [parse_period(p) if isinstance(p, str) else p for p in (periods or ([period] if period else []))]
-    versions = all_versions(db, contract_id)
-    aggregates.ensure_fresh(db, versions)
+    # A contract that cannot be read or evaluated is left out with its reason; the others go on.
+    skipped: dict[str, str] = {}
+    versions = all_versions(db, contract_id, skipped=skipped)
+    aggregates.ensure_fresh(db, versions, skipped=skipped)
     queue_pairs = known_queues(db)
     by_id: dict[str, list[Version]] = defaultdict(list)
     for v in versions:
@@ -79,30 +94,40 @@ def evaluate(db, *, contract_id: str | None = None, period: Period | str | None 
     has_reported = db.execute("SELECT 1 FROM reported_figures LIMIT 1").fetchone() is not None
     results: list[dict] = []
     for cid, group in sorted(by_id.items()):
-        kpi_kinds = {k.period for v in group for k in v.contract.kpi}
-        if kinds:
-            kpi_kinds &= set(kinds)
-        chosen = {p.label: (p, None) for p in wanted} if wanted else {
-            p.label: (p, kind) for kind, p in default_periods(kpi_kinds, today).items()
-        }
-        for label, (p, only_kind) in sorted(chosen.items(), key=lambda kv: kv[1][0]):
-            mtd = p.start <= today <= p.last_day
-            last = today if mtd else p.last_day
-            if today < p.start:
-                last = p.last_day  # a future period: nothing stored yet, reported as no data
-            for v, a, b in governing(group, p.start, last):
-                banded = band_days(db, v, a, b)
-                span = _span_sums(db, v, a, b, list(banded))
-                for kpi in v.contract.kpi:
-                    if only_kind and kpi.period != only_kind:
-                        continue
-                    if kinds and kpi.period not in kinds:
-                        continue
-                    results.append(_result(db, v, kpi, p, a, b, mtd, today, queue_pairs if has_reported else None,
-                                           evaluated_at, span.get(kpi.id, []), banded))
+        if cid in skipped:
+            continue
+        done = len(results)
+        try:
+            kpi_kinds = {k.period for v in group for k in v.contract.kpi}
+            if kinds:
+                kpi_kinds &= set(kinds)
+            chosen = {p.label: (p, None) for p in wanted} if wanted else {
+                p.label: (p, kind) for kind, p in default_periods(kpi_kinds, today).items()
+            }
+            for label, (p, only_kind) in sorted(chosen.items(), key=lambda kv: kv[1][0]):
+                mtd = p.start <= today <= p.last_day
+                last = today if mtd else p.last_day
+                if today < p.start:
+                    last = p.last_day  # a future period: nothing stored yet, reported as no data
+                for v, a, b in governing(group, p.start, last):
+                    banded = band_days(db, v, a, b)
+                    span = _span_sums(db, v, a, b, list(banded))
+                    for kpi in v.contract.kpi:
+                        if only_kind and kpi.period != only_kind:
+                            continue
+                        if kinds and kpi.period not in kinds:
+                            continue
+                        results.append(_result(db, v, kpi, p, a, b, mtd, today, queue_pairs if has_reported else None,
+                                               evaluated_at, span.get(kpi.id, []), banded))
+        except CONTRACT_FAILURES as err:
+            del results[done:]  # this contract's results so far
+            skipped[cid] = failure_reason(err)
+    if contract_id and contract_id in skipped:
+        raise CccError(f"contract {contract_id} cannot be evaluated: {skipped[contract_id]}")
+    versions = [v for v in versions if v.contract_id not in skipped]
     if persist:
         _persist(db, results, versions, pm=pm, workspace=workspace)
-    return results
+    return Results(results, skipped)
 
 
 def _day_rows(db, v: Version, kpi_id: str, a: date, b: date) -> list[dict]:

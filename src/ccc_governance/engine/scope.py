@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from ..contracts.model import Contract
+from ..contracts.problems import CONTRACT_FAILURES, failure_reason
 from ..errors import NotFoundError
 
 #: Bump when the aggregate layout or a formula changes: every aggregate is then rebuilt.
@@ -47,8 +48,12 @@ def _load_text(text: str, name: str) -> Contract:
     return loader.load_contract_text(text, name)
 
 
-def all_versions(db, contract_id: str | None = None) -> list[Version]:
-    """Every registered version (optionally of one contract), with the days each one governs."""
+def all_versions(db, contract_id: str | None = None, *, skipped: dict[str, str] | None = None) -> list[Version]:
+    """Every registered version (optionally of one contract), with the days each one governs.
+
+    A stored text that no longer loads raises its `ContractError`; with `skipped` (a dict) the
+    whole contract is left out instead and `skipped[contract_id]` says why in one line (leaving
+    out only the broken version would hand its days to another version)."""
     if "contract_versions" not in db.table_names():
         return []
     sql = "SELECT contract_id, version, sha256, path, toml FROM contract_versions"
@@ -63,9 +68,17 @@ def all_versions(db, contract_id: str | None = None) -> list[Version]:
     for cid, ver, sha, path, toml in rows:
         contract = _CACHE.get(sha)
         if contract is None:
-            contract = _load_text(toml, path or f"{cid} v{ver}")
+            try:
+                contract = _load_text(toml, path or f"{cid} v{ver}")
+            except CONTRACT_FAILURES as err:
+                if skipped is None:
+                    raise
+                skipped[cid] = f"version {ver} cannot be read: {failure_reason(err)}"
+                continue
             _CACHE[sha] = contract
         versions.append(Version(cid, ver, contract, sha))
+    if skipped:
+        versions = [v for v in versions if v.contract_id not in skipped]
     return assign_spans(versions)
 
 

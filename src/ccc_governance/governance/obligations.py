@@ -20,7 +20,7 @@ from datetime import date, timedelta
 
 from .. import clock
 from ..durations import Duration
-from ..errors import NotFoundError
+from ..errors import DurationError, NotFoundError
 from ..periods import FREQUENCY_KIND, period_containing
 from .inforce import contract_for, require_contract
 
@@ -45,15 +45,24 @@ def find_duty(contract, obligation_id: str) -> tuple[str, object]:
     raise NotFoundError(f"contract {contract.id} has no obligation or duty {obligation_id!r} (known: {known})")
 
 
+#: How far a business-day offset is searched for (a calendar open on no day would loop forever).
+_SEARCH_DAYS = 3660
+
+
 def _business_offset(start: date, n: int, contract) -> date:
     calendar = contract.calendar()
     step = 1 if n >= 0 else -1
     day, counted = start, 0
-    while counted < abs(n):
+    for _ in range(_SEARCH_DAYS + abs(n)):
+        if counted >= abs(n):
+            return day
         day += timedelta(days=step)
         if calendar.is_business_day(day):
             counted += 1
-    return day
+    if counted >= abs(n):
+        return day
+    raise DurationError(f"contract {contract.id}: no {abs(n)} business days found within ten years "
+                        "(check its [scope] hours and holidays)")
 
 
 def due_date(start: date, last_day: date, due, contract) -> date:

@@ -18,6 +18,7 @@ import json
 from datetime import date, timedelta
 
 from .. import clock
+from ..contracts.problems import CONTRACT_FAILURES, failure_reason
 from ..errors import CccError, NotFoundError, PeriodError, StateError
 from ..periods import FREQUENCY_KIND, Period, parse_period, period_containing, periods_between
 from .blobs import put_blob, read_file
@@ -71,49 +72,65 @@ def _signoffs(db, review_id: int) -> list[dict]:
     return list(db.query("SELECT party, signed_on, name FROM review_signoffs WHERE review_id = ? ORDER BY signed_on, party", [review_id]))
 
 
-def calendar(db, contract_id: str | None = None, as_of: date | str | None = None) -> list[dict]:
+def calendar(db, contract_id: str | None = None, as_of: date | str | None = None, *,
+             problems: dict[str, str] | None = None) -> list[dict]:
     """The review calendar as of `as_of` for one contract (or every contract): one dict per period with
     `contract_id, period, period_start, period_last_day, state, hold_by, pre_read_on, held_on,
-    late_days, review_id, signed (list of parties), missing_signoffs`. Sorted by contract, period."""
+    late_days, review_id, signed (list of parties), missing_signoffs`. Sorted by contract, period.
+
+    For every contract, one whose calendar cannot be worked out (a stored text that no longer
+    validates, dates out of range) is left out so that the others are shown; `problems`, when given,
+    receives contract id → the one-line reason. For one contract, its failure is raised."""
     as_of = clock.today(as_of)
-    ids = [contract_id] if contract_id else contract_ids(db)
     if contract_id:
         require_contract(db, contract_id)
+        return _calendar_of(db, contract_id, as_of)
     out: list[dict] = []
-    for cid in ids:
-        contract = contract_for(db, cid, as_of)
-        recorded = _reviews_by_period(db, cid)
-        for period in reviewed_periods(contract, as_of):
-            hold_by, pre_read_on = review_dates(period, contract.review.hold_within_days, contract.review.pre_read_days)
-            row = {
-                "contract_id": cid,
-                "period": period.label,
-                "period_start": period.start.isoformat(),
-                "period_last_day": period.last_day.isoformat(),
-                "hold_by": hold_by.isoformat(),
-                "pre_read_on": pre_read_on.isoformat(),
-                "held_on": None,
-                "late_days": 0,
-                "review_id": None,
-                "signed": [],
-                "missing_signoffs": list(contract.review.sign_off),
-            }
-            review = recorded.get(period.label)
-            if review is not None and review["held_on"] <= as_of.isoformat():
-                held_on = date.fromisoformat(review["held_on"])
-                signed = [s["party"] for s in _signoffs(db, review["id"]) if s["signed_on"] <= as_of.isoformat()]
-                missing = [p for p in contract.review.sign_off if p not in signed]
-                row.update(
-                    held_on=review["held_on"],
-                    late_days=max(0, (held_on - hold_by).days),
-                    review_id=review["id"],
-                    signed=signed,
-                    missing_signoffs=missing,
-                    state="held" if missing else "signed_off",
-                )
-            else:
-                row["state"] = _state(period, hold_by, pre_read_on, as_of)
-            out.append(row)
+    for cid in contract_ids(db):
+        try:
+            out += _calendar_of(db, cid, as_of)
+        except CONTRACT_FAILURES as err:
+            if problems is not None:
+                problems[cid] = failure_reason(err)
+    return out
+
+
+def _calendar_of(db, cid: str, as_of: date) -> list[dict]:
+    """One contract's review calendar (see `calendar`)."""
+    out: list[dict] = []
+    contract = contract_for(db, cid, as_of)
+    recorded = _reviews_by_period(db, cid)
+    for period in reviewed_periods(contract, as_of):
+        hold_by, pre_read_on = review_dates(period, contract.review.hold_within_days, contract.review.pre_read_days)
+        row = {
+            "contract_id": cid,
+            "period": period.label,
+            "period_start": period.start.isoformat(),
+            "period_last_day": period.last_day.isoformat(),
+            "hold_by": hold_by.isoformat(),
+            "pre_read_on": pre_read_on.isoformat(),
+            "held_on": None,
+            "late_days": 0,
+            "review_id": None,
+            "signed": [],
+            "missing_signoffs": list(contract.review.sign_off),
+        }
+        review = recorded.get(period.label)
+        if review is not None and review["held_on"] <= as_of.isoformat():
+            held_on = date.fromisoformat(review["held_on"])
+            signed = [s["party"] for s in _signoffs(db, review["id"]) if s["signed_on"] <= as_of.isoformat()]
+            missing = [p for p in contract.review.sign_off if p not in signed]
+            row.update(
+                held_on=review["held_on"],
+                late_days=max(0, (held_on - hold_by).days),
+                review_id=review["id"],
+                signed=signed,
+                missing_signoffs=missing,
+                state="held" if missing else "signed_off",
+            )
+        else:
+            row["state"] = _state(period, hold_by, pre_read_on, as_of)
+        out.append(row)
     return out
 
 

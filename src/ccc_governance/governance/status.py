@@ -4,6 +4,7 @@ and the last evaluated period's KPI statuses (read from the engine's tables, nev
 from __future__ import annotations
 
 from .. import clock
+from ..contracts.problems import CONTRACT_FAILURES, failure_reason
 from .actions import list_actions
 from .audit import last_audit
 from .inforce import require_contract
@@ -45,10 +46,24 @@ def contract_status(db, contract_id: str, as_of=None) -> dict:
     """Everything that needs attention for one contract on `as_of`: `contract_id, as_of,
     next_review` (the earliest review not yet held, or None), `reviews_overdue`, `unsigned_reviews`,
     `open_actions` (each with `overdue`), `overdue_obligations`, `last_audit`, `open_breaches`,
-    `last_evaluated` (the last closed evaluated period: `period, counts` by status, `kpis`)."""
+    `last_evaluated` (the last closed evaluated period: `period, counts` by status, `kpis`), and
+    `problem`: None, or why the reviews, obligations and last audit (worked out from the contract's
+    text) cannot be shown, in one line; the rest, read from what is stored, is shown all the same."""
     as_of = clock.today(as_of)
     require_contract(db, contract_id)
-    cal = calendar(db, contract_id, as_of)
+    problems: list[str] = []
+
+    def from_contract(work, empty):
+        """`work()`, which reads the contract's text; `empty` and the reason noted if it cannot."""
+        try:
+            return work()
+        except CONTRACT_FAILURES as err:
+            problems.append(failure_reason(err))
+            return empty
+
+    cal = from_contract(lambda: calendar(db, contract_id, as_of), [])
+    late = from_contract(lambda: overdue(db, contract_id, as_of), [])
+    audit = from_contract(lambda: last_audit(db, contract_id, as_of), None)
     pending = [r for r in cal if r["state"] not in ("held", "signed_off")]
     return {
         "contract_id": contract_id,
@@ -57,8 +72,9 @@ def contract_status(db, contract_id: str, as_of=None) -> dict:
         "reviews_overdue": [r["period"] for r in cal if r["state"] == "overdue"],
         "unsigned_reviews": [r["period"] for r in cal if r["state"] == "held"],
         "open_actions": list_actions(db, contract_id, "open", as_of=as_of),
-        "overdue_obligations": overdue(db, contract_id, as_of),
-        "last_audit": last_audit(db, contract_id, as_of),
+        "overdue_obligations": late,
+        "last_audit": audit,
         "open_breaches": _open_breaches(db, contract_id),
         "last_evaluated": _last_evaluated(db, contract_id, as_of),
+        "problem": problems[0] if problems else None,
     }
