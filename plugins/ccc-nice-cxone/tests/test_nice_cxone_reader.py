@@ -1,0 +1,219 @@
+"""The nice-cxone reader on files written from CXone's documented field list (tests/data/).
+
+Each expected value below was worked out by hand from the file: arrival = contactStart +
+preQueueSeconds, answer = arrival + inQueueSeconds, end = contactStart + totalDurationSeconds,
+talk = agentSeconds - holdSeconds.
+"""
+
+from __future__ import annotations
+
+import json
+import tracemalloc
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from ccc_governance.errors import SourceError
+from ccc_governance.records import Contact, Rejected
+from ccc_governance.sources import ReadContext
+from ccc_nice_cxone.reader import read_completed_contacts
+
+DATA = Path(__file__).parent / "data"
+UTC = timezone.utc
+
+
+def read(path: Path, **options) -> list:
+    return list(read_completed_contacts(ReadContext(path=path, options=options)))
+
+
+def by_id(records) -> dict[str, Contact]:
+    return {r.source_id: r for r in records if isinstance(r, Contact)}
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def test_api_page_answered_call_every_field():
+    records = read(DATA / "completed-contacts-page.json")
+    assert not [r for r in records if isinstance(r, Rejected)]
+    c = by_id(records)["70001234501"]
+    assert c == Contact(
+        source_id="70001234501",
+        arrived_at=at("2026-10-05T08:00:12.250+00:00"),  # contactStart 08:00:00.250 + preQueueSeconds 12
+        outcome="answered", channel="voice", direction="inbound", queue="Billing FR", queue_name="Billing FR",
+        answered_at=at("2026-10-05T08:00:37.250+00:00"),  # + inQueueSeconds 25
+        ended_at=at("2026-10-05T08:05:17.250+00:00"),  # contactStart + totalDurationSeconds 317
+        wait_s=25.0, talk_s=250.0, hold_s=30.0, wrap_s=45.0,  # agentSeconds 280 - holdSeconds 30; ACWSeconds 45
+        agent="1104422", transferred=False, customer="+33639980001",
+        version=at("2026-10-05T08:06:10.117+00:00"), line=6,
+    )
+
+
+def test_api_page_outcomes_channels_and_skipped_media():
+    contacts = by_id(read(DATA / "completed-contacts-page.json"))
+    # The Work Item (70001234506) is back-office work, not a customer contact: skipped, not quarantined.
+    assert sorted(contacts) == [f"700012345{n:02d}" for n in (1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12)]
+    outcome = {cid[-2:]: (c.outcome, c.channel, c.direction, c.wait_s) for cid, c in contacts.items()}
+    assert outcome == {
+        "01": ("answered", "voice", "inbound", 25.0),
+        "02": ("abandoned", "voice", "inbound", 42.0),
+        "03": ("abandoned", "voice", "inbound", 3.0),  # isShortAbandon: still abandoned; the contract's S decides
+        "04": ("answered", "chat", "inbound", 15.0),
+        "05": ("answered", "email", "inbound", 3600.0),
+        "07": ("answered", "voice", "outbound", 0.0),
+        "08": ("not_queued", "voice", "inbound", None),  # abandoned in the IVR: 20 s pre-queue, 0 in queue
+        "09": ("answered", "chat", "inbound", 9.0),
+        "10": ("timeout", "voice", "inbound", 300.0),  # left the queue without agent or hang-up
+        "11": ("answered", "chat", "inbound", 40.0),  # Digital / WhatsApp
+        "12": ("answered", "voice", "inbound", 7.0),
+    }
+    abandoned = contacts["70001234502"]
+    assert (abandoned.arrived_at, abandoned.ended_at) == (at("2026-10-05T08:01:08+00:00"), at("2026-10-05T08:01:50+00:00"))
+    assert (abandoned.answered_at, abandoned.talk_s, abandoned.agent, abandoned.transferred) == (None, None, None, None)
+    outbound = contacts["70001234507"]
+    assert outbound.customer == "+33639980007"  # toAddr: the customer of an outbound call
+    assert contacts["70001234505"].customer == "Client.Dupont@example.fr"
+    assert contacts["70001234512"].transferred is True and contacts["70001234512"].talk_s == 110.0
+
+
+def test_nulls_stay_unknown():
+    c = by_id(read(DATA / "completed-contacts-page.json"))["70001234509"]
+    # skillName null: the skill's id is the queue; null durations are unknown, never zero.
+    assert (c.queue, c.queue_name) == ("4200", None)
+    assert (c.hold_s, c.wrap_s, c.ended_at, c.transferred, c.customer) == (None, None, None, None, None)
+    assert c.arrived_at == at("2026-10-05T12:00:00+00:00")  # preQueueSeconds null: arrival is contactStart
+
+
+def test_older_api_result_set_with_strings():
+    answered, abandoned = read(DATA / "completed-contacts-legacy.json")
+    assert (answered.source_id, answered.outcome, answered.wait_s, answered.talk_s, answered.wrap_s, answered.agent) == (
+        "2789879875", "answered", 13.0, 277.0, 187.0, "999901")
+    assert answered.arrived_at == at("2026-10-06T16:29:36.443+00:00")
+    assert answered.ended_at == at("2026-10-06T16:34:26.443+00:00")
+    assert (answered.customer, answered.queue, answered.transferred, answered.line) == ("5555558888", "Main", False, 6)
+    assert (abandoned.source_id, abandoned.outcome, abandoned.wait_s, abandoned.agent, abandoned.line) == (
+        "2789879876", "abandoned", 29.0, None, 61)
+
+
+def test_newer_api_contacts_page_spellings():
+    answered, active, digital_email = read(DATA / "contacts-v27-page.json")
+    # contactStartDate with 7 decimals, acwSeconds, fromAddress, mediaTypeId
+    assert answered.arrived_at == at("2026-10-07T08:00:00.123456+00:00")
+    assert (answered.wrap_s, answered.customer, answered.channel, answered.line) == (12.0, "+4915100000001", "voice", 2)
+    assert (active.outcome, active.wait_s, active.agent) == ("open", 65.0, None)  # isActive: still in progress
+    assert (digital_email.channel, digital_email.customer) == ("email", "kunde@example.de")
+
+
+def test_json_lines_awkward_cases():
+    records = read(DATA / "completed-contacts.jsonl")
+    contacts = [r for r in records if isinstance(r, Contact)]
+    rejected = [(r.line, r.reason) for r in records if isinstance(r, Rejected)]
+    # Re-deliveries are all yielded with their version; the host keeps the newest (test_nice_cxone_import).
+    copies = [(c.line, c.outcome, c.version) for c in contacts if c.source_id == "90001"]
+    assert copies == [(1, "answered", at("2026-10-05T09:10:00+00:00")), (3, "abandoned", at("2026-10-05T09:00:30+00:00"))]
+    other_zone = next(c for c in contacts if c.source_id == "90002")
+    assert other_zone.arrived_at == at("2026-10-05T09:00:05+00:00")  # 11:00:00+02:00 + 5 s pre-queue
+    naive = next(c for c in contacts if c.source_id == "90003")
+    assert naive.arrived_at == at("2026-10-05T12:00:06+00:00")  # no offset: UTC, as CXone writes
+    bare = next(c for c in contacts if c.source_id == "90009")  # only the keys the reader needs
+    assert (bare.outcome, bare.wait_s, bare.queue, bare.version, bare.ended_at) == ("abandoned", 12.0, None, None, None)
+    assert rejected == [
+        (7, "not a completed contact (no contactId)"),
+        (8, "contact 90005: inQueueSeconds -3 is negative"),
+        (9, "contact 90006: contactStart '2026-10-5T14:10:00Z' is not an ISO 8601 timestamp"),
+        (10, "contact 90007: mediaTypeName 'Carrier Pigeon' is not a media type this reader knows (Call, Chat, "
+             "Email, SMS, Social, Digital; Voice Mail, Work Item and Fax are skipped)"),
+        (12, "invalid JSON (Invalid control character at): a record cut short or mistyped"),
+    ]
+
+
+def test_timezone_option_places_times_without_offset():
+    naive = by_id(read(DATA / "completed-contacts.jsonl", timezone="Europe/Paris"))["90003"]
+    assert naive.arrived_at.astimezone(UTC) == at("2026-10-05T10:00:06+00:00")  # 12:00 in Paris is 10:00 UTC
+    # A time with an offset is not moved by the option.
+    assert by_id(read(DATA / "completed-contacts.jsonl", timezone="Europe/Paris"))["90002"].arrived_at == at(
+        "2026-10-05T09:00:05+00:00")
+    with pytest.raises(SourceError, match="option timezone='Mars/Olympus' is not a time zone name"):
+        read(DATA / "completed-contacts.jsonl", timezone="Mars/Olympus")
+
+
+def test_page_cut_short_keeps_the_contacts_before_the_cut(tmp_path):
+    text = (DATA / "completed-contacts-page.json").read_text(encoding="utf-8")
+    cut = text.index('"contactId": 70001234504')  # in the middle of the fourth contact
+    path = tmp_path / "cut.json"
+    path.write_text(text[:cut], encoding="utf-8")
+    records = read(path)
+    assert [r.source_id for r in records if isinstance(r, Contact)] == ["70001234501", "70001234502", "70001234503"]
+    (bad,) = [r for r in records if isinstance(r, Rejected)]
+    assert (bad.line, bad.reason) == (36, "invalid JSON (Expecting property name enclosed in double quotes) at line 37: "
+                                          "a record cut short or damaged; nothing after it can be read")
+
+
+def test_pages_back_to_back_and_an_array_of_pages(tmp_path):
+    page = json.loads((DATA / "contacts-v27-page.json").read_text(encoding="utf-8"))
+    lines = tmp_path / "pages.jsonl"
+    lines.write_text(json.dumps(page) + "\n" + json.dumps(page) + "\n", encoding="utf-8")
+    assert len([r for r in read(lines) if isinstance(r, Contact)]) == 6
+    array = tmp_path / "pages-array.json"
+    array.write_text(json.dumps([page, page]), encoding="utf-8")
+    assert len([r for r in read(array) if isinstance(r, Contact)]) == 6
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("connect.jsonl",
+     '{"AWSAccountId":"1","ContactId":"c-1","Channel":"VOICE","InitiationTimestamp":"2026-10-05T08:00:00Z"}\n',
+     "does not look like NICE CXone completed contacts: line 1 is '{\"AWSAccountId\":\"1\",\"ContactId\":\"c-1\","),
+    ("genesys.json", '{"conversations": [{"conversationId": "x", "participants": []}], "totalHits": 1}',
+     "does not look like NICE CXone completed contacts: line 1 is '{\"conversations\": [{\"conversationId\""),
+    ("five9.csv", "CALL ID,TIMESTAMP,CAMPAIGN\n1,\"Mon, 05 Oct 2026 08:00:00\",Billing\n",
+     "does not look like NICE CXone completed contacts: line 1 is 'CALL ID,TIMESTAMP,CAMPAIGN' (expected"),
+    ("no-array.json", '{"resultSet": {"totalRecords": 0, "businessUnitId": 1}}',
+     "does not look like NICE CXone completed contacts: the JSON object has no completedContacts or contacts array"),
+])
+def test_other_shapes_are_refused_whole(tmp_path, name, text, message):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SourceError) as err:
+        read(path)
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_a_page_without_contacts_reads_nothing(tmp_path):
+    path = tmp_path / "empty.json"
+    path.write_text('{"totalRecords": 0, "businessUnitId": 4600123, "lastPollTime": "2026-10-05T18:00:00Z", '
+                    '"completedContacts": []}', encoding="utf-8")
+    assert read(path) == []
+
+
+def test_objects_without_contact_id_are_refused_after_twenty(tmp_path):
+    path = tmp_path / "other.jsonl"
+    path.write_text("".join(json.dumps({"id": n, "ref": "contactId"}) + "\n" for n in range(30)), encoding="utf-8")
+    with pytest.raises(SourceError, match="none of the first 20 objects has a contactId"):
+        read(path)
+
+
+def test_a_large_page_is_read_in_bounded_memory(tmp_path, monkeypatch):
+    # Chunks of 64 KB instead of 1 MB, so that a small file shows the difference.
+    monkeypatch.setattr("ccc_governance.readers.jsonstream.CHUNK", 1 << 16)
+    record = json.loads((DATA / "completed-contacts-page.json").read_text(encoding="utf-8"))["completedContacts"][0]
+    path = tmp_path / "big.json"
+    n = 2500
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write('{"totalRecords": %d, "completedContacts": [\n' % n)
+        for i in range(n):
+            fh.write(("," if i else "") + json.dumps(dict(record, contactId=i + 1)) + "\n")
+        fh.write("]}\n")
+    size = path.stat().st_size
+    tracemalloc.start()
+    try:
+        count = sum(1 for r in read_completed_contacts(ReadContext(path=path)) if isinstance(r, Contact))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert count == n
+    # Decoding the page whole would hold all its contacts (several times the file's size);
+    # streaming holds a chunk or two and one contact.
+    assert peak < size / 4, (size, peak)
