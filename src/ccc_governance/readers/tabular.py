@@ -208,7 +208,8 @@ class Table:
             last = reader.line_num
             count += 1
             if count % 1000 == 0:
-                self.progress(fh.tell() if fh.seekable() else 0)
+                # The byte stream's position: the text file's own tell() raises while csv iterates it.
+                self.progress(fh.buffer.tell() if fh.seekable() else 0)
             if not any(f.strip() for f in fields):
                 continue
             raw = delimiter.join(fields)
