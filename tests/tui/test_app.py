@@ -92,7 +92,8 @@ async def test_filter_and_status_cycle(fixture_db, as_of):
         assert [r[0] for r in table_rows(app.screen)] == ["acme-support"]
         await pilot.press("s", "s")  # status: met
         assert [r[0] for r in table_rows(app.screen)] == ["acme-sales"]
-        assert "asterisk 2026-11-02 06:00" in str(app.screen.query_one("#imports", Static).render())
+        assert str(app.screen.query_one("#imports", Static).render()) == (
+            "as of 2026-11-12 · imported (real time, UTC) 2 Nov 2026 06:00: asterisk")
 
 
 @sync
@@ -264,7 +265,7 @@ async def test_locked_database_on_write_is_a_message_and_nothing_changes(fixture
             await pilot.press("a", *"late", "enter")
             await settle(app, pilot)
             messages = [n.message for n in app._notifications]
-            assert any("locked by another ccc process" in m for m in messages)
+            assert any("locked by another ccc process" in m for m in messages), messages
         finally:
             blocker.rollback()
             blocker.close()

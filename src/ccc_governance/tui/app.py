@@ -8,6 +8,7 @@ from pathlib import Path
 from textual.app import App
 from textual.binding import Binding
 
+from ..textsafe import visible
 from .commands import CccCommands
 from .messages import DataFailed
 from .screens.breaches import BreachesScreen
@@ -15,6 +16,7 @@ from .screens.contract import ContractScreen
 from .screens.help import HelpScreen
 from .screens.portfolio import PortfolioScreen
 from .screens.reviews import ReviewsScreen
+from .widgets.format import user_markup
 
 DARK, LIGHT = "textual-dark", "textual-light"
 
@@ -40,16 +42,19 @@ class CccApp(App):
         self.theme = theme
 
     def on_mount(self) -> None:
-        self.sub_title = f"{self.db_path.name} · as of {self.as_of}"
+        self.sub_title = visible(f"{self.db_path.name} · as of {self.as_of}")
         self.push_screen(PortfolioScreen())
 
     def on_data_failed(self, message: DataFailed) -> None:
-        """Every worker error ends here: one notification, and the screen stops its spinner."""
+        """Every worker error ends here: one notification, and the screen stops its spinner.
+
+        Error messages quote what users typed (an id, a date, a file name): shown visible, not as markup.
+        """
         screen = self.screen
         if hasattr(screen, "set_busy"):
             screen.set_busy(False)
             screen.show_problem(message.text)
-        self.notify(message.text, title="error", severity="error", timeout=8)
+        self.notify(user_markup(message.text), title="error", severity="error", timeout=8)
 
     def open_contract(self, contract_id: str) -> None:
         """Open a contract's screen (from the palette or elsewhere)."""

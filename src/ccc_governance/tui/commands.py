@@ -8,6 +8,8 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from . import data
+from ..textsafe import visible
+from .widgets.format import user_markup
 
 
 class CccCommands(Provider):
@@ -38,8 +40,9 @@ class CccCommands(Provider):
             ("show: help", app.action_help, "keys and screens"),
         ]
         for c in getattr(self, "contracts", []):
-            out.append((f"open: contract {c.contract_id}", partial(app.open_contract, c.contract_id),
-                        f"{c.client} ⇄ {c.ccc}"))
+            # The palette reads its help as markup; ids, clients and CCCs come from contract files.
+            out.append((f"open: contract {visible(c.contract_id)}", partial(app.open_contract, c.contract_id),
+                        user_markup(f"{c.client} ⇄ {c.ccc}")))
         return out
 
     async def discover(self) -> Hits:

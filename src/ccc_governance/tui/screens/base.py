@@ -14,6 +14,7 @@ from textual.screen import Screen
 
 from .. import data
 from ..messages import ActionDone, DataFailed, DataLoaded
+from ..widgets.format import user_markup
 
 
 class DataScreen(Screen):
@@ -91,5 +92,5 @@ class DataScreen(Screen):
 
     def on_action_done(self, message: ActionDone) -> None:
         message.stop()
-        self.app.notify(message.text, title="saved")
+        self.app.notify(user_markup(message.text), title="saved")
         self.reload()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header
@@ -98,10 +97,12 @@ class BreachesScreen(BreachActions, DataScreen):
         table.clear()
         for b in rows:
             rate = fmt.is_rate(b.get("actual"), b.get("breach"), b.get("target"))
+            note = fmt.user_text(b.get("note"))
+            note.overflow, note.no_wrap = "ellipsis", True
             table.add_row(
-                str(b["id"]), b["contract_id"], b["kpi_id"], b["period"],
+                str(b["id"]), fmt.user_text(b["contract_id"]), fmt.user_text(b["kpi_id"]), b["period"],
                 fmt.value(b.get("actual"), rate), fmt.value(b.get("breach"), rate),
-                fmt.status(b["status"]), Text(b.get("note") or "", overflow="ellipsis", no_wrap=True),
+                fmt.status(b["status"]), note,
                 key=str(b["id"]),
             )
         # Keep the cursor on the same breach when its new status re-sorts the list.

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
+from ...textsafe import visible
 from .. import data
 from ..widgets import format as fmt
 from .base import DataScreen
@@ -49,7 +50,7 @@ class ContractScreen(DataScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = self.contract_id
+        self.title = visible(self.contract_id)
         table = self.query_one("#kpis", DataTable)
         for label, key in (("KPI", "kpi"), ("Actual", "actual"), ("Target", "target"), ("Breach", "breach"),
                            ("Status", "status"), ("Volume", "volume"), ("Trend (12)", "trend")):
@@ -66,7 +67,7 @@ class ContractScreen(DataScreen):
         c = view.contract
         review = view.review
         review_text = f" · review {review['period']}: {review['state'].replace('_', ' ')} (by {review['hold_by']})" if review else ""
-        head = Text(f"{c.title} · {c.client} ⇄ {c.ccc} · v{c.version} · ")
+        head = fmt.user_text(f"{c.title} · {c.client} ⇄ {c.ccc} · v{c.version} · ")
         head.append(f"period {view.period or '—'}", style="bold")
         head.append(f"  [p]/[n] of {len(view.periods)}", style="dim")
         head.append(review_text, style="red" if review and review["state"] == "overdue" else "")
@@ -77,7 +78,7 @@ class ContractScreen(DataScreen):
         for k in view.kpis:
             rate = fmt.is_rate(k.actual, k.target, k.breach)
             table.add_row(
-                k.kpi_id,
+                fmt.user_text(k.kpi_id),
                 fmt.value(k.actual, rate),
                 fmt.value(k.target, rate),
                 fmt.value(k.breach, rate),
@@ -117,9 +118,9 @@ def _credits_text(view: data.ContractView) -> Text:
     total = 0.0
     for line in view.credits:
         total += line.get("amount") or 0.0
-        out.append(f"{line.get('kpi_id') or line.get('kind', ''):<20} ")
+        out.append(f"{visible(line.get('kpi_id') or line.get('kind', '')):<20} ")
         out.append(f"{fmt.money(line.get('amount'), line.get('currency') or view.contract.currency):>16}  ", style="bold")
-        out.append(f"{line.get('explanation', '')}\n")
+        out.append(f"{visible(line.get('explanation', ''))}\n")
     out.append(f"{'total':<20} {fmt.money(total, view.contract.currency):>16}", style="bold")
     return out
 
@@ -130,9 +131,9 @@ def _exclusions_text(view: data.ContractView) -> Text:
     out = Text()
     for e in view.exclusions:
         out.append(f"{e.get('kind', ''):<14}", style="bold")
-        out.append(f" {e.get('from')} → {e.get('to')}  {e.get('reason', '')}")
+        out.append(f" {e.get('from')} → {e.get('to')}  {visible(e.get('reason', ''))}")
         if e.get("evidence"):
-            out.append(f"  (evidence: {e['evidence']})", style="dim")
+            out.append(f"  (evidence: {visible(e['evidence'])})", style="dim")
         out.append("\n")
     return out
 
@@ -150,13 +151,13 @@ def _complaints_text(view: data.ContractView) -> Text:
 def _obligations_text(view: data.ContractView) -> Text:
     out = Text()
     for o in view.obligations:
-        out.append(f"{o.get('obligation_id', ''):<24} due {o.get('due', '')}  ")
+        out.append(f"{visible(o.get('obligation_id', '')):<24} due {o.get('due', '')}  ")
         out.append_text(fmt.status(o.get("state")))
         out.append("\n")
     if view.evidence:
         out.append("evidence:\n", style="bold")
         for e in view.evidence:
-            out.append(f"  {e['date']}  {e['obligation_id']}  {e.get('note') or ''} {e.get('file_name') or ''}\n")
+            out.append(visible(f"  {e['date']}  {e['obligation_id']}  {e.get('note') or ''} {e.get('file_name') or ''}") + "\n")
     elif not view.obligations:
         out.append("no obligations in this contract", style="dim")
     return out
@@ -168,7 +169,7 @@ def _actions_text(view: data.ContractView) -> Text:
     out = Text()
     for a in view.actions:
         late = a.get("due") and a["due"] < view.as_of.isoformat()
-        out.append(f"#{a['id']:<4} {a['title']}  ")
-        out.append(f"owner {a.get('owner') or '—'}  due {a.get('due') or '—'}\n", style="red" if late else "dim")
+        out.append(f"#{a['id']:<4} {visible(a['title'])}  ")
+        out.append(f"owner {visible(a.get('owner') or '—')}  due {a.get('due') or '—'}\n", style="red" if late else "dim")
     return out
 

@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
+from ...textsafe import visible
 from .. import data
 from ..widgets import format as fmt
 from ..widgets.line_chart import LineChart
@@ -38,7 +39,7 @@ class KpiScreen(BreachActions, DataScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = f"{self.contract_id} · {self.kpi_id}"
+        self.title = visible(f"{self.contract_id} · {self.kpi_id}")
         super().on_mount()
 
     def fetch_data(self, db) -> data.KpiView:
@@ -106,7 +107,7 @@ def _counts(details: dict) -> Text:
             out.append(f" over {span.get('from', '?')} → {span.get('to', '?')}")
         out.append(": " + (", ".join(counts) or "none") + "\n")
     if details.get("reason"):
-        out.append(f"note: {details['reason']}\n")
+        out.append(f"note: {visible(details['reason'])}\n")
     if details.get("projection"):
         out.append(f"projection: {str(details['projection']).replace('_', ' ')}"
                    f" ({details.get('projection_basis', '')})\n")
@@ -155,7 +156,7 @@ def _why(view: data.KpiView, rate: bool) -> Text:
     excluded = r.get("excluded")
     if isinstance(excluded, list) and excluded:
         for e in excluded:
-            out.append(f"excluded: {e.get('kind', '')} {e.get('from', '')}→{e.get('to', '')} {e.get('reason', '')}"
+            out.append(f"excluded: {e.get('kind', '')} {e.get('from', '')}→{e.get('to', '')} {visible(e.get('reason', ''))}"
                        f" ({_plain(e.get('volume'))} contacts)\n", style="yellow")
     b = view.breach
     if b:

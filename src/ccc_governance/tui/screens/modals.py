@@ -12,6 +12,7 @@ from textual.widgets import Input, Label
 
 from ...clock import parse_date
 from ...errors import CccError
+from ..widgets.format import user_markup
 
 
 class FormModal(ModalScreen[dict | None]):
@@ -27,7 +28,7 @@ class FormModal(ModalScreen[dict | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(self.form_title, id="dialog-title")
+            yield Label(user_markup(self.form_title), id="dialog-title")  # holds ids from contract files
             for name, label, default in self.fields:
                 yield Label(label)
                 yield Input(value=default, id=f"field-{name}")
@@ -44,7 +45,7 @@ class FormModal(ModalScreen[dict | None]):
         try:
             result = self.check(values)
         except CccError as err:
-            self.query_one("#dialog-error", Label).update(err.format())
+            self.query_one("#dialog-error", Label).update(user_markup(err.format()))  # quotes the input
             return
         self.dismiss(result)
 

@@ -74,12 +74,11 @@ class PortfolioScreen(DataScreen):
         self.query_one(DataTable).display = True
         self.portfolio = result
         self.fill()
-        imports = "; ".join(f"{i.source} {i.last_imported}" for i in result.imports) or "no data imported yet"
-        self.query_one("#imports", Static).update(f"as of {result.as_of} · last import: {imports}")
+        self.query_one("#imports", Static).update(fmt.imports_line(result.imports, result.as_of))
 
     def show_problem(self, text: str) -> None:
         problem = self.query_one("#problem", Static)
-        problem.update(text)
+        problem.update(fmt.user_text(text))
         problem.display = True
 
     def fill(self) -> None:
@@ -102,7 +101,9 @@ class PortfolioScreen(DataScreen):
             if row.review_state:
                 review.append(" ")
                 review.append_text(fmt.status(row.review_state))
-            cells = [row.contract_id, row.client, row.ccc] if wide else [row.contract_id]
+            # Ids and names come from contract files: never markup, controls visible.
+            names = [row.contract_id, row.client, row.ccc] if wide else [row.contract_id]
+            cells = [fmt.user_text(name) for name in names]
             cells += [
                 row.period or "—",
                 fmt.status(row.status),

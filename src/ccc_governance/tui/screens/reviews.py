@@ -52,7 +52,7 @@ class ReviewsScreen(DataScreen):
         table.clear()
         for r in rows:
             table.add_row(
-                r["contract_id"], r["period"], fmt.status(r["state"]), r.get("pre_read_on") or "—",
+                fmt.user_text(r["contract_id"]), r["period"], fmt.status(r["state"]), r.get("pre_read_on") or "—",
                 r.get("hold_by") or "—", r.get("held_on") or "—", str(r["open_actions"]),
                 key=f"{r['contract_id']}|{r['period']}",
             )

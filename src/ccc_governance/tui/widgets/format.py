@@ -1,8 +1,14 @@
-"""How values look in the TUI: percentages for rates, colours for statuses, sparklines."""
+"""How values look in the TUI: percentages for rates, colours for statuses, sparklines, and users'
+text made safe to show."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
+from rich.markup import escape
 from rich.text import Text
+
+from ...textsafe import visible
 
 STATUS_STYLE = {
     "breached": "bold red",
@@ -24,6 +30,55 @@ STATUS_STYLE = {
 }
 
 BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+def user_text(value: object, style: str = "") -> Text:
+    """Text that came from a file or a user (a title, note, name, file name) as a rich `Text`:
+    control characters written out (`textsafe.visible`), and never read as markup (`[red]` stays
+    `[red]`), wherever it is shown: a table cell, a `Static`, a header."""
+    return Text(visible(value), style=style)
+
+
+def user_markup(value: object) -> str:
+    """The same for the few places that take a markup string (`notify`, a `Label`, the palette's
+    help): controls written out, then markup escaped."""
+    return escape(visible(value))
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def imports_line(imports: list, as_of: date) -> Text:
+    """The portfolio's footer: the day states are judged on, then when data really came in.
+
+    "Today" for every state is the as-of day (`--as-of`), while an import's instant is the real
+    time it happened, so the two can disagree: a demo built on 5 December and shown as of
+    16 November. The line says which is which and never lets the real instant pass for the as-of
+    day: `as of 2026-11-16 · imported (real time, UTC) 5 Dec 2026 08:42, after the as-of day:
+    asterisk, zendesk`. Sources imported at the same minute share one instant; the latest first.
+    `imports` are `portfolio.ImportInfo` (`source`, `last_imported` "YYYY-MM-DD HH:MM" UTC).
+    """
+    out = Text()
+    out.append(f"as of {as_of.isoformat()}", style="bold")
+    if not imports:
+        out.append(" · no data imported yet")
+        return out
+    groups: dict[str, list[str]] = {}
+    for info in imports:
+        groups.setdefault(info.last_imported, []).append(info.source)
+    out.append(" · imported (real time, UTC) ")
+    for i, (instant, sources) in enumerate(sorted(groups.items(), reverse=True)):
+        try:
+            at = datetime.strptime(instant, "%Y-%m-%d %H:%M")
+        except ValueError:  # not the stored form: show it as it is
+            shown, after = instant, False
+        else:
+            shown, after = f"{at.day} {MONTHS[at.month - 1]} {at.year} {at:%H:%M}", at.date() > as_of
+        out.append("; " if i else "")
+        out.append(visible(shown))
+        out.append(", after the as-of day" if after else "", style="italic")
+        out.append(": " + visible(", ".join(sources)))
+    return out
 
 
 def status(value: str | None) -> Text:
