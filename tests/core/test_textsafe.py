@@ -185,3 +185,11 @@ def test_quarantined_raw_lines_are_shown_visible(run):
     shown = run("quarantine")
     assert shown.exit_code == 0 and SHOWN in shown.output
     _safe(shown.output)
+
+
+def test_init_echoes_the_folder_visible(tmp_path):
+    folder = tmp_path / "ws\x1b]0;t\x07"
+    result = CliRunner().invoke(cli, ["init", str(folder)])
+    assert result.exit_code == 0 and (folder / "ccc.toml").exists()
+    _safe(result.output)
+    assert "ws\\x1b]0;t\\x07" in result.output

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ..textsafe import visible
 from ..workspace import init_workspace
 
 
@@ -17,8 +18,9 @@ from ..workspace import init_workspace
 def init_command(directory: str, force: bool) -> None:
     """Create a workspace (ccc.toml, contracts/ and plugins/ folders) in DIRECTORY."""
     path = init_workspace(directory, force=force)
-    click.echo(f"Workspace created: {path}")
-    click.echo(f"Next: put contract files in {Path(path).parent / 'contracts'} and run `ccc contract register`.")
+    # The folder is the user's argument: shown with any control character in it written out.
+    click.echo(visible(f"Workspace created: {path}"))
+    click.echo(visible(f"Next: put contract files in {Path(path).parent / 'contracts'} and run `ccc contract register`."))
 
 
 @click.command("demo")
@@ -40,11 +42,11 @@ def demo_command(directory: str, no_tui: bool) -> None:
         cli.main(args=["--db", db, "tui", "--as-of", DEMO_AS_OF], prog_name="ccc", standalone_mode=False)
     else:
         click.echo("")
-        click.echo(f"Demo workspace ready in {ws} (as of {DEMO_AS_OF}).")
+        click.echo(visible(f"Demo workspace ready in {ws} (as of {DEMO_AS_OF})."))
         cli.main(args=["--db", db, "portfolio", "--as-of", DEMO_AS_OF], prog_name="ccc", standalone_mode=False)
     click.echo("")
-    click.echo(f"Review packs: {ws / 'packs'}")
-    click.echo(f"Explore it:   cd {ws} && ccc tui --as-of {DEMO_AS_OF}   (or ccc status acme-utility-helpdesk --as-of {DEMO_AS_OF})")
+    click.echo(visible(f"Review packs: {ws / 'packs'}"))
+    click.echo(visible(f"Explore it:   cd {ws} && ccc tui --as-of {DEMO_AS_OF}   (or ccc status acme-utility-helpdesk --as-of {DEMO_AS_OF})"))
 
 
 def register(cli: click.Group) -> None:
