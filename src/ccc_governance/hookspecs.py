@@ -26,7 +26,13 @@ def register_sources(register):
 
 @hookspec
 def breach_detected(breach, result, contract, workspace):
-    """Called once when a breach is first found; `breach` and `result` are dicts as stored. Returns nothing."""
+    """Called once when a breach is first found; `breach` and `result` are dicts as stored. Returns nothing.
+
+    Delivery goes through an outbox (`engine.notifications`): the call may come from a later run than
+    the one that found the breach (an export that evaluated, a retry). An implementation that raises
+    is called again for that breach at the next run, until it returns; one that returned is never
+    called again for it. Raising never stops the evaluation (one warning line).
+    """
 
 
 @hookspec

@@ -51,7 +51,7 @@ def test_breach_commands(store, ccc_workspace):
     run(ccc_workspace, "evaluate", "--period", "2026-10", "--as-of", "2026-11-15")
     res = run(ccc_workspace, "breaches", "--json")
     [b] = json.loads(res.output)["breaches"]
-    res = run(ccc_workspace, "breach", "ack", str(b["id"]), "--note", "seen")
+    res = run(ccc_workspace, "breach", "ack", str(b["id"]), "--note", "seen", "--as-of", "2026-11-16")
     assert res.exit_code == 0 and "acknowledged" in res.output
     res = run(ccc_workspace, "breach", "ack", str(b["id"]), "--note", "again")
     assert res.exit_code == 2 and res.output.startswith("error: breach") and "already acknowledged" in res.output

@@ -74,7 +74,7 @@ def test_waived_breach_gives_no_credit_and_bonus(store, ccc_db):
     month(store, "2026-10", 6, 4)
     evaluate(ccc_db, period="2026-10", as_of="2026-11-15")
     [b] = breaches.list_breaches(ccc_db)
-    breaches.set_status(ccc_db, b["id"], "waive", "outage on the client's side")
+    breaches.set_status(ccc_db, b["id"], "waive", "outage on the client's side", as_of="2026-11-15")
     evaluate(ccc_db, period="2026-10", as_of="2026-11-15")
     assert credits.credits_for(ccc_db, "c1", "2026-10") == []
     month(store, "2026-11", 19, 1)

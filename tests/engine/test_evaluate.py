@@ -120,8 +120,8 @@ def test_breach_status_and_notes_survive_reevaluation(store, ccc_db):
     [b] = breaches.list_breaches(ccc_db)
     assert (b["status"], b["still_breached"], b["kpi_id"], b["period"]) == ("open", 1, "sl", "2026-10")
     assert b["small_sample"] == 1  # n = 10 < 30
-    breaches.set_status(ccc_db, b["id"], "ack", "vendor agrees; action plan asked")
-    breaches.set_status(ccc_db, b["id"], "dispute", "staffing data says otherwise")
+    breaches.set_status(ccc_db, b["id"], "ack", "vendor agrees; action plan asked", as_of="2026-11-15")
+    breaches.set_status(ccc_db, b["id"], "dispute", "staffing data says otherwise", as_of="2026-11-15")
     evaluate(ccc_db, period="2026-10", as_of="2026-11-16")
     [b2] = breaches.list_breaches(ccc_db)
     assert b2["id"] == b["id"] and b2["status"] == "disputed" and b2["first_seen_at"] == b["first_seen_at"]
@@ -134,7 +134,7 @@ def test_breach_status_and_notes_survive_reevaluation(store, ccc_db):
     assert (b3["status"], b3["still_breached"]) == ("disputed", 0)
     with pytest.raises(StateError):
         breaches.set_status(ccc_db, b["id"], "disputed", "again")
-    breaches.set_status(ccc_db, b["id"], "close", "settled")
+    breaches.set_status(ccc_db, b["id"], "close", "settled", as_of="2026-11-17")
     with pytest.raises(StateError, match="closed"):
         breaches.set_status(ccc_db, b["id"], "ack", "late")
 

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 from ccc_governance import hookimpl
+from ccc_governance.clock import iso_utc
 
 __version__ = "0.1.0"
 
@@ -43,13 +44,15 @@ def line_for(breach: dict, result: dict, contract) -> dict:
         "breach": result.get("breach"),
         "volume": result.get("volume"),
         "small_sample": bool(result.get("small_sample")),
-        "first_seen_at": breach.get("first_seen_at"),
+        "first_seen_at": breach.get("first_seen_at"),  # the day it counts as (--as-of, or the day found)
+        "first_recorded_at": iso_utc(breach.get("first_recorded_at")),  # the real instant (UTC)
     }
 
 
 @hookimpl
 def breach_detected(breach, result, contract, workspace):
-    """Append one line to the breach log (nothing without a workspace to put it in)."""
+    """Append one line to the breach log (nothing without a workspace to put it in). A write that
+    fails raises: the host keeps the notification and calls this again at the next run."""
     path = log_path(workspace)
     if path is None:
         return

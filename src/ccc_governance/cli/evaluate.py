@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import click
 
-from ..clock import parse_date
+from ..clock import iso_utc, parse_date
 from ..errors import PeriodError
 from ..periods import make_range, parse_period
 from ..textsafe import visible
@@ -182,7 +182,7 @@ def breaches_command(app, status, contract_id, as_json):
         actual = "n/a" if b["actual"] is None else f"{b['actual']:.4g}"
         click.echo(f"#{b['id']} {b['contract_id']} v{b['contract_version']} {b['kpi_id']} {b['period']}: "
                    f"{actual} vs {b['breach'] if b['breach'] is not None else b['target']} "
-                   f"[{b['status']}]{still}{small} first seen {b['first_seen_at']}")
+                   f"[{b['status']}]{still}{small} first seen {b['first_seen_at'][:10]}")
 
 
 @click.group("breach")
@@ -221,21 +221,31 @@ def _g(x) -> str:
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 def breach_show(app, breach_id, as_json):
-    """A breach and its history of statuses and notes."""
-    from ..engine import breaches
+    """A breach and its history of statuses and notes.
+
+    Each event shows the day it counts as (`--as-of`, or the day it was made) and, in brackets, the
+    real instant it was recorded (UTC); the history is in the order it was recorded.
+    """
+    from ..engine import breaches, notifications
+    from .notifications import state_text
 
     b = breaches.get_breach(app.db, breach_id)
     events = breaches.history(app.db, breach_id)
+    sent = notifications.list_notifications(app.db, breach_id=breach_id)
     if as_json:
-        click.echo(json.dumps({"breach": b, "history": events}, indent=2))
+        click.echo(json.dumps({"breach": b, "history": events, "notifications": sent}, indent=2))
         return
     click.echo(f"breach #{b['id']}: {b['contract_id']} v{b['contract_version']} {b['kpi_id']} {b['period']}")
     click.echo(f"  status {b['status']}; still breached: {'yes' if b['still_breached'] else 'no'}; "
                f"actual {_g(b['actual'])} target {_g(b['target'])} breach {_g(b['breach'])} "
                f"volume {_g(b['volume'])}")
+    click.echo(f"  first seen {b['first_seen_at'][:10]}, last seen {b['last_seen_at'][:10]}")
     for e in events:
         change = e["status_to"] if e["status_from"] in (None, e["status_to"]) else f"{e['status_from']} → {e['status_to']}"
-        click.echo(f"  {e['at']}  {change}: {e['note'] or ''}")
+        recorded = f"  [recorded {iso_utc(e['recorded_at'])}]" if e.get("recorded_at") is not None else ""
+        click.echo(f"  {e['at'][:10]}  {change}: {e['note'] or ''}{recorded}")
+    for n in sent:
+        click.echo(f"  notification {state_text(n)}")
 
 
 @click.group("exclusion")

@@ -1,14 +1,25 @@
-"""Breaches: persisted with their first-seen time and a status a vendor manager changes.
+"""Breaches: persisted with their first-seen day and a status a vendor manager changes.
 
 A breach is one contract version × KPI × period whose result was `breached`. Re-evaluation
 updates its figures and `last_seen_at`, never its status or notes; a breach no longer found is
 marked `still_breached = 0`, never deleted. Every status change is a `breach_events` row.
+
+Time (`docs/engine.md`, "Time"): each change is dated on the day it counts as, `--as-of` or today
+(`first_seen_at`, `last_seen_at`, `breach_events.at`: ISO dates), and keeps the real instant it was
+stored (`first_recorded_at`, `last_recorded_at`, `breach_events.recorded_at`: epoch ms UTC). A
+history never runs backwards: a status change dated before the breach's last event is refused; an
+evaluation as of an earlier day dates what it finds on that last event's day.
+
+A new breach queues its notification in the same transaction (`engine.notifications`); a status
+change recomputes the stored credits of its month in the same transaction.
 """
 
 from __future__ import annotations
 
 from .. import clock
 from ..errors import NotFoundError, StateError
+from . import credits, notifications
+from .scope import all_versions
 
 STATUSES = ("open", "acknowledged", "disputed", "waived", "closed")
 #: CLI verb → status
@@ -22,22 +33,39 @@ def _rows(db, sql: str, args=()) -> list[dict]:
     return [dict(zip(names, r)) for r in cur.fetchall()]
 
 
-def _now() -> str:
-    return clock.now_utc().isoformat(timespec="seconds")
+def _now_ms() -> int:
+    return clock.to_ms(clock.now_utc())
 
 
-def record(db, results: list[dict], contracts: dict, *, pm=None, workspace=None) -> list[dict]:
+def last_day(db, breach_id: int) -> str | None:
+    """The latest day the breach's history reaches (ISO date): its last event or last sighting.
+    Rows stored before days were kept hold an ISO instant: its date counts."""
+    row = db.execute(
+        "SELECT MAX(d) FROM (SELECT substr(at, 1, 10) AS d FROM breach_events WHERE breach_id = ? "
+        "UNION ALL SELECT substr(last_seen_at, 1, 10) FROM breaches WHERE id = ?)", [breach_id, breach_id]).fetchone()
+    return row[0] if row else None
+
+
+def _event(db, breach_id: int, day: str, now: int, status_from, status_to: str, note: str) -> None:
+    db.execute("INSERT INTO breach_events (breach_id, at, recorded_at, status_from, status_to, note) "
+               "VALUES (?, ?, ?, ?, ?, ?)", [breach_id, day, now, status_from, status_to, note])
+
+
+def record(db, results: list[dict], contracts: dict, *, pm=None, workspace=None, as_of=None) -> list[dict]:
     """Store the breaches found in `results` (closed periods only); return the new ones.
 
-    `contracts` maps `(contract_id, version)` to its `Contract` (passed to the hook). A new breach
-    calls `pm.hook.breach_detected(breach=…, result=…, contract=…, workspace=…)` once, after commit.
+    `contracts` maps `(contract_id, version)` to its `Contract`. Changes are dated `as_of` (default
+    today). Each new breach queues a `breach_detected` notification in the same transaction; with a
+    plugin manager `pm`, every notification not yet delivered (these and earlier failed ones) is then
+    delivered (`notifications.deliver_pending`): a notifier that fails gives a warning, never an error.
     """
-    now = _now()
-    new: list[tuple[dict, dict]] = []
+    today = clock.today(as_of).isoformat()
+    now = _now_ms()
+    new: list[int] = []
     seen: set[tuple] = set()
     results = [r for r in results if not r["status"].startswith("mtd_") and _contractual(r, contracts)]
     periods = {(r["contract_id"], r["period"]) for r in results}
-    with db.conn:
+    with db.atomic():  # one transaction: a breach, its events and its queued notification, or nothing
         for r in results:
             key = (r["contract_id"], r["contract_version"], r["kpi_id"], r["period"])
             seen.add(key)
@@ -49,39 +77,34 @@ def record(db, results: list[dict], contracts: dict, *, pm=None, workspace=None)
                 if row is None:
                     cur = db.execute(
                         "INSERT INTO breaches (contract_id, contract_version, kpi_id, period, status, first_seen_at, "
-                        "last_seen_at, actual, target, breach, volume, small_sample, still_breached) "
-                        "VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, 1)", [*key, now, now, *figures])
+                        "last_seen_at, first_recorded_at, last_recorded_at, actual, target, breach, volume, "
+                        "small_sample, still_breached) VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                        [*key, today, today, now, now, *figures])
                     bid = cur.lastrowid
-                    db.execute(
-                        "INSERT INTO breach_events (breach_id, at, status_from, status_to, note) VALUES (?, ?, NULL, 'open', ?)",
-                        [bid, now, f"found by evaluation: {r['kpi_id']} {_fmt(r['actual'])} against breach "
-                                   f"threshold {_fmt(r['breach'] if r['breach'] is not None else r['target'])}"])
-                    new.append((bid, r))
+                    _event(db, bid, today, now, None, "open",
+                           f"found by evaluation: {r['kpi_id']} {_fmt(r['actual'])} against breach "
+                           f"threshold {_fmt(r['breach'] if r['breach'] is not None else r['target'])}")
+                    notifications.queue(db, bid, r)
+                    new.append(bid)
                 else:
+                    day = max(today, last_day(db, row[0]) or today)
                     db.execute(
-                        "UPDATE breaches SET last_seen_at = ?, actual = ?, target = ?, breach = ?, volume = ?, "
-                        "small_sample = ?, still_breached = 1 WHERE id = ?", [now, *figures, row[0]])
+                        "UPDATE breaches SET last_seen_at = ?, last_recorded_at = ?, actual = ?, target = ?, breach = ?, "
+                        "volume = ?, small_sample = ?, still_breached = 1 WHERE id = ?", [day, now, *figures, row[0]])
                     if not row[1]:
-                        db.execute(
-                            "INSERT INTO breach_events (breach_id, at, status_from, status_to, note) VALUES (?, ?, ?, ?, ?)",
-                            [row[0], now, row[2], row[2], "breached again after re-evaluation"])
+                        _event(db, row[0], day, now, row[2], row[2], "breached again after re-evaluation")
             elif row is not None and row[1]:
-                _no_longer(db, row, now, f"no longer breached after re-evaluation ({r['status']}, {_fmt(r['actual'])})")
+                _no_longer(db, row, today, now, f"no longer breached after re-evaluation ({r['status']}, {_fmt(r['actual'])})")
         # Breaches of the evaluated periods that no result matched (e.g. a version no longer in force).
         for cid, label in periods:
             for row in db.execute(
                 "SELECT id, still_breached, status, contract_version, kpi_id FROM breaches "
                 "WHERE contract_id = ? AND period = ? AND still_breached = 1", [cid, label]).fetchall():
                 if (cid, row[3], row[4], label) not in seen:
-                    _no_longer(db, row, now, "no longer found by re-evaluation")
-    out = []
-    for bid, r in new:
-        breach = get_breach(db, bid)
-        out.append(breach)
-        if pm is not None:
-            pm.hook.breach_detected(breach=breach, result=r, contract=contracts.get((r["contract_id"], r["contract_version"])),
-                                    workspace=workspace)
-    return out
+                    _no_longer(db, row, today, now, "no longer found by re-evaluation")
+    if pm is not None:
+        notifications.deliver_pending(db, pm, workspace, contracts=contracts)
+    return [get_breach(db, bid) for bid in new]
 
 
 def _contractual(result: dict, contracts: dict) -> bool:
@@ -95,10 +118,11 @@ def _contractual(result: dict, contracts: dict) -> bool:
     return result["period_kind"] == ("day" if kpi.period == "interval" else kpi.period)
 
 
-def _no_longer(db, row, now: str, note: str) -> None:
-    db.execute("UPDATE breaches SET still_breached = 0, last_seen_at = ? WHERE id = ?", [now, row[0]])
-    db.execute("INSERT INTO breach_events (breach_id, at, status_from, status_to, note) VALUES (?, ?, ?, ?, ?)",
-               [row[0], now, row[2], row[2], note])
+def _no_longer(db, row, today: str, now: int, note: str) -> None:
+    day = max(today, last_day(db, row[0]) or today)
+    db.execute("UPDATE breaches SET still_breached = 0, last_seen_at = ?, last_recorded_at = ? WHERE id = ?",
+               [day, now, row[0]])
+    _event(db, row[0], day, now, row[2], row[2], note)
 
 
 def _fmt(x) -> str:
@@ -128,8 +152,13 @@ def list_breaches(db, *, status: str | None = None, contract_id: str | None = No
 
 
 def set_status(db, breach_id: int, status: str, note: str, as_of=None) -> dict:
-    """Move a breach to `status` with a note (a `breach_events` row). A closed breach stays closed
-    unless reopened (`open`); setting the status it already has is refused."""
+    """Move a breach to `status` with a note (a `breach_events` row dated `as_of`, default today).
+
+    A closed breach stays closed unless reopened (`open`); setting the status it already has is
+    refused, and so is a date before the breach's last event (its history would run backwards).
+    The stored credits of the breach's month are recomputed in the same transaction (a waived
+    breach owes no credit from now on, a reopened one owes it again).
+    """
     status = VERBS.get(status, status)
     if status not in STATUSES:
         raise StateError(f"unknown breach status {status!r} (expected one of {', '.join(STATUSES)})")
@@ -141,11 +170,20 @@ def set_status(db, breach_id: int, status: str, note: str, as_of=None) -> dict:
         raise StateError(f"breach {breach_id} is already {status}")
     if current == "closed" and status != "open":
         raise StateError(f"breach {breach_id} is closed: reopen it first")
-    at = clock.today(as_of).isoformat() if as_of else _now()
-    with db.conn:
+    day = clock.today(as_of).isoformat()
+    latest = last_day(db, breach_id)
+    if latest and day < latest:
+        raise StateError(f"breach {breach_id}: its history already reaches {latest}; a change as of {day} would "
+                         f"come before it (give --as-of {latest} or later)")
+    try:
+        contracts = {(v.contract_id, v.version): v.contract for v in all_versions(db, breach["contract_id"])}
+    except NotFoundError:  # a breach of a contract not registered here (hand-made data): no credits to follow
+        contracts = {}
+    with db.atomic():  # the status, its event and the month's credits change together or not at all
         db.execute("UPDATE breaches SET status = ? WHERE id = ?", [status, breach_id])
-        db.execute("INSERT INTO breach_events (breach_id, at, status_from, status_to, note) VALUES (?, ?, ?, ?, ?)",
-                   [breach_id, at, current, status, note.strip()])
+        _event(db, breach_id, day, _now_ms(), current, status, note.strip())
+        if contracts:
+            credits.refresh_many(db, [(breach["contract_id"], breach["period"])], contracts)
     return get_breach(db, breach_id)
 
 

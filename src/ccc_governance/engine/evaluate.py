@@ -126,7 +126,7 @@ def evaluate(db, *, contract_id: str | None = None, period: Period | str | None 
         raise CccError(f"contract {contract_id} cannot be evaluated: {skipped[contract_id]}")
     versions = [v for v in versions if v.contract_id not in skipped]
     if persist:
-        _persist(db, results, versions, pm=pm, workspace=workspace)
+        _persist(db, results, versions, pm=pm, workspace=workspace, as_of=today)
     return Results(results, skipped)
 
 
@@ -313,7 +313,7 @@ def stored_row(result: dict) -> dict:
     return row
 
 
-def _persist(db, results: list[dict], versions: list[Version], *, pm=None, workspace=None) -> None:
+def _persist(db, results: list[dict], versions: list[Version], *, pm=None, workspace=None, as_of=None) -> None:
     from . import breaches, credits
 
     keys = sorted({(r["contract_id"], r["period"]) for r in results})
@@ -328,5 +328,5 @@ def _persist(db, results: list[dict], versions: list[Version], *, pm=None, works
                 [[r[c] for c in cols] for r in rows],
             )
     contracts = {(v.contract_id, v.version): v.contract for v in versions}
-    breaches.record(db, results, contracts, pm=pm, workspace=workspace)
+    breaches.record(db, results, contracts, pm=pm, workspace=workspace, as_of=as_of)
     credits.refresh_many(db, keys, contracts)

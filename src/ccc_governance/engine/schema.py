@@ -114,3 +114,45 @@ def m001_engine(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m002_notifications_and_recorded_instants(db: Database) -> None:
+    """The notification outbox, and the real instant beside each breach's effective day.
+
+    `breaches.first_seen_at` / `last_seen_at` and `breach_events.at` hold the day a change counts
+    as (`--as-of`, else today); the `*recorded_at` columns the real instant it was stored (epoch ms
+    UTC). Rows stored before this migration kept an ISO instant in those text columns: it is copied
+    into the new columns, the text is left as it was.
+    """
+    db.executescript(
+        """
+        ALTER TABLE breaches ADD COLUMN first_recorded_at INTEGER;  -- epoch ms UTC, real clock
+        ALTER TABLE breaches ADD COLUMN last_recorded_at INTEGER;   -- epoch ms UTC, real clock
+        ALTER TABLE breach_events ADD COLUMN recorded_at INTEGER;   -- epoch ms UTC, real clock
+        UPDATE breaches SET first_recorded_at = CAST(strftime('%s', first_seen_at) AS INTEGER) * 1000
+            WHERE length(first_seen_at) > 10 AND strftime('%s', first_seen_at) IS NOT NULL;
+        UPDATE breaches SET last_recorded_at = CAST(strftime('%s', last_seen_at) AS INTEGER) * 1000
+            WHERE length(last_seen_at) > 10 AND strftime('%s', last_seen_at) IS NOT NULL;
+        UPDATE breach_events SET recorded_at = CAST(strftime('%s', at) AS INTEGER) * 1000
+            WHERE length(at) > 10 AND strftime('%s', at) IS NOT NULL;
+        -- The outbox: one row per new breach, written in the transaction that stores the breach, so
+        -- that a notifier that fails (or a run that stops) never loses it: delivered only once every
+        -- `breach_detected` hook returned for it, retried by the next run otherwise.
+        CREATE TABLE notifications (
+            id INTEGER PRIMARY KEY,
+            breach_id INTEGER NOT NULL REFERENCES breaches(id),
+            hook TEXT NOT NULL DEFAULT 'breach_detected',
+            result TEXT NOT NULL,             -- JSON: the evaluation result that found the breach
+            state TEXT NOT NULL DEFAULT 'pending',  -- pending | failed | delivered
+            created_at INTEGER NOT NULL,      -- epoch ms UTC: when the breach was recorded
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_attempt_at INTEGER,          -- epoch ms UTC
+            delivered_at INTEGER,             -- epoch ms UTC: when the last notifier returned
+            delivered_to TEXT NOT NULL DEFAULT '[]',  -- JSON list of the notifiers whose hook returned
+            error TEXT,                       -- the last failure: notifier: Type: message
+            UNIQUE (breach_id, hook)
+        );
+        CREATE INDEX notifications_state ON notifications(state);
+        """
+    )
