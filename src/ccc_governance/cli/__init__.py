@@ -8,6 +8,7 @@ found a breach.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 
 import click
@@ -81,6 +82,14 @@ class CccGroup(click.Group):
         except CccError as err:
             click.echo(f"error: {visible(err.format())}", err=True)
             ctx.exit(err.exit_code)
+        except sqlite3.OperationalError as err:  # "database is locked" that escaped the wait: one line
+            from ..store.writelock import is_busy, locked_error
+
+            if not is_busy(err):
+                raise
+            conn = getattr(getattr(ctx.obj, "_db", None), "conn", None)
+            click.echo(f"error: {visible(locked_error(getattr(conn, 'ccc_path', None)).format())}", err=True)
+            ctx.exit(2)
         except click.ClickException as err:  # subcommands' parsing and callbacks
             one = _one_line(err)
             if one is err:

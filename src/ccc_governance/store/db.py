@@ -1,6 +1,8 @@
 """Opening the database: WAL, foreign keys, and every area's migrations applied in order.
 
 Open a connection in the thread that uses it (SQLite's thread check; Textual thread workers).
+The connection is a `writelock.Connection`: readers never wait (WAL), a writer waits for another
+one's transaction with a note on stderr and gives up after `CCC_LOCK_TIMEOUT` with one line.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from ..errors import WorkspaceError
+from . import writelock
 
 
 def migration_sets():
@@ -29,11 +32,16 @@ def open_db(path: str | Path, *, create: bool = True, readonly: bool = False) ->
     if not path.exists() and (not create or readonly):
         raise WorkspaceError(f"{path}: no database here yet (run `ccc demo`, `ccc contract register` or `ccc import`)")
     try:
+        # SQLite waits ATTEMPT_S for a lock; then `writelock` notes who holds it and waits on.
+        # Implicit transactions (before an INSERT …) take the write lock when they begin.
         if readonly:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=writelock.ATTEMPT_S,
+                                   factory=writelock.Connection)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(path), timeout=30)
+            conn = sqlite3.connect(str(path), timeout=writelock.ATTEMPT_S, factory=writelock.Connection,
+                                   isolation_level="IMMEDIATE")
+        conn.ccc_path = path.resolve()
         db = Database(conn)
         if not readonly:
             if db.journal_mode != "wal":
@@ -43,10 +51,10 @@ def open_db(path: str | Path, *, create: bool = True, readonly: bool = False) ->
             for migrations in migration_sets():
                 migrations.apply(db)
     except sqlite3.DatabaseError as err:
+        if writelock.is_busy(err):
+            raise writelock.locked_error(path.resolve()) from None
         message = str(err)
-        if "locked" in message:
-            message = "the database is locked by another ccc process (an import running?): try again when it ends"
-        elif "not a database" in message:
+        if "not a database" in message:
             message = "this file is not a ccc-governance (SQLite) database"
         raise WorkspaceError(f"{path}: {message}") from None
     return db

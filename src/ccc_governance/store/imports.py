@@ -4,7 +4,10 @@
 batch), then in ONE transaction: writes the batch row, streams records from the reader, converts
 them (`store.convert`), upserts them by `(source, source_id)`, quarantines what cannot be stored,
 and saves the source's state. Either all of that is committed or none of it (a crash, a SIGKILL or
-`--strict` with a bad row leaves the store exactly as before).
+`--strict` with a bad row leaves the store exactly as before). The transaction takes the store's
+write lock as it begins (`store.writelock`): another writer waits for the commit with a note
+naming the batch, readers never wait; what another import may have committed meanwhile (the
+same file, the source's state) is read inside it.
 
 Upsert rules, per record (every record read ends in exactly one counter, so
 `imported + replaced + duplicates + older_skipped + quarantined == records read`). The copies of
@@ -53,6 +56,7 @@ from ..sources import ReadContext
 from .convert import CONTENT_START, SPECS, KindSpec
 from .keyprint import check_key
 from .fastrows import ColumnBlock, RowBlock, block_converter, column_converter
+from .writelock import WriterNotice
 
 CHUNK = 10_000
 #: From this file size on, a table that holds fewer rows than the file has (estimated at 200
@@ -471,20 +475,37 @@ def _import_batch(db, workspace, source, path: Path, size: int, reader, in_child
     merged_options = dict(workspace.source_options(source.name)) if workspace is not None else {}
     merged_options.update(options or {})
     key = workspace.key if workspace is not None else b""
-    state_before = _source_state(conn, source.name)
-    context = ReadContext(
-        path=path,
-        options=merged_options,
-        attributes=dict(workspace.attributes) if workspace is not None else {"fcr": "fcr", "csat": "csat"},
-        state=json.loads(state_before) if state_before else {},
-        progress=(lambda n: progress(n, size)) if progress else (lambda n: None),
-        workspace_root=getattr(workspace, "root", None),
-    )
-    started = time.perf_counter()
     counts = {"imported": 0, "replaced": 0, "duplicates": 0, "older_skipped": 0, "quarantined": 0}
-    with db.atomic():
+    # The transaction takes the write lock as it begins (`store.writelock`: a second writer waits
+    # for it with a note naming this batch); the notice is removed after the commit.
+    with WriterNotice(db) as notice, db.atomic():
+        started = time.perf_counter()  # (not counting the wait for the lock)
         if workspace is not None:
             check_key(conn, workspace.key, workspace.key_origin)
+        # Another import may have committed while this one waited for the lock: the same file
+        # (imported already now), or a newer state of the source: both are read again here.
+        if hashing is not None and conn.execute(
+            "SELECT 1 FROM batches WHERE source = ? AND size_bytes = ? AND status = 'complete' LIMIT 1",
+            (source.name, size),
+        ).fetchone() is not None:
+            sha, hashing = hashing.result(), None
+        if sha:
+            done = conn.execute(
+                "SELECT id FROM batches WHERE source = ? AND sha256 = ? AND status = 'complete' ORDER BY id LIMIT 1",
+                (source.name, sha),
+            ).fetchone()
+            if done:
+                summary.update(batch_id=done[0], status="already_imported")
+                return summary
+        state_before = _source_state(conn, source.name)
+        context = ReadContext(
+            path=path,
+            options=merged_options,
+            attributes=dict(workspace.attributes) if workspace is not None else {"fcr": "fcr", "csat": "csat"},
+            state=json.loads(state_before) if state_before else {},
+            progress=(lambda n: progress(n, size)) if progress else (lambda n: None),
+            workspace_root=getattr(workspace, "root", None),
+        )
         cur = conn.execute(
             "INSERT INTO batches (source, plugin, plugin_version, file_name, path, sha256, size_bytes, "
             "contract_id, started_at, status, options, state_before) "
@@ -493,6 +514,7 @@ def _import_batch(db, workspace, source, path: Path, size: int, reader, in_child
              contract_id, _now_text(), json.dumps(merged_options, default=str), state_before),
         )
         batch_id = cur.lastrowid
+        notice.announce(f"the import of batch {batch_id} ({path.name})")
         appliers: dict[str, _Applier] = {}
 
         deferred: list[tuple[str, str]] = []  # secondary indexes dropped for this batch: rebuilt before commit
@@ -826,20 +848,23 @@ def undo_batch(db, batch_id: int) -> dict:
     that one first).
     """
     conn = db.conn
-    batch = _batch_row(conn, int(batch_id))
-    batch_id = batch["id"]
-    if batch["status"] == "undone":
-        raise StateError(f"batch {batch_id} is already undone")
-    later = conn.execute(
-        "SELECT DISTINCT r.batch_id FROM replaced_rows r JOIN batches b ON b.id = r.batch_id "
-        "WHERE r.from_batch = ? AND b.status = 'complete' ORDER BY r.batch_id",
-        (batch_id,),
-    ).fetchall()
-    if later:
-        ids = ", ".join(str(r[0]) for r in later)
-        raise StateError(f"batch {batch_id} cannot be undone: batch {ids} replaced some of its records (undo it first)")
     removed = restored = 0
+    # Checked inside the transaction: it may have waited for another writer (an undo of the same
+    # batch, an import replacing its records) that changed what is allowed.
     with db.atomic():
+        batch = _batch_row(conn, int(batch_id))
+        batch_id = batch["id"]
+        if batch["status"] == "undone":
+            raise StateError(f"batch {batch_id} is already undone")
+        later = conn.execute(
+            "SELECT DISTINCT r.batch_id FROM replaced_rows r JOIN batches b ON b.id = r.batch_id "
+            "WHERE r.from_batch = ? AND b.status = 'complete' ORDER BY r.batch_id",
+            (batch_id,),
+        ).fetchall()
+        if later:
+            ids = ", ".join(str(r[0]) for r in later)
+            raise StateError(
+                f"batch {batch_id} cannot be undone: batch {ids} replaced some of its records (undo it first)")
         for spec in SPECS.values():
             removed += conn.execute(f"DELETE FROM {spec.table} WHERE batch_id = ?", (batch_id,)).rowcount
         for tbl, text in conn.execute(

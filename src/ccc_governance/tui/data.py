@@ -55,6 +55,8 @@ def connect(path: str | Path):
         )
     db = open_db(path, create=False)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    # a worker gives up after that wait and says so itself (no note on stderr, no CCC_LOCK_TIMEOUT wait)
+    db.conn.lock_timeout, db.conn.on_lock_wait = BUSY_TIMEOUT_MS / 1000, None
     return db
 
 
