@@ -114,6 +114,20 @@ def test_custom_report_semicolons_date_and_time_columns_and_a_repeated_hour():
     assert (long_call.line, long_call.talk_s, long_call.ended_at) == (5, 3600.0, at("2026-10-26T09:02:03+00:00"))
 
 
+def test_system_disposition_abandon_and_a_deleted_agent(tmp_path):
+    path = tmp_path / "call-log.csv"
+    path.write_text(
+        "CALL ID,TIMESTAMP,CAMPAIGN,CALL TYPE,AGENT,DISPOSITION,ANI,QUEUE WAIT TIME,TALK TIME,ABANDONED\n"
+        '1,"Mon, 05 Oct 2026 09:00:00",[Deleted],Inbound,[None],Abandon,6175550101,00:00:30,00:00:00,\n'
+        '2,"Mon, 05 Oct 2026 09:01:00",[Deleted],Inbound,[Deleted],Resolved,6175550102,00:00:10,00:02:00,0\n',
+        encoding="utf-8")
+    abandoned, answered = read(path, **NEW_YORK)
+    # ABANDONED empty: Five9's system disposition "Abandon" says it.
+    assert (abandoned.outcome, abandoned.wait_s, abandoned.queue) == ("abandoned", 30.0, "[Deleted]")
+    # An agent deleted since still took the call.
+    assert (answered.outcome, answered.agent, answered.talk_s) == ("answered", "[Deleted]", 120.0)
+
+
 def test_queue_option_chooses_the_campaign():
     first = contacts(read(DATA / "call-log.csv", queue="campaign", **NEW_YORK))[0]
     assert first.queue == "Billing Inbound"

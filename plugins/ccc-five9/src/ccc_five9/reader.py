@@ -54,8 +54,8 @@ CALL_TYPES: dict[str, str | None] = {
     "agent": None, "internal": None, "3rd party transfer": None, "3rd party conference": None,
 }
 KNOWN_TYPES = "Inbound, Outbound, Manual, Preview, Autodial, Queue Callback; skipped: Agent, Internal, 3rd party"
-#: What `AGENT` holds when no agent handled the call.
-NO_AGENT = frozenset({"", "[none]", "none", "[deleted]"})
+#: What `AGENT` holds when no agent handled the call (`[Deleted]`, a user deleted since, did).
+NO_AGENT = frozenset({"", "[none]", "none"})
 #: What `SKILL` / `CAMPAIGN` hold when there is none.
 NO_NAME = frozenset({"", "[none]", "none"})
 _RFC = re.compile(r"(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?"
@@ -64,6 +64,10 @@ _SLASHED = re.compile(r"\d{4}/\d{2}/\d{2}")
 _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
                                        "dec"), 1)}
 _UTC = timezone.utc
+#: How many distinct duration texts a reader remembers: a call log repeats the same few thousand
+#: `HH:MM:SS` texts, and reading one is the reader's most frequent step (7 a row). Bounded (~2 MB),
+#: so memory stays flat.
+DURATION_CACHE = 20_000
 
 
 def read_call_log(context: ReadContext) -> Iterator[Contact | Rejected]:
@@ -136,6 +140,7 @@ class _RowReader:
         self.path = path
         self.split_time = not table.has("timestamp")
         self.id_column = "call_id" if table.has("call_id") else "session_id"
+        self.durations: dict[str, float] = {}  # duration text → seconds, at most DURATION_CACHE
 
     def contact(self, row: Row) -> Contact | None:
         """The row's `Contact`, or None for a call that is not a customer's (skipped)."""
@@ -153,11 +158,12 @@ class _RowReader:
                 return None
         source_id = row.text(self.id_column, required=True)
         start = self.start(row)
-        ivr = row.get("ivr_time", parse_duration)
-        queue_wait = row.get("queue_wait_time", parse_duration)
-        ring = row.get("ring_time", parse_duration)
-        talk = row.get("talk_time", parse_duration)
-        call_time = row.get("call_time", parse_duration)
+        duration = self.duration
+        ivr = duration(values, "ivr_time")
+        queue_wait = duration(values, "queue_wait_time")
+        ring = duration(values, "ring_time")
+        talk = duration(values, "talk_time")
+        call_time = duration(values, "call_time")
         abandoned = row.get("abandoned", parse_bool)
         disposition = (values.get("disposition") or "").lower()
         if abandoned is None and disposition == "abandon":
@@ -204,13 +210,28 @@ class _RowReader:
             ended_at=start + timedelta(seconds=call_time) if call_time is not None else None,
             wait_s=None if outcome == "not_queued" else wait,
             talk_s=talk if answered else None,
-            hold_s=row.get("hold_time", parse_duration) if answered else None,
-            wrap_s=row.get("after_call_work_time", parse_duration) if answered else None,
+            hold_s=duration(values, "hold_time") if answered else None,
+            wrap_s=duration(values, "after_call_work_time") if answered else None,
             agent=agent if answered else None,
             transferred=transfers > 0 if transfers is not None else None,
             customer=values.get("dnis") if direction == "outbound" else values.get("ani"),
             line=row.line,
         )
+
+    def duration(self, values: dict, column: str) -> float | None:
+        """The cell as seconds (None when empty); `FieldError` naming the column as the file writes it."""
+        text = values.get(column)
+        if text is None:
+            return None
+        seconds = self.durations.get(text)
+        if seconds is None:
+            try:
+                seconds = parse_duration(text)
+            except FieldError as err:
+                raise FieldError(f"{self.table.header_of(column)} {text!r}: {err}") from None
+            if len(self.durations) < DURATION_CACHE:
+                self.durations[text] = seconds
+        return seconds
 
     def start(self, row: Row) -> datetime:
         """When the call began: `TIMESTAMP`, or `DATE` and `TIME`, in the report's time zone."""
