@@ -68,7 +68,8 @@ def contacts(n: int, seed: int = 18):
             "agentId": 1104000 + i % 250 if answered else 0, "agentSeconds": agent_s, "callbackTime": 0,
             "campaignId": 900 + skill_id % 7, "campaignName": skill + " campaign", "confSeconds": 0,
             "contactId": 70000000000 + i, "contactStart": _iso(t),
-            "dateACWWarehoused": _iso(end + timedelta(seconds=acw + 30)), "dateContactWarehoused": _iso(end + timedelta(seconds=30)),
+            "dateACWWarehoused": _iso(end + timedelta(seconds=acw + 30)),
+            "dateContactWarehoused": _iso(end + timedelta(seconds=30)),
             "dispositionNotes": None, "firstName": "Agent", "fromAddr": f"+336399{i % 100000:05d}" if media_id != 1
             else f"client{i % 100000}@example.fr", "holdCount": 1 if hold else 0, "holdSeconds": hold,
             "inQueueSeconds": queue, "isLogged": True, "isOutbound": False, "isRefused": False,
@@ -171,11 +172,13 @@ def report(result: dict, n: int) -> None:
     (b1, b5, _), (a1, a5, _) = result["load"]
     size = result["path"].stat().st_size / 1e6
     print()
-    print("| source | contacts (stored) | file | pairs | import s wall / CPU (median) | `.import` of the same contacts s "
-          "wall / CPU (median) | import ÷ .import wall / CPU | load 1 / 5 min before → after |")
+    print("| source | contacts (stored) | file | pairs | import s wall / CPU (median) "
+          "| `.import` of the same contacts s wall / CPU (median) | import ÷ .import wall / CPU "
+          "| load 1 / 5 min before → after |")
     print("|---|---|---|---|---|---|---|---|")
-    print(f"| {result['source']} | {n:,} ({result['stored']:,}) | {size:,.0f} MB | {len(imports)} | {iw:.2f} / {ic:.2f} | "
-          f"{yw:.2f} / {yc:.2f} | **{iw / yw:.2f}x** / {ic / yc:.2f}x | {b1:.2f} / {b5:.2f} → {a1:.2f} / {a5:.2f} |")
+    print(f"| {result['source']} | {n:,} ({result['stored']:,}) | {size:,.0f} MB | {len(imports)} "
+          f"| {iw:.2f} / {ic:.2f} | {yw:.2f} / {yc:.2f} | **{iw / yw:.2f}x** / {ic / yc:.2f}x "
+          f"| {b1:.2f} / {b5:.2f} → {a1:.2f} / {a5:.2f} |")
 
 
 def cleanup(result: dict, keep: bool) -> None:

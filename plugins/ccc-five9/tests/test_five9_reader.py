@@ -66,7 +66,8 @@ def test_outcomes_directions_and_skipped_calls():
         17: ("300015", "answered", "inbound", 5.0, "Billing EN"),
     }
     abandoned = by_line[3]
-    assert (abandoned.arrived_at, abandoned.ended_at) == (at("2026-10-05T13:01:10+00:00"), at("2026-10-05T13:02:10+00:00"))
+    assert abandoned.arrived_at == at("2026-10-05T13:01:10+00:00")
+    assert abandoned.ended_at == at("2026-10-05T13:02:10+00:00")
     assert (abandoned.answered_at, abandoned.talk_s, abandoned.agent, abandoned.transferred) == (None, None, None, None)
     outbound = by_line[8]
     assert (outbound.customer, outbound.agent, outbound.talk_s, outbound.wrap_s) == (
@@ -108,7 +109,8 @@ def test_custom_report_semicolons_date_and_time_columns_and_a_repeated_hour():
     first, abandoned, long_call = read(DATA / "call-log-custom.csv", timezone="Europe/Paris")
     # 2026-10-25 02:30 happens twice in Paris: the first (CEST, UTC+2) is taken.
     assert first.arrived_at == at("2026-10-25T00:30:05+00:00")
-    assert (first.wait_s, first.talk_s, first.hold_s, first.wrap_s, first.queue) == (15.0, 150.0, 15.0, 40.0, "Support FR")
+    assert (first.wait_s, first.talk_s, first.hold_s, first.wrap_s) == (15.0, 150.0, 15.0, 40.0)
+    assert first.queue == "Support FR"
     assert abandoned.arrived_at == at("2026-10-25T02:10:05+00:00")  # 03:10 CET after the change
     assert (abandoned.outcome, abandoned.wait_s, abandoned.direction) == ("abandoned", 45.0, "inbound")
     assert (long_call.line, long_call.talk_s, long_call.ended_at) == (5, 3600.0, at("2026-10-26T09:02:03+00:00"))
@@ -138,7 +140,8 @@ def test_queue_option_chooses_the_campaign():
 @pytest.mark.parametrize("name, text, shown", [
     ("cxone.jsonl", '{"contactId": 1, "contactStart": "2026-10-05T08:00:00Z", "skillName": "Billing"}\n',
      "line 1 is '{\"contactId\": 1, \"contactStart\": \"2026-10-05T08:00:00Z\", ...'"),
-    ("talkdesk.csv", "Interaction ID,Call ID,Start Time,Ring Groups,Wait Time\nabc,def,2026-10-05 08:00:00,Billing,12\n",
+    ("talkdesk.csv",
+     "Interaction ID,Call ID,Start Time,Ring Groups,Wait Time\nabc,def,2026-10-05 08:00:00,Billing,12\n",
      "line 1 is 'Interaction ID,Call ID,Start Time,Ring Groups,Wait Time'"),
     ("queue_log", "1790794783|NONE|NONE|NONE|QUEUESTART|\n", "line 1 is '1790794783|NONE|NONE|NONE|QUEUESTART|'"),
 ])

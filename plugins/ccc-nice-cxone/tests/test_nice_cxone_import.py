@@ -53,7 +53,8 @@ def test_json_lines_redeliveries_quarantine_and_reimport(ccc_workspace, ccc_db, 
     summary = import_file(ccc_db, ccc_workspace, pm, "nice-cxone", path)
     # 12 lines: 5 distinct contacts stored; 90001's older copy (line 3) skipped; 90004's later copy
     # (line 6) supersedes line 5; 5 lines quarantined.
-    assert (summary["imported"], summary["older_skipped"], summary["duplicates"], summary["quarantined"]) == (5, 1, 1, 5)
+    counts = (summary["imported"], summary["older_skipped"], summary["duplicates"], summary["quarantined"])
+    assert counts == (5, 1, 1, 5)
     assert stored(ccc_db, "SELECT outcome, talk_s FROM contacts WHERE source_id = '90001'") == [("answered", 185.0)]
     assert stored(ccc_db, "SELECT wrap_s FROM contacts WHERE source_id = '90004'") == [(25.0,)]
     quarantine = stored(ccc_db, "SELECT line, reason FROM quarantine ORDER BY line")

@@ -58,8 +58,8 @@ KNOWN_TYPES = "Inbound, Outbound, Manual, Preview, Autodial, Queue Callback; ski
 NO_AGENT = frozenset({"", "[none]", "none"})
 #: What `SKILL` / `CAMPAIGN` hold when there is none.
 NO_NAME = frozenset({"", "[none]", "none"})
-_RFC = re.compile(r"(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?"
-                  r"\s*(Z|[+-]\d{2}:?\d{2})?$")
+_RFC = re.compile(r"(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+"
+                  r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?\s*(Z|[+-]\d{2}:?\d{2})?$")
 _SLASHED = re.compile(r"\d{4}/\d{2}/\d{2}")
 _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
                                        "dec"), 1)}

@@ -162,8 +162,8 @@ def _page_items(raw, context: ReadContext) -> Iterator[Item | Broken]:
                      "")
         return
     if not found[0]:
-        raise SourceError(f"does not look like {LOOKS_LIKE}: the JSON object has no completedContacts or contacts array",
-                          file=str(context.path))
+        raise SourceError(f"does not look like {LOOKS_LIKE}: the JSON object has no completedContacts or contacts "
+                          "array", file=str(context.path))
 
 
 def _walk_page(stream: JsonStream, found: list) -> Iterator[tuple[int, object]]:
