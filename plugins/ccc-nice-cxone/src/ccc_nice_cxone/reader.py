@@ -215,7 +215,7 @@ def contact_of(r: dict, line: int | None, zone: tzinfo = _UTC) -> Contact | None
         outcome = "not_queued"
 
     answered = outcome == "answered"
-    skill = r.get("skillName") or None
+    skill = _text(r.get("skillName"))
     skill_id = r.get("skillId")
     queue = skill if skill is not None else (str(skill_id) if skill_id not in (None, "", 0, "0") else None)
     customer = _pick(r, "toAddr", "toAddress") if outbound else _pick(r, "fromAddr", "fromAddress")
@@ -226,7 +226,7 @@ def contact_of(r: dict, line: int | None, zone: tzinfo = _UTC) -> Contact | None
         channel=channel,
         direction="outbound" if outbound else "inbound",
         queue=queue,
-        queue_name=skill if isinstance(skill, str) else None,
+        queue_name=skill,
         answered_at=arrived + timedelta(seconds=in_queue) if answered and in_queue is not None else None,
         ended_at=start + timedelta(seconds=total) if total is not None else None,
         wait_s=None if outcome == "not_queued" else in_queue,
