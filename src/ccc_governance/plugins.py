@@ -7,8 +7,12 @@ Plugins come from three places, all through the same `pluggy` path:
 - `*.py` modules in the workspace's plugins folder (`[workspace] plugins`, default `plugins/`).
 
 The manager is built in a function, never at import time, so that tests and the CLI decide what
-is loaded. A plugin that fails to import gives one warning line on stderr and the tool goes on; a
-hook implementation whose name is not a hook (a misspelling) is an error.
+is loaded. A faulty plugin never takes the others down: one that fails to import (any exception,
+`SystemExit` too: only Ctrl-C goes through) and one whose `register_sources` fails or registers an
+invalid source give one warning line naming it on stderr and are ignored; a source name taken
+already keeps its first plugin (built-in, then entry points, then the plugins folder) and the
+later one is ignored with a warning. A hook implementation whose name is not a hook (a
+misspelling) is an error.
 """
 
 from __future__ import annotations
@@ -53,6 +57,27 @@ def warn(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr)
 
 
+def _warn_once(pm: pluggy.PluginManager, message: str) -> None:
+    """`warn`, once per plugin manager (a command asks for the sources more than once)."""
+    seen = getattr(pm, "ccc_warned", None)
+    if seen is None:
+        seen = set()
+        try:
+            pm.ccc_warned = seen
+        except AttributeError:  # pragma: no cover - a manager that takes no attributes
+            pass
+    if message not in seen:
+        seen.add(message)
+        warn(message)
+
+
+def _fault(err: BaseException) -> str:
+    """How a plugin failed, in a few words (`SystemExit` is a plugin calling `sys.exit()`)."""
+    if isinstance(err, SystemExit):
+        return f"it called sys.exit({err.code!r})"
+    return f"{type(err).__name__}: {err}"
+
+
 def get_plugin_manager(workspace=None, *, entrypoints: bool = True) -> pluggy.PluginManager:
     """A new plugin manager with the hook specs, built-in plugins, entry-point plugins (unless
     `entrypoints=False` or `CCC_NO_PLUGINS=1`) and the workspace's plugins folder loaded.
@@ -62,6 +87,7 @@ def get_plugin_manager(workspace=None, *, entrypoints: bool = True) -> pluggy.Pl
     pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
     pm.add_hookspecs(hookspecs)
     pm.ccc_info = {}  # plugin name -> PluginInfo
+    pm.ccc_warned = set()  # warnings given already (`_warn_once`)
     _load_builtins(pm)
     if entrypoints and os.environ.get("CCC_NO_PLUGINS", "") not in ("1", "true", "yes"):
         _load_entry_points(pm)
@@ -105,9 +131,10 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
             continue
         try:
             module = ep.load()
-        except Exception as err:  # a broken plugin must not make the whole tool unusable
-            warn(f"plugin {ep.name!r} ({dist_name or ep.value}) failed to load and is ignored: "
-                 f"{type(err).__name__}: {err}")
+        except KeyboardInterrupt:
+            raise
+        except BaseException as err:  # noqa: BLE001 - a broken plugin (even sys.exit) must not stop the tool
+            warn(f"plugin {ep.name!r} ({dist_name or ep.value}) failed to load and is ignored: {_fault(err)}")
             continue
         _register(pm, module, PluginInfo(ep.name, version, f"entry point ({dist_name})", dist_name))
 
@@ -124,9 +151,12 @@ def _load_folder(pm: pluggy.PluginManager, folder: Path) -> None:
             module = importlib.util.module_from_spec(spec)
             sys.modules[module_name] = module
             spec.loader.exec_module(module)
-        except Exception as err:
+        except KeyboardInterrupt:
             sys.modules.pop(module_name, None)
-            warn(f"plugin {path} failed to load and is ignored: {type(err).__name__}: {err}")
+            raise
+        except BaseException as err:  # noqa: BLE001 - a broken plugin (even sys.exit) must not stop the tool
+            sys.modules.pop(module_name, None)
+            warn(f"plugin {path} failed to load and is ignored: {_fault(err)}")
             continue
         version = getattr(module, "__version__", None)
         _register(pm, module, PluginInfo(path.stem, version, f"plugins folder ({path})"))
@@ -145,29 +175,53 @@ def get_sources(pm: pluggy.PluginManager) -> dict[str, Source]:
     """Every source registered through the `register_sources(register)` hook, by name.
 
     The host validates each one (name format, known record kinds, a callable reader) and fills
-    in `plugin`, `plugin_version` and `origin`. Two sources with one name → `PluginError` naming
-    both plugins. A plugin whose hook raises is skipped with a warning.
+    in `plugin`, `plugin_version` and `origin`. A faulty plugin does not stop the others: its
+    `register` raises `PluginError` for an invalid source, and a hook that raises (that, or
+    anything else, `SystemExit` too) is ignored with one warning naming the plugin, with every
+    source it registered. A source name registered again keeps the first one (in registration
+    order: built-in, entry points, plugins folder): the later one is ignored with a warning
+    naming both plugins. Each warning is given once per `pm`.
     """
     sources: dict[str, Source] = {}
-    for impl in reversed(pm.hook.register_sources.get_hookimpls()):  # registration order
+    for impl in pm.hook.register_sources.get_hookimpls():  # registration order: the first of a name wins
         info = plugin_info(pm, impl.plugin)
+        mine: list[str] = []
+        refused: list[PluginError] = []
 
-        def register(source, _info=info):
-            _accept(sources, source, _info)
+        def register(source, _info=info, _mine=mine, _refused=refused):
+            try:
+                if _accept(pm, sources, source, _info):
+                    _mine.append(source.name)
+            except PluginError as err:
+                _refused.append(err)
+                raise
 
         try:
             impl.function(**{arg: register for arg in impl.argnames})
-        except PluginError:
+        except KeyboardInterrupt:
             raise
-        except Exception as err:
-            warn(f"plugin {info.name!r}: register_sources failed, its sources are ignored: "
-                 f"{type(err).__name__}: {err}")
+        except BaseException as err:  # noqa: BLE001 - one faulty plugin must not stop the others
+            for name in mine:
+                sources.pop(name, None)
+            what = _unprefixed(err.message, info) if isinstance(err, PluginError) else \
+                f"register_sources failed: {_fault(err)}"
+            _warn_once(pm, f"plugin {info.name!r} ({info.origin}) is ignored: {what}")
+            continue
+        for err in refused:  # the plugin caught `register`'s error and went on: that source only
+            _warn_once(pm, f"plugin {info.name!r} ({info.origin}): a source is ignored: {_unprefixed(err.message, info)}")
     return dict(sorted(sources.items()))
 
 
-def _accept(sources: dict[str, Source], source: Any, info: PluginInfo) -> None:
+def _unprefixed(message: str, info: PluginInfo) -> str:
+    """`register`'s message without its `plugin 'x': ` (the warning names the plugin already)."""
+    return message.removeprefix(f"plugin {info.name!r}: ")
+
+
+def _accept(pm: pluggy.PluginManager, sources: dict[str, Source], source: Any, info: PluginInfo) -> bool:
+    """Check and attribute one registered source; False when its name is taken (it is ignored,
+    with a warning). Raises `PluginError` for an invalid source."""
     if not isinstance(source, Source):
-        raise PluginError(f"plugin {info.name!r} registered {source!r}, which is not a ccc_governance.sources.Source")
+        raise PluginError(f"plugin {info.name!r}: it registered {source!r}, which is not a ccc_governance.sources.Source")
     if not isinstance(source.name, str) or not NAME_RE.match(source.name):
         raise PluginError(
             f"plugin {info.name!r}: source name {source.name!r} is not valid "
@@ -183,25 +237,21 @@ def _accept(sources: dict[str, Source], source: Any, info: PluginInfo) -> None:
         raise PluginError(f"plugin {info.name!r}: source {source.name!r} has no callable `read`")
     if source.name in sources:
         other = sources[source.name]
-        raise PluginError(
-            f"source {source.name!r} is registered twice: by plugin {other.plugin!r} ({other.origin}) "
-            f"and by plugin {info.name!r} ({info.origin})"
-        )
+        _warn_once(pm, f"plugin {info.name!r} ({info.origin}): its source {source.name!r} is ignored: that name "
+                       f"is registered already by plugin {other.plugin!r} ({other.origin})")
+        return False
     source.kinds = tuple(source.kinds)
     source.patterns = tuple(source.patterns)
     source.plugin = info.name
     source.plugin_version = info.version
     source.origin = info.origin
     sources[source.name] = source
+    return True
 
 
 def list_plugins(pm: pluggy.PluginManager) -> list[dict]:
     """One dict per registered plugin: `name, version, origin, sources` (names), for `ccc plugins`."""
-    try:
-        sources = get_sources(pm)
-    except PluginError as err:
-        warn(str(err))
-        sources = {}
+    sources = get_sources(pm)
     by_plugin: dict[str, list[str]] = {}
     for source in sources.values():
         by_plugin.setdefault(source.plugin, []).append(source.name)

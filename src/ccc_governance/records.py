@@ -36,7 +36,15 @@ DIRECTIONS = ("inbound", "outbound")
 
 
 def _opt_float(value):
-    return None if value is None else float(value)
+    """A duration as float. A value that is not a number is kept as it is: the host then rejects
+    the record naming the field (`wait_s 'abc' is not a number`), as it does any bad field,
+    instead of the reader failing (and with it the whole file) when it builds the record."""
+    if value is None or value.__class__ is float:
+        return value
+    try:
+        return float(value)
+    except (TypeError, ValueError, OverflowError):
+        return value
 
 
 @attrs.define

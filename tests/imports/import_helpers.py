@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import types
 from datetime import datetime, timedelta, timezone
 
@@ -14,7 +15,8 @@ T0_MS = 1790841600000  # 2026-10-01T08:00:00Z
 
 
 def rows_source(name="rows"):
-    """A plugin module whose source reads `id,seconds_after_T0,wait,version_s[,customer]` lines."""
+    """A plugin module whose source reads `id,seconds_after_T0,wait,version_s[,customer]` lines
+    (and BAD, NAIVE, BOOM, STATE,x, EXIT,code, FIELD,id,name,text lines: see `read`)."""
 
     def read(context):
         with open(context.path, encoding="utf-8") as fh:
@@ -28,6 +30,11 @@ def rows_source(name="rows"):
                     continue
                 if parts[0] == "BOOM":
                     raise RuntimeError("reader bug")
+                if parts[0] == "EXIT":  # a reader that ends the program
+                    sys.exit(int(parts[1]))
+                if parts[0] == "FIELD":  # FIELD,id,name,text: a number field given as text
+                    yield Contact(parts[1], T0, outcome="answered", line=line_no, **{parts[2]: parts[3]})
+                    continue
                 if parts[0] == "STATE":
                     context.state["open"] = parts[1]
                     continue

@@ -106,3 +106,81 @@ def test_plugins_new_creates_package(run, tmp_path):
     r = run("plugins", "new", "acme-pbx", "--dir", str(tmp_path))
     assert r.exit_code == 0
     assert (tmp_path / "ccc-acme-pbx" / "ccc_acme_pbx.py").is_file()
+
+
+# --------------------------------------------------------------------------- faulty plugins
+
+_DUP_PLUGIN = """from ccc_governance import hookimpl
+from ccc_governance.sources import Source
+@hookimpl
+def register_sources(register):
+    register(Source(name="csv", description="takes a name", read=lambda c: iter(())))
+    register(Source(name="mine", description="its own", read=lambda c: iter(())))
+"""
+
+
+def test_a_workspace_plugin_taking_a_source_name_breaks_no_command(run, ccc_workspace, tmp_path):
+    """It made `ccc plugins` and every `ccc import` exit 2; now its source is ignored with one warning."""
+    (ccc_workspace.plugins_dir / "dup.py").write_text(_DUP_PLUGIN, encoding="utf-8")
+    warning = (f"warning: plugin 'dup' (plugins folder ({ccc_workspace.plugins_dir / 'dup.py'})): its source 'csv' "
+               "is ignored: that name is registered already by plugin 'csv' (entry point (ccc-csv))\n")
+    r = run("plugins")
+    assert r.exit_code == 0 and r.stderr == warning
+    assert "  mine: its own — contact" in r.stdout and "  csv: any CSV" in r.stdout
+    r = run("import", "csv", _csv(tmp_path / "calls.csv", "a,2026-10-01 10:00:00,12,OK,"), "-o", "mapping=map.toml")
+    assert r.exit_code == 0 and r.stderr == warning
+    assert r.stdout.startswith("calls.csv: imported 1, ")
+
+
+def test_a_plugin_module_that_exits_ends_no_command(run, ccc_workspace):
+    """`raise SystemExit(7)` in a plugin module made every command exit 7 silently."""
+    (ccc_workspace.plugins_dir / "exits.py").write_text("raise SystemExit(7)\n", encoding="utf-8")
+    r = run("plugins")
+    assert r.exit_code == 0 and "csv 0.1.0 [entry point (ccc-csv)]" in r.stdout
+    assert r.stderr == f"warning: plugin {ccc_workspace.plugins_dir / 'exits.py'} failed to load and is ignored: " \
+                       "it called sys.exit(7)\n"
+
+
+_EXITING_READER = """import sys
+from datetime import datetime, timezone
+from ccc_governance.records import Contact
+from ccc_governance.store.fastrows import separate_process
+
+@separate_process
+def read(context):
+    yield Contact("c1", datetime(2026, 10, 1, tzinfo=timezone.utc), outcome="answered", line=1)
+    sys.exit(0)
+"""
+
+_EXITING_PLUGIN = """from ccc_governance import hookimpl
+from ccc_governance.sources import Source
+import exiting_reader
+@hookimpl
+def register_sources(register):
+    register(Source(name="exits", description="a reader that exits", read=exiting_reader.read))
+"""
+
+
+@pytest.mark.parametrize("process", ["0", "always"])
+def test_a_reader_that_exits_is_a_failed_batch_in_one_line(ccc_workspace, tmp_path, process):
+    """In this process it made `ccc import` exit 0 with no summary; in a reader process it said
+    only that the process ended. Now: one line naming it, exit 2, nothing stored."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "exiting_reader.py").write_text(_EXITING_READER, encoding="utf-8")
+    (ccc_workspace.plugins_dir / "exiter.py").write_text(_EXITING_PLUGIN, encoding="utf-8")
+    data = tmp_path / "calls.txt"
+    data.write_text("anything\n", encoding="utf-8")
+    env = dict(os.environ, CCC_NO_PLUGINS="1", CCC_IMPORT_PROCESS=process, PYTHONPATH=str(tmp_path / "lib"))
+    env.pop("CCC_DB", None)
+    ccc = str(Path(sys.executable).with_name("ccc"))
+    r = subprocess.run([ccc, "import", "exits", str(data)], cwd=ccc_workspace.root, env=env, capture_output=True,
+                       text=True, timeout=60)
+    assert (r.returncode, r.stdout) == (2, ""), r.stderr
+    assert r.stderr == f"error: {data}: source 'exits' (plugin exiter) failed: it called sys.exit(0)\n"
+    r = subprocess.run([ccc, "batches"], cwd=ccc_workspace.root, env=env, capture_output=True, text=True, timeout=60)
+    assert r.stdout == "No imports yet: ccc import SOURCE FILE\n"

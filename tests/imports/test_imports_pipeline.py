@@ -116,6 +116,30 @@ def test_reader_bug_is_one_line_error_and_nothing_is_stored(ccc_db, ccc_workspac
     assert contacts(ccc_db) == [] and list_batches(ccc_db) == []
 
 
+@pytest.mark.parametrize("code", [0, 3])
+def test_a_reader_that_exits_fails_its_batch_in_one_line(ccc_db, ccc_workspace, pm, tmp_path, code):
+    """`sys.exit()` in a reader used to end `ccc import` (exit 0, no summary, the batch rolled back)."""
+    f = write(tmp_path / "exits.txt", "c1,0,10,0", f"EXIT,{code}", "c2,0,10,0")
+    with pytest.raises(PluginError) as caught:
+        import_file(ccc_db, ccc_workspace, pm, "rows", f)
+    assert caught.value.format() == f"{f}: source 'rows' (plugin plugin_rows) failed: it called sys.exit({code})"
+    assert contacts(ccc_db) == [] and list_batches(ccc_db) == []
+
+
+@pytest.mark.parametrize("field, reason", [
+    ("wait_s", "wait_s 'abc' is not a number"),  # has a converter: `Contact(wait_s="abc")` raised in the reader
+    ("csat", "csat 'abc' is not a number"),  # had none: the text was stored in a number column
+    ("csat_scale", "csat_scale 'five' is not a number"),
+])
+def test_a_number_field_holding_text_rejects_that_record_only(ccc_db, ccc_workspace, pm, tmp_path, field, reason):
+    text = "five" if field == "csat_scale" else "abc"
+    f = write(tmp_path / "t.txt", "c1,0,10,0", f"FIELD,c9,{field},{text}", "c2,60,20,0")
+    s = import_file(ccc_db, ccc_workspace, pm, "rows", f)
+    assert (s["imported"], s["quarantined"]) == (2, 1)
+    assert s["quarantine"] == [{"line": 2, "reason": reason}]
+    assert [r[0] for r in contacts(ccc_db)] == ["c1", "c2"]
+
+
 def test_state_saved_with_batch_and_restored_by_undo(ccc_db, ccc_workspace, pm, tmp_path):
     import_file(ccc_db, ccc_workspace, pm, "rows", write(tmp_path / "a.txt", "STATE,first"))
     import_file(ccc_db, ccc_workspace, pm, "rows", write(tmp_path / "b.txt", "STATE,second"))

@@ -1,9 +1,9 @@
 """Turning plugin records (`ccc_governance.records`) into rows of the store's record tables.
 
 One `KindSpec` per record kind says which table and columns it goes to. Its `convert` function
-checks a record (aware datetimes, known enums, required instants, non-negative durations) and
-returns either the row tuple or the reason to quarantine it (a float that is NaN or infinite is
-never stored: SQLite would keep NaN as NULL without a word) (`hasher` is
+checks a record (aware datetimes, known enums, required instants, numbers in number fields,
+non-negative durations) and returns either the row tuple or the reason to quarantine it (a
+float that is NaN or infinite is never stored: SQLite would keep NaN as NULL without a word) (`hasher` is
 `privacy.customer_hasher(key)`, made once per batch). The function is generated once per
 kind from the attrs fields: a million rows go through it, and straight-line code is about three
 times faster than a loop over field descriptors.
@@ -11,8 +11,10 @@ times faster than a loop over field descriptors.
 
 from __future__ import annotations
 
+import decimal
 import json
 import math
+import numbers
 from datetime import datetime
 
 import attrs
@@ -57,6 +59,17 @@ _NON_NEGATIVE = {
 }
 
 _SKIP = {"source_id", "line", "version", "partial"}
+
+
+def _number(value):
+    """A real number other than an int or float (a Decimal, a NumPy number) as a float or int;
+    None for anything else (text, a bool, a list …)."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, decimal.Decimal)):
+        return None
+    try:
+        return int(value) if isinstance(value, numbers.Integral) else float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def _kind_of(field: attrs.Attribute) -> str:
@@ -135,19 +148,25 @@ def _build(kind: str, cls: type) -> KindSpec:
             allowed = ENUMS[f.name]
             lines.append(f"    if {v} is not None and {v} not in {allowed!r}:")
             lines.append(f"        return f'{f.name} {{{v}!r}} is not one of {', '.join(allowed)}'")
-        if f.name in _NON_NEGATIVE or (f.name.endswith(_NON_NEGATIVE_SUFFIXES) and how == "plain"):
+        non_negative = f.name in _NON_NEGATIVE or (f.name.endswith(_NON_NEGATIVE_SUFFIXES) and how == "plain")
+        if non_negative or (how == "plain" and str(f.type).startswith(("float", "int"))):
+            # a number field holds a number (an int or float; another real number, such as a
+            # Decimal, as a float); anything else rejects the record naming the field
             lines.append(f"    if {v} is not None:")
-            lines.append(f"        if not isinstance({v}, (int, float)) or isinstance({v}, bool):")
-            lines.append(f"            return f'{f.name} {{{v}!r}} is not a number'")
-            lines.append(f"        if {v} < 0:")
-            lines.append(f"            return f'{f.name} is negative ({{{v}}})'")
+            lines.append(f"        if {v}.__class__ is not float and {v}.__class__ is not int:")
+            lines.append(f"            {v} = _number({v})")
+            lines.append(f"            if {v} is None:")
+            lines.append(f"                return f'{f.name} {{r.{f.name}!r}} is not a number'")
+            if non_negative:
+                lines.append(f"        if {v} < 0:")
+                lines.append(f"            return f'{f.name} is negative ({{{v}}})'")
         if how == "plain":
             lines.append(f"    if {v}.__class__ is float and not _isfinite({v}):")
             lines.append(f"        return f'{f.name} is not a finite number ({{{v}}})'")
         columns.append("customer_key" if f.name == "customer" else f.name)
         values.append(v)
     lines.append(f"    return (source, sid, batch_id, r.line, version, {', '.join(values)})")
-    namespace = {"datetime": datetime, "json": json, "_isfinite": math.isfinite}
+    namespace = {"datetime": datetime, "json": json, "_isfinite": math.isfinite, "_number": _number}
     exec("\n".join(lines), namespace)  # noqa: S102 - code built above from attrs field names only
     time_field = TIME_FIELDS[kind]
     return KindSpec(

@@ -733,11 +733,12 @@ def read_source(records_of: Callable, context: ReadContext, job: ReadJob, emit_u
         raise
     except OSError as err:
         raise SourceError(f"cannot be read: {err.strerror or err}", file=path) from None
-    except Exception as err:  # a bug in the plugin: one clear line, and nothing is stored
-        raise PluginError(
-            f"source {source_name!r} (plugin {job.plugin}) failed: {type(err).__name__}: {err}",
-            file=path,
-        ) from err
+    except KeyboardInterrupt:
+        raise
+    except BaseException as err:  # noqa: BLE001 - a bug in the plugin, or a reader that calls
+        # sys.exit() (SystemExit): one clear line, the batch fails and nothing is stored
+        how = f"it called sys.exit({err.code!r})" if isinstance(err, SystemExit) else f"{type(err).__name__}: {err}"
+        raise PluginError(f"source {source_name!r} (plugin {job.plugin}) failed: {how}", file=path) from err
     if strict and counts["quarantined"]:
         reasons = "; ".join(
             f"{file_name}:{q['line']}: {q['reason']}" if q["line"] else f"{file_name}: {q['reason']}"
