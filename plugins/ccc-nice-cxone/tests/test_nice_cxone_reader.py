@@ -87,6 +87,14 @@ def test_nulls_stay_unknown():
     assert c.arrived_at == at("2026-10-05T12:00:00+00:00")  # preQueueSeconds null: arrival is contactStart
 
 
+def test_names_and_ids_are_text_whatever_their_json_type(tmp_path):
+    path = tmp_path / "numbers.jsonl"
+    path.write_text('{"contactId": 1, "contactStart": "2026-10-05T08:00:00Z", "abandoned": true, "inQueueSeconds": 4, '
+                    '"skillName": 4100, "fromAddr": 33639980001}\n', encoding="utf-8")
+    (contact,) = read(path)
+    assert (contact.source_id, contact.queue, contact.queue_name, contact.customer) == ("1", "4100", "4100", "33639980001")
+
+
 def test_older_api_result_set_with_strings():
     answered, abandoned = read(DATA / "completed-contacts-legacy.json")
     assert (answered.source_id, answered.outcome, answered.wait_s) == ("2789879875", "answered", 13.0)
