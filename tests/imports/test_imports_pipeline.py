@@ -116,6 +116,30 @@ def test_reader_bug_is_one_line_error_and_nothing_is_stored(ccc_db, ccc_workspac
     assert contacts(ccc_db) == [] and list_batches(ccc_db) == []
 
 
+@pytest.mark.parametrize("content", [b"", b"\n\n", b"\xef\xbb\xbf  \r\n\t\n"])
+def test_an_empty_file_is_refused_for_every_source(ccc_db, ccc_workspace, tmp_path, content):
+    """One rule, in the host: `asterisk-queue-log` and `amazon-connect` recorded a 0-row batch
+    (exit 0, silently) where the csv plugin refused the file."""
+    from ccc_governance.plugins import get_plugin_manager, get_sources
+
+    pm = get_plugin_manager(ccc_workspace)
+    f = tmp_path / "empty.log"
+    f.write_bytes(content)
+    names = list(get_sources(pm))
+    assert {"asterisk-queue-log", "amazon-connect", "csv"} <= set(names)
+    for name in names:
+        with pytest.raises(SourceError) as caught:
+            import_file(ccc_db, ccc_workspace, pm, name, f)
+        assert caught.value.format() == f"{f}: the file is empty: nothing imported", name
+    assert list_batches(ccc_db) == []
+
+
+def test_a_file_with_one_character_is_not_empty(ccc_db, ccc_workspace, pm, tmp_path):
+    f = tmp_path / "x.txt"
+    f.write_bytes(b" " * 70_000 + b"BAD\n")  # past the first block read
+    assert import_file(ccc_db, ccc_workspace, pm, "rows", f)["quarantined"] == 1
+
+
 @pytest.mark.parametrize("code", [0, 3])
 def test_a_reader_that_exits_fails_its_batch_in_one_line(ccc_db, ccc_workspace, pm, tmp_path, code):
     """`sys.exit()` in a reader used to end `ccc import` (exit 0, no summary, the batch rolled back)."""

@@ -115,6 +115,25 @@ class _HashInThread:
         self.stop.set()
 
 
+_BLANK = b" \t\r\n\x0b\x0c"
+
+
+def _is_empty(path: Path, size: int) -> bool:
+    """Whether the file holds nothing but blank lines (0 bytes; spaces and line ends, after a
+    UTF-8 byte-order mark). Reads only up to the first other byte."""
+    if size == 0:
+        return True
+    with open(path, "rb") as fh:
+        block = fh.read(1 << 16)
+        if block.startswith(b"\xef\xbb\xbf"):
+            block = block[3:]
+        while block:
+            if block.strip(_BLANK):
+                return False
+            block = fh.read(1 << 16)
+    return True
+
+
 def _now_text() -> str:
     return now_utc().isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -416,8 +435,11 @@ def import_file(
         raise SourceError("no such file" if not path.exists() else "not a file", file=str(path))
     try:
         size = path.stat().st_size
+        empty = _is_empty(path, size)
     except OSError as err:
         raise SourceError(f"cannot be read: {err.strerror}", file=str(path)) from None
+    if empty:  # one rule for every source (a reader would read nothing, and a 0-row batch says nothing)
+        raise SourceError("the file is empty: nothing imported", file=str(path))
     # A big file is read in a second process (`store.parallel`), started now so that it loads
     # the reader while this one hashes the file and opens the batch.
     reader = parallel.ReaderProcess(source) if parallel.wanted(source, size) else None
