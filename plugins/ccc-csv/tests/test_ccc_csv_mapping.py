@@ -161,3 +161,35 @@ def test_workspace_mapping_path_is_relative_to_the_workspace(ccc_workspace, ccc_
     f = tmp_path / "x.csv"
     f.write_text("id,t\nz,2026-10-01T08:00:00Z\n", encoding="utf-8")
     assert import_file(ccc_db, ccc_workspace, pm, "csv", f)["imported"] == 1
+
+
+@pytest.mark.parametrize("rows, line", [
+    (1, 2),  # the first data row: it used to say "the header cannot be read: 'utf-8' codec …"
+    (3000, 3001),  # far into the file (read a block of rows at a time on the fast path)
+    (0, 1),  # the header itself
+])
+def test_a_file_not_in_utf8_names_the_line_and_the_option(setup, rows, line):
+    _, db, tmp_path = setup
+    f = tmp_path / "latin1.csv"
+    if rows:
+        lines = [HEADER] + [f"a{i};01/10/2026 10:00:00;3;;;;OK;X;yes;;" for i in range(rows - 1)]
+        lines.append("é;01/10/2026 10:00:00;3;;;;OK;X;yes;;")
+    else:
+        lines = [HEADER.replace("call_id", "call_id_é")]
+    f.write_bytes(("\n".join(lines) + "\n").encode("latin-1"))
+    pm = get_plugin_manager(None, entrypoints=False)
+    pm.register(ccc_csv)
+    opts = {"mapping": str(tmp_path / "map.toml"), "delimiter": ";"}
+    with pytest.raises(SourceError) as caught:
+        import_file(db, None, pm, "csv", f, options=opts)
+    assert caught.value.format() == (
+        f"{f}:{line}: not UTF-8 text (byte 0xe9): pass --option encoding=cp1252 (or the file's encoding)")
+    if rows:  # and with the option, the file is read
+        s = import_file(db, None, pm, "csv", f, options={**opts, "encoding": "cp1252"})
+        assert (s["imported"], s["quarantined"]) == (rows, 0)
+
+
+def test_an_encoding_python_does_not_know_is_one_line(setup):
+    run, _, tmp_path = setup
+    with pytest.raises(SourceError, match=r"calls.csv: encoding 'latin-9000' is not an encoding Python knows"):
+        run(HEADER + "\n", encoding="latin-9000")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 from datetime import datetime
@@ -283,6 +284,29 @@ def _rejected(line, reason, raw, source_id):
     return Rejected(line=line, reason=reason, raw=raw, source_id=source_id)
 
 
+def _not_text(path: Path, encoding: str) -> SourceError:
+    """The one line for a file that is not text in `encoding`: the line of its first byte that
+    is not, and how to say which encoding it is in (`--option encoding=…`, as the survey source).
+
+    Text is decoded a block at a time, so the decoder's error says neither the line nor the
+    place in the file: the file is read again, line by line, up to that byte."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    name = "UTF-8" if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig") else encoding
+    line, bad = None, None
+    try:
+        with open(path, "rb") as fh:
+            for number, raw in enumerate(fh, start=1):
+                try:
+                    decoder.decode(raw)
+                except UnicodeDecodeError as err:
+                    line, bad = number, err.object[err.start:err.start + 1]
+                    break
+    except OSError:
+        pass
+    what = f"not {name} text" + (f" (byte 0x{bad.hex()})" if bad else "")
+    return SourceError(f"{what}: pass --option encoding=cp1252 (or the file's encoding)", file=str(path), line=line)
+
+
 def _read_delimited(context: ReadContext, mapping: Mapping) -> Iterator[Any]:
     path = context.path
     delimiter = "\t" if mapping.delimiter in ("\\t", "tab") else mapping.delimiter
@@ -290,13 +314,18 @@ def _read_delimited(context: ReadContext, mapping: Mapping) -> Iterator[Any]:
         fh = open(path, newline="", encoding=mapping.encoding)
     except OSError as err:
         raise SourceError(f"cannot be read: {err.strerror}", file=str(path)) from None
+    except LookupError:
+        raise SourceError(f"encoding {mapping.encoding!r} is not an encoding Python knows "
+                          "(utf-8, cp1252, latin-1 …)", file=str(path)) from None
     with fh:
         reader = csv.reader(fh, delimiter=delimiter)
         try:
             for _ in range(mapping.skip_rows):
                 next(reader, None)
             header = next(reader, None)
-        except (csv.Error, UnicodeDecodeError) as err:
+        except UnicodeDecodeError:
+            raise _not_text(path, mapping.encoding) from None
+        except csv.Error as err:
             raise SourceError(f"the header cannot be read: {err}", file=str(path)) from None
         if not header:
             raise SourceError("the file is empty (no header row)", file=str(path))
@@ -332,9 +361,8 @@ def _read_delimited(context: ReadContext, mapping: Mapping) -> Iterator[Any]:
             except csv.Error as err:
                 yield _rejected(reader.line_num, f"not valid CSV: {err}", None, None)
                 continue
-            except UnicodeDecodeError as err:
-                raise SourceError(f"not {mapping.encoding} text near byte {err.start}: set encoding in the mapping",
-                                  file=str(path)) from None
+            except UnicodeDecodeError:
+                raise _not_text(path, mapping.encoding) from None
             line = reader.line_num
             if not row:
                 continue
@@ -400,9 +428,8 @@ def _read_delimited_fast(context, mapping, reader, fh, build, width, delimiter, 
             yield from row_by_row(rows, lines)
             yield _rejected(reader.line_num, f"not valid CSV: {err}", None, None)
             continue
-        except UnicodeDecodeError as err:
-            raise SourceError(f"not {mapping.encoding} text near byte {err.start}: set encoding in the mapping",
-                              file=str(path)) from None
+        except UnicodeDecodeError:
+            raise _not_text(path, mapping.encoding) from None
         if not rows:
             break
         columns = None
