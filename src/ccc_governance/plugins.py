@@ -71,7 +71,7 @@ def _warn_once(pm: pluggy.PluginManager, message: str) -> None:
         warn(message)
 
 
-def _fault(err: BaseException) -> str:
+def fault_text(err: BaseException) -> str:
     """How a plugin failed, in a few words (`SystemExit` is a plugin calling `sys.exit()`)."""
     if isinstance(err, SystemExit):
         return f"it called sys.exit({err.code!r})"
@@ -134,7 +134,7 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
         except KeyboardInterrupt:
             raise
         except BaseException as err:  # noqa: BLE001 - a broken plugin (even sys.exit) must not stop the tool
-            warn(f"plugin {ep.name!r} ({dist_name or ep.value}) failed to load and is ignored: {_fault(err)}")
+            warn(f"plugin {ep.name!r} ({dist_name or ep.value}) failed to load and is ignored: {fault_text(err)}")
             continue
         _register(pm, module, PluginInfo(ep.name, version, f"entry point ({dist_name})", dist_name))
 
@@ -156,7 +156,7 @@ def _load_folder(pm: pluggy.PluginManager, folder: Path) -> None:
             raise
         except BaseException as err:  # noqa: BLE001 - a broken plugin (even sys.exit) must not stop the tool
             sys.modules.pop(module_name, None)
-            warn(f"plugin {path} failed to load and is ignored: {_fault(err)}")
+            warn(f"plugin {path} failed to load and is ignored: {fault_text(err)}")
             continue
         version = getattr(module, "__version__", None)
         _register(pm, module, PluginInfo(path.stem, version, f"plugins folder ({path})"))
@@ -204,7 +204,7 @@ def get_sources(pm: pluggy.PluginManager) -> dict[str, Source]:
             for name in mine:
                 sources.pop(name, None)
             what = _unprefixed(err.message, info) if isinstance(err, PluginError) else \
-                f"register_sources failed: {_fault(err)}"
+                f"register_sources failed: {fault_text(err)}"
             _warn_once(pm, f"plugin {info.name!r} ({info.origin}) is ignored: {what}")
             continue
         for err in refused:  # the plugin caught `register`'s error and went on: that source only

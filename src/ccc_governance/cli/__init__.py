@@ -132,7 +132,7 @@ def add_plugin_commands(group: click.Group = cli) -> None:
     Only entry-point plugins can add commands: the workspace is not known yet. A plugin whose hook
     fails gives one warning line and the tool goes on.
     """
-    from ..plugins import get_plugin_manager, warn
+    from ..plugins import fault_text, get_plugin_manager, warn
 
     try:
         pm = get_plugin_manager(None)
@@ -142,8 +142,8 @@ def add_plugin_commands(group: click.Group = cli) -> None:
     for impl in pm.hook.register_commands.get_hookimpls():
         try:
             impl.function(cli=group)
-        except Exception as err:  # a broken plugin must not make the whole CLI unusable
-            warn(visible(f"plugin {impl.plugin_name!r} could not add its commands: {err}"))
+        except (Exception, SystemExit) as err:  # a broken plugin must not make the whole CLI unusable
+            warn(visible(f"plugin {impl.plugin_name!r} could not add its commands: {fault_text(err)}"))
 
 
 def main(argv: list[str] | None = None) -> None:
