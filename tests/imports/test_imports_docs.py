@@ -41,3 +41,9 @@ def test_every_record_field_is_documented_in_its_kind_section():
 def test_the_minimal_plugin_in_the_guide_is_the_tested_example():
     code = (REPO / "examples" / "plugin-example" / "ccc_example.py").read_text(encoding="utf-8")
     assert 'name="example"' in code and 'name="example"' in DOC
+
+
+def test_the_guide_says_how_long_a_writer_waits_for_an_import():
+    from ccc_governance.store.writelock import DEFAULT_TIMEOUT_S, TIMEOUT_ENV
+
+    assert re.search(rf"after `{TIMEOUT_ENV}` seconds\s+\(default\s+{DEFAULT_TIMEOUT_S:.0f}\)", DOC)

@@ -56,6 +56,9 @@ def import_command(app, source, paths, contract_id, strict, option_pairs, as_jso
 
     A file of 4 MB or more is read in a second process while this one writes (set
     CCC_IMPORT_PROCESS=0 to keep to one process).
+
+    Other commands read the store as usual meanwhile; one that writes (another import, ccc
+    evaluate) waits for this one, with a note, for up to CCC_LOCK_TIMEOUT seconds (default 300).
     """
     from ..plugins import find_source
     from ..store.imports import import_file
