@@ -268,8 +268,18 @@ def _is_ticket(value: Any) -> bool:
             and ("source" in value or "status" in value))
 
 
+#: The properties shown first in a quarantined ticket's raw text (the host keeps 500 characters).
+SHOWN_FIRST = ("id", "status", "source", "priority", "group_id", "created_at", "updated_at", "stats")
+
+
 def _short(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)[:300]
+    """A record as the file has it (for "does not look like" and records that are not tickets)."""
+    return json.dumps(value, ensure_ascii=False, default=str)[:500]
+
+
+def _shown(ticket: dict) -> str:
+    """A quarantined ticket's raw text, its telling properties first."""
+    return _short({**{k: ticket[k] for k in SHOWN_FIRST if k in ticket}, **ticket})
 
 
 def read_freshdesk(context: ReadContext) -> Iterator[Any]:
@@ -324,7 +334,7 @@ def read_freshdesk(context: ReadContext) -> Iterator[Any]:
                     if block := batch.flush():
                         yield block
                     sid = _id(ticket.get("id"))
-                    yield context.reject(line, f"ticket {sid}: {err}" if sid else str(err), raw=_short(ticket),
+                    yield context.reject(line, f"ticket {sid}: {err}" if sid else str(err), raw=_shown(ticket),
                                          source_id=sid)
                     continue
                 if fields is None:
