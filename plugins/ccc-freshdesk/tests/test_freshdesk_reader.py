@@ -185,3 +185,40 @@ def test_another_platforms_file_is_refused_whole(tmp_path, text, start, end):
         read(path)
     message = str(err.value)
     assert start in message and message.endswith(end) and "\n" not in message
+
+
+def _peak_reading(path):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        rows = sum(len(item.rows) for item in read_freshdesk(ReadContext(path=path)))
+        return tracemalloc.get_traced_memory()[1], rows
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("layout", ["pages", "search"])
+def test_memory_stays_flat_in_file_size(tmp_path, monkeypatch, layout):
+    # JSON is read a chunk at a time (1 MiB): smaller chunks here, so both files span many of them.
+    monkeypatch.setattr("ccc_governance.readers.jsonstream.CHUNK", 1 << 15)
+    # One ticket (and one block of 500) in memory at a time: ten times the tickets, about the same peak.
+    template = json.loads(PAGE1.read_text())[0]
+
+    def write(n):
+        path = tmp_path / f"{layout}-{n}.json"
+        with open(path, "w") as fh:
+            if layout == "search":
+                fh.write('{"total": %d, "results": [\n' % n)
+            for i in range(n):
+                fh.write(("[" if layout == "pages" and i % 100 == 0 else "" if i % 100 == 0 and not i else ",")
+                         + json.dumps({**template, "id": 5000 + i}) + "\n")
+                if layout == "pages" and (i % 100 == 99 or i == n - 1):
+                    fh.write("]\n")
+            if layout == "search":
+                fh.write("]}\n")
+        return path
+
+    (small, n_small), (big, n_big) = _peak_reading(write(700)), _peak_reading(write(5_000))
+    assert (n_small, n_big) == (700, 5_000)
+    assert big < small * 1.5 + 200_000, (small, big)

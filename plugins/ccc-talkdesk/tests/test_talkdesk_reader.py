@@ -217,19 +217,37 @@ def test_other_values_are_rejected_naming_the_field(tmp_path):
     ]
 
 
-def test_memory_stays_flat_the_reader_is_a_generator(tmp_path):
-    # The reader holds one block of calls at a time: reading the first record of a big file does
-    # not read the whole file.
-    path = tmp_path / "big.csv"
-    with open(path, "w") as fh:
-        fh.write("call_id,type,start_at,wait_time\n")
+def _peak_reading(path, **options):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        for _ in read_talkdesk(ReadContext(path=path, options=options)):
+            pass
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_memory_stays_flat_in_file_size(tmp_path, monkeypatch, fmt):
+    # JSON is read a chunk at a time (1 MiB): smaller chunks here, so both files span many of them.
+    monkeypatch.setattr("ccc_governance.readers.jsonstream.CHUNK", 1 << 15)
+    # The reader holds one block of calls at a time: ten times the calls, about the same peak.
+    def write(n):
+        path = tmp_path / f"calls-{n}.{fmt}"
         start = datetime(2026, 10, 1, tzinfo=UTC)
-        for i in range(50_000):
-            fh.write(f"id{i},inbound,{(start + timedelta(seconds=i)).isoformat()},{i % 60}\n")
-    gen = read_talkdesk(ReadContext(path=path))
-    first = next(gen)
-    assert len(first.rows) == 500 and first.rows[0][0] == "id0"
-    gen.close()
+        rows = [{"call_id": f"id{i}", "type": "inbound", "start_at": (start + timedelta(seconds=i)).isoformat(),
+                 "wait_time": i % 60, "talk_time": 100, "contact_phone_number": f"+3363998{i:04d}"} for i in range(n)]
+        if fmt == "csv":
+            path.write_text("call_id,type,start_at,wait_time,talk_time,contact_phone_number\n" + "".join(
+                ",".join(str(v) for v in r.values()) + "\n" for r in rows))
+        else:
+            path.write_text('{"type": "calls", "entries": [\n' + ",\n".join(json.dumps(r) for r in rows) + "\n]}")
+        return path
+
+    small, big = _peak_reading(write(700)), _peak_reading(write(6_000))
+    assert big < small * 1.5 + 200_000, (small, big)
 
 
 def test_block_rows_carry_durations_as_floats():
