@@ -222,3 +222,13 @@ def test_memory_stays_flat_in_file_size(tmp_path, monkeypatch, layout):
     (small, n_small), (big, n_big) = _peak_reading(write(700)), _peak_reading(write(5_000))
     assert (n_small, n_big) == (700, 5_000)
     assert big < small * 1.5 + 200_000, (small, big)
+
+
+def test_a_quarantined_tickets_raw_text_leaves_out_free_text_and_the_requester(tmp_path):
+    ticket = {"id": 7, "status": 2, "source": 999, "created_at": "2026-10-05T08:00:00Z", "subject": "Refund for Jane Roe",
+              "description_text": "I am Jane Roe, 12 Rue X", "requester": {"id": 5, "name": "Jane Roe", "email": "j@x.org"}}
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps([ticket]))
+    (bad,) = [r for r in read(path) if isinstance(r, Rejected)]
+    assert bad.raw.startswith('{"id": 7, "status": 2, "source": 999, "created_at"')
+    assert "Jane" not in bad.raw and "Rue" not in bad.raw and "j@x.org" not in bad.raw
