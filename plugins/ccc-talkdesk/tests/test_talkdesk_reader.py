@@ -260,3 +260,14 @@ def test_block_rows_carry_durations_as_floats():
     values = [row[i] for block in blocks for row in block.rows for i in columns]
     assert values and all(v is None or type(v) is float for v in values)
     assert 320.0 in values
+
+
+def test_a_quarantined_calls_raw_text_leaves_out_free_text(tmp_path):
+    csv_path, json_path = tmp_path / "calls.csv", tmp_path / "calls.json"
+    csv_path.write_text('call_id,type,start_at,notes,wait_time\nq1,inbound,2026-10-05T08:00:00Z,"Jane Roe, 12 Rue X",-1\n'
+                        'q2,inbound,2026-10-05T08:00:00Z,Jane Roe\n')
+    json_path.write_text(json.dumps({"entries": [{"call_id": "q3", "type": "?", "start_at": "2026-10-05T08:00:00Z",
+                                                  "notes": "Jane Roe", "rating_reason": "Jane"}]}))
+    raws = [r.raw for path in (csv_path, json_path) for r in read(path) if isinstance(r, Rejected)]
+    assert raws == ["q1,inbound,2026-10-05T08:00:00Z,,-1", "q2,inbound,2026-10-05T08:00:00Z,",
+                    '{"call_id": "q3", "type": "?", "start_at": "2026-10-05T08:00:00Z"}']

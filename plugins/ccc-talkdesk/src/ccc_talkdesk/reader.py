@@ -343,6 +343,15 @@ def _is_call(value: Any) -> bool:
     return value.__class__ is dict and ("call_id" in value or "interaction_id" in value)
 
 
+#: Free text an agent or a customer typed: left out of a quarantined call's raw text, which the host
+#: stores with only phone numbers and e-mail addresses masked.
+NOT_SHOWN = frozenset({"notes", "description", "rating_reason"})
+
+
+def _shown(record: dict) -> str:
+    return _short({k: v for k, v in record.items() if k not in NOT_SHOWN})
+
+
 def _short(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)[:300]
 
@@ -400,7 +409,7 @@ def _read_json(ctx: ReadContext, fh, opts: Options, path: Path) -> Iterator[Any]
                     yield block
                 sid = values[I_ID]
                 sid = str(sid) if sid is not None and not isinstance(sid, (dict, list)) else None
-                yield ctx.reject(line, f"call {sid}: {err}" if sid else str(err), raw=_short(record), source_id=sid)
+                yield ctx.reject(line, f"call {sid}: {err}" if sid else str(err), raw=_shown(record), source_id=sid)
                 continue
             if block := batch.add(row):
                 yield block
@@ -466,6 +475,11 @@ def _csv_rows(ctx: ReadContext, binary, text, opts: Options, path: Path) -> Iter
     unit = opts.unit_for(older)
     labels = tuple(names)
     width = len(header)
+    hidden = [i for i, name in enumerate(normal) if name in NOT_SHOWN]
+
+    def hide(fields: list[str]) -> list[str]:
+        return [("" if i in hidden else f) for i, f in enumerate(fields)] if hidden else fields
+
     # The fields of a row in CANON order; a column the file does not have reads the "" appended to each row.
     get = itemgetter(*(width if i is None else i for i in idx))
     batch = RowBatch("contact", FIELDS, size=BLOCK)
@@ -483,7 +497,7 @@ def _csv_rows(ctx: ReadContext, binary, text, opts: Options, path: Path) -> Iter
             if block := batch.flush():
                 yield block
             yield ctx.reject(line, f"has {len(fields)} fields, the header has {width} (a line cut short?)",
-                             raw=delimiter.join(fields))
+                             raw=delimiter.join(hide(fields)))
             continue
         fields.append("")
         values = get(fields)
@@ -493,7 +507,7 @@ def _csv_rows(ctx: ReadContext, binary, text, opts: Options, path: Path) -> Iter
             if block := batch.flush():
                 yield block
             sid = (values[I_ID] or "").strip() or None
-            yield ctx.reject(line, f"call {sid}: {err}" if sid else str(err), raw=delimiter.join(fields[:-1]),
+            yield ctx.reject(line, f"call {sid}: {err}" if sid else str(err), raw=delimiter.join(hide(fields[:-1])),
                              source_id=sid)
             continue
         if block := batch.add(row):
