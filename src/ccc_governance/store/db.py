@@ -26,6 +26,18 @@ def migration_sets():
     return [core.migrations, engine.migrations, governance.migrations, export.migrations]
 
 
+def _apply(db: Database, migrations) -> None:
+    """Apply a set's pending migrations. Each waits for the write lock; when another process
+    applied it meanwhile (its statements then fail: the table exists), what is still pending
+    is applied again, once: a migration that fails by itself fails again and is raised."""
+    try:
+        migrations.apply(db)
+    except sqlite3.OperationalError as err:
+        if writelock.is_busy(err):
+            raise
+        migrations.apply(db)
+
+
 def open_db(path: str | Path, *, create: bool = True, readonly: bool = False) -> Database:
     """Open (and migrate) the workspace database. Raises `WorkspaceError` with a clear message."""
     path = Path(path)
@@ -49,7 +61,7 @@ def open_db(path: str | Path, *, create: bool = True, readonly: bool = False) ->
             db.execute("PRAGMA foreign_keys = ON")
             db.execute("PRAGMA synchronous = NORMAL")
             for migrations in migration_sets():
-                migrations.apply(db)
+                _apply(db, migrations)
     except sqlite3.DatabaseError as err:
         if writelock.is_busy(err):
             raise writelock.locked_error(path.resolve()) from None
