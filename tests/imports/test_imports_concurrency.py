@@ -18,7 +18,6 @@ import threading
 import time
 from pathlib import Path
 
-import click
 import pytest
 from click.testing import CliRunner
 
