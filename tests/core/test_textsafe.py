@@ -160,7 +160,6 @@ def test_error_lines_quoting_user_data_are_visible(run):
 _PENDING = pytest.mark.xfail(strict=True, reason="visible() not yet applied in cli/evaluate.py, cli/imports.py")
 
 
-@_PENDING
 def test_breach_notes_are_shown_visible(run):
     db = open_db(run.db_path)
     db["breaches"].insert({"id": 1, "contract_id": "acme", "contract_version": 1, "kpi_id": "sl", "period": "2026-10",
@@ -174,7 +173,6 @@ def test_breach_notes_are_shown_visible(run):
     _safe(shown.output)
 
 
-@_PENDING
 def test_quarantined_raw_lines_are_shown_visible(run):
     db = open_db(run.db_path)
     db["batches"].insert({"id": 1, "source": "csv", "file_name": "q\x1b]0;f\x07.csv", "sha256": "0",

@@ -17,6 +17,11 @@ from ..periods import make_range, parse_period
 from ..textsafe import visible
 from .context import pass_app
 
+
+def _echo(text: str, **kwargs) -> None:
+    """One line of output holding text from files or users: control characters made visible."""
+    click.echo(visible(text), **kwargs)
+
 JSON_KEYS = ("contract", "contract_version", "kpi", "metric", "period", "period_start", "period_end", "channel",
              "volume", "numerator", "denominator", "actual", "target", "breach", "status", "excluded", "ci",
              "small_sample", "reported", "reported_diff", "details", "credits")
@@ -54,6 +59,7 @@ def fmt_value(metric: str, x) -> str:
 def _table(results: list[dict]) -> str:
     """One small table per contract (its id as a heading), readable at 80 columns."""
     from rich.console import Console
+    from rich.markup import escape as markup_escape
     from rich.table import Table
 
     buf = io.StringIO()
@@ -63,7 +69,7 @@ def _table(results: list[dict]) -> str:
     for r in results:
         contracts.setdefault(r["contract"], []).append(r)
     for contract, rows in contracts.items():
-        table = Table(title=contract, title_justify="left", show_edge=False, pad_edge=False, header_style="bold")
+        table = Table(title=markup_escape(visible(contract)), title_justify="left", show_edge=False, pad_edge=False, header_style="bold")
         for name, justify in (("kpi", "left"), ("period", "left"), ("actual", "right"), ("target", "right"),
                               ("breach", "right"), ("n", "right"), ("status", "left")):
             table.add_column(name, justify=justify, overflow="fold")
@@ -75,7 +81,7 @@ def _table(results: list[dict]) -> str:
             last_day = (date.fromisoformat(r["period_end"]) - timedelta(days=1)).isoformat()
             partial = span.get("from") != r["period_start"] or span.get("to") != last_day
             version = f" v{r['contract_version']}" if partial else ""
-            table.add_row(r["kpi"], r["period"] + version, fmt_value(r["metric"], r["actual"]),
+            table.add_row(markup_escape(visible(r["kpi"])), r["period"] + version, fmt_value(r["metric"], r["actual"]),
                           fmt_value(r["metric"], r["target"]), fmt_value(r["metric"], r["breach"]),
                           f"{r['volume']:,.0f}", status, style=styles.get(r["status"].removeprefix("mtd_")))
         console.print(table)
@@ -180,7 +186,7 @@ def breaches_command(app, status, contract_id, as_json):
         still = "" if b["still_breached"] else " (no longer breached)"
         small = " (small sample)" if b["small_sample"] else ""
         actual = "n/a" if b["actual"] is None else f"{b['actual']:.4g}"
-        click.echo(f"#{b['id']} {b['contract_id']} v{b['contract_version']} {b['kpi_id']} {b['period']}: "
+        _echo(f"#{b['id']} {b['contract_id']} v{b['contract_version']} {b['kpi_id']} {b['period']}: "
                    f"{actual} vs {b['breach'] if b['breach'] is not None else b['target']} "
                    f"[{b['status']}]{still}{small} first seen {b['first_seen_at'][:10]}")
 
@@ -200,7 +206,7 @@ def _status_command(verb: str, status: str):
         from ..engine import breaches
 
         b = breaches.set_status(app.db, breach_id, status, note, as_of=as_of)
-        click.echo(f"breach #{b['id']} ({b['contract_id']} {b['kpi_id']} {b['period']}) is now {b['status']}")
+        _echo(f"breach #{b['id']} ({b['contract_id']} {b['kpi_id']} {b['period']}) is now {b['status']}")
 
     command.help = f"Mark breach ID as {status}, with a note."
     return command
@@ -235,17 +241,17 @@ def breach_show(app, breach_id, as_json):
     if as_json:
         click.echo(json.dumps({"breach": b, "history": events, "notifications": sent}, indent=2))
         return
-    click.echo(f"breach #{b['id']}: {b['contract_id']} v{b['contract_version']} {b['kpi_id']} {b['period']}")
-    click.echo(f"  status {b['status']}; still breached: {'yes' if b['still_breached'] else 'no'}; "
+    _echo(f"breach #{b['id']}: {b['contract_id']} v{b['contract_version']} {b['kpi_id']} {b['period']}")
+    _echo(f"  status {b['status']}; still breached: {'yes' if b['still_breached'] else 'no'}; "
                f"actual {_g(b['actual'])} target {_g(b['target'])} breach {_g(b['breach'])} "
                f"volume {_g(b['volume'])}")
-    click.echo(f"  first seen {b['first_seen_at'][:10]}, last seen {b['last_seen_at'][:10]}")
+    _echo(f"  first seen {b['first_seen_at'][:10]}, last seen {b['last_seen_at'][:10]}")
     for e in events:
         change = e["status_to"] if e["status_from"] in (None, e["status_to"]) else f"{e['status_from']} → {e['status_to']}"
         recorded = f"  [recorded {iso_utc(e['recorded_at'])}]" if e.get("recorded_at") is not None else ""
-        click.echo(f"  {e['at'][:10]}  {change}: {e['note'] or ''}{recorded}")
+        _echo(f"  {e['at'][:10]}  {change}: {e['note'] or ''}{recorded}")
     for n in sent:
-        click.echo(f"  notification {state_text(n)}")
+        _echo(f"  notification {state_text(n)}")
 
 
 @click.group("exclusion")
@@ -266,7 +272,7 @@ def exclusion_add(app, contract_id, start, end, reason, evidence, kind):
     from ..engine import exclusions
 
     e = exclusions.add_exclusion(app.db, contract_id, kind, start, end, reason, evidence)
-    click.echo(f"exclusion #{e['id']} {e['kind']} {e['from']} → {e['to']} added to {contract_id}: {e['reason']}")
+    _echo(f"exclusion #{e['id']} {e['kind']} {e['from']} → {e['to']} added to {contract_id}: {e['reason']}")
 
 
 @exclusion_group.command("list")
@@ -284,7 +290,7 @@ def exclusion_list(app, contract_id, as_json):
     if not rows:
         click.echo("no exclusions")
     for e in rows:
-        click.echo(f"#{e['id']} {e['contract_id']} {e['kind']} {e['from']} → {e['to']}: {e['reason']}"
+        _echo(f"#{e['id']} {e['contract_id']} {e['kind']} {e['from']} → {e['to']}: {e['reason']}"
                    + (f" (evidence: {e['evidence']})" if e["evidence"] else ""))
 
 
@@ -296,7 +302,7 @@ def exclusion_remove(app, exclusion_id):
     from ..engine import exclusions
 
     e = exclusions.remove_exclusion(app.db, exclusion_id)
-    click.echo(f"exclusion #{e['id']} removed from {e['contract_id']}")
+    _echo(f"exclusion #{e['id']} removed from {e['contract_id']}")
 
 
 @click.command("credits")
@@ -325,9 +331,9 @@ def credits_command(app, contract_id, period, as_json):
         click.echo("no service credits (run `ccc evaluate` first)")
     for d in data:
         currency = d["lines"][0]["currency"] if d["lines"] else ""
-        click.echo(f"{d['contract']} {d['period']}: net {credits.money(d['total'], currency)}")
+        _echo(f"{d['contract']} {d['period']}: net {credits.money(d['total'], currency)}")
         for line in d["lines"]:
-            click.echo(f"  {line['kind']:<9} {line['amount']:>12,.2f}  {line['explanation']}")
+            _echo(f"  {line['kind']:<9} {line['amount']:>12,.2f}  {line['explanation']}")
 
 
 def register(cli: click.Group) -> None:

@@ -10,7 +10,13 @@ import click
 
 from ..clock import iso_utc
 from ..errors import CccError, SourceError
+from ..textsafe import visible
 from .context import pass_app
+
+
+def _echo(text: str, **kwargs) -> None:
+    """One line of output holding text from files or users: control characters made visible."""
+    click.echo(visible(text), **kwargs)
 
 _PROGRESS_MIN_BYTES = 5 * 1024 * 1024  # smaller files import too fast for a bar to help
 
@@ -91,11 +97,11 @@ def import_command(app, source, paths, contract_id, strict, option_pairs, as_jso
         summaries.append(summary)
         if as_json:
             continue
-        click.echo(_summary_line(name, summary))
+        _echo(_summary_line(name, summary))
         for q in summary["quarantine"]:
-            click.echo(f"  {_where(name, q['line'])}: {q['reason']}")
+            _echo(f"  {_where(name, q['line'])}: {q['reason']}")
         if summary["quarantined"] > len(summary["quarantine"]):
-            click.echo(f"  … {summary['quarantined'] - len(summary['quarantine']):,} more: "
+            _echo(f"  … {summary['quarantined'] - len(summary['quarantine']):,} more: "
                        f"ccc quarantine {summary['batch_id']}")
     if as_json:
         click.echo(json.dumps(summaries, indent=2))
@@ -130,7 +136,7 @@ def batches_command(app, as_json):
     if not batches:
         click.echo("No imports yet: ccc import SOURCE FILE")
         return
-    click.echo(f"{'id':>4}  {'source':<20} {'file':<28} {'imported':>9} {'replaced':>8} {'quar.':>6}  {'status':<8} started")
+    _echo(f"{'id':>4}  {'source':<20} {'file':<28} {'imported':>9} {'replaced':>8} {'quar.':>6}  {'status':<8} started")
     for b in batches:
         click.echo(
             f"{b['id']:>4}  {b['source'][:20]:<20} {b['file_name'][:28]:<28} {b['imported']:>9,} {b['replaced']:>8,} "
@@ -155,18 +161,18 @@ def batch_show(app, batch_id, as_json):
     if as_json:
         click.echo(json.dumps(_batch_json(b), indent=2))
         return
-    click.echo(f"batch {b['id']} ({b['status']})")
+    _echo(f"batch {b['id']} ({b['status']})")
     for label, key in (("source", "source"), ("file", "path"), ("sha256", "sha256"), ("contract", "contract_id"),
                        ("started", "started_at"), ("finished", "finished_at"), ("undone", "undone_at")):
         if b.get(key):
-            click.echo(f"  {label:<10} {b[key]}")
-    click.echo(f"  {'plugin':<10} {b['plugin']} {b['plugin_version'] or ''}".rstrip())
-    click.echo(f"  {'records':<10} {b['records']:,} read: imported {b['imported']:,}, replaced {b['replaced']:,}, "
+            _echo(f"  {label:<10} {b[key]}")
+    _echo(f"  {'plugin':<10} {b['plugin']} {b['plugin_version'] or ''}".rstrip())
+    _echo(f"  {'records':<10} {b['records']:,} read: imported {b['imported']:,}, replaced {b['replaced']:,}, "
                f"duplicates {b['duplicates']:,}, older skipped {b['older_skipped']:,}, quarantined {b['quarantined']:,}")
     if b["first_at"] is not None:
-        click.echo(f"  {'span':<10} {iso_utc(b['first_at'])} .. {iso_utc(b['last_at'])}")
+        _echo(f"  {'span':<10} {iso_utc(b['first_at'])} .. {iso_utc(b['last_at'])}")
     for table, n in b["records_by_table"].items():
-        click.echo(f"  {'stored':<10} {n:,} in {table}")
+        _echo(f"  {'stored':<10} {n:,} in {table}")
 
 
 @batch_group.command("undo")
@@ -177,7 +183,7 @@ def batch_undo(app, batch_id):
     from ..store.imports import undo_batch
 
     r = undo_batch(app.db, batch_id)
-    click.echo(f"batch {r['batch_id']} undone: {r['removed']:,} records removed, {r['restored']:,} restored")
+    _echo(f"batch {r['batch_id']} undone: {r['removed']:,} records removed, {r['restored']:,} restored")
 
 
 @click.command("quarantine")
@@ -197,9 +203,9 @@ def quarantine_command(app, batch_id, as_json, limit):
         click.echo("Nothing quarantined.")
         return
     for r in rows:
-        click.echo(f"[batch {r['batch_id']}] {_where(r['file_name'], r['line'])}: {r['reason']}")
+        _echo(f"[batch {r['batch_id']}] {_where(r['file_name'], r['line'])}: {r['reason']}")
         if r["raw"]:
-            click.echo(f"    {r['raw'][:200]}")
+            _echo(f"    {r['raw'][:200]}")
 
 
 @click.group("plugins", invoke_without_command=True)
@@ -230,11 +236,11 @@ def plugins_group(ctx, as_json):
         return
     for p in plugins:
         version = f" {p['version']}" if p["version"] else ""
-        click.echo(f"{p['name']}{version} [{p['origin']}]")
+        _echo(f"{p['name']}{version} [{p['origin']}]")
         for name in p["sources"]:
             s = sources[name]
             patterns = f" ({', '.join(s.patterns)})" if s.patterns else ""
-            click.echo(f"  {s.name}: {s.description} — {', '.join(s.kinds)}{patterns}")
+            _echo(f"  {s.name}: {s.description} — {', '.join(s.kinds)}{patterns}")
 
 
 @plugins_group.command("new")
@@ -246,8 +252,8 @@ def plugins_new(name, directory):
     from ..scaffold import scaffold_plugin
 
     root = scaffold_plugin(name, directory)
-    click.echo(f"Plugin package created: {root}")
-    click.echo(f"Next: pip install -e {root}  then  ccc plugins  (its source {name!r} is listed)")
+    _echo(f"Plugin package created: {root}")
+    _echo(f"Next: pip install -e {root}  then  ccc plugins  (its source {name!r} is listed)")
 
 
 def register(cli: click.Group) -> None:

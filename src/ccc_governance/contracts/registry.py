@@ -50,7 +50,7 @@ def register(db: Database, path_or_dir) -> list[dict]:
         raise ContractProblems(problems)
     out: list[dict] = []
     stamp = now_utc().isoformat(timespec="seconds").replace("+00:00", "Z")
-    with db.conn:  # one transaction: all files or none
+    with db.atomic():  # one transaction: all files or none
         for path, contract, _ in results:
             assert contract is not None
             text = Path(path).read_text(encoding="utf-8")

@@ -317,7 +317,7 @@ def _persist(db, results: list[dict], versions: list[Version], *, pm=None, works
     from . import breaches, credits
 
     keys = sorted({(r["contract_id"], r["period"]) for r in results})
-    with db.conn:
+    with db.atomic():
         for cid, label in keys:
             db.execute("DELETE FROM kpi_results WHERE contract_id = ? AND period = ?", [cid, label])
         rows = [stored_row(r) for r in results]

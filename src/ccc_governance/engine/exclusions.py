@@ -53,7 +53,7 @@ def add_exclusion(db, contract_id: str, kind: str, start, end, reason: str, evid
     starts_at, ends_at = parse_instant(start, zone), parse_instant(end, zone, end=True)
     if ends_at <= starts_at:
         raise PeriodError(f"exclusion ends ({end}) before it starts ({start})")
-    with db.conn:
+    with db.atomic():
         cur = db.execute(
             "INSERT INTO exclusions (contract_id, kind, starts_at, ends_at, reason, evidence, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -84,6 +84,6 @@ def list_exclusions(db, contract_id: str | None = None) -> list[dict]:
 def remove_exclusion(db, exclusion_id: int) -> dict:
     """Delete a declared exclusion; returns what was removed."""
     row = get_exclusion(db, exclusion_id)
-    with db.conn:
+    with db.atomic():
         db.execute("DELETE FROM exclusions WHERE id = ?", [exclusion_id])
     return row

@@ -83,7 +83,7 @@ def produce_due(db, out_dir: str | Path, as_of=None, *, formats=("html",), templ
             record = {"contract_id": review["contract_id"], "period": review["period"], "kind": "pre_read",
                       "format": fmt, "path": str(path.resolve()), "sha256": _digest(path), "as_of": day.isoformat(),
                       "produced_at": now_utc().isoformat(timespec="seconds").replace("+00:00", "Z")}
-            with db.conn:
+            with db.atomic():
                 db["export_packs"].insert(record)
             produced.append(record)
             if on_produced is not None:
