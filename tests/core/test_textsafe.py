@@ -155,9 +155,7 @@ def test_error_lines_quoting_user_data_are_visible(run):
         assert "\\x1b]0;pwned\\x07" in result.output
 
 
-# Commands in files another engineer owns (cli/evaluate.py, cli/imports.py): these pass once the
-# lead applies `visible()` there; strict, so the marker has to go when they do.
-_PENDING = pytest.mark.xfail(strict=True, reason="visible() not yet applied in cli/evaluate.py, cli/imports.py")
+# Breach notes (cli/evaluate.py) and quarantined raw lines (cli/imports.py).
 
 
 def test_breach_notes_are_shown_visible(run):

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ccc_governance.errors import SourceError
-from ccc_governance.readers import JsonStream, JsonSyntaxError
+from ccc_governance.readers import JsonStream, JsonSyntaxError, option_pairs
 from ccc_governance.records import Contact, Rejected, SurveyResponse
 from ccc_governance.sources import ReadContext
 
@@ -86,10 +86,10 @@ class Options:
             raise SourceError(
                 f"option queue_field={self.queue_field!r} is not one of {', '.join(QUEUE_FIELDS)}", file=str(path)
             )
-        self.groups = _mapping(raw.get("groups"), "groups", path)
-        self.brands = _mapping(raw.get("brands"), "brands", path)
+        self.groups = option_pairs(raw.get("groups"), "groups", path, "360001=billing-email")
+        self.brands = option_pairs(raw.get("brands"), "brands", path, "360001=billing-email")
         self.channels = dict(VIA_CHANNELS)
-        for via, channel in _mapping(raw.get("channels"), "channels", path).items():
+        for via, channel in option_pairs(raw.get("channels"), "channels", path, "360001=billing-email").items():
             if channel not in CCC_CHANNELS:
                 raise SourceError(f"option channels: {channel!r} (for {via!r}) is not one of {', '.join(CCC_CHANNELS)}",
                                   file=str(path))
@@ -102,21 +102,6 @@ class Options:
         if self.resolution not in ("full", "first"):
             raise SourceError(f"option resolution={self.resolution!r} must be full or first", file=str(path))
 
-
-def _mapping(value: Any, name: str, path: Path) -> dict[str, str]:
-    """A TOML table, or `a=b,c=d` text from the command line, as a dict of strings."""
-    if value is None or value == "":
-        return {}
-    if isinstance(value, dict):
-        return {str(k).strip(): str(v).strip() for k, v in value.items()}
-    pairs = {}
-    for item in str(value).split(","):
-        key, sep, val = item.partition("=")
-        if not sep or not key.strip():
-            raise SourceError(f"option {name}: {item.strip()!r} is not KEY=VALUE (write e.g. 360001=billing-email)",
-                              file=str(path))
-        pairs[key.strip()] = val.strip()
-    return pairs
 
 
 # -- field helpers ----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from .tabular import (
     Row,
     Table,
     normalise,
+    option_pairs,
     option_timezone,
     parse_bool,
     parse_channel,
@@ -28,5 +29,5 @@ from .tabular import (
 
 __all__ = [
     "Broken", "FieldError", "FormatCheck", "attribute_flag", "attribute_score", "Item", "JsonStream", "JsonSyntaxError", "Row", "RowBatch", "Table", "blocks_of",
-    "iter_objects", "normalise", "option_timezone", "parse_bool", "parse_channel", "parse_count", "parse_float", "parse_int",
+    "iter_objects", "normalise", "option_pairs", "option_timezone", "parse_bool", "parse_channel", "parse_count", "parse_float", "parse_int",
 ]

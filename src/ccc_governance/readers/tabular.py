@@ -56,6 +56,24 @@ def option_timezone(options: dict[str, Any], path: Path) -> ZoneInfo | None:
                           file=str(path)) from None
 
 
+def option_pairs(value: Any, name: str, path: Path, example: str) -> dict[str, str]:
+    """An option that maps names to names (`groups`, `channels`): a TOML table from the workspace, or
+    `a=b,c=d` text from `--option`, as a dict of strings. Text that is not KEY=VALUE is a `SourceError`
+    quoting `example` (e.g. `360001=billing-email`)."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, dict):
+        return {str(k).strip(): str(v).strip() for k, v in value.items()}
+    pairs = {}
+    for item in str(value).split(","):
+        key, sep, val = item.partition("=")
+        if not sep or not key.strip():
+            raise SourceError(f"option {name}: {item.strip()!r} is not KEY=VALUE (write e.g. {example})",
+                              file=str(path))
+        pairs[key.strip()] = val.strip()
+    return pairs
+
+
 class Row:
     """One data row: `line` (1-based, where the record starts), `values` by canonical column name."""
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ccc_governance.errors import SourceError
-from ccc_governance.readers import Broken, FormatCheck, RowBatch, iter_objects, option_timezone
+from ccc_governance.readers import Broken, FormatCheck, RowBatch, iter_objects, option_pairs, option_timezone
 from ccc_governance.records import Contact
 from ccc_governance.sources import ReadContext
 
@@ -75,33 +75,18 @@ class BadTicket(ValueError):
     """A field of one ticket that cannot be read (the ticket is quarantined with this reason)."""
 
 
-def _mapping(value: Any, name: str, path: Path) -> dict[str, str]:
-    """A TOML table, or `a=b,c=d` text from the command line, as a dict of strings."""
-    if value is None or value == "":
-        return {}
-    if isinstance(value, dict):
-        return {str(k).strip(): str(v).strip() for k, v in value.items()}
-    pairs = {}
-    for item in str(value).split(","):
-        key, sep, val = item.partition("=")
-        if not sep or not key.strip():
-            raise SourceError(f"option {name}: {item.strip()!r} is not KEY=VALUE (write e.g. 84000219438=Billing)",
-                              file=str(path))
-        pairs[key.strip()] = val.strip()
-    return pairs
-
 
 class Options:
     """The source's options (`[sources.freshdesk]` merged with `--option key=value`)."""
 
     def __init__(self, raw: dict[str, Any], path: Path):
         self.zone: tzinfo = option_timezone(raw, path) or _UTC
-        self.groups = _mapping(raw.get("groups"), "groups", path)
+        self.groups = option_pairs(raw.get("groups"), "groups", path, "84000219438=Billing")
         self.queue_by = str(raw.get("queue") or "group").strip().lower()
         if self.queue_by not in QUEUE_BY:
             raise SourceError(f"option queue={self.queue_by!r} is not one of {', '.join(QUEUE_BY)}", file=str(path))
         self.sources = dict(SOURCES)
-        for key, channel in _mapping(raw.get("channels"), "channels", path).items():
+        for key, channel in option_pairs(raw.get("channels"), "channels", path, "84000219438=Billing").items():
             number = SOURCE_NAMES.get(key.lower()) if not key.isdigit() else int(key)
             if number is None:
                 raise SourceError(f"option channels: {key!r} is not a source number or label", file=str(path))
