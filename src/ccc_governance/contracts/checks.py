@@ -25,9 +25,8 @@ from ..durations import WEEKDAYS, parse_window
 from ..errors import CccError
 from ..metrics import CATALOGUE
 from . import model
-from .loader import display_path
 from .model import Contract, number_text
-from .positions import line_of
+from .positions import display_path, line_of
 from .problems import Problem, did_you_mean
 
 _EPSILON = 1e-9

@@ -39,8 +39,9 @@ from ..durations import Duration, max_amount, parse_duration, too_long_message
 from ..errors import CccError, ContractError
 from ..metrics import CATALOGUE
 from . import model
+from .checks import check_contract
 from .model import DATE_MAX, DATE_MIN, Bound, Contract, Kpi, bound_of, number_text, param_bound
-from .positions import deepest_line, key_lines, line_of, long_key_line
+from .positions import deepest_line, display_path, key_lines, line_of, long_key_line, shown
 from .problems import Problem, did_you_mean, one_line
 
 #: attribute name → TOML key, where the key is a Python keyword
@@ -128,28 +129,6 @@ def _type_of(value: Any) -> str:
     if isinstance(value, dict):
         return "a table"
     return type(value).__name__
-
-
-def shown(key) -> str:
-    """A key as it may appear in a one-line message (control characters escaped)."""
-    key = str(key)
-    return key if key.isprintable() else repr(key)
-
-
-def display_path(path: tuple, data: dict) -> str:
-    """A key path as a reader finds it in the file: `kpi sl-voice.target`, `scope.hours.mon`."""
-    out: list[str] = []
-    node: Any = data
-    for part in path:
-        if isinstance(part, int):
-            item = node[part] if isinstance(node, list) and part < len(node) else None
-            ident = item.get("id") if isinstance(item, dict) else None
-            out[-1] = f"{out[-1]} {shown(ident)}" if isinstance(ident, str) and ident else f"{out[-1]} #{part + 1}"
-            node = item
-        else:
-            out.append(shown(part))
-            node = node.get(part) if isinstance(node, dict) else None
-    return ".".join(out)
 
 
 class _Invalid(Exception):
@@ -484,8 +463,6 @@ def read_contract_text(text: str, name: str) -> tuple[Contract | None, list[Prob
         contract = _CONVERTER.structure(cleaned, Contract)
     except Exception as err:  # the walk should make this impossible; never show a traceback
         return None, [Problem(name, None, f"cannot read the contract: {err}")], lines
-    from .checks import check_contract
-
     problems = walker.problems + check_contract(contract, data, lines, name)
     return contract, sorted(problems, key=_order), lines
 

@@ -7,11 +7,14 @@ table's header line. Values spanning several lines (arrays, inline tables, multi
 found at the line of their key; keys inside inline tables at the line they are on when it can be
 told, else at their parent's. The scan is deliberately simple: it only has to be right for text
 that `tomllib` has already accepted.
+
+`display_path(path, data)` writes such a path as a reader finds it in the file: `kpi sl-voice.target`.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 Path = tuple  # tuple[str | int, ...]
 
@@ -216,3 +219,25 @@ def long_key_line(text: str, limit: int) -> int | None:
         if parts and len(parts) > limit:
             return number
     return None
+
+
+def shown(key) -> str:
+    """A key as it may appear in a one-line message (control characters escaped)."""
+    key = str(key)
+    return key if key.isprintable() else repr(key)
+
+
+def display_path(path: tuple, data: dict) -> str:
+    """A key path as a reader finds it in the file: `kpi sl-voice.target`, `scope.hours.mon`."""
+    out: list[str] = []
+    node: Any = data
+    for part in path:
+        if isinstance(part, int):
+            item = node[part] if isinstance(node, list) and part < len(node) else None
+            ident = item.get("id") if isinstance(item, dict) else None
+            out[-1] = f"{out[-1]} {shown(ident)}" if isinstance(ident, str) and ident else f"{out[-1]} #{part + 1}"
+            node = item
+        else:
+            out.append(shown(part))
+            node = node.get(part) if isinstance(node, dict) else None
+    return ".".join(out)
