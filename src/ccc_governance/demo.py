@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import attrs
+import click
 
 from .errors import CccError, WorkspaceError
 from .workspace import CONFIG_NAME, init_workspace
@@ -200,10 +201,11 @@ def _run(cli, db: str, steps: list[Step], echo, failures: list[str], *, quiet: b
             failures.append(f"{step.title}: exit {code}")
 
 
-def run_demo(directory: str | Path, *, echo: Callable[[str], None] = print, as_of: str = DEMO_AS_OF) -> Path:
-    """Build the demo workspace in `directory` (rebuilt from scratch if it is an earlier demo)."""
-    from .cli import cli  # late import: the CLI imports this module
-
+def run_demo(directory: str | Path, cli: click.Group, *, echo: Callable[[str], None] = print,
+             as_of: str = DEMO_AS_OF) -> Path:
+    """Build the demo workspace in `directory` (rebuilt from scratch if it is an earlier demo) by
+    running its steps with `cli`, the `ccc` command group (`ccc_governance.cli.cli`; passed in, as
+    the CLI runs the demo)."""
     root = project_root()
     ws = Path(directory).resolve()
     if ws.exists() and not ws.is_dir():

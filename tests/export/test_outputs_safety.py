@@ -344,14 +344,15 @@ def test_a_demo_rebuild_removes_only_what_ccc_made(tmp_path):
 
 
 def test_a_demo_over_a_plain_file_or_a_users_folder_is_refused(tmp_path):
+    from ccc_governance.cli import cli
     from ccc_governance.demo import run_demo
 
     (tmp_path / "afile").write_text("keep", encoding="utf-8")
     with pytest.raises(WorkspaceError, match="not a folder"):
-        run_demo(tmp_path / "afile", echo=lambda _: None)
+        run_demo(tmp_path / "afile", cli, echo=lambda _: None)
     assert (tmp_path / "afile").read_text(encoding="utf-8") == "keep"
     (tmp_path / "ws").mkdir()
     (tmp_path / "ws" / "precious.txt").write_text("keep", encoding="utf-8")
     with pytest.raises(WorkspaceError, match="not a demo workspace"):
-        run_demo(tmp_path / "ws", echo=lambda _: None)
+        run_demo(tmp_path / "ws", cli, echo=lambda _: None)
     assert (tmp_path / "ws" / "precious.txt").read_text(encoding="utf-8") == "keep"

@@ -19,7 +19,7 @@ CONTRACT, PERIOD = "acme-utility-helpdesk", "2026-10"
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
-    ws = run_demo(tmp_path_factory.mktemp("demo") / "demo", echo=lambda text: None)
+    ws = run_demo(tmp_path_factory.mktemp("demo") / "demo", cli, echo=lambda text: None)
     return ws
 
 

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ..clock import today
 from ..portfolio import portfolio
-from . import pass_app
+from .context import pass_app
 
 
 def portfolio_table(db, as_of) -> tuple[Table, list[str], list[str]]:

@@ -33,11 +33,10 @@ def demo_command(directory: str, no_tui: bool) -> None:
     """
     from ..demo import DEMO_AS_OF, run_demo
 
-    ws = run_demo(directory, echo=click.echo)
+    cli = click.get_current_context().find_root().command  # the `ccc` group this command runs in
+    ws = run_demo(directory, cli, echo=click.echo)
     db = str(ws / "ccc.db")
     interactive = sys.stdin.isatty() and sys.stdout.isatty() and not os.environ.get("CI")
-    from . import cli
-
     if interactive and not no_tui:
         cli.main(args=["--db", db, "tui", "--as-of", DEMO_AS_OF], prog_name="ccc", standalone_mode=False)
     else:
