@@ -19,15 +19,14 @@ from .contracts import registry
 from .contracts.problems import CONTRACT_FAILURES, failure_reason
 from .engine import breaches as engine_breaches
 from .engine import credits as engine_credits
+from .engine.results import last_closed_periods
+from .engine.statuses import STATUS_RANK
 from .governance import obligations as gov_obligations
 from .governance import reviews as gov_reviews
 from .governance.status import OPEN_BREACH_STATUSES
 from .periods import FREQUENCY_KIND
-from .store.imports import list_batches
+from .store.batches import list_batches
 
-#: KPI statuses worst first: the order the portfolio sorts in and a pack's overall status follows.
-STATUS_ORDER = ("breached", "at_risk", "insufficient_volume", "no_data", "met")
-STATUS_RANK = {s: i for i, s in enumerate(STATUS_ORDER)}
 #: Review states worst first.
 REVIEW_RANK = {"overdue": 0, "due": 1, "pre_read_due": 2, "upcoming": 3, "held": 4, "signed_off": 5}
 
@@ -110,7 +109,7 @@ class PortfolioRow:
         """Worst first: a contract that cannot be worked out, then status, open breaches, late reviews."""
         return (
             self.problem is None,
-            STATUS_RANK.get(self.status or "", 5),
+            STATUS_RANK.get(self.status or "", len(STATUS_RANK)),
             -self.open_breaches,
             REVIEW_RANK.get(self.review_state or "", 9),
             -self.overdue_obligations,
@@ -140,31 +139,6 @@ def next_review(calendar: list[dict]) -> dict | None:
     if not pending:
         return None
     return min(pending, key=lambda r: (REVIEW_RANK.get(r["state"], 9), r.get("hold_by") or ""))
-
-
-def last_closed_periods(db, as_of: date) -> dict[str, tuple[str, str]]:
-    """contract_id → (period label, worst status) of its last closed period with stored results.
-
-    A period is closed when it ended on or before `as_of` (`period_end` is exclusive). One grouped
-    read of `kpi_results`, so the portfolio never recomputes anything.
-    """
-    rows = db.execute(
-        """SELECT contract_id, period, period_kind, period_end, status
-             FROM kpi_results
-            WHERE period_end <= ? AND period_kind NOT IN ('day', 'range')""",
-        [as_of.isoformat()],
-    ).fetchall()
-    last: dict[str, tuple[tuple, str]] = {}
-    worst: dict[tuple[str, str], str] = {}
-    for cid, period, kind, end, status in rows:
-        key = (cid, period)
-        if key not in worst or STATUS_RANK.get(status, 5) < STATUS_RANK.get(worst[key], 5):
-            worst[key] = status
-        # The most recently ended period; at equal ends the longer kind (a month over its last week).
-        rank = (end, kind in ("month", "quarter", "half", "year"))
-        if cid not in last or rank > last[cid][0]:
-            last[cid] = (rank, period)
-    return {cid: (period, worst[(cid, period)]) for cid, (_, period) in last.items()}
 
 
 def last_imports(db) -> list[ImportInfo]:

@@ -21,7 +21,6 @@ from .scope import Version, all_versions, governing, known_queues, resolve_queue
 
 _SUM_COLUMNS = ("volume", "num", "den", "extra", "contacts", "offered", "answered", "abandoned", "short_abandons",
                 "answered_within", "abandoned_within", "unresolved", "not_queued", "forecast", "unusable")
-STATUSES = ("met", "at_risk", "breached", "insufficient_volume", "no_data")
 
 
 def status_for(actual: float | None, target: float, breach: float | None, higher: bool, *,

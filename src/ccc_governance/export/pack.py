@@ -21,6 +21,7 @@ from ..engine import breaches as engine_breaches
 from ..engine import credits as engine_credits
 from ..engine import drilldown, evaluate, results
 from ..engine import exclusions as engine_exclusions
+from ..engine.statuses import STATUSES
 from ..errors import NotFoundError
 from ..governance import actions as gov_actions
 from ..governance import evidence as gov_evidence
@@ -28,7 +29,6 @@ from ..governance import obligations as gov_obligations
 from ..governance.status import OPEN_BREACH_STATUSES
 from ..metrics import CATALOGUE
 from ..periods import Period, parse_period
-from ..portfolio import STATUS_ORDER
 
 PACK_SCHEMA = "ccc-review-pack/1"
 
@@ -221,7 +221,7 @@ def _kpi_rows(results: list[dict], kpi_defs: dict[str, dict]) -> list[dict]:
 
 def _overall_status(kpis: list[dict]) -> str:
     statuses = {k["status"] for k in kpis}
-    for s in STATUS_ORDER:
+    for s in STATUSES:
         if s in statuses:
             return s
     return "no_data"
@@ -430,7 +430,7 @@ def build_pack(db, contract_id: str, period: Period | str, as_of=None) -> dict:
                        "points": _trend(db, contract_id, k["kpi_id"], period, day)})
     breaches = _breaches(db, contract_id, period, {k["kpi_id"]: k["unit"] for k in kpis})
     credits = _credits(db, contract_id, period, currency, info.get("monthly_fee"))
-    counts = {s: sum(1 for k in kpis if k["status"] == s) for s in STATUS_ORDER}
+    counts = {s: sum(1 for k in kpis if k["status"] == s) for s in STATUSES}
 
     return {
         "schema": PACK_SCHEMA,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .. import clock
 from ..contracts.problems import CONTRACT_FAILURES, failure_reason
+from ..engine.results import last_closed_periods
 from .actions import list_actions
 from .audit import last_audit
 from .inforce import require_contract
@@ -26,8 +27,6 @@ def _open_breaches(db, contract_id: str) -> list[dict]:
 
 def _last_evaluated(db, contract_id: str, as_of) -> dict | None:
     """The last *closed* evaluated period (ended on or before `as_of`): a month to date says little."""
-    from ..portfolio import last_closed_periods  # the one definition of "last closed period"
-
     last = last_closed_periods(db, as_of).get(contract_id)
     if last is None:
         return None
