@@ -59,8 +59,13 @@ class Source:
     - `patterns`: file-name globs it usually reads (`queue_log*`, `*.jsonl`), for guessing and docs;
     - `kinds`: the record kinds it yields (`contact`, `survey`, `complaint`, `quality`, `interval`,
       `workforce`, `reported`; see `ccc_governance.records.KINDS`);
-    - `read`: called with a `ReadContext`; yields records and `Rejected` rows. It may raise
-      `ccc_governance.errors.SourceError` when the file as a whole cannot be read.
+    - `read`: called with a `ReadContext`; yields records and `Rejected` rows, or
+      `ccc_governance.blocks.ColumnBlock`s of records. It may raise
+      `ccc_governance.errors.SourceError` when the file as a whole cannot be read;
+    - `separate_process`: the host may run `read` in a separate *reader process* for big files,
+      overlapping reading with writing. Only for a reader that is a module-level function of an
+      installed module and that touches nothing but its `ReadContext` and the file (its `state`
+      changes are sent back; anything else it changes in its own process is lost).
     """
 
     name: str
@@ -68,6 +73,7 @@ class Source:
     read: Reader
     kinds: tuple[str, ...] = ("contact",)
     patterns: tuple[str, ...] = ()
+    separate_process: bool = False
     # Filled in by the host on registration: which plugin registered it, and where it came from.
     plugin: str | None = None
     plugin_version: str | None = None

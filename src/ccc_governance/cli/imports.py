@@ -66,6 +66,7 @@ def import_command(app, source, paths, contract_id, strict, option_pairs, as_jso
     Other commands read the store as usual meanwhile; one that writes (another import, ccc
     evaluate) waits for this one, with a note, for up to CCC_LOCK_TIMEOUT seconds (default 300).
     """
+    from ..engine.aggregates import refresh_after_batch
     from ..plugins import find_source
     from ..store.imports import import_file
 
@@ -94,6 +95,8 @@ def import_command(app, source, paths, contract_id, strict, option_pairs, as_jso
             if not err.file and name not in err.message:  # name the file when the error did not
                 err.file = path
             raise
+        if summary["status"] == "imported":  # the engine brings its daily aggregates up to date now
+            refresh_after_batch(app.db, summary["batch_id"])
         summaries.append(summary)
         if as_json:
             continue
@@ -127,7 +130,7 @@ def _batch_json(b: dict) -> dict:
 @pass_app
 def batches_command(app, as_json):
     """List every import batch (undone ones too)."""
-    from ..store.imports import list_batches
+    from ..store.batches import list_batches
 
     batches = list_batches(app.db)
     if as_json:
@@ -155,7 +158,7 @@ def batch_group():
 @pass_app
 def batch_show(app, batch_id, as_json):
     """Show batch BATCH_ID: file, plugin, counts, span of its records."""
-    from ..store.imports import get_batch
+    from ..store.batches import get_batch
 
     b = get_batch(app.db, batch_id)
     if as_json:
@@ -180,7 +183,7 @@ def batch_show(app, batch_id, as_json):
 @pass_app
 def batch_undo(app, batch_id):
     """Remove batch BATCH_ID's records and restore the records it replaced (one transaction)."""
-    from ..store.imports import undo_batch
+    from ..store.batches import undo_batch
 
     r = undo_batch(app.db, batch_id)
     _echo(f"batch {r['batch_id']} undone: {r['removed']:,} records removed, {r['restored']:,} restored")
@@ -193,7 +196,7 @@ def batch_undo(app, batch_id):
 @pass_app
 def quarantine_command(app, batch_id, as_json, limit):
     """List quarantined rows (of batch BATCH_ID, or of every batch): file:line: reason."""
-    from ..store.imports import list_quarantine
+    from ..store.batches import list_quarantine
 
     rows = list_quarantine(app.db, batch_id, limit=limit)
     if as_json:

@@ -4,13 +4,11 @@
   under a wrapper key) with their line numbers, or a structural walk of one large document;
 - `tabular`: tolerant CSV (header aliases, delimiter sniffing, BOM, booleans in English and
   French, decimal commas, local times with a time zone);
-- `batches`: records' fields grouped into `RowBlock`s for the host's fast path;
 - `sniff`: `FormatCheck`, to refuse a file of the wrong format as a whole;
 - `attributes`: survey marks carried in contact attributes, read leniently.
 """
 
 from .attributes import attribute_flag, attribute_score
-from .batches import RowBatch, blocks_of
 from .jsonstream import Broken, Item, JsonStream, JsonSyntaxError, iter_objects
 from .sniff import FormatCheck
 from .tabular import (
@@ -28,6 +26,6 @@ from .tabular import (
 )
 
 __all__ = [
-    "Broken", "FieldError", "FormatCheck", "attribute_flag", "attribute_score", "Item", "JsonStream", "JsonSyntaxError", "Row", "RowBatch", "Table", "blocks_of",
+    "Broken", "FieldError", "FormatCheck", "attribute_flag", "attribute_score", "Item", "JsonStream", "JsonSyntaxError", "Row", "Table",
     "iter_objects", "normalise", "option_pairs", "option_timezone", "parse_bool", "parse_channel", "parse_count", "parse_float", "parse_int",
 ]

@@ -1,11 +1,11 @@
 """Reading a big file in a second process while this one writes to the store.
 
-On a big file the reading side of an import (`imports.read_source`: the plugin's reader, the
-record checks and conversion, customer keys) and the writing side (repeats, SQLite
-inserts) each take about half the time. With two cores they can overlap: a *reader process*
-runs `read_source` and sends its units of rows (a chunk of `imports.CHUNK` rows at a time,
-pickled) and quarantine rows through a pipe; the importing process keeps the ONE transaction of
-the batch and applies them (`imports._Applier`). Nothing else changes: the counters, quarantine,
+On a big file the reading side of an import (`reading.read_source`: the plugin's reader, the
+record checks, customer keys) and the applying side (repeats, SQLite inserts) each take about
+half the time. With two cores they can overlap: a *reader process* runs `read_source` and sends
+its `Unit`s (a chunk of `reading.CHUNK` rows at a time, pickled) and quarantined rows through a
+pipe, as the messages below; the importing process keeps the ONE transaction of the batch and
+applies them (`applying.SqliteBatch`). Nothing else changes: the counters, quarantine,
 upsert rules, `--strict` and the source's `state` are those of the in-process import.
 
 Safety:
@@ -15,8 +15,8 @@ Safety:
   (`PR_SET_PDEATHSIG`, and a broken pipe on its next send);
 - it is started with `subprocess` (a fresh interpreter: safe in a process that has threads, the
   TUI's workers), never `fork`;
-- only readers that say they may run elsewhere are taken (`fastrows.separate_process`: the csv
-  and platform plugins'), for files of at least `MIN_BYTES`; a reader process that cannot start
+- only sources that say their reader may run elsewhere are taken (`Source.separate_process`:
+  the csv and platform plugins'), for files of at least `MIN_BYTES`; a reader process that cannot start
   (the reader cannot be imported there) falls back to reading in process; an error in the
   reader process is raised here as the same `CccError` with the same message;
 - it is started before the file is hashed (`ReaderProcess`), so that it loads the reader's
@@ -27,7 +27,7 @@ On by default for files of `MIN_BYTES` or more on a machine with 2 cores or more
 whatever the file size (tests). Measured (bench/RESULTS.md, "Import"): 1M contacts through the
 csv plugin in 4.9 s instead of 8.5 s in process; the two processes together peak at ~73 MB.
 While it waits for rows the importing process keeps the table's indexes up to date, instead of
-rebuilding them alone after the last row (`imports.import_file`).
+rebuilding them alone after the last row (`applying.SqliteBatch`).
 """
 
 from __future__ import annotations
@@ -44,7 +44,10 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Callable
 
+import attrs
+
 from ..errors import CccError, PluginError
+from .reading import ReadResult, Sink, Unit, read_source
 
 #: Smaller files are read in process (starting the reader process costs ~0.15 s).
 MIN_BYTES = 4_000_000
@@ -57,7 +60,7 @@ def wanted(source, size: int) -> bool:
     flag = os.environ.get("CCC_IMPORT_PROCESS", "").strip().lower()
     if flag in ("0", "off", "no", "false") or os.name != "posix":  # pass_fds: POSIX only
         return False
-    if not getattr(source.read, "ccc_separate_process", False):
+    if not source.separate_process:
         return False
     if flag != "always" and (size < MIN_BYTES or (os.cpu_count() or 1) < 2):
         return False
@@ -78,6 +81,40 @@ def _importable(fn) -> bool:
         return False
     return spec is not None and spec.origin is not None and getattr(sys.modules.get(module), "__file__", None) == spec.origin \
         and importlib.machinery.PathFinder.find_spec(module.split(".")[0], sys.path) is not None
+
+
+@attrs.define
+class _Quarantine:
+    rows: list
+
+
+@attrs.define
+class _Progress:
+    done_bytes: int
+
+
+@attrs.define
+class _Done:
+    result: ReadResult
+    state: dict
+
+
+@attrs.define
+class _Failed:
+    """A `CccError` in the reader process (`module`/`qualname` of its class, when it is one)."""
+
+    module: str | None
+    qualname: str | None
+    message: str
+    file: str | None
+    line: int | None
+
+
+@attrs.define
+class _CannotStart:
+    """The reader could not be loaded in the reader process: the importing process reads."""
+
+    why: str
 
 
 class ReaderProcess:
@@ -104,17 +141,14 @@ class ReaderProcess:
         finally:
             os.close(w)
 
-    def read(self, context, job, emit_unit: Callable, emit_quarantine: Callable,
-             progress: Callable[[int], None] | None) -> dict:
-        """`imports.read_source(source.iter_records, context, job, …)` run in the reader process.
+    def read(self, context, job, sink: Sink, progress: Callable[[int], None] | None) -> ReadResult:
+        """`reading.read_source(source.iter_records, context, job, sink)` run in the reader process.
 
         Same result and same exceptions; `context.state` is updated in place with the reader's
         final state. Reads in this process when the reader process could not start or load the reader.
         """
-        from .imports import read_source
-
         if self.proc is None:
-            return read_source(self.source.iter_records, context, job, emit_unit, emit_quarantine)
+            return read_source(self.source.iter_records, context, job, sink)
         setup = {
             "parent": os.getpid(),
             "sys_path": list(sys.path),
@@ -131,7 +165,7 @@ class ReaderProcess:
             self.proc.stdin.write(pickle.dumps(setup, protocol=pickle.HIGHEST_PROTOCOL))
             self.proc.stdin.close()
         except OSError:  # it is gone already: read here
-            return read_source(self.source.iter_records, context, job, emit_unit, emit_quarantine)
+            return read_source(self.source.iter_records, context, job, sink)
         conn = self.conn
         while True:
             try:
@@ -143,22 +177,21 @@ class ReaderProcess:
                     f"(exit code {code})", file=job.path,
                 ) from None
             msg = pickle.loads(data)
-            tag = msg[0]
-            if tag == "u":
-                emit_unit(msg[1], msg[2], msg[3], msg[4])
-            elif tag == "q":
-                emit_quarantine(msg[1])
-            elif tag == "p":
+            if type(msg) is Unit:
+                sink.unit(msg)
+            elif type(msg) is _Quarantine:
+                sink.quarantine(msg.rows)
+            elif type(msg) is _Progress:
                 if progress is not None:
-                    progress(msg[1])
-            elif tag == "done":
+                    progress(msg.done_bytes)
+            elif type(msg) is _Done:
                 context.state.clear()
-                context.state.update(msg[2])
-                return msg[1]
-            elif tag == "err":
-                raise _rebuild(*msg[1:])
-            elif tag == "setup":  # the reader could not be loaded there: read here instead
-                return read_source(self.source.iter_records, context, job, emit_unit, emit_quarantine)
+                context.state.update(msg.state)
+                return msg.result
+            elif type(msg) is _Failed:
+                raise _rebuild(msg)
+            elif type(msg) is _CannotStart:  # the reader could not be loaded there: read here instead
+                return read_source(self.source.iter_records, context, job, sink)
 
     def close(self) -> None:
         if self.conn is not None:
@@ -191,7 +224,8 @@ def _widen(fd: int) -> None:
         pass
 
 
-def _rebuild(module, qualname, message, file, line) -> CccError:
+def _rebuild(failed: _Failed) -> CccError:
+    module, qualname, message, file, line = failed.module, failed.qualname, failed.message, failed.file, failed.line
     cls = None
     if module and qualname:
         try:
@@ -220,6 +254,19 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+class _PipeSink:
+    """The reading side's sink in the reader process: each unit and quarantine chunk, pickled."""
+
+    def __init__(self, send):
+        self.send = send
+
+    def unit(self, unit: Unit) -> None:
+        self.send(unit)
+
+    def quarantine(self, rows) -> None:
+        self.send(_Quarantine(list(rows)))
+
+
 def _child_main() -> None:
     """The reader process: load the reader's module (argv[1]) while the importing process gets
     ready, read the setup on stdin, run `read_source`, send what it emits."""
@@ -232,7 +279,6 @@ def _child_main() -> None:
     try:
         if len(sys.argv) > 2:
             sys.path[:] = json.loads(sys.argv[2])
-        from .imports import read_source  # noqa: F401 - loaded now, used below
         if sys.argv[1:2] and sys.argv[1]:
             importlib.import_module(sys.argv[1])
     except Exception:  # noqa: BLE001 - the setup below says what is wrong
@@ -252,36 +298,33 @@ def _child_main() -> None:
         try:
             sys.path[:] = setup["sys_path"]
             from ..sources import ReadContext
-            from .imports import read_source
 
             read = pickle.loads(setup["read"])
             c = setup["context"]
             context = ReadContext(
                 path=Path(c["path"]), options=c["options"], attributes=c["attributes"], state=c["state"],
-                progress=lambda n: send(("p", n)),
+                progress=lambda n: send(_Progress(n)),
                 workspace_root=None if c["workspace_root"] is None else Path(c["workspace_root"]),
             )
             job = setup["job"]
         except Exception as err:  # noqa: BLE001 - the importing process reads the file itself
-            send(("setup", f"{type(err).__name__}: {err}"))
+            send(_CannotStart(f"{type(err).__name__}: {err}"))
             return
         import gc
 
         gc.disable()  # rows are plain tuples (no cycles); memory stays flat, a chunk at a time
         try:
-            result = read_source(lambda ctx: read(ctx), context, job,
-                                 lambda kind, rows, partials, probe: send(("u", kind, rows, partials, probe)),
-                                 lambda rows: send(("q", list(rows))))
+            result = read_source(lambda ctx: read(ctx), context, job, _PipeSink(send))
         except CccError as err:
-            send(("err", type(err).__module__, type(err).__qualname__, err.message, err.file, err.line))
+            send(_Failed(type(err).__module__, type(err).__qualname__, err.message, err.file, err.line))
             return
         except (BrokenPipeError, ConnectionError):
             raise
         except Exception as err:  # noqa: BLE001 - a bug here: one line, and nothing is stored
-            send(("err", None, None, f"source {job.source_name!r} (plugin {job.plugin}) failed in the reader "
-                  f"process: {type(err).__name__}: {err}", job.path, None))
+            send(_Failed(None, None, f"source {job.source_name!r} (plugin {job.plugin}) failed in the reader "
+                         f"process: {type(err).__name__}: {err}", job.path, None))
             return
-        send(("done", result, context.state))
+        send(_Done(result, context.state))
     except (BrokenPipeError, ConnectionError):  # the importing process is gone
         os._exit(1)
     finally:

@@ -12,6 +12,17 @@ from sqlite_utils.migrations import Migrations
 
 migrations = Migrations("ccc_governance")
 
+#: record kind (`records.KINDS`) → the table its records are stored in
+KIND_TABLES = {
+    "contact": "contacts",
+    "survey": "surveys",
+    "complaint": "complaints",
+    "quality": "quality_evaluations",
+    "interval": "interval_aggregates",
+    "workforce": "workforce",
+    "reported": "reported_figures",
+}
+
 _RECORD_COMMON = """
     id INTEGER PRIMARY KEY,
     source TEXT NOT NULL,
