@@ -19,10 +19,11 @@ quarantines its row with the same reason as the record would get (`wait_s is neg
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 import attrs
 
+from .records import KINDS, fields_of
 from .store.checks import block_layout
 
 
@@ -81,3 +82,34 @@ def epoch_ms(instant: datetime | None) -> int | None:
     if instant is None or instant.tzinfo is None:
         return instant
     return round(instant.timestamp() * 1000)
+
+
+def block_records(block: ColumnBlock) -> list:
+    """The records a block's rows stand for (instants given as epoch ms as UTC datetimes, fields
+    not given at their defaults): for tests, to compare a reader's blocks with expected records."""
+    cls = KINDS[block.kind]
+    instants = {f.name for f in fields_of(block.kind) if f.type == "instant"}
+    mandatory = {a.name for a in attrs.fields(cls) if a.default is attrs.NOTHING}
+    names = ("source_id", "line", *block.fields)
+    out = []
+    for row in zip(*block.columns):
+        values = dict.fromkeys(mandatory)
+        for name, value in zip(names, row):
+            if name in instants and type(value) is int:
+                value = datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+            values[name] = value
+        if block.partial:
+            values["partial"] = True
+        out.append(cls(**values))
+    return out
+
+
+def flatten(items) -> list:
+    """What a reader yields, with each block replaced by the records it stands for (for tests)."""
+    out = []
+    for item in items:
+        if isinstance(item, ColumnBlock):
+            out.extend(block_records(item))
+        else:
+            out.append(item)
+    return out

@@ -5,14 +5,24 @@
 - `ccc_db`: the opened database of that workspace.
 - `ccc_pm`: a plugin manager for that workspace without entry-point plugins (register yours with
   `ccc_pm.register(module)`), so a test sees only the plugins it registers.
+
+And the host's functions a plugin's tests call, so that they import nothing of the store:
+`import_file(db, workspace, pm, source_name, path, …)` (one file as one batch: its summary),
+`undo_batch(db, batch_id)`, `list_quarantine(db, batch_id)`, `open_db(path)`; and `flatten(items)`
+(what a reader yields, each `ColumnBlock` as the records it stands for).
 """
 
 from __future__ import annotations
 
 import pytest
 
+from .blocks import flatten
+from .store.batches import list_quarantine, undo_batch
 from .store.db import open_db
+from .store.imports import import_file
 from .workspace import init_workspace, load_workspace
+
+__all__ = ["ccc_workspace", "ccc_db", "ccc_pm", "flatten", "import_file", "list_quarantine", "open_db", "undo_batch"]
 
 
 @pytest.fixture

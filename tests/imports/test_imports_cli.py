@@ -144,9 +144,7 @@ def test_a_plugin_module_that_exits_ends_no_command(run, ccc_workspace):
 _EXITING_READER = """import sys
 from datetime import datetime, timezone
 from ccc_governance.records import Contact
-from ccc_governance.store.fastrows import separate_process
 
-@separate_process
 def read(context):
     yield Contact("c1", datetime(2026, 10, 1, tzinfo=timezone.utc), outcome="answered", line=1)
     sys.exit(0)
@@ -157,7 +155,8 @@ from ccc_governance.sources import Source
 import exiting_reader
 @hookimpl
 def register_sources(register):
-    register(Source(name="exits", description="a reader that exits", read=exiting_reader.read))
+    register(Source(name="exits", description="a reader that exits", read=exiting_reader.read,
+                    separate_process=True))
 """
 
 

@@ -40,8 +40,7 @@ import pytest
 
 from ccc_governance.errors import SourceError
 from ccc_governance.sources import ReadContext
-from ccc_governance.blocks import ColumnBlock
-from ccc_governance.records import KINDS, fields_of
+from ccc_governance.blocks import ColumnBlock, block_records
 
 #: Set to 1 to rewrite the golden files from what the readers read now.
 UPDATE_ENV = "CCC_GOLDEN_UPDATE"
@@ -68,25 +67,6 @@ def record_line(record: Any) -> str:
         return _dumps({"other": repr(record)})
     fields = {a.name: _value(getattr(record, a.name)) for a in attrs.fields(type(record))}
     return _dumps({type(record).__name__.lower(): fields})
-
-
-def block_records(block: ColumnBlock) -> list:
-    """The records a block's rows stand for (instants as UTC datetimes, fields not given at their defaults)."""
-    cls = KINDS[block.kind]
-    instants = {f.name for f in fields_of(block.kind) if f.type == "instant"}
-    mandatory = {a.name for a in attrs.fields(cls) if a.default is attrs.NOTHING}
-    names = ("source_id", "line", *block.fields)
-    out = []
-    for row in zip(*block.columns):
-        values = dict.fromkeys(mandatory)
-        for name, value in zip(names, row):
-            if name in instants and type(value) is int:
-                value = datetime.fromtimestamp(value / 1000, tz=timezone.utc)
-            values[name] = value
-        if block.partial:
-            values["partial"] = True
-        out.append(cls(**values))
-    return out
 
 
 def _read(read: Callable, context: ReadContext, where: str) -> tuple[list[str] | None, str | None]:
