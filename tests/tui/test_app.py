@@ -140,6 +140,26 @@ async def test_breaches_screen_dispute_waive_and_cancel(fixture_db, as_of):
 
 
 @sync
+async def test_enter_on_a_breach_opens_its_kpi(fixture_db, as_of):
+    """The breaches screen asks the app for the KPI screen (an `OpenKpi` message), as the contract screen does."""
+    app = CccApp(fixture_db, as_of)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("b")
+        await settle(app, pilot)
+        breach = table_rows(app.screen)[1]
+        await pilot.press("down", "enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, KpiScreen)
+        assert (screen.contract_id, screen.kpi_id, screen.period) == tuple(breach[1:4])
+        assert f"breach #{breach[0]}" in str(screen.query_one("#why", Static).render())
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, BreachesScreen)
+
+
+@sync
 async def test_close_from_breaches_and_reopen(fixture_db, as_of):
     app = CccApp(fixture_db, as_of)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -10,10 +10,11 @@ from textual.binding import Binding
 
 from ..textsafe import visible
 from .commands import CccCommands
-from .messages import DataFailed
+from .messages import DataFailed, OpenKpi
 from .screens.breaches import BreachesScreen
 from .screens.contract import ContractScreen
 from .screens.help import HelpScreen
+from .screens.kpi import KpiScreen
 from .screens.portfolio import PortfolioScreen
 from .screens.reviews import ReviewsScreen
 from .widgets.format import user_markup
@@ -59,6 +60,10 @@ class CccApp(App):
     def open_contract(self, contract_id: str) -> None:
         """Open a contract's screen (from the palette or elsewhere)."""
         self.push_screen(ContractScreen(contract_id))
+
+    def on_open_kpi(self, message: OpenKpi) -> None:
+        """A screen asked for a KPI's drill-down (from the contract's KPIs or a breach)."""
+        self.push_screen(KpiScreen(message.contract_id, message.kpi_id, message.period))
 
     def action_show_portfolio(self) -> None:
         while len(self.screen_stack) > 2:

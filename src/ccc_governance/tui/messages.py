@@ -1,4 +1,6 @@
-"""Small messages that worker threads post back to the screens and the app (toolong style)."""
+"""Small messages that worker threads post back to the screens and the app (toolong style), and
+that a screen posts to ask the app to open another (`OpenKpi`: the KPI screen imports the breaches
+screen, which therefore cannot import it back)."""
 
 from __future__ import annotations
 
@@ -28,4 +30,14 @@ class ActionDone(Message):
 
     def __init__(self, text: str) -> None:
         self.text = text
+        super().__init__()
+
+
+class OpenKpi(Message):
+    """Open the drill-down of KPI `kpi_id` of `contract_id` for `period`. Handled by the app."""
+
+    def __init__(self, contract_id: str, kpi_id: str, period: str | None) -> None:
+        self.contract_id = contract_id
+        self.kpi_id = kpi_id
+        self.period = period
         super().__init__()

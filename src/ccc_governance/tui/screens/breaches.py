@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header
 
 from .. import data
+from ..messages import OpenKpi
 from ..widgets import format as fmt
 from .base import DataScreen
 from .modals import NoteModal
@@ -119,8 +120,6 @@ class BreachesScreen(BreachActions, DataScreen):
         return next((b for b in self.rows if str(b["id"]) == key), None)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        from .kpi import KpiScreen
-
         b = self.current_breach()
         if b:
-            self.app.push_screen(KpiScreen(b["contract_id"], b["kpi_id"], b["period"]))
+            self.post_message(OpenKpi(b["contract_id"], b["kpi_id"], b["period"]))

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 
 from ...textsafe import visible
 from .. import data
+from ..messages import OpenKpi
 from ..widgets import format as fmt
 from .base import DataScreen
 
@@ -106,9 +107,7 @@ class ContractScreen(DataScreen):
             self.app.notify("no stored results beyond this period", severity="warning")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        from .kpi import KpiScreen
-
-        self.app.push_screen(KpiScreen(self.contract_id, event.row_key.value, self.period))
+        self.post_message(OpenKpi(self.contract_id, event.row_key.value, self.period))
 
 
 def _credits_text(view: data.ContractView) -> Text:
