@@ -3,7 +3,7 @@ with line and reason, refusals, on the test files, the example months, and on se
 contact trace records (JSON Lines, Firehose-concatenated objects or an array; lines that are not
 records; files of nothing but those, refused).
 
-Both ways are read (`read_ctr`, and the source's reader the host imports with); they must agree.
+The source's reader is read as the host reads it (each block row as the record it stands for).
 A deliberate change in what the reader reads: rerun with `CCC_GOLDEN_UPDATE=1` and commit the golden
 files with it (see `plugins/ccc-asterisk/tests/reader_golden.py`, shared by the plugins' golden tests)."""
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from connect_inputs import NOT_RECORDS, random_record
 
-from ccc_amazon_connect import SOURCE, reader
+from ccc_amazon_connect import SOURCE
 
 HERE = Path(__file__).parent
 REPO = HERE.parents[2]
@@ -31,12 +31,12 @@ try:
 finally:
     sys.path.pop(0)
 
-run = partial(read_case, read_records=reader.read_ctr, read_source=SOURCE.read)
+run = partial(read_case, read_source=SOURCE.read)
 
 
 def files_lines(run=run) -> list[str]:
-    """The golden lines of the test files (`data/ctr-edges.jsonl`: the fast-path edge cases, a copy of
-    `CTR_EDGES` in tests/readers/test_batches.py), the example months and files of other formats (refused)."""
+    """The golden lines of the test files (`data/ctr-edges.jsonl`: outcomes, channels, skipped and
+    malformed records), the example months and files of other formats (refused)."""
     out: list[str] = []
     for path in (HERE / "data" / "ctr-edges.jsonl", *sorted((HERE / "data" / "real").glob("ctr*"))):
         out += run(path.relative_to(HERE / "data").as_posix(), path).lines

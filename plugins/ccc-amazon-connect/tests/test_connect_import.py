@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import ccc_amazon_connect
 from ccc_governance.plugins import get_plugin_manager, get_sources
-from ccc_governance.store.db import open_db
-from ccc_governance.store.imports import import_file
+from ccc_governance.testing import import_file, list_quarantine, open_db
 
 SAMPLE = Path(__file__).resolve().parents[3] / "examples" / "october-2026"
+REAL = Path(__file__).parent / "data" / "real"
 
 
 def test_sample_imports_with_repeat_deliveries(ccc_workspace):
@@ -25,4 +27,23 @@ def test_sample_imports_with_repeat_deliveries(ccc_workspace):
     row = db.execute("SELECT outcome, wait_s FROM contacts WHERE source_id = '6b5ab50c-4f51-4c2f-98e1-f382e6295b6b'").fetchone()
     assert tuple(row) == ("answered", 5.0)
     assert import_file(db, ccc_workspace, pm, "amazon-connect", SAMPLE / "ctr.jsonl")["status"] == "already_imported"
+    db.conn.close()
+
+
+def test_a_bad_value_in_a_block_row_quarantines_that_row_alone(ccc_workspace, ccc_pm, tmp_path):
+    # A queue name that is not text reaches the block as it is: the host judges the row from its
+    # values and quarantines it with the reason the spec gives a record, storing the others.
+    ccc_pm.register(ccc_amazon_connect)
+    lines = (REAL / "ctr-firehose.jsonl").read_text(encoding="utf-8").splitlines()
+    bad = json.loads(lines[2])  # the chat contact (line 3)
+    bad["Queue"]["Name"] = 5
+    lines[2] = json.dumps(bad)
+    path = tmp_path / "ctr.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    db = open_db(ccc_workspace.db_path)
+    summary = import_file(db, ccc_workspace, ccc_pm, "amazon-connect", path)
+    assert (summary["imported"], summary["quarantined"]) == (10, 1)
+    (row,) = list_quarantine(db, summary["batch_id"])
+    assert (row["line"], row["source_id"], row["reason"]) == (3, "c0000002-chat", "queue 5 is not text")
+    assert db.execute("SELECT count(*) FROM contacts WHERE source_id = ?", [bad["ContactId"]]).fetchone()[0] == 0
     db.conn.close()

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
 import ccc_amazon_connect
-from ccc_amazon_connect.reader import BLOCK, parse_flag, parse_score, read_ctr, read_ctr_blocks
+from ccc_amazon_connect.reader import BLOCK, FIELDS, parse_flag, parse_score, read_ctr
+from ccc_governance.blocks import ColumnBlock
 from ccc_governance.records import Contact, Rejected
 from ccc_governance.sources import ReadContext
-from ccc_governance.store.fastrows import ColumnBlock
+from ccc_governance.testing import flatten
 
 
 def _ctr(cid="c1", *, queue=True, agent=True, channel="VOICE", method="INBOUND", attrs=None, updated="2026-10-01T08:10:00Z", **extra):
@@ -51,7 +51,7 @@ def _ctr(cid="c1", *, queue=True, agent=True, channel="VOICE", method="INBOUND",
 def _read(tmp_path, text: str, **kwargs):
     path = tmp_path / "ctr.json"
     path.write_text(text, encoding="utf-8")
-    records = list(read_ctr(ReadContext(path=path, **kwargs)))
+    records = flatten(read_ctr(ReadContext(path=path, **kwargs)))
     return [r for r in records if isinstance(r, Contact)], [r for r in records if isinstance(r, Rejected)]
 
 
@@ -161,24 +161,27 @@ def test_parse_score():
     assert [parse_score(v) for v in ("5", 4, "4,5", " 3 ", "", None, "n/a", True)] == [5.0, 4.0, 4.5, 3.0, None, None, None, None]
 
 
-def test_fast_rows_are_the_records_in_storage_form():
-    path = Path(__file__).parent / "data" / "real" / "ctr-firehose.jsonl"
-    (block,) = read_ctr_blocks(ReadContext(path=path))
-    records = list(read_ctr(ReadContext(path=path)))
-    assert [block.fallback(i) for i in range(len(block.columns[0]))] == records
-    assert all(isinstance(r, Contact) for r in records)
-    row = next(zip(*block.columns))
-    first = records[0]
-    assert row[:3] == (first.source_id, first.line, round(first.arrived_at.timestamp() * 1000))
-    assert row[-1] == round(first.version.timestamp() * 1000)
+def test_blocks_hold_the_contacts_in_storage_form(tmp_path):
+    path = tmp_path / "ctr.jsonl"
+    path.write_text(json.dumps(_ctr("c1", attrs={"fcr": "no", "csat": "4,5"}, updated="2026-10-01T08:10:00.5006Z"))
+                    + "\n" + json.dumps(_ctr("c2", queue=False)) + "\n", encoding="utf-8")
+    (block,) = read_ctr(ReadContext(path=path))
+    assert (block.kind, block.fields, block.partial) == ("contact", FIELDS, False)
+    rows = list(zip(*block.columns))
+    t = 1790841600000  # 2026-10-01T08:00:00Z in epoch ms
+    assert rows[0] == ("c1", 1, t + 20_000, "answered", "voice", "inbound", "Support", "Support", t + 41_000,
+                       t + 360_000, 21.0, 250.0, 30.0, 45.0, "jdoe", False, False, 4.5, 5, "+33639981234",
+                       t + 600_501)  # the version's microseconds rounded to the millisecond, as stored
+    assert rows[1] == ("c2", 2, t, "not_queued", "voice", "inbound", None, None, None, t + 360_000, None, None,
+                       None, None, None, None, None, None, None, "+33639981234", t + 600_000)
 
 
-def test_fast_path_blocks_are_cut_at_block_size_and_at_rejections(tmp_path):
+def test_blocks_are_cut_at_block_size_and_before_rejections(tmp_path):
     lines = [json.dumps(_ctr(f"c{i}")) for i in range(2 * BLOCK + 7)]
     path = tmp_path / "ctr.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert [len(b.columns[0]) for b in read_ctr_blocks(ReadContext(path=path))] == [BLOCK, BLOCK, 7]
+    assert [len(b) for b in read_ctr(ReadContext(path=path))] == [BLOCK, BLOCK, 7]
     lines.insert(3, "{not json")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    items = list(read_ctr_blocks(ReadContext(path=path)))
-    assert [len(i.columns[0]) if isinstance(i, ColumnBlock) else i.line for i in items] == [3, 4, BLOCK, BLOCK, 4]
+    items = list(read_ctr(ReadContext(path=path)))
+    assert [len(i) if isinstance(i, ColumnBlock) else i.line for i in items] == [3, 4, BLOCK, BLOCK, 4]

@@ -12,8 +12,7 @@ from ccc_amazon_connect.reader import read_ctr
 from ccc_governance.errors import SourceError
 from ccc_governance.records import Contact, Rejected
 from ccc_governance.sources import ReadContext
-from ccc_governance.store.db import open_db
-from ccc_governance.store.imports import import_file
+from ccc_governance.testing import flatten, import_file, open_db
 
 REAL = Path(__file__).parent / "data" / "real"
 SAMPLE = Path(__file__).resolve().parents[3] / "examples" / "october-2026"
@@ -41,7 +40,7 @@ def _summary(c: Contact):
 
 @pytest.mark.parametrize("name", ["ctr-firehose.jsonl", "ctr-firehose-concatenated.json"])
 def test_reader_on_real_shapes(name):
-    records = list(read_ctr(ReadContext(path=REAL / name)))
+    records = flatten(read_ctr(ReadContext(path=REAL / name)))
     assert [r for r in records if isinstance(r, Rejected)] == []
     contacts = [r for r in records if isinstance(r, Contact)]
     # 14 records: the TASK and the MONITOR contact are skipped; the re-delivery is yielded too.
@@ -93,6 +92,6 @@ def test_a_damaged_first_record_alone_does_not_refuse_the_file(tmp_path):
     good = (REAL / "ctr-firehose.jsonl").read_text().splitlines()
     path = tmp_path / "ctr.jsonl"
     path.write_text(good[0][:120] + "\n" + "\n".join(good[2:5]) + "\n")
-    records = list(read_ctr(ReadContext(path=path)))
+    records = flatten(read_ctr(ReadContext(path=path)))
     assert [r.line for r in records if isinstance(r, Rejected)] == [1]
     assert len([r for r in records if isinstance(r, Contact)]) == 2  # the TASK is skipped

@@ -11,6 +11,7 @@ import pytest
 from ccc_amazon_connect.reader import read_ctr
 from ccc_governance.records import Contact, Rejected
 from ccc_governance.sources import ReadContext
+from ccc_governance.testing import flatten
 
 SAMPLE = Path(__file__).resolve().parents[3] / "examples" / "october-2026"
 SOURCE = "amazon-connect"
@@ -31,7 +32,7 @@ def _bool(text: str) -> bool | None:
 
 @pytest.fixture(scope="module")
 def records():
-    return list(read_ctr(ReadContext(path=SAMPLE / "ctr.jsonl")))
+    return flatten(read_ctr(ReadContext(path=SAMPLE / "ctr.jsonl")))
 
 
 def _newest(records) -> dict[str, Contact]:

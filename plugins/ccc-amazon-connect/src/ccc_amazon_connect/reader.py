@@ -4,9 +4,9 @@ Every copy of a record is yielded: Connect delivers records at least once, and t
 for each ContactId, the copy with the newest `LastUpdateTimestamp` wherever it sits in the file.
 
 Speed (1M records are ~750 MB of JSON, about half of the reading time is decoding it): `_figures`
-maps a record in one function with few dict look-ups, reading the common shapes inline (the one
-mapping, used by both paths), and the fast path (`read_ctr_blocks`) yields the values as
-`ColumnBlock`s in storage form (instants as epoch milliseconds, converted a column at a time).
+maps a record in one function with few dict look-ups, reading the common shapes inline, and the
+contacts go to the host as `ColumnBlock`s in storage form (instants as epoch milliseconds,
+converted a column at a time).
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ import json
 from collections.abc import Iterator
 from datetime import datetime, timezone
 
+from ccc_governance.blocks import ColumnBlock
 from ccc_governance.errors import SourceError
 from ccc_governance.readers import Broken, FormatCheck, iter_objects
 from ccc_governance.readers import attribute_flag as parse_flag
 from ccc_governance.readers import attribute_score as parse_score
-from ccc_governance.records import Contact, Rejected
+from ccc_governance.records import Rejected
 from ccc_governance.sources import ReadContext
-from ccc_governance.store.fastrows import ColumnBlock, separate_process
 
 #: Connect `Channel` → normalised channel. TASK is back-office work, not a customer contact.
 CHANNELS = {"VOICE": "voice", "CHAT": "chat", "EMAIL": "email"}
@@ -31,8 +31,8 @@ SKIPPED_CHANNELS = frozenset({"TASK"})
 SKIPPED_METHODS = frozenset({"MONITOR"})
 #: `InitiationMethod` values of contacts the centre places towards the customer.
 OUTBOUND = frozenset({"OUTBOUND", "EXTERNAL_OUTBOUND", "AGENT_REPLY"})
-#: Contacts per block on the fast path (small blocks stay in the CPU's cache: 250 reads ~10% faster
-#: than 1000, host checks included).
+#: Contacts per block (small blocks stay in the CPU's cache: 250 reads ~10% faster than 1000,
+#: host checks included).
 BLOCK = 250
 
 
@@ -40,13 +40,10 @@ class BadRecord(ValueError):
     """A field of one record that cannot be read (the record is quarantined)."""
 
 
-def read_ctr(context: ReadContext, *, fast: bool = False) -> Iterator[Contact | Rejected | ColumnBlock]:
-    """Yield a `Contact` for every contact record in the file (JSON Lines, array or `}{`-concatenated).
-
-    `fast`: yield the contacts in `ColumnBlock`s (the host's fast path: the same values in storage
-    form, without building a `Contact` each; `fallback(i)` builds row i's `Contact`) and rejected
-    records as usual.
-    """
+def read_ctr(context: ReadContext) -> Iterator[ColumnBlock | Rejected]:
+    """The source's reader: the contacts of every contact record in the file (JSON Lines, array
+    or `}{`-concatenated), in `ColumnBlock`s of up to `BLOCK`, and a `Rejected` row for each record
+    it cannot read (the block before it is yielded first: the file's order is kept)."""
     names = (context.attributes.get("fcr", "fcr"), context.attributes.get("csat", "csat"))
     scale = int(context.options.get("csat_scale", 5))
     try:
@@ -56,7 +53,7 @@ def read_ctr(context: ReadContext, *, fast: bool = False) -> Iterator[Contact | 
     with raw:
         check = FormatCheck(str(context.path), "Amazon Connect contact records", "a ContactId")
         check.starts_as_json(raw, "JSON objects with a ContactId")
-        kept: list[tuple] = []  # the fast path's contacts waiting to be yielded (`_figures` values)
+        kept: list[tuple] = []  # contacts waiting to be yielded (`_figures` values)
         figures = _figures
         for item in iter_objects(raw, progress=context.progress):
             if item.__class__ is Broken:
@@ -90,9 +87,6 @@ def read_ctr(context: ReadContext, *, fast: bool = False) -> Iterator[Contact | 
                 continue
             if values is None:  # not a customer contact: skipped
                 continue
-            if not fast:
-                yield Contact(**dict(zip(KEYS, values)))
-                continue
             kept.append(values)
             if len(kept) >= BLOCK:
                 yield _block(kept)
@@ -102,13 +96,7 @@ def read_ctr(context: ReadContext, *, fast: bool = False) -> Iterator[Contact | 
         check.finish()
 
 
-@separate_process
-def read_ctr_blocks(context: ReadContext) -> Iterator[Contact | Rejected | ColumnBlock]:
-    """The source's reader: `read_ctr` on the fast path (what the host imports)."""
-    return read_ctr(context, fast=True)
-
-
-#: The contact fields of a fast-path row, in order after (source_id, line).
+#: The contact fields of a block, in order after (source_id, line).
 FIELDS = ("arrived_at", "outcome", "channel", "direction", "queue", "queue_name", "answered_at", "ended_at",
           "wait_s", "talk_s", "hold_s", "wrap_s", "agent", "transferred", "fcr", "csat", "csat_scale", "customer",
           "version")
@@ -119,22 +107,12 @@ _INSTANTS = (2, 8, 9, 20)
 
 
 def _block(kept: list[tuple]) -> ColumnBlock:
-    """The contacts' values as a `ColumnBlock` in storage form; `fallback(i)` is row i's `Contact`
-    (`Contact(**fields)` of the values `_figures` gave, as the record path builds it)."""
-    columns = list(zip(*kept))
+    """The contacts (`_figures` values) as a `ColumnBlock`, instants as epoch milliseconds UTC."""
+    columns = [list(column) for column in zip(*kept)]
     columns[2] = [round(dt.timestamp() * 1000) for dt in columns[2]]  # arrived_at: never None
     for i in _INSTANTS[1:]:
-        columns[i] = _epoch_ms(columns[i])
-
-    def fallback(i: int) -> Contact:
-        return Contact(**dict(zip(KEYS, kept[i])))
-
-    return ColumnBlock(kind="contact", fields=FIELDS, columns=columns, fallback=fallback)
-
-
-def _epoch_ms(instants) -> list:
-    """Aware datetimes (or None) as epoch milliseconds, as the host stores an instant."""
-    return [None if dt is None else round(dt.timestamp() * 1000) for dt in instants]
+        columns[i] = [None if dt is None else round(dt.timestamp() * 1000) for dt in columns[i]]
+    return ColumnBlock(kind="contact", fields=FIELDS, columns=columns)
 
 
 def _short(value) -> str:
