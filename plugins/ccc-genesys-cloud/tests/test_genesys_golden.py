@@ -3,8 +3,8 @@ with line and reason, refusals, on the test files, the example months, and on se
 conversations (an API result page, a bare array or JSON Lines; text that is not JSON, objects that are
 not conversations, empty pages; files of nothing but those, refused).
 
-Both ways are read (`read_conversations`, and the source's reader the host imports with); they must
-agree. A deliberate change in what the reader reads: rerun with `CCC_GOLDEN_UPDATE=1` and commit the
+The source's reader is read as the host reads it (each block row as the record it stands for).
+A deliberate change in what the reader reads: rerun with `CCC_GOLDEN_UPDATE=1` and commit the
 golden files with it (see `plugins/ccc-asterisk/tests/reader_golden.py`, shared by the plugins' golden
 tests)."""
 
@@ -18,9 +18,9 @@ from functools import partial
 from pathlib import Path
 
 from genesys_inputs import random_conversation, unhashable
-from test_genesys_fastpath import EDGES
+from test_genesys_edges import EDGES
 
-from ccc_genesys_cloud import SOURCE, reader
+from ccc_genesys_cloud import SOURCE
 
 HERE = Path(__file__).parent
 REPO = HERE.parents[2]
@@ -36,12 +36,12 @@ try:
 finally:
     sys.path.pop(0)
 
-run = partial(read_case, read_records=reader.read_conversations, read_source=SOURCE.read)
+run = partial(read_case, read_source=SOURCE.read)
 
 
 def files_lines(tmp_path: Path, run=run) -> list[str]:
-    """The golden lines of the fast-path test's edge cases, the test files, the example months,
-    files of other formats (refused) and a conversation the reader fails on."""
+    """The golden lines of the edge cases of `test_genesys_edges.py`, the test files, the example
+    months, files of other formats (refused) and a conversation the reader fails on."""
     out: list[str] = []
     edges = tmp_path / "edges.json"
     edges.write_text('{"totalHits": 1, "conversations": [\n' + ",\n".join(json.dumps(c) for c in EDGES) + "\n]}",

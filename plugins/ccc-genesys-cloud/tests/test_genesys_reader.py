@@ -9,6 +9,7 @@ import ccc_genesys_cloud
 from ccc_genesys_cloud.reader import read_conversations
 from ccc_governance.records import Contact, Rejected
 from ccc_governance.sources import ReadContext
+from ccc_governance.testing import flatten
 
 START = datetime(2026, 10, 1, 8, 0, tzinfo=timezone.utc)
 Q1 = "535f9413-fff9-4936-ae77-22ab07f61915"
@@ -65,7 +66,7 @@ def _conv(cid, participants, end=600_000, direction="inbound"):
 def _read(tmp_path, text, **kwargs):
     path = tmp_path / "conversations.json"
     path.write_text(text, encoding="utf-8")
-    records = list(read_conversations(ReadContext(path=path, **kwargs)))
+    records = flatten(read_conversations(ReadContext(path=path, **kwargs)))
     return {r.source_id: r for r in records if isinstance(r, Contact)}, [r for r in records if isinstance(r, Rejected)]
 
 
@@ -177,3 +178,4 @@ def test_attribute_names_from_workspace(tmp_path):
     conv = _conv("at", [_customer(attrs={"Resolved": "no", "Score": "2"}), _acd(0, 5000, abandon=5000)])
     c = _read(tmp_path, _api(conv), attributes={"fcr": "Resolved", "csat": "Score"})[0]["at"]
     assert (c.fcr, c.csat) == (False, 2.0)
+

@@ -12,8 +12,7 @@ from ccc_genesys_cloud.reader import read_conversations
 from ccc_governance.errors import SourceError
 from ccc_governance.records import Contact, Rejected
 from ccc_governance.sources import ReadContext
-from ccc_governance.store.db import open_db
-from ccc_governance.store.imports import import_file
+from ccc_governance.testing import flatten, import_file, open_db
 
 REAL = Path(__file__).parent / "data" / "real"
 SAMPLE = Path(__file__).resolve().parents[3] / "examples" / "october-2026"
@@ -40,7 +39,7 @@ def _summary(c: Contact):
 
 
 def _read(name: str):
-    records = list(read_conversations(ReadContext(path=REAL / name)))
+    records = flatten(read_conversations(ReadContext(path=REAL / name)))
     assert [r for r in records if isinstance(r, Rejected)] == []
     return {r.source_id: r for r in records}
 

@@ -11,6 +11,7 @@ import pytest
 from ccc_genesys_cloud.reader import read_conversations
 from ccc_governance.records import Contact, Rejected
 from ccc_governance.sources import ReadContext
+from ccc_governance.testing import flatten
 
 SAMPLE = Path(__file__).resolve().parents[3] / "examples" / "october-2026"
 SOURCE = "genesys-cloud"
@@ -31,7 +32,7 @@ def _bool(text: str) -> bool | None:
 
 @pytest.fixture(scope="module")
 def records():
-    return list(read_conversations(ReadContext(path=SAMPLE / "genesys.json")))
+    return flatten(read_conversations(ReadContext(path=SAMPLE / "genesys.json")))
 
 
 def test_one_contact_per_conversation(records):

@@ -5,16 +5,17 @@ from __future__ import annotations
 from ccc_governance import hookimpl
 from ccc_governance.sources import Source
 
-from .reader import read_conversation_blocks
+from .reader import read_conversations
 
 __version__ = "0.1.0"
 
 SOURCE = Source(
     name="genesys-cloud",
     description="Genesys Cloud analytics conversation details JSON (API response, array or JSON Lines)",
-    read=read_conversation_blocks,
+    read=read_conversations,
     kinds=("contact",),
     patterns=("*.json", "*.jsonl", "conversations*", "genesys*"),
+    separate_process=True,
 )
 
 

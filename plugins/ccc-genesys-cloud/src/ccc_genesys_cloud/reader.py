@@ -5,7 +5,7 @@ the millisecond (never rounded), so 20.001 s stays outside a 20 s threshold.
 
 Speed (1M conversations are ~1.5 GB of JSON): `_figures` reads a conversation in one pass over
 its participants, keeping only what the contact's figures use (no object per session), and the
-fast path (`read_conversation_blocks`) yields the values as `ColumnBlock`s in storage form.
+contacts go to the host as `ColumnBlock`s in storage form.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from operator import is_, itemgetter
 
+from ccc_governance.blocks import ColumnBlock
 from ccc_governance.errors import SourceError
 from ccc_governance.readers import Broken, FormatCheck, attribute_flag, attribute_score, iter_objects
-from ccc_governance.records import Contact, Rejected
+from ccc_governance.records import Rejected
 from ccc_governance.sources import ReadContext
-from ccc_governance.store.fastrows import ColumnBlock, separate_process
 
 #: Genesys `mediaType` → normalised channel (a `message` is refined by its `messageType`).
 MEDIA = {"voice": "voice", "callback": "voice", "chat": "chat", "email": "email", "video": "video"}
@@ -34,9 +34,9 @@ MESSAGE_TYPES = {
 #: Members of a result page that are not conversations: a page holding only these (a query without
 #: results: `{"totalHits": 0}`) is empty, not malformed.
 WRAPPER_KEYS = frozenset({"conversations", "totalHits", "cursor", "dataAvailabilityDate", "aggregations"})
-#: Conversations per block on the fast path: a block's values stay in the CPU's cache (measured on
-#: 100k bench conversations in the reader process: 250 a block ~5% less CPU than 1000; the host's
-#: column checks cost the same per row down to ~200 rows a block).
+#: Conversations per block: a block's values stay in the CPU's cache (measured on 100k bench
+#: conversations in the reader process: 250 a block ~5% less CPU than 1000; the host's column
+#: checks cost the same per row down to ~200 rows a block).
 BLOCK = 250
 
 
@@ -44,14 +44,13 @@ class BadConversation(ValueError):
     """A field of one conversation that cannot be read (the conversation is quarantined)."""
 
 
-def read_conversations(context: ReadContext, *, fast: bool = False) -> Iterator[Contact | Rejected | ColumnBlock]:
-    """Yield one `Contact` per conversation of a conversation-details file.
+def read_conversations(context: ReadContext) -> Iterator[ColumnBlock | Rejected]:
+    """The source's reader: one contact per conversation of a conversation-details file, in
+    `ColumnBlock`s of up to `BLOCK`, and a `Rejected` row for each conversation it cannot read
+    (the block before it is yielded first: the file's order is kept).
 
     Accepted: the API's `{"conversations": [...], "totalHits": N}`, a bare array, or one
     conversation per line. A conversation that cannot be read is rejected on its own.
-    `fast`: yield the contacts in `ColumnBlock`s (the host's fast path: the same values in storage
-    form, without building a `Contact` each; `fallback(i)` builds row i's `Contact` the ordinary
-    way) and rejected conversations as usual.
     """
     names = (context.attributes.get("fcr", "fcr"), context.attributes.get("csat", "csat"))
     scale = int(context.options.get("csat_scale", 5))
@@ -62,83 +61,54 @@ def read_conversations(context: ReadContext, *, fast: bool = False) -> Iterator[
     with raw:
         check = FormatCheck(str(context.path), "Genesys Cloud conversation details", "a conversationId")
         check.starts_as_json(raw, "JSON conversation details")
-        rows: list[tuple] = []  # the fast path's contacts waiting to be yielded (`_figures`' values)
+        rows: list[tuple] = []  # contacts waiting to be yielded (`_figures`' values)
         add = rows.append
         figures = _figures
         for item in iter_objects(raw, wrapper_key="conversations", progress=context.progress):
-            if type(item) is not Broken:
+            if type(item) is Broken:
+                number = item.index + 1
+                check.seen(number)
+                check.unreadable(item.line, item.raw)
+                reason, raw_text, cid = f"conversation #{number}: {item.reason}", item.raw, None
+            else:
                 conv, line, index = item
-                if type(conv) is dict and type(conv.get("conversationId")) is str:
-                    # A conversation (the common case, checked first: `conversationId` is not a wrapper key).
+                if type(conv) is dict and isinstance(conv.get("conversationId"), str):  # a conversation
                     if not check.ok:
                         check.seen(index + 1)
                         check.recognised()
-                    if not fast:
-                        yield _record(context, conv, line, index + 1, names, scale)
-                        continue
                     try:
                         add(figures(conv, line, names, scale))
-                    except BadConversation:
-                        if rows:
+                    except BadConversation as exc:
+                        cid = conv["conversationId"]
+                        reason, raw_text = f"conversation #{index + 1} ({cid}): {exc}", _short(conv)
+                    else:
+                        if len(rows) >= BLOCK:
                             yield _block(rows)
                             rows = []
                             add = rows.append
-                        yield _record(context, conv, line, index + 1, names, scale)  # rejected, with the reason
                         continue
-                    if len(rows) >= BLOCK:
-                        yield _block(rows)
-                        rows = []
-                        add = rows.append
-                    continue
-            conv = None if type(item) is Broken else item.value
-            number = item.index + 1
-            check.seen(number)
-            if isinstance(item, Broken):
-                check.unreadable(item.line, item.raw)
-                if rows:
-                    yield _block(rows)
-                    rows = []
-                    add = rows.append
-                yield context.reject(item.line, f"conversation #{number}: {item.reason}", item.raw)
-                continue
-            if isinstance(conv, dict) and conv and set(conv) <= WRAPPER_KEYS and not conv.get("conversations"):
-                check.recognised()  # a result page without conversations
-                continue
-            if not isinstance(conv, dict) or not isinstance(conv.get("conversationId"), str):
-                check.unreadable(item.line, _short(conv))
-                if rows:
-                    yield _block(rows)
-                    rows = []
-                    add = rows.append
-                yield context.reject(item.line, f"record #{number} is not a conversation (no conversationId)", _short(conv))
-                continue
-            # a conversation whose id is a `str` subclass (not from JSON): the ordinary way
-            check.recognised()
-            if not fast:
-                yield _record(context, conv, item.line, number, names, scale)
-                continue
+                else:
+                    number = index + 1
+                    check.seen(number)
+                    if isinstance(conv, dict) and conv and set(conv) <= WRAPPER_KEYS and not conv.get("conversations"):
+                        check.recognised()  # a result page without conversations
+                        continue
+                    check.unreadable(line, _short(conv))
+                    reason, raw_text, cid = f"record #{number} is not a conversation (no conversationId)", _short(conv), None
             if rows:
                 yield _block(rows)
                 rows = []
                 add = rows.append
-            yield _record(context, conv, item.line, number, names, scale)
+            yield context.reject(item.line, reason, raw_text, cid)
         if rows:
             yield _block(rows)
         check.finish()
 
 
-@separate_process
-def read_conversation_blocks(context: ReadContext) -> Iterator[Contact | Rejected | ColumnBlock]:
-    """The source's reader: `read_conversations` on the fast path (what the host imports)."""
-    return read_conversations(context, fast=True)
-
-
 def _block(rows: list[tuple]) -> ColumnBlock:
-    """Contacts (`_figures`' values) as a `ColumnBlock` in storage form (instants as epoch
-    milliseconds); `fallback(i)` is row i's `Contact` built the ordinary way (`_record`:
-    `Contact(**_contact(…))`, from the same values; the conversation itself is not kept: holding a
-    block's parsed JSON makes decoding slower)."""
-    columns = list(zip(*rows))
+    """Contacts (`_figures`' values) as a `ColumnBlock`, instants as epoch milliseconds UTC (the
+    conversation itself is not kept: holding a block's parsed JSON makes decoding slower)."""
+    columns = [list(column) for column in zip(*rows)]
     ended, version = columns[_ENDED], columns[_VERSION]
     for i in _INSTANTS:
         if i == _VERSION and all(map(is_, version, ended)):
@@ -148,24 +118,11 @@ def _block(rows: list[tuple]) -> ColumnBlock:
             columns[i] = list(map(round, map(_THOUSAND.__mul__, map(_timestamp, columns[i]))))
         except TypeError:  # a None in the column
             columns[i] = [None if t is None else round(t.timestamp() * 1000) for t in columns[i]]
-
-    def fallback(i: int) -> Contact:
-        return Contact(**dict(zip(KEYS, rows[i])))
-
-    return ColumnBlock(kind="contact", fields=FIELDS, columns=columns, fallback=fallback)
+    return ColumnBlock(kind="contact", fields=FIELDS, columns=columns)
 
 
 def _short(value) -> str:
     return json.dumps(value, ensure_ascii=False)[:300]
-
-
-def _record(context: ReadContext, conv: dict, line: int, number: int, names, scale) -> Contact | Rejected:
-    """The ordinary way (the reference): a `Contact`, or the conversation rejected with the reason."""
-    try:
-        return Contact(**_contact(conv, line, names, scale))
-    except BadConversation as exc:
-        cid = conv["conversationId"]
-        return context.reject(line, f"conversation #{number} ({cid}): {exc}", _short(conv), cid)
 
 
 def parse_instant(value, field: str, where: tuple[int, int] | None = None) -> datetime | None:
@@ -187,7 +144,7 @@ def _where(where: tuple[int, int] | None) -> str:
     return f"participants[{where[0]}].sessions[{where[1]}] " if where else ""
 
 
-#: The contact fields of a fast-path row, in order after (source_id, line).
+#: The contact fields of a block, in order after (source_id, line).
 FIELDS = ("arrived_at", "outcome", "channel", "direction", "queue", "queue_name", "answered_at", "ended_at",
           "wait_s", "talk_s", "hold_s", "wrap_s", "agent", "transferred", "fcr", "csat", "csat_scale", "customer",
           "version")
@@ -452,12 +409,6 @@ def _figures(conv: dict, line: int, names: tuple[str, str], scale: int) -> tuple
         customer,
         ended or _latest_instant(conv) or started,
     )
-
-
-def _contact(conv: dict, line: int, names: tuple[str, str], scale: int) -> dict:
-    """The `Contact` fields of one conversation, as a dict (`Contact(**fields)`). Raises
-    `BadConversation` for a field it cannot read."""
-    return dict(zip(KEYS, _figures(conv, line, names, scale)))
 
 
 def _interact_start(segments: list[dict]) -> datetime | None:

@@ -1,6 +1,5 @@
-"""The fast path (ColumnBlocks) holds exactly the records of the ordinary way; only the timestamps a
-contact's figures use can quarantine a conversation. (tests/readers/test_batches.py imports real
-files both ways and compares the stores.)"""
+"""Edge cases of conversations (also read by the golden test): the reader's blocks hold every readable
+conversation in storage form; only the timestamps a contact's figures use can quarantine one."""
 
 from __future__ import annotations
 
@@ -11,11 +10,10 @@ import pytest
 
 import ccc_genesys_cloud
 from ccc_genesys_cloud import reader
-from ccc_governance.plugins import get_plugin_manager
+from ccc_governance.blocks import ColumnBlock
 from ccc_governance.records import Rejected
 from ccc_governance.sources import ReadContext
-from ccc_governance.store.fastrows import ColumnBlock
-from ccc_governance.store.imports import import_file
+from ccc_governance.testing import import_file
 
 HERE = Path(__file__).parent
 SAMPLE = Path(__file__).resolve().parents[3] / "examples" / "october-2026" / "genesys.json"
@@ -84,19 +82,9 @@ def edges(tmp_path):
     return path
 
 
-def test_blocks_hold_exactly_the_records_of_the_ordinary_way(edges):
-    for path in (edges, SAMPLE, *sorted((HERE / "data" / "real").glob("*.json"))):
-        fast, slow = [], list(reader.read_conversations(ReadContext(path=path)))
-        for item in reader.read_conversation_blocks(ReadContext(path=path)):
-            fast.extend([item.fallback(i) for i in range(len(item.columns[0]))] if isinstance(item, ColumnBlock)
-                        else [item])
-        assert fast == slow, path.name
-
-
-def test_only_timestamps_the_figures_use_can_quarantine(ccc_workspace, ccc_db, edges):
-    pm = get_plugin_manager(ccc_workspace, entrypoints=False)
-    pm.register(ccc_genesys_cloud)
-    assert import_file(ccc_db, ccc_workspace, pm, "genesys-cloud", edges)["quarantined"] == 4
+def test_only_timestamps_the_figures_use_can_quarantine(ccc_workspace, ccc_db, ccc_pm, edges):
+    ccc_pm.register(ccc_genesys_cloud)
+    assert import_file(ccc_db, ccc_workspace, ccc_pm, "genesys-cloud", edges)["quarantined"] == 4
     stored = {r[0] for r in ccc_db.conn.execute("SELECT source_id FROM contacts")}
     assert {"bad-customer-seg", "offset", "micro", "open", "other-queue"} <= stored
     reasons = [r[0] for r in ccc_db.conn.execute("SELECT reason FROM quarantine ORDER BY line")]
@@ -104,13 +92,19 @@ def test_only_timestamps_the_figures_use_can_quarantine(ccc_workspace, ccc_db, e
     assert "metric tAnswered emitDate" in reasons[1] and "segmentEnd" in reasons[2] and "tAbandon" in reasons[3]
 
 
-def test_every_readable_conversation_takes_the_fast_path(edges):
-    items = list(reader.read_conversation_blocks(ReadContext(path=edges)))
-    fast = {sid for b in items if isinstance(b, ColumnBlock) for sid in b.columns[0]}
-    assert fast == {c["conversationId"] for c in EDGES} - {"bad-acd-start", "bad-answer", "bad-end-open", "bad-metric"}
+def test_every_readable_conversation_is_in_a_block_in_storage_form(edges):
+    items = list(reader.read_conversations(ReadContext(path=edges)))
+    in_blocks = {sid for b in items if isinstance(b, ColumnBlock) for sid in b.columns[0]}
+    assert in_blocks == {c["conversationId"] for c in EDGES} - {"bad-acd-start", "bad-answer", "bad-end-open", "bad-metric"}
     assert [r.source_id for r in items if isinstance(r, Rejected)] == ["bad-acd-start", "bad-answer", "bad-end-open",
                                                                       "bad-metric"]
-    block = next(b for b in items if isinstance(b, ColumnBlock))
-    assert block.fallback(0) == next(r for r in reader.read_conversations(ReadContext(path=edges)))
-    sample = list(reader.read_conversation_blocks(ReadContext(path=SAMPLE)))
-    assert sum(len(b.columns[0]) for b in sample if isinstance(b, ColumnBlock)) == 345
+    block = items[0]
+    assert (block.kind, block.fields, block.partial) == ("contact", reader.FIELDS, False)
+    rows = list(zip(*block.columns))
+    t0 = 1790841600000  # T0 in epoch ms
+    assert rows[0] == ("answered", 2, t0, "answered", "voice", "inbound", Q1, "Support", t0 + 20_001, t0 + 600_000,
+                       20.001, 279.999, 0.0, 300.0, "u1", False, True, 4.5, 5, "tel:+33639981111", t0 + 600_000)
+    open_ = rows[[r[0] for r in rows].index("open")]
+    assert (open_[3], open_[9], open_[-1]) == ("open", None, t0)  # not ended: its version is its latest instant
+    sample = list(reader.read_conversations(ReadContext(path=SAMPLE)))
+    assert sum(len(b) for b in sample if isinstance(b, ColumnBlock)) == 345
