@@ -28,7 +28,7 @@ def _pick(rnd: random.Random, options, bad=(), p_bad=0.03, p_none=0.05):
 
 
 def random_conversation(rnd: random.Random, i: int) -> dict:
-    """A conversation of random shape, id `c<i>` (now and then a purpose that is a list: see `unhashable`)."""
+    """A conversation of random shape, id `c<i>` (now and then a purpose that is a list: see `list_purpose`)."""
     conv = {"conversationId": f"c{i}"}
     for key in ("conversationStart", "conversationEnd"):
         if rnd.random() < 0.9:
@@ -89,6 +89,6 @@ def random_conversation(rnd: random.Random, i: int) -> dict:
     return conv
 
 
-def unhashable(conv: dict) -> bool:
-    """Whether a participant's purpose is a list (the reader fails the whole file on it: a bug, not a shape to keep)."""
+def list_purpose(conv: dict) -> bool:
+    """Whether a participant's purpose is a list (such a conversation is rejected)."""
     return any(isinstance(p.get("purpose"), list) for p in conv.get("participants", ()))

@@ -17,7 +17,7 @@ import sys
 from functools import partial
 from pathlib import Path
 
-from genesys_inputs import random_conversation, unhashable
+from genesys_inputs import list_purpose, random_conversation
 from test_genesys_edges import EDGES
 
 from ccc_genesys_cloud import SOURCE
@@ -41,7 +41,7 @@ run = partial(read_case, read_source=SOURCE.read)
 
 def files_lines(tmp_path: Path, run=run) -> list[str]:
     """The golden lines of the edge cases of `test_genesys_edges.py`, the test files, the example
-    months, files of other formats (refused) and a conversation the reader fails on."""
+    months, files of other formats (refused) and a conversation with a purpose that is not text."""
     out: list[str] = []
     edges = tmp_path / "edges.json"
     edges.write_text('{"totalHits": 1, "conversations": [\n' + ",\n".join(json.dumps(c) for c in EDGES) + "\n]}",
@@ -54,7 +54,7 @@ def files_lines(tmp_path: Path, run=run) -> list[str]:
     sample = REPO / "examples" / "october-2026"
     for path in (sample / "queue_log", sample / "truth.csv", sample / "ctr.jsonl"):
         out += run(path.relative_to(REPO).as_posix(), path).lines
-    # a participant's purpose that is a list (not from the API): the reader fails (TypeError)
+    # a participant's purpose that is a list (not from the API): that conversation is rejected
     odd = copy.deepcopy(EDGES[0])
     odd["participants"][1]["purpose"] = ["acd"]
     path = tmp_path / "list-purpose.jsonl"
@@ -73,8 +73,8 @@ def random_lines(tmp_path: Path, run=run, files: int = FILES) -> list[str]:
         for _ in range(rnd.choice([1, 2, 3, 5, 8])):
             conv = random_conversation(rnd, number)
             number += 1
-            if not unhashable(conv):  # (the reader fails the whole file: one case of it in `files_lines`)
-                convs.append(conv)
+            if not list_purpose(conv):  # (left out, as when the reader failed on them: the seeded
+                convs.append(conv)      # files stay the same; the case is read in `files_lines`)
         layout = rnd.choice(["page", "page", "array", "jsonl", "jsonl"])
         if layout == "page":
             text = json.dumps({"totalHits": len(convs), "conversations": convs}, indent=rnd.choice([None, 2]))
@@ -98,7 +98,11 @@ def random_lines(tmp_path: Path, run=run, files: int = FILES) -> list[str]:
 def test_test_files_read_as_the_golden_file(tmp_path):
     lines = files_lines(tmp_path)
     check(GOLDEN / "files.jsonl", lines)
-    assert sum('"refused"' in line for line in lines) == 3 and lines[-1] == '{"error": "TypeError"}'
+    assert sum('"refused"' in line for line in lines) == 3 and not any('"error"' in line for line in lines)
+    # (the reader used to fail the whole file on it, TypeError: the purpose was looked up in a dict)
+    rejected = json.loads(lines[-2])["rejected"]
+    assert (rejected["line"], rejected["source_id"]) == (1, "answered")
+    assert rejected["reason"] == "conversation #1 (answered): participants[1] purpose ['acd'] is not text"
 
 
 def test_random_files_read_as_the_golden_file(tmp_path):

@@ -179,3 +179,36 @@ def test_attribute_names_from_workspace(tmp_path):
     c = _read(tmp_path, _api(conv), attributes={"fcr": "Resolved", "csat": "Score"})[0]["at"]
     assert (c.fcr, c.csat) == (False, 2.0)
 
+
+def test_a_purpose_that_is_not_text_rejects_its_conversation_alone(tmp_path):
+    # Regression: a purpose that is a list made the reader fail the whole file (TypeError: it was
+    # looked up in a dict); a number was read as an unknown purpose, dropping what the participant was.
+    convs = [_conv("ok1", [_customer(), _acd(0, 5000, abandon=5000)]),
+             _conv("list", [_customer(), {**_acd(0, 5000, abandon=5000), "purpose": ["acd"]}]),
+             _conv("number", [{**_customer(), "purpose": 3}, _acd(0, 5000, abandon=5000)]),
+             _conv("ok2", [{**_customer(), "purpose": None}, _acd(0, 5000, abandon=5000)])]
+    contacts, rejected = _read(tmp_path, "\n".join(json.dumps(c) for c in convs))
+    assert list(contacts) == ["ok1", "ok2"]
+    assert [(r.line, r.source_id, r.reason) for r in rejected] == [
+        (2, "list", "conversation #2 (list): participants[1] purpose ['acd'] is not text"),
+        (3, "number", "conversation #3 (number): participants[0] purpose 3 is not text"),
+    ]
+
+
+def test_a_participant_session_or_metric_of_the_wrong_shape_rejects_its_conversation_alone(tmp_path):
+    good = _conv("ok", [_customer(), _acd(0, 5000, abandon=5000)])
+    odd = [
+        {**good, "conversationId": "p", "participants": {"purpose": "acd"}},
+        {**good, "conversationId": "p1", "participants": [good["participants"][0], "acd"]},
+        _conv("s", [_customer(), {**_acd(0, 5000, abandon=5000), "sessions": [[1]]}]),
+        _conv("m", [_customer(), _acd(0, 5000, abandon=5000)]),
+    ]
+    odd[3]["participants"][1]["sessions"][0]["metrics"][1] = "tAcd"
+    contacts, rejected = _read(tmp_path, "\n".join(json.dumps(c) for c in [good, *odd, good]))
+    assert list(contacts) == ["ok"] and len(rejected) == 4
+    assert [r.reason for r in rejected] == [
+        "conversation #2 (p): participants is {'purpose': 'acd'}, not a list",
+        "conversation #3 (p1): participants[1] is 'acd', not an object",
+        "conversation #4 (s): participants[1].sessions[0] is [1], not an object",
+        "conversation #5 (m): participants[1].sessions[0].metrics[1] is 'tAcd', not an object",
+    ]

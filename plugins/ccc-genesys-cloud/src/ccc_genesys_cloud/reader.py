@@ -81,6 +81,12 @@ def read_conversations(context: ReadContext) -> Iterator[ColumnBlock | Rejected]
                     except BadConversation as exc:
                         cid = conv["conversationId"]
                         reason, raw_text = f"conversation #{index + 1} ({cid}): {exc}", _short(conv)
+                    except (AttributeError, TypeError):  # a list or text where an object is expected …
+                        fault = _shape_fault(conv)
+                        if fault is None:
+                            raise  # (a bug of the reader: kept visible)
+                        cid = conv["conversationId"]
+                        reason, raw_text = f"conversation #{index + 1} ({cid}): {fault}", _short(conv)
                     else:
                         if len(rows) >= BLOCK:
                             yield _block(rows)
@@ -123,6 +129,33 @@ def _block(rows: list[tuple]) -> ColumnBlock:
 
 def _short(value) -> str:
     return json.dumps(value, ensure_ascii=False)[:300]
+
+
+def _shape_fault(conv: dict) -> str | None:
+    """Where a conversation's participants, sessions, segments or metrics are not the lists of
+    objects conversation details hold (`participants[1] is 'acd', not an object`), or None."""
+
+    def objects(items, where: str):
+        if not items:  # (missing, null or empty: read as none)
+            return None, ()
+        if not isinstance(items, list):
+            return f"{where} is {_shown(items)}, not a list", ()
+        for i, value in enumerate(items):
+            if not isinstance(value, dict):
+                return f"{where}[{i}] is {_shown(value)}, not an object", ()
+        return None, items
+
+    fault, participants = objects(conv.get("participants"), "participants")
+    for p, participant in enumerate(participants):
+        fault, sessions = objects(participant.get("sessions"), f"participants[{p}].sessions")
+        if fault:
+            return fault
+        for s, session in enumerate(sessions):
+            for key in ("segments", "metrics"):
+                fault = objects(session.get(key), f"participants[{p}].sessions[{s}].{key}")[0]
+                if fault:
+                    return fault
+    return fault
 
 
 def parse_instant(value, field: str, where: tuple[int, int] | None = None) -> datetime | None:
@@ -238,13 +271,16 @@ def _figures(conv: dict, line: int, names: tuple[str, str], scale: int) -> tuple
     answering: list[tuple] = []
     for participant in conv.get("participants") or ():
         purpose = participant.get("purpose")
+        if purpose.__class__ is not str and purpose is not None and not isinstance(purpose, str):
+            # (a list, a number …: what the participant is cannot be told)
+            raise BadConversation(f"{_participant_of(conv, participant)}purpose {_shown(purpose)} is not text")
+        kind = _KIND.get(purpose, _OTHER)
         attrs = participant.get("attributes")
         if attrs is not None and isinstance(attrs, dict):
             # Survey marks usually sit on the customer participant; the customer's win a clash.
             attributes = {**attrs, **attributes} if purpose != "customer" else {**attributes, **attrs}
         for session in participant.get("sessions") or ():
             media = session.get("mediaType")
-            kind = _KIND.get(purpose, _OTHER)
             if kind >= _ACD:
                 # The first segment start, and the session's queue: the `queueId` of its first
                 # segment (by start; segments without a start last; the first listed of equal
@@ -277,7 +313,7 @@ def _figures(conv: dict, line: int, names: tuple[str, str], scale: int) -> tuple
                     if name.__class__ is str:
                         if name not in _TN_NAMES and name[:1] not in _TN_FIRST:
                             continue
-                    elif not name or not name.startswith(_TN):  # (not a str: as `str.startswith` would)
+                    elif not isinstance(name, str) or not name.startswith(_TN):  # (a str subclass, or not text)
                         continue
                     value = metric.get("value")
                     if value.__class__ is int and value >= 0:  # the usual (for an int, 0 + value is value)
@@ -416,6 +452,20 @@ def _interact_start(segments: list[dict]) -> datetime | None:
     found = [t for t in (parse_instant(seg.get("segmentStart"), "segmentStart") for seg in segments
                          if seg.get("segmentType") == "interact") if t is not None]
     return min(found) if found else None
+
+
+def _participant_of(conv: dict, participant: dict) -> str:
+    """`participants[i] ` for a participant of the conversation (for an error message)."""
+    for index, other in enumerate(conv.get("participants") or ()):
+        if other is participant:
+            return f"participants[{index}] "
+    return ""
+
+
+def _shown(value) -> str:
+    """A value for a one-line reason: its repr, cut at 60 characters."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _where_of(conv: dict, session: dict) -> tuple[int, int] | None:
