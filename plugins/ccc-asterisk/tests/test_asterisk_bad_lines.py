@@ -1,5 +1,5 @@
 """Lines the reader must reject one by one (naming the line and what is wrong in it) instead of
-failing the whole file, on both of its paths (records; fast-path blocks)."""
+failing the whole file."""
 
 from __future__ import annotations
 
@@ -7,30 +7,20 @@ from datetime import datetime, timezone
 
 import pytest
 
-from ccc_asterisk.reader import read_queue_log, read_queue_log_blocks
+from ccc_asterisk.reader import read_queue_log
+from ccc_governance.blocks import flatten
 from ccc_governance.errors import SourceError
 from ccc_governance.records import Contact, Rejected
 from ccc_governance.sources import ReadContext
-from ccc_governance.store.fastrows import ColumnBlock
 
 T0 = 1790841600  # 2026-10-01T08:00:00Z
 
 
-def _both(tmp_path, text: str, name: str = "queue_log") -> list:
-    """The records of the file, read both ways (the fast path's blocks as their fallback records):
-    the same on both."""
+def _read(tmp_path, text: str, name: str = "queue_log") -> list:
+    """What the reader yields for the file, each block row as the record it stands for."""
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
-    records = list(read_queue_log(ReadContext(path=path, options={}, state={})))
-    fast = []
-    for item in read_queue_log_blocks(ReadContext(path=path, options={}, state={})):
-        if isinstance(item, ColumnBlock):
-            rows = item.as_rows()
-            fast.extend(rows.fallback(i) for i in range(len(rows.rows)))
-        else:
-            fast.append(item)
-    assert fast == records
-    return records
+    return flatten(read_queue_log(ReadContext(path=path, options={}, state={})))
 
 
 def _lines(*rows: str) -> str:
@@ -48,7 +38,7 @@ def _rejected(records) -> list[tuple[int, str]]:
 # -- 1. a time that cannot be a date --------------------------------------------------------------
 @pytest.mark.parametrize("when", ["1e20", "-1e12", "253402300800", "-62135596801", "1e308"])
 def test_a_time_that_is_not_a_date_is_a_rejected_line(tmp_path, when):
-    records = _both(tmp_path, _lines(
+    records = _read(tmp_path, _lines(
         f"{T0}|1.1|q1|NONE|ENTERQUEUE||0639981111|1",
         f"{when}|1.1|q1|NONE|ABANDON|1|1|20",
         f"{T0 + 5}|2.2|q1|NONE|ENTERQUEUE||0639982222|1",
@@ -65,7 +55,7 @@ def test_a_time_that_is_not_a_date_is_a_rejected_line(tmp_path, when):
 
 
 def test_the_first_and_last_dates_are_times(tmp_path):
-    records = _both(tmp_path, _lines(
+    records = _read(tmp_path, _lines(
         "-62135596800|1.1|q1|NONE|ENTERQUEUE||0639981111|1",
         "-62135596790|1.1|q1|NONE|ABANDON|1|1|10",
         "253402300700|2.2|q1|NONE|ENTERQUEUE||0639982222|1",
@@ -78,7 +68,7 @@ def test_the_first_and_last_dates_are_times(tmp_path):
 
 
 def test_a_table_date_time_out_of_the_dates_is_a_rejected_line(tmp_path):
-    records = _both(tmp_path, _lines(
+    records = _read(tmp_path, _lines(
         "time,callid,queuename,agent,event,data",
         f"{T0},1.1,q1,NONE,ENTERQUEUE,|0639981111|1",
         "1e20,1.1,q1,NONE,ABANDON,1|1|20",
@@ -108,7 +98,7 @@ def test_a_table_date_time_out_of_the_dates_is_a_rejected_line(tmp_path):
     ("ATTENDEDTRANSFER|LINK|c1|c2|{v}|80|1", "ATTENDEDTRANSFER: {r} is not a number (data4, the wait, must be finite)"),
 ])
 def test_a_number_that_is_not_finite_is_a_rejected_line(tmp_path, value, line, reason):
-    records = _both(tmp_path, _lines(
+    records = _read(tmp_path, _lines(
         f"{T0}|1.1|q1|NONE|ENTERQUEUE||0639981111|1",
         f"{T0 + 20}|1.1|q1|PJSIP/1001|" + line.format(v=value),
         f"{T0 + 100}|1.1|q1|PJSIP/1001|COMPLETECALLER|20|80|1",
@@ -122,14 +112,14 @@ def test_a_number_that_is_not_finite_is_a_rejected_line(tmp_path, value, line, r
 
 def test_a_lone_connect_with_a_nan_wait_is_rejected(tmp_path):
     """(It crashed the whole file: its arrival, the CONNECT's time less its wait, was NaN.)"""
-    records = _both(tmp_path, _lines(f"{T0 + 20}|1.1|q1|PJSIP/1001|CONNECT|nan|1.2|2"))
+    records = _read(tmp_path, _lines(f"{T0 + 20}|1.1|q1|PJSIP/1001|CONNECT|nan|1.2|2"))
     assert _rejected(records) == [(1, "CONNECT: 'nan' is not a number (data1, the wait, must be finite)")]
 
 
 def test_a_transfer_reads_its_finite_times_where_an_older_asterisk_wrote_them(tmp_path):
     """A transfer's times are looked for from the start, then from the end: a non-finite pair at
     the first place is passed over like any pair that is not numbers."""
-    records = _both(tmp_path, _lines(
+    records = _read(tmp_path, _lines(
         f"{T0}|1.1|q1|NONE|ENTERQUEUE||0639981111|1",
         f"{T0 + 100}|1.1|q1|PJSIP/1001|ATTENDEDTRANSFER|BRIDGE|20|80|nan",
     ))
@@ -141,7 +131,7 @@ def test_a_transfer_reads_its_finite_times_where_an_older_asterisk_wrote_them(tm
 @pytest.mark.parametrize("callid", ["callid", "call_id", "uniqueid", "UniqueId"])
 @pytest.mark.parametrize("event", ["event", "verb"])
 def test_a_table_export_is_read_whatever_its_callid_column_is_called(tmp_path, callid, event):
-    records = _both(tmp_path, _lines(
+    records = _read(tmp_path, _lines(
         f"time,{callid},queuename,agent,{event},data",
         f"{T0},1.1,q1,NONE,ENTERQUEUE,|0639981111|1",
         f"{T0 + 20},1.1,q1,PJSIP/1001,CONNECT,20|1.2|2",
@@ -174,7 +164,7 @@ def test_a_table_export_without_a_callid_column_is_still_refused(tmp_path):
 ])
 def test_an_instant_reckoned_out_of_the_dates_rejects_the_call(tmp_path, lines, reason):
     """(A finite but huge wait made a `datetime` fail: the whole file failed.)"""
-    records = _both(tmp_path, _lines(
+    records = _read(tmp_path, _lines(
         *lines,
         f"{T0 + 5}|2.2|q1|NONE|ENTERQUEUE||0639982222|1",
         f"{T0 + 30}|2.2|q1|NONE|ABANDON|1|1|25",
@@ -184,7 +174,7 @@ def test_an_instant_reckoned_out_of_the_dates_rejects_the_call(tmp_path, lines, 
 
 
 def test_a_requeued_visit_reckoned_out_of_the_dates_is_rejected_alone(tmp_path):
-    records = _both(tmp_path, _lines(
+    records = _read(tmp_path, _lines(
         f"{T0}|1.1|q1|NONE|ENTERQUEUE||0639981111|1",
         f"{T0 + 30}|1.1|q1|NONE|EXITWITHTIMEOUT|1|1|30",
         f"{T0 + 31}|1.1|q2|NONE|ENTERQUEUE||0639981111|1",

@@ -1,11 +1,10 @@
 """The reader reads what the golden files under `golden/` say: records with every field, rejections
 with line and reason, the state saved for the next file, refusals, on the test files, the example
 months (one after the other, each from the state the month before left) and on seeded random
-queue_logs (in pairs: the second file completes the calls the first left open) and table exports.
-
-Both ways are read (`read_queue_log`, and the source's reader the host imports with); they must agree.
-A deliberate change in what the reader reads: rerun with `CCC_GOLDEN_UPDATE=1` and commit the golden
-files with it (see `reader_golden.py`)."""
+queue_logs (in pairs: the second file completes the calls the first left open) and table exports;
+each block row of the source's reader is shown as the record it stands for. A deliberate change in
+what the reader reads: rerun with `CCC_GOLDEN_UPDATE=1` and commit the golden files with it (see
+`reader_golden.py`)."""
 
 from __future__ import annotations
 
@@ -16,9 +15,9 @@ from pathlib import Path
 
 from asterisk_inputs import T0, random_queue_log, random_table, write_lines
 from reader_golden import check, read_case
-from test_asterisk_fastpath import MIXED
+from test_asterisk_blocks import MIXED
 
-from ccc_asterisk import SOURCE, reader
+from ccc_asterisk import SOURCE
 
 HERE = Path(__file__).parent
 REPO = HERE.parents[2]
@@ -26,7 +25,7 @@ GOLDEN = HERE / "golden"
 #: Random files: pairs of queue_logs, table exports (each read twice: in UTC and in a zone).
 PAIRS, TABLES = 150, 60
 
-run = partial(read_case, read_records=reader.read_queue_log, read_source=SOURCE.read)
+run = partial(read_case, read_source=SOURCE.read)
 
 
 def files_lines(tmp_path: Path, run=run) -> list[str]:

@@ -16,8 +16,7 @@ from ccc_asterisk.reader import read_queue_log
 from ccc_governance.errors import SourceError
 from ccc_governance.records import Contact, Rejected
 from ccc_governance.sources import ReadContext
-from ccc_governance.store.db import open_db
-from ccc_governance.store.imports import import_file
+from ccc_governance.testing import flatten, import_file, open_db
 
 REAL = Path(__file__).parent / "data" / "real"
 SAMPLE = Path(__file__).resolve().parents[3] / "examples" / "october-2026"
@@ -29,7 +28,7 @@ def _utc(epoch: float) -> datetime:
 
 def _read(path: Path, **options):
     context = ReadContext(path=path, options=options, state={})
-    records = list(read_queue_log(context))
+    records = flatten(read_queue_log(context))
     contacts = {r.source_id: r for r in records if isinstance(r, Contact)}
     rejected = [r for r in records if isinstance(r, Rejected)]
     return contacts, rejected, context

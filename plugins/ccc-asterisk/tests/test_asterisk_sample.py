@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ccc_asterisk.reader import read_queue_log
+from ccc_governance.blocks import flatten
 from ccc_governance.records import Contact, Rejected
 from ccc_governance.sources import ReadContext
 
@@ -32,7 +33,7 @@ def _bool(text: str) -> bool | None:
 @pytest.fixture(scope="module")
 def read():
     context = ReadContext(path=SAMPLE / "queue_log")
-    records = list(read_queue_log(context))
+    records = flatten(read_queue_log(context))
     return records, context
 
 

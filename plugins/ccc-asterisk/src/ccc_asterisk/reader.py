@@ -15,14 +15,14 @@ import math
 from collections.abc import Iterator
 from datetime import datetime, timezone, tzinfo
 from heapq import heappop, heappush
-from itertools import chain, count, repeat
+from itertools import chain, count, groupby, repeat
 from operator import itemgetter
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ccc_governance.blocks import ColumnBlock
 from ccc_governance.errors import SourceError
-from ccc_governance.records import Contact, Rejected
+from ccc_governance.records import Rejected
 from ccc_governance.sources import ReadContext
-from ccc_governance.store.fastrows import ColumnBlock, separate_process
 
 #: A call is emitted once the file has moved this many seconds past its terminal event, so a
 #: line written a little out of order still joins its call.
@@ -92,102 +92,51 @@ class _Call:
         self.requeued = False
 
 
-def read_queue_log(context: ReadContext) -> Iterator[Contact | Rejected]:
-    """Yield one `Contact` per queue visit of each call in the file, and `Rejected` malformed lines.
+def read_queue_log(context: ReadContext) -> Iterator[ColumnBlock | Rejected]:
+    """The source's reader: one contact per queue visit of each call in the file, in `ColumnBlock`s
+    (`FIELDS`, storage form), and `Rejected` malformed lines and calls between them, in file order.
 
     Options (`context.options`): `timezone` — the zone of date-time strings in a database-table
     export that carry no offset (default `UTC`; MySQL `DATETIME` columns hold the server's local
     time).
     """
     for batch in _read(context):
-        for item in batch:
-            yield _record(item) if type(item) is tuple else item
+        for kind, items in groupby(batch, type):
+            if kind is tuple:
+                yield _block(list(items))
+            else:
+                yield from items
 
 
-#: The contact fields of a fast-path row, in order after (source_id, line).
+#: The contact fields of a block, in order after (source_id, line).
 FIELDS = ("arrived_at", "outcome", "channel", "direction", "queue", "queue_name", "answered_at", "ended_at",
           "wait_s", "talk_s", "hold_s", "wrap_s", "agent", "transferred", "customer", "version")
-#: `source_id`, `line` then `FIELDS`: the names of a contact tuple of `_contact`.
-_NAMES = ("source_id", "line", *FIELDS)
-#: Where the instants sit in a contact tuple (epoch seconds there; `datetime`s in the record,
-#: epoch milliseconds in a block), in the order they are converted.
-_INSTANTS = tuple(_NAMES.index(name) for name in ("answered_at", "arrived_at", "ended_at", "version"))
+#: Where the instants sit in a contact tuple of `_contact` (`source_id`, `line` then `FIELDS`):
+#: epoch seconds there, epoch milliseconds in a block.
+_INSTANTS = tuple(("source_id", "line", *FIELDS).index(name)
+                  for name in ("answered_at", "arrived_at", "ended_at", "version"))
 #: About how many items (contacts, `Rejected` rows) are handed on at a time: the size of a
 #: `ColumnBlock` when no line is rejected.
 BATCH = 1000
 
 
-def _record(values: tuple) -> Contact:
-    """The `Contact` of a contact tuple of `_contact` (instants as `datetime`s of `_dt`)."""
-    fields = dict(zip(_NAMES, values))
-    for i in _INSTANTS:
-        if values[i] is not None:
-            fields[_NAMES[i]] = _dt(values[i])
-    return Contact(**fields)
-
-
-@separate_process
-def read_queue_log_blocks(context: ReadContext) -> Iterator[Contact | Rejected | ColumnBlock]:
-    """The source's reader: `read_queue_log` on the host's fast path (contacts in `ColumnBlock`s,
-    `Rejected` rows between them in file order)."""
-    for batch in _read(context):
-        if set(map(type, batch)) == _CONTACTS_ONLY:
-            yield _block(batch)
-            continue
-        run: list[tuple] = []
-        for item in batch:
-            if type(item) is tuple:
-                run.append(item)
-                continue
-            if run:
-                yield _block(run)
-                run = []
-            yield item
-        if run:
-            yield _block(run)
-
-
-_CONTACTS_ONLY = {tuple}
-
-
 def _block(contacts: list[tuple]) -> ColumnBlock:
-    """Contact tuples as a `ColumnBlock` in storage form (instants as the epoch milliseconds of
-    `_dt`); its `fallback(i)` is the record `read_queue_log` yields for the same contact."""
+    """Contact tuples of `_contact` as a `ColumnBlock`, instants in epoch milliseconds (`_ms_column`)."""
     columns = list(map(list, zip(*contacts)))
     for i in _INSTANTS:
-        column = columns[i] = _ms_column(columns[i])
-        if _SLOW in column:
-            # Not all whole seconds: each instant through `_dt`, contact by contact (so that an
-            # instant `_dt` cannot take fails as in `read_queue_log`).
-            columns = list(map(list, zip(*map(_storage_row, contacts))))
-            break
-    return ColumnBlock(kind="contact", fields=FIELDS, columns=columns, fallback=lambda i: _record(contacts[i]))
+        columns[i] = _ms_column(columns[i])
+    return ColumnBlock(kind="contact", fields=FIELDS, columns=columns)
 
 
-#: Whole epoch seconds in this range are turned into milliseconds by arithmetic (exactly what
-#: the `datetime` of `_dt` gives); other instants go through `_dt` itself.
-_WHOLE_MAX = 32503680000.0  # 3000-01-01
-_SLOW = object()
-
-
-def _ms_column(values) -> list:
-    """Whole epoch seconds (or None) as epoch milliseconds; `_SLOW` for any other value."""
-    return [v if v is None else int(v) * 1000 if 0.0 <= v < _WHOLE_MAX and v.is_integer() else _SLOW
-            for v in values]
-
-
-def _storage_row(values: tuple) -> list:
-    """A contact tuple with its instants as the epoch milliseconds of their `_dt` (as the host
-    stores a record's `datetime`s)."""
-    row = list(values)
-    for i in _INSTANTS:
-        if row[i] is not None:
-            row[i] = round(_dt(row[i]).timestamp() * 1000)
-    return row
+def _ms_column(values: list) -> list:
+    """Epoch seconds (or None) as int epoch milliseconds, rounded to the millisecond as a decimal
+    (whole seconds, the usual case, by a multiplication)."""
+    return [v if v is None else int(v) * 1000 if v.is_integer() else round(round(v, 3) * 1000) for v in values]
 
 
 def _read(context: ReadContext) -> Iterator[list]:
-    """`read_queue_log`'s work, in lists: each contact as a tuple (`_contact`), `Rejected` rows as such."""
+    """`read_queue_log`'s work, in lists of about `BATCH` items: each contact as a tuple
+    (`_contact`), `Rejected` rows as such."""
     tz = _zone(context.options.get("timezone", "UTC"))
     path = context.path
     try:
@@ -771,10 +720,6 @@ def _ms(epoch: float) -> int:
     return int(round(epoch * 1000))
 
 
-def _dt(epoch: float) -> datetime:
-    return datetime.fromtimestamp(round(epoch, 3), tz=timezone.utc)
-
-
 def _undated(source_id: str, instant: str, wait: float | None, talk: float | None) -> str:
     """Why a queue visit is not imported: its `instant`, reckoned from its wait (and talk), is not a date."""
     durations = f"wait {wait:g} s" + ("" if talk is None else f" and talk {talk:g} s")
@@ -782,9 +727,9 @@ def _undated(source_id: str, instant: str, wait: float | None, talk: float | Non
 
 
 def _contact(source_id: str, events: list[tuple], first_line: int | None) -> tuple | str | None:
-    """The `Contact` fields of one queue visit (events in time order) as a tuple in `_NAMES`
-    order, instants as epoch seconds (None while its arrival is unknown; why it is not imported,
-    a str, when an instant reckoned from its times is not a date)."""
+    """The `Contact` fields of one queue visit (events in time order) as a tuple (`source_id`,
+    `line` then `FIELDS`), instants as epoch seconds (None while its arrival is unknown; why it
+    is not imported, a str, when an instant reckoned from its times is not a date)."""
     enter = connect = end = None
     queue = None
     for ev in events:
