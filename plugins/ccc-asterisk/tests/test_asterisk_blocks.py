@@ -131,12 +131,13 @@ def test_instants_are_rounded_to_the_millisecond_as_their_datetime(tmp_path):
     path = tmp_path / "queue_log"
     path.write_text("".join(f"{t}|{k}.1|q1|NONE|ENTERQUEUE||555|1\n{t}|{k}.1|q1|NONE|ABANDON|1|1|0\n"
                             for k, t in enumerate(epochs)), encoding="utf-8")
-    rows = {row[1]: row for row in _rows(_items(path)) if row[0] == "contact"}
+    items = _items(path)
+    rows = {row[1]: row for row in _rows(items) if row[0] == "contact"}
+    records = {record.source_id: record for record in flatten(items)}
     for k, text in enumerate(epochs):
         old = datetime.fromtimestamp(round(float(text), 3), tz=timezone.utc)
-        expected = round(old.timestamp() * 1000)
-        assert rows[f"{k}.1"][3] == expected, text
-        assert flatten([reader._block([(f"{k}.1", 1, float(text), *[None] * 15)])])[0].arrived_at == old
+        assert rows[f"{k}.1"][3] == round(old.timestamp() * 1000), text
+        assert records[f"{k}.1"].arrived_at == records[f"{k}.1"].ended_at == old, text
 
 
 def _io_rows(path: Path) -> list[tuple]:
