@@ -2,6 +2,14 @@
 
 __version__ = "0.1.0"
 
-from .hookspecs import hookimpl  # noqa: E402  (re-exported for plugin authors)
-
 __all__ = ["__version__", "hookimpl"]
+
+
+def __getattr__(name: str):
+    """`hookimpl` (for plugin authors) is imported when first asked for: loading pluggy is not free,
+    and most commands never need it."""
+    if name == "hookimpl":
+        from .hookspecs import hookimpl
+
+        return hookimpl
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

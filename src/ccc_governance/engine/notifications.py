@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 
-from .. import clock, plugins
+from .. import clock
 
 HOOK = "breach_detected"
 STATES = ("pending", "failed", "delivered")
@@ -99,7 +99,8 @@ def deliver_pending(db, pm, workspace=None, *, contracts: dict | None = None, wa
     raises gives one line through `warn` (default: `warning: …` on stderr) per run, however many
     notifications it failed. Returns `{"delivered": n, "failed": n}`.
     """
-    warn = warn or plugins.warn
+    if warn is None:
+        from ..plugins import warn  # here: reading breaches (`ccc portfolio`) must not load the plugin host
     notifiers = _notifiers(pm)
     cache = dict(contracts or {})
     failures: dict[str, list] = {}  # notifier name -> [(breach id, error text)]
