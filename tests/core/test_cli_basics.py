@@ -8,7 +8,9 @@ from ccc_governance.cli import cli
 
 
 def _all_commands(group, prefix=()):
-    for name, cmd in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # `ccc`'s commands are loaded when asked for: not in .commands
+        cmd = group.get_command(ctx, name)
         yield prefix + (name,), cmd
         if isinstance(cmd, click.Group):
             yield from _all_commands(cmd, prefix + (name,))

@@ -1,6 +1,12 @@
 """The `ccc` command line. Each command group lives in its own module and is a thin layer over
 functions the TUI and the tests call too.
 
+The modules are loaded lazily: `COMMANDS` maps each command name to where it is defined and its
+one-line help, so that `ccc --help` lists every command and `ccc portfolio` runs after loading
+only `cli.portfolio` (a test checks the table against the commands themselves). Plugins' commands
+(`register_commands` hook) are added when `main` runs and a name is not a built-in command, or
+when the list of commands is shown.
+
 Exit codes: 0 success; 1 problems found (`ccc contract validate`); 2 a user error (bad input, no
 workspace, unknown name, a mistyped option), always one `error: …` line on stderr; 3 `ccc evaluate`
 found a breach.
@@ -8,7 +14,7 @@ found a breach.
 
 from __future__ import annotations
 
-import sqlite3
+import importlib
 import sys
 
 import click
@@ -18,7 +24,7 @@ from ..errors import CccError
 from ..textsafe import visible
 from .context import AppContext, pass_app
 
-__all__ = ["cli", "main", "pass_app", "AppContext"]
+__all__ = ["cli", "main", "pass_app", "AppContext", "COMMANDS"]
 
 
 class _OneLine:
@@ -62,9 +68,111 @@ def _one_line(err: click.ClickException) -> click.ClickException:
     return OneLineClickError(err)
 
 
+#: Every built-in command: name -> ("module:attribute", its one-line help as `ccc --help` shows it).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("ccc_governance.cli.workspace:init_command",
+             "Create a workspace (ccc.toml, contracts/ and plugins/ folders) in DIRECTORY."),
+    "demo": ("ccc_governance.cli.workspace:demo_command",
+             "Build a complete demo workspace in DIRECTORY from contracts/ and examples/, then show it."),
+    "contract": ("ccc_governance.cli.contracts:contract_group",
+                 "Contracts: validate TOML files, register versions, list, show and compare them."),
+    "import": ("ccc_governance.cli.imports:import_command",
+               "Import PATH... through SOURCE (see `ccc plugins`), one atomic batch per file."),
+    "batches": ("ccc_governance.cli.imports:batches_command", "List every import batch (undone ones too)."),
+    "batch": ("ccc_governance.cli.imports:batch_group", "Look at or undo one import batch."),
+    "quarantine": ("ccc_governance.cli.imports:quarantine_command",
+                   "List quarantined rows (of batch BATCH_ID, or of every batch): file:line: reason."),
+    "plugins": ("ccc_governance.cli.imports:plugins_group",
+                "List plugins: version, where each came from, and the sources it provides."),
+    "evaluate": ("ccc_governance.cli.evaluate:evaluate_command",
+                 "Evaluate every KPI of the contracts in force, store the results, breaches and credits."),
+    "breaches": ("ccc_governance.cli.evaluate:breaches_command",
+                 "List breaches with their status (a breach no longer found is marked, never deleted)."),
+    "breach": ("ccc_governance.cli.evaluate:breach_group",
+               "Change a breach's status (with a note) or show its history."),
+    "exclusion": ("ccc_governance.cli.evaluate:exclusion_group",
+                  "Declared exclusion windows (outage, force majeure, ramp-up) with their evidence."),
+    "credits": ("ccc_governance.cli.evaluate:credits_command",
+                "Service credits and bonuses per contract and month, each with its arithmetic in words."),
+    "notifications": ("ccc_governance.cli.notifications:notifications_command",
+                      "Breach notifications not yet delivered to every notifier (with --all: every one)."),
+    "reviews": ("ccc_governance.cli.governance:reviews_command",
+                "The review calendar: every period's review and its state."),
+    "review": ("ccc_governance.cli.governance:review_group", "Record a held review, sign it off, or show it."),
+    "actions": ("ccc_governance.cli.governance:actions_command",
+                "Action items from reviews and audits; overdue ones are marked."),
+    "action": ("ccc_governance.cli.governance:action_group", "Add or close an action item."),
+    "obligations": ("ccc_governance.cli.governance:obligations_command",
+                    "Every occurrence of the contracts' obligations and data-handling duties, with its state."),
+    "evidence": ("ccc_governance.cli.governance:evidence_group",
+                 "Record and retrieve evidence that an obligation or duty was met."),
+    "purge": ("ccc_governance.cli.governance:purge_command",
+              "Delete contact records older than the contract's retention (dry run unless --yes)."),
+    "audit": ("ccc_governance.cli.governance:audit_group", "Audit a CCC against the shipped checklist."),
+    "status": ("ccc_governance.cli.governance:status_command", "Everything that needs attention for one contract."),
+    "portfolio": ("ccc_governance.cli.portfolio:portfolio_command",
+                  "Every contract, worst first: last closed period, open breaches, credits, next review, "
+                  "overdue duties."),
+    "export": ("ccc_governance.cli.export:export_group",
+               "Review packs (Markdown, HTML, XLSX, CSV, JSON), the portfolio view, pre-read packs."),
+    "tui": ("ccc_governance.cli.tui:tui_command",
+            "Portfolio, contracts, KPI drill-down, breaches and reviews in the terminal."),
+}
+
+
 class CccGroup(click.Group):
     """A click group that turns every `CccError` into one line on stderr and its exit code, and
-    click's own errors (usage, bad parameter) into one `error: …` line too."""
+    click's own errors (usage, bad parameter) into one `error: …` line too.
+
+    Commands named in `lazy` (name -> ("module:attribute", one-line help)) are imported when first
+    asked for; the help lists them from the table. A lazy command wins over one of the same name
+    added with `add_command`. With `plugin_commands` set, plugins' commands are added once, when a
+    name is neither lazy nor added already, or when the commands are listed.
+    """
+
+    def __init__(self, *args, lazy: dict[str, tuple[str, str]] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+        self.plugin_commands = False
+        self._loaded: dict[str, click.Command] = {}
+
+    def _add_plugin_commands(self) -> None:
+        if self.plugin_commands:
+            self.plugin_commands = False  # once
+            add_plugin_commands(self)
+
+    def _load(self, name: str) -> click.Command:
+        if name not in self._loaded:
+            module, _, attr = self.lazy[name][0].partition(":")
+            self._loaded[name] = getattr(importlib.import_module(module), attr)
+        return self._loaded[name]
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._add_plugin_commands()
+        return sorted(set(self.commands) | set(self.lazy))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            return self._load(cmd_name)
+        if cmd_name not in self.commands:
+            self._add_plugin_commands()
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """click's list of commands, with a lazy command not loaded yet shown by its one-line help
+        from the table (a stand-in command with that help, shortened as click does)."""
+        commands = []
+        for name in self.list_commands(ctx):
+            if name in self.lazy and name not in self._loaded:
+                cmd = click.Command(name, help=self.lazy[name][1])
+            else:
+                cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                commands.append((name, cmd))
+        if commands:
+            limit = formatter.width - 6 - max(len(name) for name, _ in commands)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in commands])
 
     def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
         # Options of `ccc` itself are parsed here, before `invoke`.
@@ -82,22 +190,32 @@ class CccGroup(click.Group):
         except CccError as err:
             click.echo(f"error: {visible(err.format())}", err=True)
             ctx.exit(err.exit_code)
-        except sqlite3.OperationalError as err:  # "database is locked" that escaped the wait: one line
-            from ..store.writelock import is_busy, locked_error
-
-            if not is_busy(err):
-                raise
-            conn = getattr(getattr(ctx.obj, "_db", None), "conn", None)
-            click.echo(f"error: {visible(locked_error(getattr(conn, 'ccc_path', None)).format())}", err=True)
-            ctx.exit(2)
         except click.ClickException as err:  # subcommands' parsing and callbacks
             one = _one_line(err)
             if one is err:
                 raise
             raise one from None
+        except Exception as err:
+            if not _database_locked(err):
+                raise
+            from ..store.writelock import locked_error  # "database is locked" that escaped the wait: one line
+
+            conn = getattr(getattr(ctx.obj, "_db", None), "conn", None)
+            click.echo(f"error: {visible(locked_error(getattr(conn, 'ccc_path', None)).format())}", err=True)
+            ctx.exit(2)
 
 
-@click.group(cls=CccGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def _database_locked(err: Exception) -> bool:
+    """Whether `err` is SQLite's "database is locked" (not imported here: if sqlite3 is not loaded, it is not)."""
+    sqlite3 = sys.modules.get("sqlite3")
+    if sqlite3 is None or not isinstance(err, sqlite3.OperationalError):
+        return False
+    from ..store.writelock import is_busy
+
+    return is_busy(err)
+
+
+@click.group(cls=CccGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="ccc")
 @click.option(
     "--db",
@@ -116,21 +234,12 @@ def cli(ctx: click.Context, db_path: str | None) -> None:
     ctx.obj = AppContext(db_override=db_path)
 
 
-def _register_commands() -> None:
-    from . import contracts, evaluate, export, governance, imports, notifications, portfolio, tui, workspace
-
-    for module in (workspace, contracts, imports, evaluate, notifications, governance, portfolio, export, tui):
-        module.register(cli)
-
-
-_register_commands()
-
-
 def add_plugin_commands(group: click.Group = cli) -> None:
-    """Let installed plugins add commands (`register_commands` hook), before the command line is parsed.
+    """Let installed plugins add commands to `group` (`register_commands` hook).
 
     Only entry-point plugins can add commands: the workspace is not known yet. A plugin whose hook
-    fails gives one warning line and the tool goes on.
+    fails gives one warning line and the tool goes on; a command named like a built-in one is
+    ignored with a warning (the built-in one runs).
     """
     from ..plugins import fault_text, get_plugin_manager, warn
 
@@ -139,16 +248,23 @@ def add_plugin_commands(group: click.Group = cli) -> None:
     except CccError as err:
         warn(err.format())
         return
+    built_in = getattr(group, "lazy", {})
     for impl in pm.hook.register_commands.get_hookimpls():
+        before = dict(group.commands)
         try:
             impl.function(cli=group)
         except (Exception, SystemExit) as err:  # a broken plugin must not make the whole CLI unusable
             warn(visible(f"plugin {impl.plugin_name!r} could not add its commands: {fault_text(err)}"))
+        for name, command in list(group.commands.items()):
+            if name in built_in and before.get(name) is not command:
+                del group.commands[name]
+                warn(visible(f"plugin {impl.plugin_name!r}: its command {name!r} is ignored: "
+                             "a built-in command has that name"))
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
-    add_plugin_commands(cli)
+    """Console-script entry point: plugins' commands are added when first needed."""
+    cli.plugin_commands = True
     try:
         cli.main(args=argv, prog_name="ccc", standalone_mode=True)
     except CccError as err:  # raised outside command invocation (e.g. while building context)

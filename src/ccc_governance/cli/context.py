@@ -1,27 +1,32 @@
-"""The object every command receives: the workspace, the database and the plugin manager, built lazily."""
+"""The object every command receives: the workspace, the database and the plugin manager, built lazily.
+
+The store, the workspace reader and the plugin host are imported when first asked for, so that a
+command that needs none of them (`ccc --help`, `ccc init`) does not load them.
+"""
 
 from __future__ import annotations
 
-from functools import cached_property
+from typing import TYPE_CHECKING
 
-import attrs
 import click
 
-from ..store.db import open_db
-from ..workspace import Workspace, load_workspace
+if TYPE_CHECKING:
+    from ..workspace import Workspace
 
 
-@attrs.define
 class AppContext:
-    db_override: str | None = None
-    _workspace: Workspace | None = None
-    _db: object | None = None
-    _pm: object | None = None
+    def __init__(self, db_override: str | None = None) -> None:
+        self.db_override = db_override  # `--db` or CCC_DB
+        self._workspace: Workspace | None = None
+        self._db = None
+        self._pm = None
 
     @property
     def workspace(self) -> Workspace:
         """The workspace found from the current folder (raises `WorkspaceError` if none)."""
         if self._workspace is None:
+            from ..workspace import load_workspace
+
             self._workspace = load_workspace(db=self.db_override)
         return self._workspace
 
@@ -29,6 +34,8 @@ class AppContext:
     def db(self):
         """The opened, migrated database (a `sqlite_utils.Database`)."""
         if self._db is None:
+            from ..store.db import open_db
+
             self._db = open_db(self.workspace.db_path)
         return self._db
 

@@ -185,8 +185,3 @@ def diff_command(app: AppContext, contract_id: str, from_version: int | None, to
 def schema_command() -> None:
     """Print the JSON Schema (draft 2020-12) of a contract file, for Taplo / VS Code."""
     click.echo(schema_text(), nl=False)
-
-
-def register(cli: click.Group) -> None:
-    """Add this module's commands to the `ccc` group."""
-    cli.add_command(contract_group)

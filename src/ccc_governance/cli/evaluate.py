@@ -336,10 +336,4 @@ def credits_command(app, contract_id, period, as_json):
             _echo(f"  {line['kind']:<9} {line['amount']:>12,.2f}  {line['explanation']}")
 
 
-def register(cli: click.Group) -> None:
-    """Add this module's commands to the `ccc` group."""
-    for command in (evaluate_command, breaches_command, breach_group, exclusion_group, credits_command):
-        cli.add_command(command)
-
-
-__all__ = ["register", "fmt_value"]
+__all__ = ["fmt_value"]

@@ -32,88 +32,88 @@ def _settings(app: AppContext, templates: str | None) -> dict:
     return settings
 
 
-def register(cli: click.Group) -> None:
-    """Add this module's commands to the `ccc` group."""
+@click.group("export")
+def export_group() -> None:
+    """Review packs (Markdown, HTML, XLSX, CSV, JSON), the portfolio view, pre-read packs."""
+    deliver_when_done()  # an export evaluates what is not evaluated yet, and so may find breaches
 
-    @cli.group("export")
-    def export_group() -> None:
-        """Review packs (Markdown, HTML, XLSX, CSV, JSON), the portfolio view, pre-read packs."""
-        deliver_when_done()  # an export evaluates what is not evaluated yet, and so may find breaches
 
-    @export_group.command("review")
-    @click.option("--contract", "contract_id", help="Contract id (or --all for every contract of the period).")
-    @click.option("--all", "all_", is_flag=True, help="Every contract in force in the period; -o is a folder.")
-    @click.option("--period", required=True, help="2026-10, 2026-Q3, 2026-W42, 2026, 2026-10-01..2026-10-15 …")
-    @click.option("--format", "fmt", type=FORMAT, default="html", show_default=True)
-    @click.option("-o", "--output", type=click.Path(),
-                  help="Output file (a folder for csv and --all: new, empty or an earlier ccc pack).")
-    @click.option("--as-of", help="Today's date for the pack (YYYY-MM-DD; also CCC_AS_OF).")
-    @click.option("--templates", type=click.Path(), help="Folder of templates overriding the built-in ones.")
-    @parents_option
-    @pass_app
-    def review(app: AppContext, contract_id, all_, period, fmt, output, as_of, templates, parents) -> None:
-        """Write the review pack of one contract (or of every contract with --all) for a period."""
-        from ..export.write import default_path, export_all, export_review
+@export_group.command("review")
+@click.option("--contract", "contract_id", help="Contract id (or --all for every contract of the period).")
+@click.option("--all", "all_", is_flag=True, help="Every contract in force in the period; -o is a folder.")
+@click.option("--period", required=True, help="2026-10, 2026-Q3, 2026-W42, 2026, 2026-10-01..2026-10-15 …")
+@click.option("--format", "fmt", type=FORMAT, default="html", show_default=True)
+@click.option("-o", "--output", type=click.Path(),
+              help="Output file (a folder for csv and --all: new, empty or an earlier ccc pack).")
+@click.option("--as-of", help="Today's date for the pack (YYYY-MM-DD; also CCC_AS_OF).")
+@click.option("--templates", type=click.Path(), help="Folder of templates overriding the built-in ones.")
+@parents_option
+@pass_app
+def review(app: AppContext, contract_id, all_, period, fmt, output, as_of, templates, parents) -> None:
+    """Write the review pack of one contract (or of every contract with --all) for a period."""
+    from ..export.write import default_path, export_all, export_review
 
-        p = parse_period(period)
-        settings = _settings(app, templates)
-        if all_ == bool(contract_id):
-            raise click.UsageError("give either --contract ID or --all")
-        if all_:
-            folder = Path(output or f"packs_{p.label.replace('..', '_to_')}")
-            written = export_all(app.db, p, fmt, folder, as_of=as_of, templates_dir=settings["templates"],
-                                 logo=settings["logo"], parents=parents)
-            for path in written:
-                click.echo(str(path))
-            return
-        path = Path(output or default_path(contract_id, p, fmt))
-        pack = export_review(app.db, contract_id, p, fmt, path, as_of=as_of, templates_dir=settings["templates"],
+    p = parse_period(period)
+    settings = _settings(app, templates)
+    if all_ == bool(contract_id):
+        raise click.UsageError("give either --contract ID or --all")
+    if all_:
+        folder = Path(output or f"packs_{p.label.replace('..', '_to_')}")
+        written = export_all(app.db, p, fmt, folder, as_of=as_of, templates_dir=settings["templates"],
                              logo=settings["logo"], parents=parents)
-        click.echo(f"{path}  ({pack['summary']['status'].replace('_', ' ')}, {pack['summary']['kpi_count']} KPIs)")
+        for path in written:
+            click.echo(str(path))
+        return
+    path = Path(output or default_path(contract_id, p, fmt))
+    pack = export_review(app.db, contract_id, p, fmt, path, as_of=as_of, templates_dir=settings["templates"],
+                         logo=settings["logo"], parents=parents)
+    click.echo(f"{path}  ({pack['summary']['status'].replace('_', ' ')}, {pack['summary']['kpi_count']} KPIs)")
 
-    @export_group.command("portfolio")
-    @click.option("--period", required=True, help="The period to compare (2026-10, 2026-Q3 …).")
-    @click.option("--format", "fmt", type=FORMAT, default="html", show_default=True)
-    @click.option("-o", "--output", type=click.Path(),
-                  help="Output file (a folder for csv: new, empty or an earlier ccc pack).")
-    @click.option("--as-of", help="Today's date (YYYY-MM-DD; also CCC_AS_OF).")
-    @click.option("--templates", type=click.Path(), help="Folder of templates overriding the built-in ones.")
-    @parents_option
-    @pass_app
-    def portfolio(app: AppContext, period, fmt, output, as_of, templates, parents) -> None:
-        """Compare every CCC on the KPIs their contracts share (same metric and parameters)."""
-        from ..export.write import EXTENSIONS, export_portfolio, safe_name
 
-        p = parse_period(period)
-        settings = _settings(app, templates)
-        path = Path(output or f"portfolio_{safe_name(p.label)}{EXTENSIONS[fmt]}")
-        result = export_portfolio(app.db, p, fmt, path, as_of=as_of, templates_dir=settings["templates"],
-                                  logo=settings["logo"], parents=parents)
-        click.echo(f"{path}  ({len(result['contracts'])} contracts, {len(result['groups'])} shared KPIs)")
+@export_group.command("portfolio")
+@click.option("--period", required=True, help="The period to compare (2026-10, 2026-Q3 …).")
+@click.option("--format", "fmt", type=FORMAT, default="html", show_default=True)
+@click.option("-o", "--output", type=click.Path(),
+              help="Output file (a folder for csv: new, empty or an earlier ccc pack).")
+@click.option("--as-of", help="Today's date (YYYY-MM-DD; also CCC_AS_OF).")
+@click.option("--templates", type=click.Path(), help="Folder of templates overriding the built-in ones.")
+@parents_option
+@pass_app
+def portfolio(app: AppContext, period, fmt, output, as_of, templates, parents) -> None:
+    """Compare every CCC on the KPIs their contracts share (same metric and parameters)."""
+    from ..export.write import EXTENSIONS, export_portfolio, safe_name
 
-    @export_group.command("due")
-    @click.option("--as-of", help="Today's date (YYYY-MM-DD; also CCC_AS_OF).")
-    @click.option("-o", "--output", type=click.Path(file_okay=False), help="Folder for the packs (default: packs/ in the workspace).")
-    @click.option("--format", "formats", type=FORMAT, multiple=True, help="Format(s) to produce (default html).")
-    @click.option("--dry-run", is_flag=True, help="Only list the reviews that need a pre-read pack.")
-    @click.option("--templates", type=click.Path(), help="Folder of templates overriding the built-in ones.")
-    @parents_option
-    @pass_app
-    def due(app: AppContext, as_of, output, formats, dry_run, templates, parents) -> None:
-        """Produce the pre-read pack of every review whose pre-read date has come and that has none yet."""
-        from ..export.due import due_reviews, produce_due
+    p = parse_period(period)
+    settings = _settings(app, templates)
+    path = Path(output or f"portfolio_{safe_name(p.label)}{EXTENSIONS[fmt]}")
+    result = export_portfolio(app.db, p, fmt, path, as_of=as_of, templates_dir=settings["templates"],
+                              logo=settings["logo"], parents=parents)
+    click.echo(f"{path}  ({len(result['contracts'])} contracts, {len(result['groups'])} shared KPIs)")
 
-        formats = tuple(formats) or ("html",)
-        if dry_run:
-            for r in due_reviews(app.db, as_of, formats):
-                click.echo(f"{r['contract_id']}  {r['period']}  pre-read from {r['pre_read_on']}, hold by {r['hold_by']}"
-                           f"  ({r['state'].replace('_', ' ')}; missing {', '.join(r['missing'])})")
-            return
-        settings = _settings(app, templates)
-        folder = Path(output) if output else app.workspace.root / "packs"
-        # Each pack is shown as it is written, so a clash raised at the end does not hide the others.
-        produced = produce_due(app.db, folder, as_of, formats=formats, templates_dir=settings["templates"],
-                               logo=settings["logo"], parents=parents,
-                               on_produced=lambda r: click.echo(f"{r['contract_id']}  {r['period']}  {r['path']}"))
-        if not produced:
-            click.echo("no pre-read pack due")
+
+@export_group.command("due")
+@click.option("--as-of", help="Today's date (YYYY-MM-DD; also CCC_AS_OF).")
+@click.option("-o", "--output", type=click.Path(file_okay=False), help="Folder for the packs (default: packs/ in the workspace).")
+@click.option("--format", "formats", type=FORMAT, multiple=True, help="Format(s) to produce (default html).")
+@click.option("--dry-run", is_flag=True, help="Only list the reviews that need a pre-read pack.")
+@click.option("--templates", type=click.Path(), help="Folder of templates overriding the built-in ones.")
+@parents_option
+@pass_app
+def due(app: AppContext, as_of, output, formats, dry_run, templates, parents) -> None:
+    """Produce the pre-read pack of every review whose pre-read date has come and that has none yet."""
+    from ..export.due import due_reviews, produce_due
+
+    formats = tuple(formats) or ("html",)
+    if dry_run:
+        for r in due_reviews(app.db, as_of, formats):
+            click.echo(f"{r['contract_id']}  {r['period']}  pre-read from {r['pre_read_on']}, hold by {r['hold_by']}"
+                       f"  ({r['state'].replace('_', ' ')}; missing {', '.join(r['missing'])})")
+        return
+    settings = _settings(app, templates)
+    folder = Path(output) if output else app.workspace.root / "packs"
+    # Each pack is shown as it is written, so a clash raised at the end does not hide the others.
+    produced = produce_due(app.db, folder, as_of, formats=formats, templates_dir=settings["templates"],
+                           logo=settings["logo"], parents=parents,
+                           on_produced=lambda r: click.echo(f"{r['contract_id']}  {r['period']}  {r['path']}"))
+    if not produced:
+        click.echo("no pre-read pack due")

@@ -414,10 +414,3 @@ def status_command(app: AppContext, contract_id, as_of, as_json) -> None:
         click.echo(f"Last evaluated period: {le['period']} ({counts})")
     else:
         click.echo("Last evaluated period: none")
-
-
-def register(cli: click.Group) -> None:
-    """Add this module's commands to the `ccc` group."""
-    for command in (reviews_command, review_group, actions_command, action_group, obligations_command,
-                    evidence_group, purge_command, audit_group, status_command):
-        cli.add_command(command)

@@ -257,9 +257,3 @@ def plugins_new(name, directory):
     root = scaffold_plugin(name, directory)
     _echo(f"Plugin package created: {root}")
     _echo(f"Next: pip install -e {root}  then  ccc plugins  (its source {name!r} is listed)")
-
-
-def register(cli: click.Group) -> None:
-    """Add this module's commands to the `ccc` group."""
-    for command in (import_command, batches_command, batch_group, quarantine_command, plugins_group):
-        cli.add_command(command)

@@ -86,9 +86,4 @@ def deliver_when_done() -> None:
     ctx.call_on_close(deliver)
 
 
-def register(cli: click.Group) -> None:
-    """Add this module's commands to the `ccc` group."""
-    cli.add_command(notifications_command)
-
-
-__all__ = ["register", "describe", "state_text", "deliver_when_done"]
+__all__ = ["describe", "state_text", "deliver_when_done"]

@@ -69,7 +69,3 @@ def portfolio_command(app, as_of: str | None, as_json: bool) -> None:
         console.print(line, style="red", markup=False, highlight=False)
     for line in imports:
         console.print(line, style="dim")
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(portfolio_command)

@@ -46,8 +46,3 @@ def demo_command(directory: str, no_tui: bool) -> None:
     click.echo("")
     click.echo(visible(f"Review packs: {ws / 'packs'}"))
     click.echo(visible(f"Explore it:   cd {ws} && ccc tui --as-of {DEMO_AS_OF}   (or ccc status acme-utility-helpdesk --as-of {DEMO_AS_OF})"))
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(init_command)
-    cli.add_command(demo_command)
