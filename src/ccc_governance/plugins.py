@@ -25,15 +25,16 @@ import pkgutil
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pluggy
 
 from . import hookspecs
 from .errors import PluginError
-from .records import KINDS
-from .sources import Source
+
+if TYPE_CHECKING:
+    from .sources import Source
 
 ENTRY_POINT_GROUP = "ccc_governance"
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
@@ -220,6 +221,9 @@ def _unprefixed(message: str, info: PluginInfo) -> str:
 def _accept(pm: pluggy.PluginManager, sources: dict[str, Source], source: Any, info: PluginInfo) -> bool:
     """Check and attribute one registered source; False when its name is taken (it is ignored,
     with a warning). Raises `PluginError` for an invalid source."""
+    from .records import KINDS  # here: listing plugins' commands (`ccc --help`) needs no record spec
+    from .sources import Source
+
     if not isinstance(source, Source):
         raise PluginError(f"plugin {info.name!r}: it registered {source!r}, which is not a ccc_governance.sources.Source")
     if not isinstance(source.name, str) or not NAME_RE.match(source.name):
