@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
-from rich import box
-from rich.console import Console
-from rich.table import Table
 
 from ..clock import today
 from ..portfolio import portfolio
 from .context import pass_app
 
+if TYPE_CHECKING:
+    from rich.table import Table
+
 
 def portfolio_table(db, as_of) -> tuple[Table, list[str], list[str]]:
     """The portfolio as a rich table, why each contract that cannot be shown is not (one line each),
     and the 'last import per source' lines."""
+    from rich import box
+    from rich.table import Table
+
     data = portfolio(db, as_of)
     table = Table(title=f"Portfolio as of {as_of}", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
                   padding=(0, 1, 0, 0), show_edge=False)
@@ -62,8 +66,10 @@ def portfolio_command(app, as_of: str | None, as_json: bool) -> None:
     if not app.db["contract_versions"].count:
         click.echo("no contracts registered yet: run `ccc contract register`")
         return
+    from rich.console import Console  # here: `--json` does without rich
+
     table, problems, imports = portfolio_table(app.db, day)
-    console = Console()
+    console = Console(emoji=False)  # contract ids and reasons are shown as written, `:x:` included
     console.print(table)
     for line in problems:  # as written (markup off): the reason may quote the contract's text
         console.print(line, style="red", markup=False, highlight=False)
