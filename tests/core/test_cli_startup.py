@@ -73,6 +73,9 @@ def test_a_command_loads_its_own_module_only(tmp_path):
     assert not loaded & others, sorted(loaded & others)
     unneeded = {"textual", "jinja2", "openpyxl", "ccc_governance.plugins", "ccc_governance.tui"}
     assert not loaded & unneeded, sorted(loaded & unneeded)
+    loaded = _loaded_after("from ccc_governance.cli import main; main()",
+                           "--db", str(tmp_path / "x.db"), "portfolio", "--json", env=_env(), cwd=tmp_path)
+    assert "ccc_governance.portfolio" in loaded and "rich" not in loaded
 
 
 def test_the_table_matches_each_commands_own_help():
