@@ -189,3 +189,18 @@ def test_an_unknown_command_is_still_one_line(plugin_group):
     assert result.exit_code == 2
     assert result.stderr == SHADOWED + "error: ccc: No such command 'nosuch'.\n"
     assert len(built) == 1
+
+
+def test_main_asks_plugins_for_commands_when_a_name_is_not_built_in(plugin_group, monkeypatch, capsys):
+    """`main` (the console script) is what turns plugins' commands on, for the real `ccc` group."""
+    from ccc_governance.cli import main
+
+    _, built = plugin_group
+    monkeypatch.setattr(cli, "commands", {})  # the plugins' commands go here: dropped after the test
+    monkeypatch.setattr(cli, "plugin_commands", False)
+    with pytest.raises(SystemExit) as exit_:
+        main(["hello-plugin"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == "hello from a plugin\n"
+    assert len(built) == 1
+    assert cli.plugin_commands is False  # once per process
