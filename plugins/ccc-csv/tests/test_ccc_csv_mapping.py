@@ -7,7 +7,7 @@ import pytest
 import ccc_csv
 from ccc_governance.errors import SourceError
 from ccc_governance.plugins import get_plugin_manager
-from ccc_governance.store.imports import import_file
+from ccc_governance.testing import import_file
 
 MAPPING = """
 kind = "contact"
@@ -85,7 +85,7 @@ def test_bad_rows_are_rejected_with_their_line(setup):
         (4, "column 'result': 'LOST' is not in [values.outcome] of the mapping"),
         (5, "column 'fcr': 'maybe' is neither true (1, t, true, y, yes) nor false (0, f, false, n, no)"),
         (6, "row has 2 fields, the header has 11"),
-        (7, "column 'call_id' (source id) is empty"),
+        (7, "the record has no source id"),  # judged by the host, as any record's
     ]
 
 
@@ -193,3 +193,42 @@ def test_an_encoding_python_does_not_know_is_one_line(setup):
     run, _, tmp_path = setup
     with pytest.raises(SourceError, match=r"calls.csv: encoding 'latin-9000' is not an encoding Python knows"):
         run(HEADER + "\n", encoding="latin-9000")
+
+
+def test_counts_constants_and_epochs_are_parsed_and_judged_by_the_host(setup):
+    """A count is handed on as written (5, 5.0, 4.5): the host stores a whole one and refuses a
+    fraction with the specification's reason; a constant instant is read like a cell."""
+    run, db, tmp_path = setup
+    (tmp_path / "counts.toml").write_text(
+        'source_id = "id"\n[fields]\narrived_at = { column = "t", format = "epoch_ms" }\ncsat_scale = "scale"\n'
+        'version = { value = "2026-10-01T08:00:00+02:00" }\nended_at = { value = 2026-10-01T09:00:00Z }\n',
+        encoding="utf-8")
+    s = run("id,t,scale\nk1,1790841600000,5\nk2,1790841600000,5.0\nk3,1790841600000,4.5\nk4,1e30,5\n",
+            mapping=str(tmp_path / "counts.toml"), delimiter=",")
+    assert [(q["line"], q["reason"]) for q in s["quarantine"]] == [
+        (4, "csat_scale 4.5 is not a whole number"),
+        (5, "column 't': '1e30' is not a timestamp in format 'epoch_ms'"),
+    ]
+    assert db.execute("SELECT source_id, arrived_at, csat_scale, version, ended_at FROM contacts ORDER BY id").fetchall() == [
+        ("k1", 1790841600000, 5, 1790834400000, 1790845200000),
+        ("k2", 1790841600000, 5, 1790834400000, 1790845200000),
+    ]
+
+
+@pytest.mark.parametrize("toml, message", [
+    ('kind = "complaint"\nsource_id = "id"\n[fields]\nreceived_at = "t"\nupdates = "u"\n',
+     r"\[fields\] updates: a list of instants cannot be read by the csv source"),
+    ('kind = "survey"\nsource_id = "id"\npartial = true\n[fields]\ncsat = "c"\n',
+     r"partial = true: only contacts merge into stored ones \(kind is 'survey'\)"),
+    ('source_id = "id"\n[fields]\nwait_s = "w"\n', r"\[fields\] must map arrived_at for kind 'contact'"),
+    ('source_id = "id"\n[fields]\narrived_at = "t"\nversion = { value = "yesterday" }\n',
+     r"\[fields\] version: value 'yesterday' is not a timestamp the mapping can read"),
+    ('source_id = "id"\n[fields]\narrived_at = "t"\nversion = { value = 2026-10-01T09:00:00 }\n',
+     r"\[fields\] version: value .* write a date-time with its offset"),
+])
+def test_mappings_the_reader_cannot_follow_are_one_line_errors(setup, toml, message):
+    run, db, tmp_path = setup
+    (tmp_path / "m.toml").write_text(toml, encoding="utf-8")
+    with pytest.raises(SourceError, match=r"m\.toml: " + message):
+        run("id,t\n", mapping=str(tmp_path / "m.toml"), delimiter=",")
+    assert db.execute("SELECT count(*) FROM batches").fetchone() == (0,)

@@ -28,5 +28,6 @@ def register_sources(register):
             read=read_csv,
             kinds=("contact", "survey", "complaint", "quality", "interval", "workforce", "reported"),
             patterns=("*.csv", "*.tsv", "*.jsonl", "*.ndjson"),
+            separate_process=True,
         )
     )
