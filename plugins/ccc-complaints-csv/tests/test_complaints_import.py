@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from ccc_governance.plugins import get_plugin_manager, get_sources
-from ccc_governance.store.imports import import_file
+from ccc_governance.testing import import_file
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "complaints" / "complaints-2026-10.csv"
 

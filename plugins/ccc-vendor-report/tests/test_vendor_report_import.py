@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ccc_governance.plugins import get_plugin_manager, get_sources
-from ccc_governance.store.imports import import_file
+from ccc_governance.testing import import_file
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "vendor-report"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ccc_governance.plugins import get_plugin_manager, get_sources
-from ccc_governance.store.imports import import_file
+from ccc_governance.testing import import_file
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "zendesk"
 

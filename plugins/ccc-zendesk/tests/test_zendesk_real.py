@@ -11,8 +11,7 @@ import ccc_zendesk
 from ccc_governance.errors import SourceError
 from ccc_governance.records import Contact, Rejected, SurveyResponse
 from ccc_governance.sources import ReadContext
-from ccc_governance.store.db import open_db
-from ccc_governance.store.imports import import_file
+from ccc_governance.testing import import_file, open_db
 from ccc_zendesk.reader import read_zendesk
 
 REAL = Path(__file__).parent / "data" / "real"
