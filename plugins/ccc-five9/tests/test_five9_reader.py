@@ -2,28 +2,32 @@
 
 Expected values were worked out by hand from the files: arrival = TIMESTAMP + IVR TIME, wait =
 QUEUE WAIT TIME + RING TIME, answer = arrival + wait, end = TIMESTAMP + CALL TIME; the report's
-times are local to `--option timezone` (America/New_York is UTC-4 in October 2026).
+times are local to `--option timezone` (America/New_York is UTC-4 in October 2026). The reader
+yields `ColumnBlock`s; `flatten` turns them into the contacts they stand for.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 import pytest
 
+from ccc_governance.blocks import ColumnBlock
 from ccc_governance.errors import SourceError
 from ccc_governance.readers import FieldError
 from ccc_governance.records import Contact, Rejected
 from ccc_governance.sources import ReadContext
-from ccc_five9.reader import parse_duration, parse_timestamp, read_call_log
+from ccc_governance.testing import flatten
+from ccc_five9.reader import FIELDS, parse_duration, parse_timestamp, read_call_log
 
 DATA = Path(__file__).parent / "data"
 NEW_YORK = {"timezone": "America/New_York"}
 
 
 def read(path: Path, **options) -> list:
-    return list(read_call_log(ReadContext(path=path, options=options)))
+    return flatten(read_call_log(ReadContext(path=path, options=options)))
 
 
 def contacts(records) -> list[Contact]:
@@ -195,19 +199,64 @@ def test_a_large_call_log_is_read_in_bounded_memory(tmp_path):
     import tracemalloc
 
     header, first = (DATA / "call-log.csv").read_text(encoding="utf-8").splitlines()[:2]
-    path = tmp_path / "big.csv"
-    n = 12000
+
+    def peak(n: int) -> int:
+        path = tmp_path / f"big-{n}.csv"
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(header + "\n")
+            for i in range(n):
+                fh.write(first.replace("300001", str(500000 + i), 1) + "\n")
+        tracemalloc.start()
+        try:
+            count = sum(len(b) for b in read_call_log(ReadContext(path=path, options=NEW_YORK))
+                        if isinstance(b, ColumnBlock))
+            used = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert count == n
+        return used
+
+    # Holding the rows would take memory in proportion to them; the reader holds one block of calls.
+    small, big = peak(2500), peak(15000)
+    assert big < small * 1.3, (small, big)
+
+
+def test_blocks_in_storage_form_and_in_file_order():
+    items = list(read_call_log(ReadContext(path=DATA / "call-log.csv", options=NEW_YORK)))
+    # Each rejected row comes after the block of the calls before it: the file's order is kept.
+    assert ["block" if isinstance(i, ColumnBlock) else i.line for i in items] == ["block", 14, 15, 16, "block", 18]
+    lines = [r.line for r in flatten(items)]
+    assert lines == sorted(lines)
+    block = items[0]
+    assert (block.kind, block.fields, block.partial, len(block)) == ("contact", FIELDS, False, 11)
+    # Instants are int epoch milliseconds, durations floats (None when unknown).
+    column = dict(zip(("source_id", "line", *FIELDS), block.columns))
+    assert column["arrived_at"][0] == 1791205215000  # 2026-10-05T13:00:15Z: 09:00:00 EDT + IVR 15 s
+    assert {type(v) for name in ("arrived_at", "answered_at", "ended_at") for v in column[name]} == {int, type(None)}
+    assert {type(v) for name in ("wait_s", "talk_s", "hold_s", "wrap_s") for v in column[name]} == {float, type(None)}
+
+
+def test_times_of_each_hour_are_read_as_in_full(tmp_path):
+    # The reader works out each local hour once; every second of a day with a clock change must
+    # give the instant the full parser gives (a time the clocks skipped is refused, a repeated one
+    # is its first occurrence).
+    from ccc_five9.reader import localise
+
+    zone = ZoneInfo("America/New_York")
+    path = tmp_path / "day.csv"
+    start = datetime(2026, 11, 1, 0, 0, 0)
+    times = [start + timedelta(seconds=s) for s in range(0, 4 * 3600, 37)]
+    spring = [datetime(2026, 3, 8, 1, 59, 59), datetime(2026, 3, 8, 2, 0, 0), datetime(2026, 3, 8, 3, 0, 0)]
     with open(path, "w", encoding="utf-8") as fh:
-        fh.write(header + "\n")
-        for i in range(n):
-            fh.write(first.replace("300001", str(500000 + i), 1) + "\n")
-    size = path.stat().st_size
-    tracemalloc.start()
-    try:
-        count = sum(1 for r in read_call_log(ReadContext(path=path, options=NEW_YORK)) if isinstance(r, Contact))
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert count == n
-    # Holding the rows would take several times the file's size; streaming holds one row.
-    assert peak < size / 4, (size, peak)
+        fh.write("CALL ID,TIMESTAMP,CAMPAIGN,CALL TYPE,AGENT\n")
+        for i, t in enumerate(times + spring):
+            fh.write(f'{i},"{t.strftime("%a, %d %b %Y %H:%M:%S")}",Billing,Inbound,ana\n')
+    items = read(path, **NEW_YORK)
+    got = {int(c.source_id): c.arrived_at for c in items if isinstance(c, Contact)}
+    for i, t in enumerate(times + spring):
+        if t == spring[1]:
+            (bad,) = [r for r in items if isinstance(r, Rejected)]
+            assert (bad.source_id, bad.reason) == (str(i), f"TIMESTAMP '{t:%a, %d %b %Y %H:%M:%S}': does not exist "
+                                                           "in America/New_York (the clocks went forward)")
+            continue
+        assert got[i] == localise(t, zone, "t"), t

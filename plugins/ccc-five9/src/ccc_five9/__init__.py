@@ -15,6 +15,7 @@ SOURCE = Source(
     read=read_call_log,
     kinds=("contact",),
     patterns=("*.csv", "call-log*", "*call_log*", "*five9*"),
+    separate_process=True,
 )
 
 
