@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 
 import pytest
 
 from ccc_governance.errors import SourceError
 from ccc_governance.plugins import get_plugin_manager, get_sources
-from ccc_governance.store.imports import import_file
+from ccc_governance.testing import import_file
 
 DATA = Path(__file__).parent / "data"
 
@@ -101,3 +102,47 @@ def test_a_file_refused_whole_stores_nothing(ccc_workspace, ccc_db, pm, tmp_path
     assert stored(ccc_db, "SELECT count(*) FROM contacts") == [(0,)]
     assert stored(ccc_db, "SELECT count(*) FROM batches") == [(0,)]
     assert stored(ccc_db, "SELECT count(*) FROM quarantine") == [(0,)]
+
+
+def test_a_bad_value_in_a_block_row_quarantines_that_row_alone(ccc_workspace, ccc_db, pm, monkeypatch):
+    # The host judges every block row with the specification's checks: a value the reader let through
+    # (here made negative on purpose) quarantines its contact with the reason the record would get.
+    import ccc_nice_cxone.reader as reader
+
+    def corrupted(record, line, zone):
+        row = contact_row(record, line, zone)
+        if row is not None and row[0] == "70001234502":
+            row = row[:10] + (-42.0,) + row[11:]  # wait_s
+        return row
+
+    contact_row = reader.contact_row
+    monkeypatch.setattr(reader, "contact_row", corrupted)
+    summary = import_file(ccc_db, ccc_workspace, pm, "nice-cxone", DATA / "completed-contacts-page.json")
+    assert (summary["imported"], summary["quarantined"]) == (10, 1)
+    assert stored(ccc_db, "SELECT line, reason FROM quarantine") == [(22, "wait_s is negative (-42.0)")]
+    assert stored(ccc_db, "SELECT count(*) FROM contacts WHERE source_id = '70001234502'") == [(0,)]
+
+
+def test_the_reader_process_stores_the_same(tmp_path, monkeypatch):
+    # Big files are read in a second process (Source.separate_process): the reader must be found by
+    # name there, and what is stored must be what an import in one process stores.
+    from ccc_governance.testing import open_db
+    from ccc_governance.workspace import init_workspace, load_workspace
+
+    source = get_sources(get_plugin_manager(None))["nice-cxone"]
+    assert source.separate_process and pickle.loads(pickle.dumps(source.read)) is source.read
+    stores = []
+    for how in ("0", "always"):
+        monkeypatch.setenv("CCC_IMPORT_PROCESS", how)
+        init_workspace(tmp_path / how, key="00" * 32)
+        workspace = load_workspace(tmp_path / how)
+        db = open_db(workspace.db_path)
+        summary = import_file(db, workspace, get_plugin_manager(workspace), "nice-cxone", DATA / "completed-contacts.jsonl")
+        contacts = db.execute("SELECT * FROM contacts ORDER BY source_id, line")
+        names = [d[0] for d in contacts.description]
+        rows = [{n: v for n, v in zip(names, row) if n not in ("id", "batch_id")} for row in contacts]
+        quarantine = stored(db, "SELECT line, reason, raw, source_id FROM quarantine ORDER BY line")
+        stores.append(({k: summary[k] for k in ("imported", "replaced", "duplicates", "quarantined")}, rows, quarantine))
+        db.conn.close()
+    assert stores[0] == stores[1]
+    assert stores[0][1] and stores[0][2]  # contacts stored and rows quarantined, both ways

@@ -2,7 +2,8 @@
 
 Each expected value below was worked out by hand from the file: arrival = contactStart +
 preQueueSeconds, answer = arrival + inQueueSeconds, end = contactStart + totalDurationSeconds,
-talk = agentSeconds - holdSeconds.
+talk = agentSeconds - holdSeconds. The reader yields `ColumnBlock`s; `flatten` turns them into the
+contacts they stand for (instants to the millisecond, as the host stores them).
 """
 
 from __future__ import annotations
@@ -14,17 +15,19 @@ from pathlib import Path
 
 import pytest
 
+from ccc_governance.blocks import ColumnBlock
 from ccc_governance.errors import SourceError
 from ccc_governance.records import Contact, Rejected
 from ccc_governance.sources import ReadContext
-from ccc_nice_cxone.reader import read_completed_contacts
+from ccc_governance.testing import flatten
+from ccc_nice_cxone.reader import FIELDS, read_completed_contacts
 
 DATA = Path(__file__).parent / "data"
 UTC = timezone.utc
 
 
 def read(path: Path, **options) -> list:
-    return list(read_completed_contacts(ReadContext(path=path, options=options)))
+    return flatten(read_completed_contacts(ReadContext(path=path, options=options)))
 
 
 def by_id(records) -> dict[str, Contact]:
@@ -108,8 +111,8 @@ def test_older_api_result_set_with_strings():
 
 def test_newer_api_contacts_page_spellings():
     answered, active, digital_email = read(DATA / "contacts-v27-page.json")
-    # contactStartDate with 7 decimals, acwSeconds, fromAddress, mediaTypeId
-    assert answered.arrived_at == at("2026-10-07T08:00:00.123456+00:00")
+    # contactStartDate with 7 decimals (kept to the millisecond), acwSeconds, fromAddress, mediaTypeId
+    assert answered.arrived_at == at("2026-10-07T08:00:00.123+00:00")
     assert (answered.wrap_s, answered.customer, answered.channel, answered.line) == (12.0, "+4915100000001", "voice", 2)
     assert (active.outcome, active.wait_s, active.agent) == ("open", 65.0, None)  # isActive: still in progress
     assert (digital_email.channel, digital_email.customer) == ("email", "kunde@example.de")
@@ -210,21 +213,50 @@ def test_a_large_page_is_read_in_bounded_memory(tmp_path, monkeypatch):
     # Chunks of 64 KB instead of 1 MB, so that a small file shows the difference.
     monkeypatch.setattr("ccc_governance.readers.jsonstream.CHUNK", 1 << 16)
     record = json.loads((DATA / "completed-contacts-page.json").read_text(encoding="utf-8"))["completedContacts"][0]
-    path = tmp_path / "big.json"
-    n = 2500
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write('{"totalRecords": %d, "completedContacts": [\n' % n)
-        for i in range(n):
-            fh.write(("," if i else "") + json.dumps(dict(record, contactId=i + 1)) + "\n")
-        fh.write("]}\n")
-    size = path.stat().st_size
-    tracemalloc.start()
-    try:
-        count = sum(1 for r in read_completed_contacts(ReadContext(path=path)) if isinstance(r, Contact))
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert count == n
-    # Decoding the page whole would hold all its contacts (several times the file's size);
-    # streaming holds a chunk or two and one contact.
-    assert peak < size / 4, (size, peak)
+
+    def peak(n: int) -> int:
+        path = tmp_path / f"big-{n}.json"
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write('{"totalRecords": %d, "completedContacts": [\n' % n)
+            for i in range(n):
+                fh.write(("," if i else "") + json.dumps(dict(record, contactId=i + 1)) + "\n")
+            fh.write("]}\n")
+        tracemalloc.start()
+        try:
+            count = sum(len(b) for b in read_completed_contacts(ReadContext(path=path)) if isinstance(b, ColumnBlock))
+            used = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert count == n
+        return used
+
+    # Decoding the page whole would hold all its contacts (several times the file's size): six
+    # times the contacts would take six times the memory. Streaming holds a chunk or two and one
+    # block of contacts, whatever the file's size.
+    small, big = peak(2500), peak(15000)
+    assert big < small * 1.3, (small, big)
+
+
+def test_blocks_in_storage_form_and_in_file_order():
+    items = list(read_completed_contacts(ReadContext(path=DATA / "completed-contacts.jsonl")))
+    # A rejected record comes after the block of the contacts before it: the file's order is kept.
+    kinds = ["block" if isinstance(i, ColumnBlock) else "rejected" for i in items]
+    assert kinds == ["block", "rejected", "rejected", "rejected", "rejected", "block", "rejected"]
+    lines = [r.line for r in flatten(items)]
+    assert lines == sorted(lines)
+    block = items[0]
+    assert (block.kind, block.fields, block.partial) == ("contact", FIELDS, False)
+    # Instants are int epoch milliseconds; durations are floats (None when unknown).
+    for name in ("arrived_at", "answered_at", "ended_at", "version"):
+        column = block.columns[FIELDS.index(name) + 2]
+        assert {type(v) for v in column} <= {int, type(None)} and int in {type(v) for v in column}, name
+    assert block.columns[FIELDS.index("arrived_at") + 2][0] == 1791190810000  # 2026-10-05T09:00:10Z: start + 10 s
+
+
+def test_absurd_durations_are_rejected_not_a_crash(tmp_path):
+    path = tmp_path / "huge.jsonl"
+    path.write_text('{"contactId": 1, "contactStart": "2026-10-05T08:00:00Z", "preQueueSeconds": 1e308}\n'
+                    '{"contactId": 2, "contactStart": "2026-10-05T08:00:00Z", "inQueueSeconds": 4}\n', encoding="utf-8")
+    bad, good = read(path)
+    assert (bad.line, bad.reason) == (1, "contact 1: preQueueSeconds 1e+308 is more than 300 years")
+    assert (good.source_id, good.wait_s) == ("2", 4.0)

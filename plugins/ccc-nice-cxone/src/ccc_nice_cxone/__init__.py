@@ -15,6 +15,7 @@ SOURCE = Source(
     read=read_completed_contacts,
     kinds=("contact",),
     patterns=("*.json", "*.jsonl", "completed-contacts*", "*cxone*"),
+    separate_process=True,
 )
 
 

@@ -11,6 +11,9 @@ Both spellings of the fields are read: the older API's (`contactStart`, `ACWSeco
 `confSeconds`, `fromAddr`, `mediaType`, numbers and booleans as strings) and the newer one's
 (`contactStartDate`, `acwSeconds`, `fromAddress`, `mediaTypeId`). Every record is yielded; the host
 keeps, per `contactId`, the copy with the newest `lastUpdateTime`.
+
+The contacts go to the host in `ColumnBlock`s, in storage form: instants as int epoch milliseconds,
+worked out from the epoch seconds of `contactStart` and the record's seconds (no datetime arithmetic).
 """
 
 from __future__ import annotations
@@ -18,11 +21,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime, timezone, tzinfo
 
+from ccc_governance.blocks import BlockBuilder, ColumnBlock
 from ccc_governance.errors import SourceError
 from ccc_governance.readers import Broken, FormatCheck, Item, JsonStream, JsonSyntaxError, iter_objects, option_timezone
-from ccc_governance.records import Contact, Rejected
+from ccc_governance.records import Rejected
 from ccc_governance.sources import ReadContext
 
 LOOKS_LIKE = "NICE CXone completed contacts"
@@ -44,6 +48,10 @@ MEDIA = {
 }
 MEDIA_IDS = {1: "email", 2: "fax", 3: "chat", 4: "call", 5: "voicemail", 6: "workitem", 7: "sms", 8: "social",
              9: "digital"}
+#: `mediaTypeName` as CXone writes it → the channel (or SKIP), read without normalising (others:
+#: `_channel`). Digital is not here: its channel depends on `mediaSubTypeName`.
+_MEDIA_NAMES = {name: MEDIA[name.replace(" ", "").lower()]
+                for name in ("Call", "Chat", "Email", "SMS", "Social", "Voice Mail", "Work Item", "Fax")}
 #: Words of a digital contact's `mediaSubTypeName`, first match wins; anything else is chat.
 DIGITAL_WORDS = (
     ("mail", "email"), ("sms", "sms"), ("text", "sms"),
@@ -54,15 +62,24 @@ DIGITAL_WORDS = (
 TRUE = frozenset({"true", "1", "yes", "y"})
 FALSE = frozenset({"false", "0", "no", "n"})
 _UTC = timezone.utc
+_fromiso = datetime.fromisoformat
+#: The contact fields of a block row, in order after (source_id, line).
+FIELDS = ("arrived_at", "outcome", "channel", "direction", "queue", "queue_name", "answered_at", "ended_at",
+          "wait_s", "talk_s", "hold_s", "wrap_s", "agent", "transferred", "customer", "version")
+#: Contacts per block.
+BLOCK = 1000
+#: The longest duration read (300 years); more is refused rather than placed past the calendar's end.
+MAX_SECONDS = 300 * 366 * 86400.0
 
 
 class BadRecord(ValueError):
     """A field of one record that cannot be read (the record is quarantined)."""
 
 
-def read_completed_contacts(context: ReadContext) -> Iterator[Contact | Rejected]:
-    """Yield a `Contact` for every completed contact in the file, and a `Rejected` row for every
-    record that cannot be read; raise `SourceError` for a file that is not CXone contacts at all.
+def read_completed_contacts(context: ReadContext) -> Iterator[ColumnBlock | Rejected]:
+    """The source's reader: the completed contacts of the file in `ColumnBlock`s, and a `Rejected`
+    row for every record that cannot be read (the block before it is yielded first: the file's order
+    is kept); raise `SourceError` for a file that is not CXone contacts at all.
 
     Option `timezone`: the zone of timestamps written without an offset (CXone writes UTC with
     `Z`; default UTC).
@@ -88,29 +105,38 @@ def read_completed_contacts(context: ReadContext) -> Iterator[Contact | Rejected
             items = _page_items(raw, context)
         else:
             items = iter_objects(raw, progress=context.progress)
+        builder = BlockBuilder("contact", FIELDS, size=BLOCK)
         count = 0
         for record, line, raw_text in _records(items):
             count += 1
             if record is None:  # text that is not JSON
                 check.seen(count)
                 check.unreadable(line, raw_text[0])
+                if block := builder.flush():
+                    yield block
                 yield context.reject(line, raw_text[1], raw_text[0])
                 continue
             cid = record.get("contactId") if record.__class__ is dict else None
             if cid is None or cid == "":
                 check.seen(count)
                 check.unreadable(line, _short(record))
+                if block := builder.flush():
+                    yield block
                 yield context.reject(line, "not a completed contact (no contactId)", _short(record))
                 continue
             if not check.ok:
                 check.recognised()
             try:
-                contact = contact_of(record, line, zone)
+                row = contact_row(record, line, zone)
             except BadRecord as exc:
+                if block := builder.flush():
+                    yield block
                 yield context.reject(line, f"contact {cid}: {exc}", _short(record), str(cid))
                 continue
-            if contact is not None:
-                yield contact
+            if row is not None and (block := builder.add(row)):
+                yield block
+        if block := builder.flush():
+            yield block
         check.finish()
 
 
@@ -177,28 +203,61 @@ def _walk_page(stream: JsonStream, found: list) -> Iterator[tuple[int, object]]:
             stream.skip()
 
 
-def contact_of(r: dict, line: int | None, zone: tzinfo = _UTC) -> Contact | None:
-    """The `Contact` of one completed-contact object, or None for a media type that is not a live
-    customer contact (voicemail, work item, fax: skipped). Raises `BadRecord` with the reason."""
-    source_id = _identifier(r["contactId"])
-    channel = _channel(r)
+def contact_row(r: dict, line: int | None, zone: tzinfo = _UTC) -> tuple | None:
+    """The block row `(source_id, line, *FIELDS)` of one completed-contact object, or None for a
+    media type that is not a live customer contact (voicemail, work item, fax: skipped). Raises
+    `BadRecord` with the reason.
+
+    The usual shape (JSON numbers and booleans, a known `mediaTypeName`) is read inline; anything
+    else goes through the helpers below, which give the reasons."""
+    get = r.get
+    cid = get("contactId")
+    source_id = str(cid) if cid.__class__ is int else _identifier(cid)
+    name = get("mediaTypeName")
+    channel = _MEDIA_NAMES.get(name) if name.__class__ is str else None
+    if channel is None:
+        channel = _channel(r)
     if channel is SKIP:
         return None
-    start = _instant(_pick(r, "contactStart", "contactStartDate"), "contactStart", zone)
+    text = get("contactStart")
+    if text is None:
+        text = get("contactStartDate")
+    start = _utc_epoch(text)
     if start is None:
-        raise BadRecord("no contactStart: when the contact began is unknown")
-    pre = _seconds(r.get("preQueueSeconds"), "preQueueSeconds")
-    in_queue = _seconds(r.get("inQueueSeconds"), "inQueueSeconds")
-    agent_s = _seconds(r.get("agentSeconds"), "agentSeconds")
-    hold = _seconds(r.get("holdSeconds"), "holdSeconds")
-    acw = _seconds(_pick(r, "ACWSeconds", "acwSeconds"), "ACWSeconds")
-    total = _seconds(r.get("totalDurationSeconds"), "totalDurationSeconds")
-    abandoned = _flag(r.get("abandoned"), "abandoned")
-    outbound = _flag(r.get("isOutbound"), "isOutbound")
-    active = _flag(r.get("isActive"), "isActive")
-    agent = _agent(r.get("agentId"))
+        start = _epoch(text, "contactStart", zone)
+        if start is None:
+            raise BadRecord("no contactStart: when the contact began is unknown")
+    # Durations: a whole number of seconds in range is taken as it is, anything else is checked.
+    pre = get("preQueueSeconds")
+    pre = float(pre) if pre.__class__ is int and 0 <= pre <= MAX_SECONDS else _seconds(pre, "preQueueSeconds")
+    in_queue = get("inQueueSeconds")
+    in_queue = (float(in_queue) if in_queue.__class__ is int and 0 <= in_queue <= MAX_SECONDS
+                else _seconds(in_queue, "inQueueSeconds"))
+    agent_s = get("agentSeconds")
+    agent_s = (float(agent_s) if agent_s.__class__ is int and 0 <= agent_s <= MAX_SECONDS
+               else _seconds(agent_s, "agentSeconds"))
+    hold = get("holdSeconds")
+    hold = float(hold) if hold.__class__ is int and 0 <= hold <= MAX_SECONDS else _seconds(hold, "holdSeconds")
+    acw = get("ACWSeconds")
+    if acw is None:
+        acw = get("acwSeconds")
+    acw = float(acw) if acw.__class__ is int and 0 <= acw <= MAX_SECONDS else _seconds(acw, "ACWSeconds")
+    total = get("totalDurationSeconds")
+    total = (float(total) if total.__class__ is int and 0 <= total <= MAX_SECONDS
+             else _seconds(total, "totalDurationSeconds"))
+    abandoned = get("abandoned")
+    if abandoned is not True and abandoned is not False and abandoned is not None:
+        abandoned = _flag(abandoned, "abandoned")
+    outbound = get("isOutbound")
+    if outbound is not True and outbound is not False and outbound is not None:
+        outbound = _flag(outbound, "isOutbound")
+    active = get("isActive")
+    if active is not True and active is not False and active is not None:
+        active = _flag(active, "isActive")
+    agent = get("agentId")
+    agent = (str(agent) if agent else None) if agent.__class__ is int else _agent(agent)
     # The contact reaches the skill's queue after the IVR (pre-queue): its wait starts there.
-    arrived = start + timedelta(seconds=pre) if pre else start
+    arrived = start + pre if pre else start
 
     if active:
         outcome = "open"
@@ -214,32 +273,42 @@ def contact_of(r: dict, line: int | None, zone: tzinfo = _UTC) -> Contact | None
     else:
         outcome = "not_queued"
 
-    answered = outcome == "answered"
-    skill = _text(r.get("skillName"))
-    skill_id = r.get("skillId")
-    queue = skill if skill is not None else (str(skill_id) if skill_id not in (None, "", 0, "0") else None)
-    customer = _pick(r, "toAddr", "toAddress") if outbound else _pick(r, "fromAddr", "fromAddress")
-    return Contact(
-        source_id=source_id,
-        arrived_at=arrived,
-        outcome=outcome,
-        channel=channel,
-        direction="outbound" if outbound else "inbound",
-        queue=queue,
-        queue_name=skill,
-        answered_at=arrived + timedelta(seconds=in_queue) if answered and in_queue is not None else None,
-        ended_at=start + timedelta(seconds=total) if total is not None else None,
-        wait_s=None if outcome == "not_queued" else in_queue,
-        # agentSeconds is the whole time the agent was connected, holds included (the fields add
-        # up: pre-queue + in-queue + agent + post-queue = total duration).
-        talk_s=max(0.0, agent_s - (hold or 0.0)) if answered and agent_s is not None else None,
-        hold_s=hold if answered else None,
-        wrap_s=acw if answered else None,
-        agent=agent if answered else None,
-        transferred=_transferred(r) if answered else None,
-        customer=_text(customer),
-        version=_instant(r.get("lastUpdateTime"), "lastUpdateTime", zone),
-        line=line,
+    skill = get("skillName")
+    skill = (skill.strip() or None) if skill.__class__ is str else _text(skill)
+    if skill is not None:
+        queue = skill
+    else:
+        skill_id = get("skillId")
+        queue = str(skill_id) if skill_id not in (None, "", 0, "0") else None
+    if outbound:
+        customer = get("toAddr")
+        if customer is None:
+            customer = get("toAddress")
+    else:
+        customer = get("fromAddr")
+        if customer is None:
+            customer = get("fromAddress")
+    customer = (customer.strip() or None) if customer.__class__ is str else _text(customer)
+    text = get("lastUpdateTime")
+    version = _utc_epoch(text)
+    if version is None:
+        version = _epoch(text, "lastUpdateTime", zone)
+    version = None if version is None else round(version * 1000)
+    ended = round((start + total) * 1000) if total is not None else None
+    direction = "outbound" if outbound else "inbound"
+    if outcome != "answered":
+        return (source_id, line, round(arrived * 1000), outcome, channel, direction, queue, skill, None, ended,
+                None if outcome == "not_queued" else in_queue, None, None, None, None, None, customer, version)
+    transferred = get("transferIndicatorId")
+    transferred = transferred != 0 if transferred.__class__ is int else _transferred(r)
+    return (
+        source_id, line, round(arrived * 1000), outcome, channel, direction, queue, skill,
+        round((arrived + in_queue) * 1000) if in_queue is not None else None,  # answered_at
+        ended, in_queue,  # wait_s
+        # talk_s: agentSeconds is the whole time the agent was connected, holds included (the
+        # fields add up: pre-queue + in-queue + agent + post-queue = total duration).
+        max(0.0, agent_s - (hold or 0.0)) if agent_s is not None else None,
+        hold, acw, agent, transferred, customer, version,
     )
 
 
@@ -287,8 +356,19 @@ def _channel(r: dict) -> str:
     return channel
 
 
-def _instant(value, field: str, zone: tzinfo) -> datetime | None:
-    """An ISO 8601 timestamp; without an offset it is in `zone` (CXone writes UTC with `Z`)."""
+def _utc_epoch(value) -> float | None:
+    """The usual `2026-10-05T08:00:00.250Z` as epoch seconds; None for anything else (`_epoch` reads it)."""
+    if value.__class__ is str and value[-1:] == "Z":
+        try:
+            return _fromiso(value).timestamp()
+        except ValueError:
+            return None
+    return None
+
+
+def _epoch(value, field: str, zone: tzinfo) -> float | None:
+    """An ISO 8601 timestamp as epoch seconds; without an offset it is in `zone` (CXone writes UTC
+    with `Z`)."""
     if value is None or value == "":
         return None
     if not isinstance(value, str):
@@ -299,14 +379,16 @@ def _instant(value, field: str, zone: tzinfo) -> datetime | None:
         raise BadRecord(f"{field} {value!r} is not an ISO 8601 timestamp") from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=zone)
-    return dt
+    return dt.timestamp()
 
 
 def _seconds(value, field: str) -> float | None:
     if value is None or value == "":
         return None
-    if value.__class__ is int or value.__class__ is float:
-        seconds = float(value)
+    if value.__class__ is int:  # compared as it is: an int may be too large for a float
+        seconds = value if value < 0 or value > MAX_SECONDS else float(value)
+    elif value.__class__ is float:
+        seconds = value
     elif isinstance(value, str):
         try:
             seconds = float(value.strip())
@@ -318,6 +400,8 @@ def _seconds(value, field: str) -> float | None:
         raise BadRecord(f"{field} {value!r} is not a number of seconds")
     if seconds < 0:
         raise BadRecord(f"{field} {value!r} is negative")
+    if seconds > MAX_SECONDS:  # would place the contact's times outside any calendar
+        raise BadRecord(f"{field} {value!r} is more than 300 years")
     return seconds
 
 
