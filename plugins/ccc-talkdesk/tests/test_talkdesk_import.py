@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import shutil
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from ccc_governance.errors import SourceError
 from ccc_governance.plugins import get_plugin_manager, get_sources
-from ccc_governance.store.imports import import_file
+from ccc_governance.testing import import_file
 
 DATA = Path(__file__).parent / "data"
 
@@ -17,6 +18,10 @@ DATA = Path(__file__).parent / "data"
 @pytest.fixture
 def pm(ccc_workspace):
     return get_plugin_manager(ccc_workspace)
+
+
+def stored(db, sql: str, *params) -> list[tuple]:
+    return [tuple(row) for row in db.execute(sql, params).fetchall()]
 
 
 def test_the_entry_point_registers_the_source(pm):
@@ -70,3 +75,48 @@ def test_a_file_refused_whole_stores_nothing(tmp_path, ccc_workspace, ccc_db, pm
         import_file(ccc_db, ccc_workspace, pm, "talkdesk", path)
     assert ccc_db.execute("SELECT count(*) FROM contacts").fetchone()[0] == 0
     assert ccc_db.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 0
+
+
+def test_a_bad_value_in_a_block_row_quarantines_that_row_alone(ccc_workspace, ccc_db, pm, monkeypatch):
+    # The host judges every block row with the specification's checks: a value the reader let through
+    # (here a negative talk time made on purpose) quarantines its call with the reason a record would get.
+    from ccc_talkdesk import reader
+
+    row_of = reader.row_of
+
+    def corrupted(*args):
+        row = row_of(*args)
+        return row[:8] + (-5.0,) + row[9:] if row[0] == "d1000000000000000000000000000001" else row
+
+    monkeypatch.setattr(reader, "row_of", corrupted)
+    summary = import_file(ccc_db, ccc_workspace, pm, "talkdesk", DATA / "calls-report.csv")
+    assert (summary["imported"], summary["quarantined"]) == (3, 2)
+    reasons = [tuple(r) for r in ccc_db.execute("SELECT line, reason FROM quarantine ORDER BY line")]
+    assert reasons == [(2, "talk_s is negative (-5.0)"), (7, "has 13 fields, the header has 39 (a line cut short?)")]
+    assert ccc_db.execute("SELECT count(*) FROM contacts WHERE source_id = 'd1000000000000000000000000000001'"
+                          ).fetchone()[0] == 0
+
+
+def test_the_reader_process_stores_the_same(tmp_path, monkeypatch):
+    # Big files are read in a second process (Source.separate_process): the reader must be found by
+    # name there, and what is stored must be what an import in one process stores.
+    from ccc_governance.testing import open_db
+    from ccc_governance.workspace import init_workspace, load_workspace
+
+    source = get_sources(get_plugin_manager(None))["talkdesk"]
+    assert source.separate_process and pickle.loads(pickle.dumps(source.read)) is source.read
+    stores = []
+    for how in ("0", "always"):
+        monkeypatch.setenv("CCC_IMPORT_PROCESS", how)
+        init_workspace(tmp_path / how, key="00" * 32)
+        workspace = load_workspace(tmp_path / how)
+        db = open_db(workspace.db_path)
+        summary = import_file(db, workspace, get_plugin_manager(workspace), "talkdesk", DATA / "calls-explore.json")
+        contacts = db.execute("SELECT * FROM contacts ORDER BY source_id, line")
+        names = [d[0] for d in contacts.description]
+        rows = [{n: v for n, v in zip(names, row) if n not in ("id", "batch_id")} for row in contacts]
+        quarantine = stored(db, "SELECT line, reason, raw, source_id FROM quarantine ORDER BY line")
+        stores.append(({k: summary[k] for k in ("imported", "replaced", "duplicates", "quarantined")}, rows, quarantine))
+        db.conn.close()
+    assert stores[0] == stores[1]
+    assert stores[0][1] and stores[0][2]  # contacts stored and rows quarantined, both ways

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from ccc_governance.blocks import ColumnBlock
 from ccc_governance.errors import SourceError
 from ccc_governance.records import Contact, Rejected
 from ccc_governance.sources import ReadContext
+from ccc_governance.testing import flatten
 from ccc_talkdesk import SOURCE
-from ccc_talkdesk.reader import read_talkdesk
+from ccc_talkdesk.reader import BLOCK, FIELDS, read_talkdesk
 
 DATA = Path(__file__).parent / "data"
 UTC = timezone.utc
@@ -20,13 +22,7 @@ UTC = timezone.utc
 
 def read(path, **options):
     """Every record the reader yields, blocks expanded into the records they stand for."""
-    out = []
-    for item in read_talkdesk(ReadContext(path=Path(path), options=options)):
-        if isinstance(item, (Contact, Rejected)):
-            out.append(item)
-        else:  # a block of the fast path: `fallback(i)` is row i's record
-            out.extend(item.fallback(i) for i in range(len(item.rows)))
-    return out
+    return flatten(read_talkdesk(ReadContext(path=Path(path), options=options)))
 
 
 def contacts(path, **options):
@@ -233,7 +229,7 @@ def _peak_reading(path, **options):
 def test_memory_stays_flat_in_file_size(tmp_path, monkeypatch, fmt):
     # JSON is read a chunk at a time (1 MiB): smaller chunks here, so both files span many of them.
     monkeypatch.setattr("ccc_governance.readers.jsonstream.CHUNK", 1 << 15)
-    # The reader holds one block of calls at a time: ten times the calls, about the same peak.
+    # The reader holds one block of calls at a time: eight times the calls, about the same peak.
     def write(n):
         path = tmp_path / f"calls-{n}.{fmt}"
         start = datetime(2026, 10, 1, tzinfo=UTC)
@@ -246,20 +242,25 @@ def test_memory_stays_flat_in_file_size(tmp_path, monkeypatch, fmt):
             path.write_text('{"type": "calls", "entries": [\n' + ",\n".join(json.dumps(r) for r in rows) + "\n]}")
         return path
 
-    small, big = _peak_reading(write(700)), _peak_reading(write(6_000))
+    small, big = _peak_reading(write(BLOCK * 3 // 2)), _peak_reading(write(BLOCK * 12))
     assert big < small * 1.5 + 200_000, (small, big)
 
 
-def test_block_rows_carry_durations_as_floats():
-    # The API writes whole seconds as JSON integers; the host's fast path takes a block's float
-    # columns only as floats (an int sends every row of the block the slow way, ~3x the import time).
-    from ccc_talkdesk.reader import FIELDS
-
-    columns = [FIELDS.index(name) + 2 for name in ("wait_s", "talk_s", "hold_s", "csat")]
-    blocks = [b for b in read_talkdesk(ReadContext(path=DATA / "calls-explore.json")) if hasattr(b, "rows")]
-    values = [row[i] for block in blocks for row in block.rows for i in columns]
-    assert values and all(v is None or type(v) is float for v in values)
-    assert 320.0 in values
+@pytest.mark.parametrize("name, first", [("calls-explore.json", 1791187200000),  # 2026-10-05T08:00:00Z
+                                         ("calls-report.csv", 1791273598000)])  # 2026-10-06T07:59:58Z
+def test_blocks_in_storage_form_and_in_file_order(name, first):
+    items = list(read_talkdesk(ReadContext(path=DATA / name)))
+    # A rejected call comes after the block of the calls before it: the file's order is kept.
+    lines = [r.line for r in flatten(items)]
+    assert lines == sorted(lines) and any(isinstance(i, Rejected) for i in items)
+    blocks = [i for i in items if isinstance(i, ColumnBlock)]
+    assert blocks and all((b.kind, b.fields, b.partial) == ("contact", FIELDS, False) for b in blocks)
+    column = {name: [v for b in blocks for v in b.columns[i]] for i, name in enumerate(("source_id", "line", *FIELDS))}
+    # Instants are int epoch milliseconds; durations floats, whole seconds in JSON integers too.
+    assert {type(v) for v in column["arrived_at"]} == {int}
+    assert {type(v) for v in column["ended_at"]} <= {int, type(None)}
+    assert {type(v) for n in ("wait_s", "talk_s", "hold_s", "csat") for v in column[n]} == {float, type(None)}
+    assert column["arrived_at"][0] == first
 
 
 def test_a_quarantined_calls_raw_text_leaves_out_free_text(tmp_path):

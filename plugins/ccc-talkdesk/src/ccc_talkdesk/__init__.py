@@ -15,6 +15,7 @@ SOURCE = Source(
     read=read_talkdesk,
     kinds=("contact",),
     patterns=("calls*.csv", "calls*.json", "*talkdesk*"),
+    separate_process=True,
 )
 
 

@@ -15,7 +15,8 @@ Talkdesk has written this report under two sets of names, and both are read, in 
 Which set a file uses is told by the names of its id, type and start columns (CSV) or keys (JSON,
 per record). JSON: the API's `{"entries": [...], "total": N}` pages (one or several), a bare array,
 JSON lines (`json_bulk`) or objects back to back. A call's repeated delivery is yielded each time;
-the report has no last-update time, so the later copy in file order is the one kept.
+the report has no last-update time, so the later copy in file order is the one kept. The calls go to
+the host in `ColumnBlock`s, instants as int epoch milliseconds.
 """
 
 from __future__ import annotations
@@ -31,11 +32,11 @@ from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
+from ccc_governance.blocks import BlockBuilder
 from ccc_governance.errors import SourceError
 from ccc_governance.readers import (
     Broken,
     FormatCheck,
-    RowBatch,
     attribute_flag,
     attribute_score,
     iter_objects,
@@ -100,10 +101,10 @@ DAY = 86400.0
 UNITS = {"seconds": 1.0, "days": DAY}
 RING_GROUP = ("as_written", "first", "last")
 
-#: The contact fields of a row (after source_id and line), in the order the blocks carry them.
-FIELDS = ("arrived_at", "outcome", "channel", "direction", "queue", "ended_at", "wait_s", "talk_s", "hold_s",
-          "wrap_s", "agent", "transferred", "csat", "csat_scale", "customer")
-BLOCK = 500
+#: The contact fields of a block row (after source_id and line), in order; `channel` is voice, the default.
+FIELDS = ("arrived_at", "outcome", "direction", "queue", "ended_at", "wait_s", "talk_s", "hold_s", "wrap_s", "agent",
+          "transferred", "csat", "csat_scale", "customer")
+BLOCK = 1000
 
 _UTC = timezone.utc
 _fromiso = datetime.fromisoformat
@@ -149,8 +150,8 @@ class Options:
         """Seconds per unit of a number of the report: the option, else days (older report) or seconds."""
         return self.unit if self.unit is not None else (DAY if older else 1.0)
 
-    def instant(self, value: Any, name: str) -> datetime | None:
-        """A date-time of the report as an aware datetime; one without a zone is in `timezone` (UTC)."""
+    def instant(self, value: Any, name: str) -> int | None:
+        """A date-time of the report as epoch milliseconds; one without a zone is in `timezone` (UTC)."""
         if value.__class__ is not str:
             if value is None:
                 return None
@@ -162,14 +163,14 @@ class Options:
         except ValueError:
             dt = self._unusual(value, name)
         if dt.tzinfo is not None:
-            return dt
+            return round(dt.timestamp() * 1000)
         zone = self.zone
         if zone is _UTC:
-            return dt.replace(tzinfo=_UTC)
+            return round(dt.replace(tzinfo=_UTC).timestamp() * 1000)
         utc = dt.replace(tzinfo=zone).astimezone(_UTC)
         if utc.astimezone(zone).replace(tzinfo=None) != dt:
             raise BadRecord(f"{name} {value!r} does not exist in {zone} (the clocks went forward)")
-        return utc  # a repeated local hour is read as its first occurrence
+        return round(utc.timestamp() * 1000)  # a repeated local hour is read as its first occurrence
 
     def _unusual(self, value: str, name: str) -> datetime:
         text = value.strip()
@@ -213,7 +214,7 @@ def _duration(value: Any, name: str, unit: float) -> float | None:
                 return None
             return round(_text_duration(value, name), 3)  # a text duration is in seconds whatever the unit
     elif cls is int or cls is float:
-        seconds = float(value)  # the store's float column: an int would leave the host's fast path
+        seconds = float(value)  # durations are floats (records.Contact), a JSON integer too
     elif value is None:
         return None
     else:
@@ -260,9 +261,9 @@ def _flag(value: Any) -> bool | None:
     return attribute_flag(value) if found is _UNKNOWN else found
 
 
-def fields_of(v, line: int, names: tuple[str, ...], unit: float, opts: Options) -> dict[str, Any]:
-    """The contact of one call (`v`: its values in `CANON` order, `names` how the file calls them), as
-    the keyword arguments of `Contact`. Raises `BadRecord` for a value it cannot read."""
+def row_of(v, line: int, names: tuple[str, ...], unit: float, opts: Options) -> tuple:
+    """The block row `(source_id, line, *FIELDS)` of one call (`v`: its values in `CANON` order,
+    `names` how the file calls them). Raises `BadRecord` for a value it cannot read."""
     sid = v[I_ID]
     if sid.__class__ is not str:
         if sid is None or isinstance(sid, (bool, dict, list)):
@@ -312,12 +313,8 @@ def fields_of(v, line: int, names: tuple[str, ...], unit: float, opts: Options) 
         csat = None
     customer = v[I_CUSTOMER]
     customer = (customer.strip() or None) if customer.__class__ is str else _text(customer)
-    return {
-        "source_id": sid, "line": line, "arrived_at": arrived, "outcome": outcome, "channel": "voice",
-        "direction": direction, "queue": opts.queue(v[I_RING]), "ended_at": ended, "wait_s": wait, "talk_s": talk,
-        "hold_s": hold, "wrap_s": wrap, "agent": _text(v[I_AGENT]), "transferred": transferred, "csat": csat,
-        "csat_scale": opts.csat_scale if csat is not None else None, "customer": customer,
-    }
+    return (sid, line, arrived, outcome, direction, opts.queue(v[I_RING]), ended, wait, talk, hold, wrap,
+            _text(v[I_AGENT]), transferred, csat, opts.csat_scale if csat is not None else None, customer)
 
 
 def read_talkdesk(context: ReadContext) -> Iterator[Any]:
@@ -365,7 +362,7 @@ def _pick(record: dict, names: tuple[str, ...]) -> Any:
 
 def _read_json(ctx: ReadContext, fh, opts: Options, path: Path) -> Iterator[Any]:
     check = FormatCheck(str(path), LOOKS_LIKE, "a call_id or interaction_id")
-    batch = RowBatch("contact", FIELDS, size=BLOCK)
+    batch = BlockBuilder("contact", FIELDS, size=BLOCK)
     seen = 0
     # API pages are read a call at a time through their "entries" wrapper; JSON lines and arrays
     # without it, which spares a pattern match per call.
@@ -403,7 +400,7 @@ def _read_json(ctx: ReadContext, fh, opts: Options, path: Path) -> Iterator[Any]
                 if values[i] is None:
                     values[i] = _pick(record, ALIASES[i])
             try:
-                row = fields_of(values, line, OLDER_LABELS if older else CURRENT_NAMES, opts.unit_for(older), opts)
+                row = row_of(values, line, OLDER_LABELS if older else CURRENT_NAMES, opts.unit_for(older), opts)
             except BadRecord as err:
                 if block := batch.flush():
                     yield block
@@ -482,7 +479,7 @@ def _csv_rows(ctx: ReadContext, binary, text, opts: Options, path: Path) -> Iter
 
     # The fields of a row in CANON order; a column the file does not have reads the "" appended to each row.
     get = itemgetter(*(width if i is None else i for i in idx))
-    batch = RowBatch("contact", FIELDS, size=BLOCK)
+    batch = BlockBuilder("contact", FIELDS, size=BLOCK)
     last = reader.line_num
     count = 0
     for fields in reader:
@@ -502,7 +499,7 @@ def _csv_rows(ctx: ReadContext, binary, text, opts: Options, path: Path) -> Iter
         fields.append("")
         values = get(fields)
         try:
-            row = fields_of(values, line, labels, unit, opts)
+            row = row_of(values, line, labels, unit, opts)
         except BadRecord as err:
             if block := batch.flush():
                 yield block
