@@ -6,7 +6,7 @@ Writes N synthetic tickets as Freshdesk's API returns them (bench/out/): `pages`
 `GET /api/v2/tickets?include=stats` (JSON arrays of 100 tickets back to back, one ticket per line,
 every documented ticket property and the eight `stats` times), and `search`, the pages of
 `GET /api/v2/search/tickets` (`{"results": [...], "total": N}`, no stats: read as partial contacts,
-the host's record path). Then, as `bench/talkdesk_bench.py` does (its helpers are used): interleaved
+in partial blocks). Then, as `bench/talkdesk_bench.py` does (its helpers are used): interleaved
 pairs of A = `ccc import freshdesk FILE` as a whole process into a fresh workspace and B = the
 sqlite3 shell's `.import` of the contacts A stored, dumped as a CSV, into an equivalent table;
 medians of wall and CPU time, A's peak memory, load average. Goal (issue #18): A within 3× B.

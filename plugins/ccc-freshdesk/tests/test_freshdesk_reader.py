@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from ccc_governance.blocks import ColumnBlock
 from ccc_governance.errors import SourceError
 from ccc_governance.records import Contact, Rejected
 from ccc_governance.sources import ReadContext
+from ccc_governance.testing import flatten
 from ccc_freshdesk import SOURCE
-from ccc_freshdesk.reader import read_freshdesk
+from ccc_freshdesk.reader import BLOCK, FIELDS, read_freshdesk
 
 DATA = Path(__file__).parent / "data"
 PAGE1 = DATA / "tickets-2026-10-05-page1.json"
@@ -21,13 +23,7 @@ UTC = timezone.utc
 
 def read(path, **options):
     """Every record the reader yields, blocks expanded into the records they stand for."""
-    out = []
-    for item in read_freshdesk(ReadContext(path=Path(path), options=options)):
-        if isinstance(item, (Contact, Rejected)):
-            out.append(item)
-        else:  # a block of the fast path: `fallback(i)` is row i's record
-            out.extend(item.fallback(i) for i in range(len(item.rows)))
-    return out
+    return flatten(read_freshdesk(ReadContext(path=Path(path), options=options)))
 
 
 def tickets(path, **options):
@@ -192,7 +188,7 @@ def _peak_reading(path):
 
     tracemalloc.start()
     try:
-        rows = sum(len(item.rows) for item in read_freshdesk(ReadContext(path=path)))
+        rows = sum(len(item) for item in read_freshdesk(ReadContext(path=path)))
         return tracemalloc.get_traced_memory()[1], rows
     finally:
         tracemalloc.stop()
@@ -202,7 +198,7 @@ def _peak_reading(path):
 def test_memory_stays_flat_in_file_size(tmp_path, monkeypatch, layout):
     # JSON is read a chunk at a time (1 MiB): smaller chunks here, so both files span many of them.
     monkeypatch.setattr("ccc_governance.readers.jsonstream.CHUNK", 1 << 15)
-    # One ticket (and one block of 500) in memory at a time: ten times the tickets, about the same peak.
+    # One ticket (and one block) in memory at a time: eight times the tickets, about the same peak.
     template = json.loads(PAGE1.read_text())[0]
 
     def write(n):
@@ -219,8 +215,9 @@ def test_memory_stays_flat_in_file_size(tmp_path, monkeypatch, layout):
                 fh.write("]}\n")
         return path
 
-    (small, n_small), (big, n_big) = _peak_reading(write(700)), _peak_reading(write(5_000))
-    assert (n_small, n_big) == (700, 5_000)
+    n_small, n_big = BLOCK * 3 // 2, BLOCK * 12
+    (small, rows_small), (big, rows_big) = _peak_reading(write(n_small)), _peak_reading(write(n_big))
+    assert (rows_small, rows_big) == (n_small, n_big)
     assert big < small * 1.5 + 200_000, (small, big)
 
 
@@ -232,3 +229,20 @@ def test_a_quarantined_tickets_raw_text_leaves_out_free_text_and_the_requester(t
     (bad,) = [r for r in read(path) if isinstance(r, Rejected)]
     assert bad.raw.startswith('{"id": 7, "status": 2, "source": 999, "created_at"')
     assert "Jane" not in bad.raw and "Rue" not in bad.raw and "j@x.org" not in bad.raw
+
+
+def test_blocks_in_storage_form_partial_apart_and_in_file_order(tmp_path):
+    full = json.loads(PAGE1.read_text())
+    search = json.loads((DATA / "search-tickets.json").read_text())["results"]
+    path = tmp_path / "mixed.jsonl"  # tickets with stats, without, a bad one, with stats again
+    path.write_text("".join(json.dumps(t) + "\n" for t in (full[0], full[1], *search, full[7], full[2])))
+    items = list(read_freshdesk(ReadContext(path=path)))
+    shape = [(len(i), i.partial) if isinstance(i, ColumnBlock) else i.line for i in items]
+    assert shape == [(2, False), (2, True), 5, (1, False)]
+    assert [r.line for r in flatten(items)] == [1, 2, 3, 4, 5, 6]
+    assert all(b.fields == FIELDS for b in items if isinstance(b, ColumnBlock))
+    column = dict(zip(("source_id", "line", *FIELDS), items[0].columns))
+    # Instants are int epoch milliseconds, durations floats worked out from them.
+    assert column["arrived_at"] == [1791187200000, 1791187800000]  # 2026-10-05T08:00Z and 08:10Z
+    assert column["version"][0] == 1791273900000 and column["ended_at"] == [1791273600000, None]
+    assert column["first_response_s"] == [5400.0, None] and column["resolution_s"] == [86400.0, None]

@@ -15,6 +15,7 @@ SOURCE = Source(
     read=read_freshdesk,
     kinds=("contact",),
     patterns=("tickets*.json", "*freshdesk*.json", "*.jsonl"),
+    separate_process=True,
 )
 
 

@@ -10,6 +10,9 @@ resolution come from `stats.first_responded_at` and `stats.resolved_at`. A ticke
 is read as a partial contact (`partial=True`): what it says replaces the stored row's fields, the
 response and resolution times already stored from an export with stats are kept. Each delivery
 carries its `updated_at` as the version: a later one replaces an earlier one wherever it sits.
+
+The tickets go to the host in `ColumnBlock`s (partial ones in blocks of their own), instants as int
+epoch milliseconds.
 """
 
 from __future__ import annotations
@@ -21,9 +24,9 @@ from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
+from ccc_governance.blocks import BlockBuilder
 from ccc_governance.errors import SourceError
-from ccc_governance.readers import Broken, FormatCheck, RowBatch, iter_objects, option_pairs, option_timezone
-from ccc_governance.records import Contact
+from ccc_governance.readers import Broken, FormatCheck, iter_objects, option_pairs, option_timezone
 from ccc_governance.sources import ReadContext
 
 LOOKS_LIKE = "Freshdesk tickets"
@@ -61,10 +64,11 @@ PRIORITIES = {1: "low", 2: "medium", 3: "high", 4: "urgent"}
 PRIORITY_NAMES = {name: number for number, name in PRIORITIES.items()}
 QUEUE_BY = ("group", "group_priority", "priority")
 
-#: The contact fields of a complete ticket, in the order its block carries them.
+#: The contact fields of a ticket, in the order its block row carries them (a ticket without stats
+#: has None for `ended_at`, `first_response_s` and `resolution_s`: its block is partial).
 FIELDS = ("arrived_at", "outcome", "channel", "direction", "queue", "queue_name", "ended_at", "agent",
           "first_response_s", "resolution_s", "customer", "version")
-BLOCK = 500
+BLOCK = 1000
 
 _UTC = timezone.utc
 _fromiso = datetime.fromisoformat
@@ -96,8 +100,8 @@ class Options:
             self.sources[number] = channel
 
 
-def _instant(value: Any, name: str, zone: tzinfo) -> datetime | None:
-    """An API time (ISO 8601, UTC with `Z`) as an aware datetime; one without a zone is in `zone`."""
+def _instant(value: Any, name: str, zone: tzinfo) -> int | None:
+    """An API time (ISO 8601, UTC with `Z`) as epoch milliseconds; one without a zone is in `zone`."""
     if value.__class__ is not str:
         if value is None:
             return None
@@ -109,23 +113,23 @@ def _instant(value: Any, name: str, zone: tzinfo) -> datetime | None:
     except ValueError:
         raise BadTicket(f"{name} {value!r} is not an ISO 8601 date-time (Freshdesk writes 2026-10-05T08:00:00Z)") from None
     if dt.tzinfo is not None:
-        return dt
+        return round(dt.timestamp() * 1000)
     if zone is _UTC:
-        return dt.replace(tzinfo=_UTC)
+        return round(dt.replace(tzinfo=_UTC).timestamp() * 1000)
     utc = dt.replace(tzinfo=zone).astimezone(_UTC)
     if utc.astimezone(zone).replace(tzinfo=None) != dt:
         raise BadTicket(f"{name} {value!r} does not exist in {zone} (the clocks went forward)")
-    return utc
+    return round(utc.timestamp() * 1000)
 
 
-def _when(value: Any, name: str, zone: tzinfo) -> datetime | None:
+def _when(value: Any, name: str, zone: tzinfo) -> int | None:
     """`_instant`, with the API's usual `2026-10-05T08:00:00Z` read inline."""
     if value.__class__ is str:
         try:
             dt = _fromiso(value)
         except ValueError:
             return _instant(value, name, zone)  # raises with the reason (or None for "")
-        return dt if dt.tzinfo is not None else _instant(value, name, zone)
+        return round(dt.timestamp() * 1000) if dt.tzinfo is not None else _instant(value, name, zone)
     return None if value is None else _instant(value, name, zone)
 
 
@@ -156,18 +160,18 @@ def _code(value: Any, names: dict[str, int], field: str, known: str) -> int:
     raise BadTicket(f"{field} {value!r} is not {known}")
 
 
-def _since(later: datetime | None, earlier: datetime, name: str) -> float | None:
+def _since(later: int | None, earlier: int, name: str) -> float | None:
+    """Seconds from `earlier` to `later` (epoch ms)."""
     if later is None:
         return None
-    seconds = (later - earlier).total_seconds()
-    if seconds < 0:
+    if later < earlier:
         raise BadTicket(f"{name} is before created_at")
-    return seconds
+    return (later - earlier) / 1000
 
 
-def ticket_fields(t: dict, line: int, opts: Options) -> dict[str, Any] | None:
-    """The contact of one ticket as the keyword arguments of `Contact` (`partial` when it has no
-    stats), or None for a ticket that is not a customer contact (spam, deleted). Raises `BadTicket`."""
+def ticket_row(t: dict, line: int, opts: Options) -> tuple[bool, tuple] | None:
+    """`(partial, block row)` of one ticket: `partial` when it has no stats, the row `(source_id,
+    line, *FIELDS)`; None for a ticket that is not a customer contact (spam, deleted). Raises `BadTicket`."""
     get = t.get
     if get("spam") is True or get("deleted") is True:
         return None
@@ -204,8 +208,9 @@ def ticket_fields(t: dict, line: int, opts: Options) -> dict[str, Any] | None:
         if status == RESOLVED or status == CLOSED:
             # Resolution (the last one: Freshdesk moves resolved_at when a reopened ticket is
             # resolved again); a ticket closed without passing through Resolved has only closed_at.
-            ended = (_when(stats.get("resolved_at"), "stats.resolved_at", zone)
-                     or _when(stats.get("closed_at"), "stats.closed_at", zone))
+            ended = _when(stats.get("resolved_at"), "stats.resolved_at", zone)
+            if ended is None:
+                ended = _when(stats.get("closed_at"), "stats.closed_at", zone)
             resolution = _since(ended, created, "stats.resolved_at")
     elif stats is not None:
         raise BadTicket(f"stats is {stats!r}, not an object")
@@ -220,14 +225,11 @@ def ticket_fields(t: dict, line: int, opts: Options) -> dict[str, Any] | None:
     else:
         queue, queue_name = _queue(t, opts)
     agent, customer = get("responder_id"), get("requester_id")
-    return {
-        "source_id": sid, "line": line, "arrived_at": created, "outcome": outcome, "channel": channel,
-        "direction": "outbound" if source == OUTBOUND_SOURCE else "inbound", "queue": queue,
-        "queue_name": queue_name, "ended_at": ended, "agent": str(agent) if agent.__class__ is int else _id(agent),
-        "first_response_s": first_response, "resolution_s": resolution,
-        "customer": str(customer) if customer.__class__ is int else _id(customer),
-        "version": _when(get("updated_at"), "updated_at", zone), "partial": not has_stats,
-    }
+    return not has_stats, (
+        sid, line, created, outcome, channel, "outbound" if source == OUTBOUND_SOURCE else "inbound", queue,
+        queue_name, ended, str(agent) if agent.__class__ is int else _id(agent), first_response, resolution,
+        str(customer) if customer.__class__ is int else _id(customer), _when(get("updated_at"), "updated_at", zone),
+    )
 
 
 def _queue(t: dict, opts: Options) -> tuple[str | None, str | None]:
@@ -274,7 +276,9 @@ def _shown(ticket: dict) -> str:
 
 
 def read_freshdesk(context: ReadContext) -> Iterator[Any]:
-    """The `freshdesk` source's reader."""
+    """The `freshdesk` source's reader: the tickets in `ColumnBlock`s (tickets without stats in
+    partial blocks), and a `Rejected` row for each one that cannot be read; whatever is yielded
+    keeps the file's order (a block is yielded before the row after it that is not in it)."""
     path = Path(context.path)
     opts = Options(dict(context.options or {}), path)
     try:
@@ -291,7 +295,9 @@ def read_freshdesk(context: ReadContext) -> Iterator[Any]:
         # it, which spares a pattern match per ticket.
         wrapper = "results" if _SEARCH_PAGE.search(fh.read(1 << 16)) else None
         fh.seek(0)
-        batch = RowBatch("contact", FIELDS, size=BLOCK)
+        builders = {False: BlockBuilder("contact", FIELDS, size=BLOCK),
+                    True: BlockBuilder("contact", FIELDS, size=BLOCK, partial=True)}
+        batch = builders[False]  # the builder holding rows, if any
         seen = 0
         for item in iter_objects(fh, wrapper_key=wrapper, progress=context.progress):
             if item.__class__ is Broken:
@@ -320,7 +326,7 @@ def read_freshdesk(context: ReadContext) -> Iterator[Any]:
                 if not check.ok:
                     check.recognised()
                 try:
-                    fields = ticket_fields(ticket, line, opts)
+                    found = ticket_row(ticket, line, opts)
                 except BadTicket as err:
                     if block := batch.flush():
                         yield block
@@ -328,13 +334,14 @@ def read_freshdesk(context: ReadContext) -> Iterator[Any]:
                     yield context.reject(line, f"ticket {sid}: {err}" if sid else str(err), raw=_shown(ticket),
                                          source_id=sid)
                     continue
-                if fields is None:
+                if found is None:
                     continue  # spam or deleted: not a contact the CCC handled
-                if fields.pop("partial"):
+                partial, row = found
+                if batch.partial is not partial:
                     if block := batch.flush():
                         yield block
-                    yield Contact(**fields, partial=True)
-                elif block := batch.add(fields):
+                    batch = builders[partial]
+                if block := batch.add(row):
                     yield block
         if block := batch.flush():
             yield block
