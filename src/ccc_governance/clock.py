@@ -37,6 +37,11 @@ def now_utc() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def now_text() -> str:
+    """The current instant as ISO 8601 UTC to the second (`2026-12-05T18:40:00Z`), as records stamp it."""
+    return now_utc().isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 def to_ms(dt: datetime) -> int:
     """An aware datetime as integer milliseconds since the Unix epoch (how the store keeps instants)."""
     return int(round(dt.timestamp() * 1000))

@@ -54,8 +54,9 @@ def imported(store, ccc_workspace, ccc_db):
     needed = {"asterisk-queue-log": "queue_log", "genesys-cloud": "genesys.json", "amazon-connect": "ctr.jsonl"}
     assert set(needed) <= set(sources), "the platform plugins are not installed (make test installs them)"
     evaluate(ccc_db, period="2026-10", as_of="2026-11-15", persist=False)  # aggregates exist before imports
-    for source, name in needed.items():
-        import_file(ccc_db, ccc_workspace, pm, source, SAMPLES / name)
+    for source, name in needed.items():  # as `ccc import` does: each batch, then its days refreshed
+        summary = import_file(ccc_db, ccc_workspace, pm, source, SAMPLES / name)
+        aggregates.refresh_after_batch(ccc_db, summary["batch_id"])
     return ccc_db
 
 

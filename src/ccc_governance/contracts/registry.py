@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from ..clock import now_utc
+from ..clock import now_text
 from ..errors import NotFoundError
 from .loader import load_contract_text
 from .model import Contract
@@ -49,7 +49,7 @@ def register(db: Database, path_or_dir) -> list[dict]:
     if problems:
         raise ContractProblems(problems)
     out: list[dict] = []
-    stamp = now_utc().isoformat(timespec="seconds").replace("+00:00", "Z")
+    stamp = now_text()
     with db.atomic():  # one transaction: all files or none
         for path, contract, _ in results:
             assert contract is not None

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from ..clock import now_utc, today
+from ..clock import now_text, today
 from ..governance.reviews import calendar
 from ..outputs import ForeignEntryError, PackFolder
 from ..periods import parse_period
@@ -82,7 +82,7 @@ def produce_due(db, out_dir: str | Path, as_of=None, *, formats=("html",), templ
                 continue
             record = {"contract_id": review["contract_id"], "period": review["period"], "kind": "pre_read",
                       "format": fmt, "path": str(path.resolve()), "sha256": _digest(path), "as_of": day.isoformat(),
-                      "produced_at": now_utc().isoformat(timespec="seconds").replace("+00:00", "Z")}
+                      "produced_at": now_text()}
             with db.atomic():
                 db["export_packs"].insert(record)
             produced.append(record)

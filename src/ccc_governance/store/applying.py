@@ -36,17 +36,13 @@ import sqlite3
 
 import attrs
 
-from ..clock import now_utc
+from ..clock import now_text
 from .checks import CONTENT_START, STORE_COLUMNS
 from .reading import UNCHECKED, Quarantined, ReadResult, Unit
 from .schema import KIND_TABLES
 
 DEFER_INDEX_BYTES = 4_000_000
 COUNTERS = ("imported", "replaced", "duplicates", "older_skipped", "quarantined")
-
-
-def now_text() -> str:
-    return now_utc().isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 class _Conflict(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ..errors import NotFoundError, StateError
-from .applying import now_text
+from ..clock import now_text
 from .schema import KIND_TABLES
 
 _BATCH_COLUMNS = (

@@ -54,7 +54,7 @@ def open_db(path: str | Path, *, create: bool = True, readonly: bool = False) ->
             conn = sqlite3.connect(str(path), timeout=writelock.ATTEMPT_S, factory=writelock.Connection,
                                    isolation_level="IMMEDIATE")
         conn.ccc_path = path.resolve()
-        db = Database(conn)
+        db = Database(conn, execute_plugins=False)  # no sqlite-utils plugins: no entry-point scan
         if not readonly:
             if db.journal_mode != "wal":
                 db.enable_wal()
