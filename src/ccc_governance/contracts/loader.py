@@ -484,12 +484,28 @@ def read_contract(path: str | Path) -> tuple[Contract | None, list[Problem], dic
     return read_contract_text(text, name)
 
 
+#: Contracts built from stored texts, by (text, name): a registered version's text never changes,
+#: and a command reads the same versions many times (the portfolio: for reviews, then obligations).
+_BUILT: dict[tuple[str, str], Contract] = {}
+_BUILT_MAX = 512
+
+
 def load_contract_text(text: str, name: str = "<contract>") -> Contract:
-    """Build a `Contract` from TOML text; raises `ContractError` (file:line: message) on the first problem."""
+    """Build a `Contract` from TOML text; raises `ContractError` (file:line: message) on the first problem.
+
+    The same text and name give the same `Contract` object again (built once per process): treat it
+    as read-only."""
+    key = (text, name)
+    contract = _BUILT.get(key)
+    if contract is not None:
+        return contract
     contract, problems, _ = read_contract_text(text, name)
     if problems:
         raise problems[0].error()
     assert contract is not None
+    if len(_BUILT) >= _BUILT_MAX:
+        _BUILT.clear()
+    _BUILT[key] = contract
     return contract
 
 
