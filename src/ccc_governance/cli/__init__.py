@@ -117,6 +117,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                "Review packs (Markdown, HTML, XLSX, CSV, JSON), the portfolio view, pre-read packs."),
     "tui": ("ccc_governance.cli.tui:tui_command",
             "Portfolio, contracts, KPI drill-down, breaches and reviews in the terminal."),
+    "log": ("ccc_governance.cli.log:log_group",
+            "The change log: who changed what and when (filters, --json); `ccc log verify` checks its chain."),
 }
 
 
@@ -224,14 +226,23 @@ def _database_locked(err: Exception) -> bool:
     type=click.Path(dir_okay=False),
     help="Database path (overrides ccc.toml; also CCC_DB).",
 )
+@click.option(
+    "--actor",
+    metavar="NAME",
+    help="Who is making the changes, recorded with each one (also CCC_ACTOR; default: the login name).",
+)
 @click.pass_context
-def cli(ctx: click.Context, db_path: str | None) -> None:
+def cli(ctx: click.Context, db_path: str | None, actor: str | None) -> None:
     """ccc-governance: govern outsourced customer contact (ISO 18295-2) from the client's side.
 
     Contracts are TOML files; data comes in through platform plugins; the engine turns it into
     KPI results, breaches and service credits per contract and period.
     """
     ctx.obj = AppContext(db_override=db_path)
+    if actor is not None:
+        from .context import declare_actor
+
+        declare_actor(ctx, actor)
 
 
 def add_plugin_commands(group: click.Group = cli) -> None:

@@ -54,3 +54,24 @@ class AppContext:
 
 
 pass_app = click.make_pass_decorator(AppContext)
+
+
+def declare_actor(ctx: click.Context, name: str) -> None:
+    """`ccc --actor NAME`: checked, then set as `CCC_ACTOR` while the command runs (the TUI's
+    threads included), so that `actor.current_actor` is the one place that says who; the
+    previous value is put back when the command ends."""
+    import os
+
+    from ..actor import ENV, check_actor
+
+    check_actor(name, "--actor")
+    before = os.environ.get(ENV)
+    os.environ[ENV] = name
+
+    def restore() -> None:
+        if before is None:
+            os.environ.pop(ENV, None)
+        else:
+            os.environ[ENV] = before
+
+    ctx.call_on_close(restore)

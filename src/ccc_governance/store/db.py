@@ -22,8 +22,9 @@ def migration_sets():
     from ..engine import schema as engine
     from ..governance import schema as governance
     from ..export import schema as export
+    from .. import trail
 
-    return [core.migrations, engine.migrations, governance.migrations, export.migrations]
+    return [core.migrations, engine.migrations, governance.migrations, export.migrations, trail.migrations]
 
 
 def _apply(db: Database, migrations) -> None:

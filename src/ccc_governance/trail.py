@@ -1,0 +1,238 @@
+"""The change log: one append-only entry per change a person or job makes, chained by hash.
+
+Table `change_log` (migration set `ccc_governance.trail`): `id` (1, 2, 3 … with no gap), `at_ms`
+(the real instant, epoch ms UTC), `actor` (`actor.current_actor`), `kind` (`breach.status`,
+`review.record` …), `contract_id`, `record` (`table:id`), `before` and `after` (canonical JSON of
+what changed, or NULL), `prev_hash` and `hash`:
+
+    hash = sha256(prev_hash + canonical JSON of {id, at_ms, actor, kind, contract_id, record,
+                  before, after})                (the first entry's prev_hash is 64 zeros)
+
+`record_change` writes an entry in the caller's transaction, so a change and its entry are
+committed together or not at all. SQLite triggers refuse every UPDATE and DELETE of the table.
+`verify` walks the chain and names the first entry that does not fit: one edited behind the
+triggers' back (its hash), one deleted (a gap in the ids, or past the last one: SQLite's
+AUTOINCREMENT counter remembers how many were written), a chain rewritten from some entry on
+(the next entry's `prev_hash`). Someone who rewrites the whole chain from an entry to the end and
+the counter too is not caught: keep the head hash `ccc log verify` prints somewhere else (the
+review minutes) to catch that as well.
+
+Purged personal data never enters the log: a purge is logged by its id and counts. This module
+also adds the `*_by` columns of the core and engine tables (`m002_actor_columns`): their schema
+modules are another area's, and an applied migration is never edited.
+
+PostgreSQL (a later store): the same table; no UPDATE/DELETE granted on it (or the same refusing
+trigger); `record_change` must hold a lock on the log's head while it appends (e.g. `LOCK TABLE
+change_log IN SHARE ROW EXCLUSIVE MODE`) since several writers run at once there, and the ids
+are given here (head + 1), not by a sequence, which leaves gaps on rollback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from . import clock
+from .actor import current_actor
+from .errors import CccError
+
+migrations = Migrations("ccc_governance.trail")
+
+GENESIS = "0" * 64
+TRIGGERS = ("change_log_no_update", "change_log_no_delete")
+APPEND_ONLY = "change_log is append-only"
+FIELDS = ("id", "at_ms", "actor", "kind", "contract_id", "record", "before", "after")
+
+
+@migrations()
+def m001_change_log(db: Database) -> None:
+    db.executescript(
+        f"""
+        CREATE TABLE change_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,  -- given as the head's id + 1: no gap
+            at_ms INTEGER NOT NULL,        -- the real instant, epoch ms UTC
+            actor TEXT NOT NULL,
+            kind TEXT NOT NULL,            -- breach.status, review.record, purge …
+            contract_id TEXT,
+            record TEXT,                   -- table:id
+            before TEXT,                   -- canonical JSON, or NULL (created)
+            after TEXT,                    -- canonical JSON, or NULL (removed)
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        );
+        CREATE INDEX change_log_contract ON change_log(contract_id, id);
+        CREATE TRIGGER {TRIGGERS[0]} BEFORE UPDATE ON change_log
+            BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END;
+        CREATE TRIGGER {TRIGGERS[1]} BEFORE DELETE ON change_log
+            BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END;
+        """
+    )
+
+
+@migrations()
+def m002_actor_columns(db: Database) -> None:
+    """Who made each row of the core and engine tables (NULL for rows made before this migration)."""
+    db.executescript(
+        """
+        ALTER TABLE contract_versions ADD COLUMN registered_by TEXT;
+        ALTER TABLE batches ADD COLUMN imported_by TEXT;
+        ALTER TABLE batches ADD COLUMN undone_by TEXT;
+        ALTER TABLE breach_events ADD COLUMN actor TEXT;
+        ALTER TABLE exclusions ADD COLUMN created_by TEXT;
+        """
+    )
+
+
+def canonical(value) -> str:
+    """`value` as canonical JSON: sorted keys, no spaces, UTF-8 kept (dates as ISO text)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def entry_hash(prev_hash: str, entry: dict) -> str:
+    """The hash of an entry (its `FIELDS`, `before`/`after` as the stored JSON text) chained to `prev_hash`."""
+    body = canonical({name: entry[name] for name in FIELDS})
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+def _conn(db):
+    return getattr(db, "conn", db)
+
+
+def record_change(db, kind: str, *, contract_id: str | None = None, record: str | None = None,
+                  before=None, after=None, actor: str | None = None) -> int:
+    """Append one entry (in the caller's transaction, or in one of its own) and return its id.
+
+    `db` is the store (or its connection); `before` / `after` are JSON-able (NULL: created /
+    removed); `actor` defaults to `current_actor(db)`.
+    """
+    conn = _conn(db)
+    entry = {
+        "at_ms": clock.to_ms(clock.now_utc()),
+        "actor": actor if actor is not None else current_actor(db),
+        "kind": kind,
+        "contract_id": contract_id,
+        "record": record,
+        "before": None if before is None else canonical(before),
+        "after": None if after is None else canonical(after),
+    }
+    own = not conn.in_transaction
+    if own:
+        conn.execute("BEGIN")  # the write lock first (`writelock`), then the head
+    try:
+        head = conn.execute("SELECT id, hash FROM change_log ORDER BY id DESC LIMIT 1").fetchone()
+        entry["id"] = head[0] + 1 if head else 1
+        entry["prev_hash"] = head[1] if head else GENESIS
+        entry["hash"] = entry_hash(entry["prev_hash"], entry)
+        names = [*FIELDS, "prev_hash", "hash"]
+        conn.execute(f"INSERT INTO change_log ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                     [entry[n] for n in names])
+    except BaseException:
+        if own:
+            conn.execute("ROLLBACK")
+        raise
+    if own:
+        conn.execute("COMMIT")
+    return entry["id"]
+
+
+def row_of(db, table: str, row_id: int, columns: tuple[str, ...] | None = None) -> dict | None:
+    """A row of `table` as a dict (only `columns` when given), for an entry's before / after."""
+    cur = _conn(db).execute(f"SELECT {', '.join(columns) if columns else '*'} FROM {table} WHERE id = ?", [row_id])
+    row = cur.fetchone()
+    return None if row is None else dict(zip([d[0] for d in cur.description], row))
+
+
+def _decode(row: dict) -> dict:
+    row = dict(row)
+    row["at"] = clock.iso_utc(row["at_ms"])
+    for name in ("before", "after"):
+        row[name] = None if row[name] is None else json.loads(row[name])
+    return row
+
+
+def since_ms(text: str) -> int:
+    """`--since`: a DATE (that day's start, UTC) or a DATETIME (UTC unless it has an offset), as epoch ms."""
+    from datetime import date, datetime, timezone
+
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            moment = datetime.combine(date.fromisoformat(value), datetime.min.time(), tzinfo=timezone.utc)
+        else:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise CccError(f"--since {text!r} is not a date or date-time (expected 2026-12-05 or "
+                       "2026-12-05T14:00Z)") from None
+    return clock.to_ms(moment)
+
+
+def entries(db, *, contract_id: str | None = None, actor: str | None = None, kind: str | None = None,
+            since: int | None = None) -> list[dict]:
+    """Log entries, oldest first, with `at` (ISO UTC) and `before` / `after` decoded. `kind`
+    matches itself and the kinds under it (`audit` matches `audit.answer`); `since` is epoch ms."""
+    where, args = [], []
+    if contract_id:
+        where.append("contract_id = ?")
+        args.append(contract_id)
+    if actor:
+        where.append("actor = ?")
+        args.append(actor)
+    if kind:
+        where.append("(kind = ? OR substr(kind, 1, ?) = ?)")
+        args += [kind, len(kind) + 1, kind + "."]
+    if since is not None:
+        where.append("at_ms >= ?")
+        args.append(since)
+    cur = _conn(db).execute("SELECT * FROM change_log" + (" WHERE " + " AND ".join(where) if where else "")
+                            + " ORDER BY id", args)
+    names = [d[0] for d in cur.description]
+    return [_decode(dict(zip(names, r))) for r in cur.fetchall()]
+
+
+def describe(entry: dict) -> str:
+    """`entry 42 (2026-12-05T18:40:00.123Z, alice, breach.status)`."""
+    return f"entry {entry['id']} ({clock.iso_utc(entry['at_ms'])}, {entry['actor']}, {entry['kind']})"
+
+
+def verify(db) -> dict:
+    """Walk the chain: `{entries, head, problem}` where `head` is the last entry's hash and
+    `problem` is None when every entry fits, else `{entry, reason, text}` about the first one that
+    does not (`entry`: the row, or None when what is wrong is not one entry)."""
+    conn = _conn(db)
+    present = {r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'change_log'")}
+    expected, prev, count = 1, GENESIS, 0
+
+    def broken(entry, reason):
+        text = f"{describe(entry)}: {reason}" if entry is not None else reason
+        return {"entries": count, "head": prev if count else None,
+                "problem": {"entry": entry, "reason": reason, "text": text}}
+
+    cur = conn.execute(f"SELECT {', '.join(FIELDS)}, prev_hash, hash FROM change_log ORDER BY id")
+    names = [d[0] for d in cur.description]
+    for values in cur:
+        entry = dict(zip(names, values))
+        if entry["id"] != expected:
+            gone = (f"entry {expected} before it is missing" if entry["id"] == expected + 1
+                    else f"entries {expected} to {entry['id'] - 1} before it are missing")
+            return broken(entry, f"{gone} — deleted after it was written")
+        if entry_hash(entry["prev_hash"], entry) != entry["hash"]:
+            return broken(entry, "hash does not match — edited after it was written")
+        if entry["prev_hash"] != prev:
+            return broken(entry, f"entry {expected - 1} before it is no longer the one it was chained to "
+                                 "— edited after it was written")
+        prev, expected, count = entry["hash"], expected + 1, count + 1
+    written = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'change_log'").fetchone()
+    if written and written[0] >= expected:
+        gone = (f"entry {expected}" if written[0] == expected else f"entries {expected} to {written[0]}")
+        return broken(None, f"{gone}, the last written, {'is' if written[0] == expected else 'are'} missing "
+                            f"(the log ends at entry {expected - 1}) — deleted after it was written")
+    missing = [t for t in TRIGGERS if t not in present]
+    if missing:
+        return broken(None, f"the log is no longer append-only: trigger {', '.join(missing)} was dropped")
+    return {"entries": count, "head": prev if count else None, "problem": None}
