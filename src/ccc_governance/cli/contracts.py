@@ -145,6 +145,7 @@ def show_command(app: AppContext, contract_id: str, at: str | None, version: int
     info = contract.contract
     # Titles, names, queues and descriptions come from the user's TOML: controls made visible.
     click.echo(visible(f"{info.id} — {info.title}  (version {row['version']} of {len(rows)})"))
+    click.echo(visible(f"  registered {row['registered_at']}" + (f" by {row['registered_by']}" if row.get("registered_by") else "")))
     click.echo(visible(f"  client {info.client}, CCC {info.ccc}, in force {info.effective_from} to {info.effective_to or 'open-ended'} ({info.timezone})"))
     click.echo(visible(f"  scope: queues {', '.join(contract.scope.queues)}; channels {', '.join(contract.scope.channels)}"))
     click.echo(visible(f"  review {contract.review.frequency}; sign-off by {', '.join(contract.review.sign_off)}"))

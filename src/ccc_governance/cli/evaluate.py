@@ -229,8 +229,8 @@ def _g(x) -> str:
 def breach_show(app, breach_id, as_json):
     """A breach and its history of statuses and notes.
 
-    Each event shows the day it counts as (`--as-of`, or the day it was made) and, in brackets, the
-    real instant it was recorded (UTC); the history is in the order it was recorded.
+    Each event shows the day it counts as (`--as-of`, or the day it was made), who made it and, in
+    brackets, the real instant it was recorded (UTC); the history is in the order it was recorded.
     """
     from ..engine import breaches, notifications
     from .notifications import state_text
@@ -249,7 +249,8 @@ def breach_show(app, breach_id, as_json):
     for e in events:
         change = e["status_to"] if e["status_from"] in (None, e["status_to"]) else f"{e['status_from']} → {e['status_to']}"
         recorded = f"  [recorded {iso_utc(e['recorded_at'])}]" if e.get("recorded_at") is not None else ""
-        _echo(f"  {e['at'][:10]}  {change}: {e['note'] or ''}{recorded}")
+        by = f"  by {e['actor']}" if e.get("actor") else ""
+        _echo(f"  {e['at'][:10]}  {change}: {e['note'] or ''}{recorded}{by}")
     for n in sent:
         _echo(f"  notification {state_text(n)}")
 

@@ -118,13 +118,15 @@ def review_show(app: AppContext, contract_id, period, as_json) -> None:
         _json(r)
         return
     # Every line holds what users typed (attendees, decisions, titles): shown with controls visible.
-    click.echo(visible(f"Review of {r['period']} for {contract_id}, held on {r['held_on']}"))
+    click.echo(visible(f"Review of {r['period']} for {contract_id}, held on {r['held_on']}"
+                       + (f", recorded by {r['recorded_by']}" if r.get("recorded_by") else "")))
     click.echo(visible(f"Attendees: {', '.join(r['attendees']) or '-'}"))
     click.echo(visible(f"Minutes: {r['minutes_name'] or '-'}"))
     for d in r["decisions"]:
         click.echo(visible(f"Decision: {d}"))
     for s in r["signoffs"]:
-        click.echo(visible(f"Signed by {s['party']} on {s['signed_on']}" + (f" ({s['name']})" if s["name"] else "")))
+        click.echo(visible(f"Signed by {s['party']} on {s['signed_on']}" + (f" ({s['name']})" if s["name"] else "")
+                           + (f", entered by {s['recorded_by']}" if s.get("recorded_by") else "")))
     for a in r["actions"]:
         click.echo(visible(f"Action #{a['id']} [{a['status']}] {a['title']} (owner {a['owner'] or '-'}, due {a['due'] or '-'})"))
 

@@ -1,7 +1,8 @@
 """The contract registry: every registered text of every contract, never rewritten.
 
 Table `contract_versions` (core migration set) holds one row per version: the file's text, its
-sha256, where it came from and its dates. Registering a file whose text is already stored for
+sha256, where it came from, its dates and who registered it (`registered_by`; a `contract.register`
+entry in the change log). Registering a file whose text is already stored for
 that contract id (any version) changes nothing ("unchanged"); any other text becomes the next
 version number ("new" for the first one, "new_version" after).
 
@@ -24,8 +25,10 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from ..actor import current_actor
 from ..clock import now_text
 from ..errors import NotFoundError
+from ..trail import record_change
 from .loader import load_contract_text
 from .model import Contract
 from .problems import ContractProblems
@@ -50,7 +53,8 @@ def register(db: Database, path_or_dir) -> list[dict]:
         raise ContractProblems(problems)
     out: list[dict] = []
     stamp = now_text()
-    with db.atomic():  # one transaction: all files or none
+    who = current_actor(db)
+    with db.atomic():  # one transaction: all files or none (and their change-log entries)
         for path, contract, _ in results:
             assert contract is not None
             text = Path(path).read_text(encoding="utf-8")
@@ -64,15 +68,20 @@ def register(db: Database, path_or_dir) -> list[dict]:
             last = db.execute(f"SELECT MAX(version) FROM {TABLE} WHERE contract_id = ?", [contract.id]).fetchone()[0]
             version = (last or 0) + 1
             info = contract.contract
-            db.execute(
+            cur = db.execute(
                 f"""INSERT INTO {TABLE} (contract_id, version, sha256, path, toml, title, client, ccc, timezone,
-                    effective_from, effective_to, registered_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)""",
+                    effective_from, effective_to, registered_at, registered_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)""",
                 [
                     contract.id, version, digest, str(Path(path).resolve()), text, info.title, info.client, info.ccc,
                     info.timezone, info.effective_from.isoformat(),
-                    info.effective_to.isoformat() if info.effective_to else None, stamp,
+                    info.effective_to.isoformat() if info.effective_to else None, stamp, who,
                 ],
             )
+            record_change(db, "contract.register", contract_id=contract.id, record=f"{TABLE}:{cur.lastrowid}",
+                          after={"version": version, "sha256": digest, "path": str(Path(path).resolve()),
+                                 "effective_from": info.effective_from.isoformat(),
+                                 "effective_to": info.effective_to.isoformat() if info.effective_to else None},
+                          actor=who)
             out.append({
                 "contract_id": contract.id,
                 "version": version,

@@ -2,7 +2,9 @@
 
 A breach is one contract version × KPI × period whose result was `breached`. Re-evaluation
 updates its figures and `last_seen_at`, never its status or notes; a breach no longer found is
-marked `still_breached = 0`, never deleted. Every status change is a `breach_events` row.
+marked `still_breached = 0`, never deleted. Every status change is a `breach_events` row, with
+its `actor` (`actor.current_actor`: who evaluated or changed it) and an entry in the change log
+(`trail`: `evaluate.breaches` for what an evaluation finds or no longer finds, `breach.status`).
 
 Time (`docs/engine.md`, "Time"): each change is dated on the day it counts as, `--as-of` or today
 (`first_seen_at`, `last_seen_at`, `breach_events.at`: ISO dates), and keeps the real instant it was
@@ -17,7 +19,9 @@ change recomputes the stored credits of its month in the same transaction.
 from __future__ import annotations
 
 from .. import clock
+from ..actor import current_actor
 from ..errors import NotFoundError, StateError
+from ..trail import record_change
 from . import credits, notifications
 from .scope import all_versions
 
@@ -46,9 +50,19 @@ def last_day(db, breach_id: int) -> str | None:
     return row[0] if row else None
 
 
-def _event(db, breach_id: int, day: str, now: int, status_from, status_to: str, note: str) -> None:
-    db.execute("INSERT INTO breach_events (breach_id, at, recorded_at, status_from, status_to, note) "
-               "VALUES (?, ?, ?, ?, ?, ?)", [breach_id, day, now, status_from, status_to, note])
+def _event(db, breach_id: int, day: str, now: int, status_from, status_to: str, note: str, actor: str) -> None:
+    db.execute("INSERT INTO breach_events (breach_id, at, recorded_at, status_from, status_to, note, actor) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?)", [breach_id, day, now, status_from, status_to, note, actor])
+
+
+#: What the change log keeps of a breach an evaluation finds, sees again or no longer finds.
+_LOGGED = ("contract_version", "kpi_id", "period", "status", "still_breached", "actual", "target", "breach", "volume")
+
+
+def _logged(db, breach_id: int, contract_id: str, before, actor: str) -> None:
+    """A change-log entry for what an evaluation did to a breach (`before`: its logged fields, or None)."""
+    record_change(db, "evaluate.breaches", contract_id=contract_id, record=f"breaches:{breach_id}",
+                  before=before, after=_snapshot(db, breach_id), actor=actor)
 
 
 def record(db, results: list[dict], contracts: dict, *, pm=None, workspace=None, as_of=None) -> list[dict]:
@@ -61,6 +75,7 @@ def record(db, results: list[dict], contracts: dict, *, pm=None, workspace=None,
     """
     today = clock.today(as_of).isoformat()
     now = _now_ms()
+    who = current_actor(db)
     new: list[int] = []
     seen: set[tuple] = set()
     results = [r for r in results if not r["status"].startswith("mtd_") and _contractual(r, contracts)]
@@ -83,25 +98,29 @@ def record(db, results: list[dict], contracts: dict, *, pm=None, workspace=None,
                     bid = cur.lastrowid
                     _event(db, bid, today, now, None, "open",
                            f"found by evaluation: {r['kpi_id']} {_fmt(r['actual'])} against breach "
-                           f"threshold {_fmt(r['breach'] if r['breach'] is not None else r['target'])}")
+                           f"threshold {_fmt(r['breach'] if r['breach'] is not None else r['target'])}", who)
+                    _logged(db, bid, r["contract_id"], None, who)
                     notifications.queue(db, bid, r)
                     new.append(bid)
                 else:
                     day = max(today, last_day(db, row[0]) or today)
+                    before = None if row[1] else _snapshot(db, row[0])
                     db.execute(
                         "UPDATE breaches SET last_seen_at = ?, last_recorded_at = ?, actual = ?, target = ?, breach = ?, "
                         "volume = ?, small_sample = ?, still_breached = 1 WHERE id = ?", [day, now, *figures, row[0]])
                     if not row[1]:
-                        _event(db, row[0], day, now, row[2], row[2], "breached again after re-evaluation")
+                        _event(db, row[0], day, now, row[2], row[2], "breached again after re-evaluation", who)
+                        _logged(db, row[0], r["contract_id"], before, who)
             elif row is not None and row[1]:
-                _no_longer(db, row, today, now, f"no longer breached after re-evaluation ({r['status']}, {_fmt(r['actual'])})")
+                _no_longer(db, row, r["contract_id"], today, now,
+                           f"no longer breached after re-evaluation ({r['status']}, {_fmt(r['actual'])})", who)
         # Breaches of the evaluated periods that no result matched (e.g. a version no longer in force).
         for cid, label in periods:
             for row in db.execute(
                 "SELECT id, still_breached, status, contract_version, kpi_id FROM breaches "
                 "WHERE contract_id = ? AND period = ? AND still_breached = 1", [cid, label]).fetchall():
                 if (cid, row[3], row[4], label) not in seen:
-                    _no_longer(db, row, today, now, "no longer found by re-evaluation")
+                    _no_longer(db, row, cid, today, now, "no longer found by re-evaluation", who)
     if pm is not None:
         notifications.deliver_pending(db, pm, workspace, contracts=contracts)
     return [get_breach(db, bid) for bid in new]
@@ -118,11 +137,17 @@ def _contractual(result: dict, contracts: dict) -> bool:
     return result["period_kind"] == ("day" if kpi.period == "interval" else kpi.period)
 
 
-def _no_longer(db, row, today: str, now: int, note: str) -> None:
+def _snapshot(db, breach_id: int) -> dict:
+    return {k: v for k, v in get_breach(db, breach_id).items() if k in _LOGGED}
+
+
+def _no_longer(db, row, contract_id: str, today: str, now: int, note: str, who: str) -> None:
     day = max(today, last_day(db, row[0]) or today)
+    before = _snapshot(db, row[0])
     db.execute("UPDATE breaches SET still_breached = 0, last_seen_at = ?, last_recorded_at = ? WHERE id = ?",
                [day, now, row[0]])
-    _event(db, row[0], day, now, row[2], row[2], note)
+    _event(db, row[0], day, now, row[2], row[2], note, who)
+    _logged(db, row[0], contract_id, before, who)
 
 
 def _fmt(x) -> str:
@@ -171,6 +196,7 @@ def set_status(db, breach_id: int, status: str, note: str, as_of=None) -> dict:
     if current == "closed" and status != "open":
         raise StateError(f"breach {breach_id} is closed: reopen it first")
     day = clock.today(as_of).isoformat()
+    who = current_actor(db)
     latest = last_day(db, breach_id)
     if latest and day < latest:
         raise StateError(f"breach {breach_id}: its history already reaches {latest}; a change as of {day} would "
@@ -181,7 +207,10 @@ def set_status(db, breach_id: int, status: str, note: str, as_of=None) -> dict:
         contracts = {}
     with db.atomic():  # the status, its event and the month's credits change together or not at all
         db.execute("UPDATE breaches SET status = ? WHERE id = ?", [status, breach_id])
-        _event(db, breach_id, day, _now_ms(), current, status, note.strip())
+        _event(db, breach_id, day, _now_ms(), current, status, note.strip(), who)
+        record_change(db, "breach.status", contract_id=breach["contract_id"], record=f"breaches:{breach_id}",
+                      before={"status": current}, after={"status": status, "as_of": day, "note": note.strip()},
+                      actor=who)
         if contracts:
             credits.refresh_many(db, [(breach["contract_id"], breach["period"])], contracts)
     return get_breach(db, breach_id)

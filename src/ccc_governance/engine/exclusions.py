@@ -2,7 +2,8 @@
 
 Contacts (and other records) arriving inside a window are left out of every KPI of the contract
 and listed in each result's `excluded`. Adding or removing a window rebuilds the contract's
-aggregates at the next evaluation.
+aggregates at the next evaluation. Who added a window is kept (`created_by`); adding and removing
+are logged (`exclusion.add`, `exclusion.remove` in the change log).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .. import clock
+from ..actor import current_actor
 from ..errors import NotFoundError, PeriodError, StateError
+from ..trail import record_change
 
 KINDS = ("outage", "force_majeure", "ramp_up")
 
@@ -53,13 +56,21 @@ def add_exclusion(db, contract_id: str, kind: str, start, end, reason: str, evid
     starts_at, ends_at = parse_instant(start, zone), parse_instant(end, zone, end=True)
     if ends_at <= starts_at:
         raise PeriodError(f"exclusion ends ({end}) before it starts ({start})")
+    who = current_actor(db)
     with db.atomic():
         cur = db.execute(
-            "INSERT INTO exclusions (contract_id, kind, starts_at, ends_at, reason, evidence, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO exclusions (contract_id, kind, starts_at, ends_at, reason, evidence, created_at, created_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [contract_id, kind, starts_at, ends_at, reason.strip(), evidence,
-             clock.now_utc().isoformat(timespec="seconds")])
-    return get_exclusion(db, cur.lastrowid)
+             clock.now_utc().isoformat(timespec="seconds"), who])
+        row = get_exclusion(db, cur.lastrowid)
+        record_change(db, "exclusion.add", contract_id=contract_id, record=f"exclusions:{row['id']}",
+                      after=_logged(row), actor=who)
+    return row
+
+
+def _logged(row: dict) -> dict:
+    return {k: row[k] for k in ("kind", "from", "to", "reason", "evidence")}
 
 
 def get_exclusion(db, exclusion_id: int) -> dict:
@@ -84,6 +95,9 @@ def list_exclusions(db, contract_id: str | None = None) -> list[dict]:
 def remove_exclusion(db, exclusion_id: int) -> dict:
     """Delete a declared exclusion; returns what was removed."""
     row = get_exclusion(db, exclusion_id)
+    who = current_actor(db)
     with db.atomic():
         db.execute("DELETE FROM exclusions WHERE id = ?", [exclusion_id])
+        record_change(db, "exclusion.remove", contract_id=row["contract_id"], record=f"exclusions:{exclusion_id}",
+                      before=_logged(row), actor=who)
     return row

@@ -1,13 +1,16 @@
 """Action items: raised in a review or by an audit, with an owner and a due date, carried into every
-later review until closed. An open action is `overdue` once `as_of` is past its due date."""
+later review until closed. An open action is `overdue` once `as_of` is past its due date.
+Who raised and who closed it are kept (`raised_by`, `closed_by`) and logged (`action.add`, `action.close`)."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from .. import clock
+from ..actor import current_actor
 from ..errors import CccError, NotFoundError, StateError
 from ..periods import parse_period
+from ..trail import record_change
 from .inforce import require_contract
 
 
@@ -44,14 +47,19 @@ def add_action(
         if row is None:
             raise NotFoundError(f"no review of {label} is recorded for contract {contract_id}")
         review_id = row[0]
+    who = current_actor(db)
     with db.atomic():
         cur = db.execute(
-            "INSERT INTO actions (contract_id, review_id, audit_id, audit_question, title, owner, due, status, raised_on)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?)",
+            "INSERT INTO actions (contract_id, review_id, audit_id, audit_question, title, owner, due, status, raised_on,"
+            " raised_by) VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
             [contract_id, review_id, audit_id, audit_question, title.strip(), owner,
-             due_day.isoformat() if due_day else None, raised.isoformat()],
+             due_day.isoformat() if due_day else None, raised.isoformat(), who],
         )
         action_id = cur.lastrowid
+        record_change(db, "action.add", contract_id=contract_id, record=f"actions:{action_id}", actor=who,
+                      after={"title": title.strip(), "owner": owner, "due": due_day.isoformat() if due_day else None,
+                             "raised_on": raised.isoformat(), "review_id": review_id, "audit_id": audit_id,
+                             "audit_question": audit_question})
     return get_action(db, action_id, as_of=raised)
 
 
@@ -69,8 +77,13 @@ def close_action(db, action_id: int, note: str | None = None, *, closed_on: date
     if action["status"] == "closed":
         raise StateError(f"action {action_id} is already closed (on {action['closed_on']})")
     day = clock.today(closed_on)
+    who = current_actor(db)
     with db.atomic():
-        db.execute("UPDATE actions SET status = 'closed', closed_on = ?, note = ? WHERE id = ?", [day.isoformat(), note, action_id])
+        db.execute("UPDATE actions SET status = 'closed', closed_on = ?, note = ?, closed_by = ? WHERE id = ?",
+                   [day.isoformat(), note, who, action_id])
+        record_change(db, "action.close", contract_id=action["contract_id"], record=f"actions:{action_id}",
+                      before={"status": "open"}, after={"status": "closed", "closed_on": day.isoformat(), "note": note},
+                      actor=who)
     return get_action(db, action_id, as_of=day)
 
 

@@ -6,6 +6,9 @@ score is the same sum over every section (so weights count across sections too).
 questions are reported and left out of the score. Every `no` or `partly` is a non-conformity and
 opens an action item, owned by the CCC and due `ACTION_DUE_DAYS` after the answer, for the audit's
 contract, or for every contract with that CCC when the audit names none.
+
+Who started, answered and closed an audit is kept (`started_by`, `answered_by`, `closed_by`) and
+logged (`audit.start`, `audit.answer`, `audit.close`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from functools import lru_cache
 from importlib import resources
 
 from .. import clock
+from ..actor import current_actor
 from ..errors import CccError, NotFoundError, StateError
+from ..trail import record_change
 from .actions import add_action
 from .inforce import contract_for, contract_ids, require_contract
 
@@ -75,12 +80,16 @@ def start_audit(db, ccc: str, *, contract_id: str | None = None, lang: str = "en
         known = _cccs(db, day)
         if ccc not in known:
             raise NotFoundError(f"unknown CCC {ccc!r} (CCCs in registered contracts: {', '.join(sorted(known)) or 'none'})")
+    who = current_actor(db)
     with db.atomic():
         cur = db.execute(
-            "INSERT INTO audits (ccc, contract_id, title, started_on, lang, status) VALUES (?, ?, ?, ?, ?, 'open')",
-            [ccc, contract_id, title, day.isoformat(), lang],
+            "INSERT INTO audits (ccc, contract_id, title, started_on, lang, status, started_by)"
+            " VALUES (?, ?, ?, ?, ?, 'open', ?)",
+            [ccc, contract_id, title, day.isoformat(), lang, who],
         )
         audit_id = cur.lastrowid
+        record_change(db, "audit.start", contract_id=contract_id, record=f"audits:{audit_id}", actor=who,
+                      after={"ccc": ccc, "title": title, "started_on": day.isoformat(), "lang": lang})
     return get_audit(db, audit_id)
 
 
@@ -106,13 +115,24 @@ def answer(db, audit_id: int, question_id: str, value: str, *, comment: str | No
     start = date.fromisoformat(audit["started_on"])
     contracts = [audit["contract_id"]] if audit["contract_id"] else _cccs(db, max(day, start)).get(audit["ccc"], [])
     opened: list[dict] = []
+    who = current_actor(db)
+    logged = ("answer", "comment", "evidence", "answered_on", "answered_by")
     with db.atomic():
+        old = db.execute(f"SELECT id, {', '.join(logged)} FROM audit_answers WHERE audit_id = ? AND question_id = ?",
+                         [audit_id, question_id]).fetchone()
         db.execute(
-            "INSERT INTO audit_answers (audit_id, question_id, answer, comment, evidence, answered_on) VALUES (?, ?, ?, ?, ?, ?)"
+            "INSERT INTO audit_answers (audit_id, question_id, answer, comment, evidence, answered_on, answered_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (audit_id, question_id) DO UPDATE SET answer = excluded.answer, comment = excluded.comment,"
-            " evidence = excluded.evidence, answered_on = excluded.answered_on",
-            [audit_id, question_id, value, comment, evidence, day.isoformat()],
+            " evidence = excluded.evidence, answered_on = excluded.answered_on, answered_by = excluded.answered_by",
+            [audit_id, question_id, value, comment, evidence, day.isoformat(), who],
         )
+        answer_id = old[0] if old else db.execute(
+            "SELECT id FROM audit_answers WHERE audit_id = ? AND question_id = ?", [audit_id, question_id]).fetchone()[0]
+        record_change(db, "audit.answer", contract_id=audit["contract_id"], record=f"audit_answers:{answer_id}",
+                      actor=who, before=dict(zip(logged, old[1:])) | {"question_id": question_id} if old else None,
+                      after={"question_id": question_id, "answer": value, "comment": comment, "evidence": evidence,
+                             "answered_on": day.isoformat(), "answered_by": who})
         if value in ("no", "partly"):
             text = {q["id"]: q["text"] for q in questions(audit["lang"])}[question_id]
             for cid in contracts:
@@ -143,8 +163,12 @@ def close_audit(db, audit_id: int, *, on: date | str | None = None) -> dict:
     day = clock.parse_date(on, what="--on") if isinstance(on, str) else clock.today(on)
     if day.isoformat() < audit["started_on"]:
         raise CccError(f"audit #{audit_id} started on {audit['started_on']}: it cannot close before ({day})")
+    who = current_actor(db)
     with db.atomic():
-        db.execute("UPDATE audits SET status = 'closed', closed_on = ? WHERE id = ?", [day.isoformat(), audit_id])
+        db.execute("UPDATE audits SET status = 'closed', closed_on = ?, closed_by = ? WHERE id = ?",
+                   [day.isoformat(), who, audit_id])
+        record_change(db, "audit.close", contract_id=audit["contract_id"], record=f"audits:{audit_id}", actor=who,
+                      before={"status": "open"}, after={"status": "closed", "closed_on": day.isoformat()})
     return get_audit(db, audit_id)
 
 

@@ -1,7 +1,8 @@
 """Evidence that an occurrence of an obligation or duty was met: a note, a file kept by hash, or both.
 
 A file is stored inside the database (`blobs`, by sha256) with its name, never by path, so the
-proof survives the original file being moved or deleted; `save_file` writes it back out.
+proof survives the original file being moved or deleted; `save_file` writes it back out. Who
+recorded it is kept (`recorded_by`) and logged (`evidence.add`: the file by name and sha256).
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from datetime import date
 from pathlib import Path
 
 from .. import clock
+from ..actor import current_actor
 from ..errors import CccError, NotFoundError
 from ..outputs import OutputError, ensure_folder, write_file
+from ..trail import record_change
 from .blobs import get_blob, put_blob, read_file
 from .inforce import contract_for, require_contract
 from .obligations import find_duty, occurrences
@@ -71,15 +74,19 @@ def add_evidence(
     _kind, item = find_duty(contract, obligation_id)
     due = _pick_occurrence(db, contract, obligation_id, item, on_day, occ_day)
     content = read_file(file_path, what="evidence file") if file_path is not None else None
+    who = current_actor(db)
     with db.atomic():
         sha = put_blob(db, content[1]) if content else None
         cur = db.execute(
-            "INSERT INTO evidence (contract_id, obligation_id, occurrence, date, note, file_name, sha256, recorded_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO evidence (contract_id, obligation_id, occurrence, date, note, file_name, sha256, recorded_at,"
+            " recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [contract_id, obligation_id, due.isoformat(), on_day.isoformat(), note,
-             content[0] if content else None, sha, clock.today(recorded_on).isoformat()],
+             content[0] if content else None, sha, clock.today(recorded_on).isoformat(), who],
         )
         evidence_id = cur.lastrowid
+        record_change(db, "evidence.add", contract_id=contract_id, record=f"evidence:{evidence_id}", actor=who,
+                      after={"obligation_id": obligation_id, "occurrence": due.isoformat(), "date": on_day.isoformat(),
+                             "note": note, "file_name": content[0] if content else None, "sha256": sha})
     return get_evidence(db, evidence_id)
 
 

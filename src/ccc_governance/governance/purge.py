@@ -9,7 +9,9 @@ contacts its `direction`. A record whose queue or channel is unknown (NULL) is o
 the contract takes every queue (`*`) / every channel: what cannot be attributed is not deleted.
 
 KPI results, breaches, credits and the engine's aggregates are never touched: the figures already
-computed stay as they were. Each purge is recorded in `purges` so the retention duty can cite it.
+computed stay as they were. Each purge is recorded in `purges` (with `purged_by`) so the retention
+duty can cite it, and logged (`purge`) by its id and counts: the change log never keeps what was
+purged.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from fnmatch import fnmatchcase
 from zoneinfo import ZoneInfo
 
 from .. import clock
+from ..actor import current_actor
 from ..contracts.model import CHANNELS
 from ..errors import CccError, StateError
+from ..trail import record_change
 from .inforce import contract_for, require_contract
 
 #: Contact-record tables and the column holding each record's instant.
@@ -105,6 +109,7 @@ def purge(db, contract_id: str, as_of: date | str | None = None, *, dry_run: boo
     report["dry_run"] = dry_run
     if dry_run:
         return report
+    who = current_actor(db)
     with db.atomic():
         for table, row_ids in report["ids"].items():
             # Chunked to stay under SQLite's host-parameter limit.
@@ -116,11 +121,16 @@ def purge(db, contract_id: str, as_of: date | str | None = None, *, dry_run: boo
                 if deleted != len(chunk):
                     raise StateError(f"{table} changed during the purge: nothing was deleted, run it again")
         cur = db.execute(
-            "INSERT INTO purges (contract_id, as_of, retention_days, cutoff_ms, counts, purged_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO purges (contract_id, as_of, retention_days, cutoff_ms, counts, purged_at, purged_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             [contract_id, report["as_of"], report["retention_days"], report["cutoff_ms"],
-             json.dumps(report["counts"]), clock.now_utc().isoformat(timespec="seconds")],
+             json.dumps(report["counts"]), clock.now_utc().isoformat(timespec="seconds"), who],
         )
         report["purge_id"] = cur.lastrowid
+        # By id and counts only: the log must not keep the personal data the purge deletes.
+        record_change(db, "purge", contract_id=contract_id, record=f"purges:{cur.lastrowid}", actor=who,
+                      after={"as_of": report["as_of"], "retention_days": report["retention_days"],
+                             "first_kept": report["first_kept"], "counts": report["counts"]})
         if duty:
             from .evidence import add_evidence
 

@@ -10,6 +10,9 @@ Date rules (see docs/governance.md), for a reviewed period `[start, end)`:
   else `due` when `as_of >= end`; else `upcoming`;
 - once held: `held`, or `signed_off` when every party in `sign_off` has signed (on or before `as_of`).
   A review held after `hold_by` keeps `late_days > 0`.
+
+Who recorded a review and each sign-off is kept (`recorded_by`) and logged (`review.record`,
+`review.sign_off`).
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ import json
 from datetime import date, timedelta
 
 from .. import clock
+from ..actor import current_actor
 from ..contracts.problems import CONTRACT_FAILURES, failure_reason
 from ..errors import CccError, NotFoundError, PeriodError, StateError
 from ..periods import FREQUENCY_KIND, Period, parse_period, period_containing, periods_between
+from ..trail import record_change
 from .blobs import put_blob, read_file
 from .inforce import contract_for, contract_ids, require_contract
 
@@ -69,7 +74,8 @@ def _reviews_by_period(db, contract_id: str) -> dict[str, dict]:
 
 
 def _signoffs(db, review_id: int) -> list[dict]:
-    return list(db.query("SELECT party, signed_on, name FROM review_signoffs WHERE review_id = ? ORDER BY signed_on, party", [review_id]))
+    return list(db.query("SELECT party, signed_on, name, recorded_by FROM review_signoffs WHERE review_id = ? "
+                         "ORDER BY signed_on, party", [review_id]))
 
 
 def calendar(db, contract_id: str | None = None, as_of: date | str | None = None, *,
@@ -167,11 +173,12 @@ def record_review(
     if db.execute("SELECT 1 FROM reviews WHERE contract_id = ? AND period = ?", [contract_id, period.label]).fetchone():
         raise StateError(f"the review of {period.label} for contract {contract_id} is already recorded")
     minutes = read_file(minutes_path, what="minutes file") if minutes_path else None
+    who = current_actor(db)
     with db.atomic():
         sha = put_blob(db, minutes[1]) if minutes else None
         cur = db.execute(
-            "INSERT INTO reviews (contract_id, period, held_on, attendees, decisions, minutes_sha256, minutes_name, recorded_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO reviews (contract_id, period, held_on, attendees, decisions, minutes_sha256, minutes_name,"
+            " recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 contract_id,
                 period.label,
@@ -181,9 +188,14 @@ def record_review(
                 sha,
                 minutes[0] if minutes else None,
                 clock.today(recorded_on).isoformat(),
+                who,
             ],
         )
         review_id = cur.lastrowid
+        record_change(db, "review.record", contract_id=contract_id, record=f"reviews:{review_id}", actor=who,
+                      after={"period": period.label, "held_on": held.isoformat(), "attendees": list(attendees or []),
+                             "decisions": list(decisions or []), "minutes_name": minutes[0] if minutes else None,
+                             "minutes_sha256": sha})
     return get_review(db, contract_id, period.label) | {"id": review_id}
 
 
@@ -220,9 +232,13 @@ def sign_off(db, contract_id: str, period_label: str, party: str, *, on: date | 
         raise CccError(f"--on {on_day}: a review cannot be signed before it was held ({review['held_on']})")
     if any(s["party"] == party for s in review["signoffs"]):
         raise StateError(f"{party} has already signed the review of {review['period']} for contract {contract_id}")
+    who = current_actor(db)
     with db.atomic():
-        db.execute(
-            "INSERT INTO review_signoffs (review_id, party, signed_on, name) VALUES (?, ?, ?, ?)",
-            [review["id"], party, on_day.isoformat(), name],
+        cur = db.execute(
+            "INSERT INTO review_signoffs (review_id, party, signed_on, name, recorded_by) VALUES (?, ?, ?, ?, ?)",
+            [review["id"], party, on_day.isoformat(), name, who],
         )
+        record_change(db, "review.sign_off", contract_id=contract_id, record=f"review_signoffs:{cur.lastrowid}",
+                      actor=who, after={"review_id": review["id"], "period": review["period"], "party": party,
+                                        "signed_on": on_day.isoformat(), "name": name})
     return get_review(db, contract_id, period_label)

@@ -98,3 +98,21 @@ def m001_governance(db: Database) -> None:
 def m002_audit_closed_on(db: Database) -> None:
     """An audit is closed on a date; answers are refused after that."""
     db.execute("ALTER TABLE audits ADD COLUMN closed_on TEXT")
+
+
+@migrations()
+def m003_actors(db: Database) -> None:
+    """Who made each row (`actor.current_actor`; NULL for rows made before this migration)."""
+    db.executescript(
+        """
+        ALTER TABLE reviews ADD COLUMN recorded_by TEXT;
+        ALTER TABLE review_signoffs ADD COLUMN recorded_by TEXT;
+        ALTER TABLE actions ADD COLUMN raised_by TEXT;
+        ALTER TABLE actions ADD COLUMN closed_by TEXT;
+        ALTER TABLE evidence ADD COLUMN recorded_by TEXT;
+        ALTER TABLE audits ADD COLUMN started_by TEXT;
+        ALTER TABLE audits ADD COLUMN closed_by TEXT;
+        ALTER TABLE audit_answers ADD COLUMN answered_by TEXT;
+        ALTER TABLE purges ADD COLUMN purged_by TEXT;
+        """
+    )
