@@ -68,7 +68,10 @@ def test_html_figures_and_structure(pack_db, tmp_path):
                         "Data provenance") if s not in text] == []
     assert text.index("1. Summary") < text.index("2. KPI results") < text.index("11. Data provenance")
     assert "1,000.00 EUR" in text and "ab" * 32 in text
-    assert "Actual 70.0 % against target 80.0 % (breach at 75.0 %), volume 1,000" in text
+    # September's disputed breach: one row of the breaches table, figures in the KPI's unit
+    i = max(i for i, cell in enumerate(p.cells) if cell == "Service level sl")
+    assert p.cells[i - 1:i + 8] == ["1", "Service level sl", "2026-09", "disputed", "70.0 %", "75.0 %", "80.0 %",
+                                    "1,000", "2 Oct 2026"]
 
 
 def test_json_equals_stored(pack_db, tmp_path):
@@ -113,7 +116,7 @@ def test_xlsx_numbers_formats_and_frozen_headers(pack_db, tmp_path):
     col = headers.index("Actual") + 1
     sl_row = next(i for i in range(2, ws.max_row + 1) if ws.cell(i, 1).value == "sl")
     asa_row = next(i for i in range(2, ws.max_row + 1) if ws.cell(i, 1).value == "asa")
-    assert ws.cell(sl_row, col).number_format == "0.0%" and ws.cell(asa_row, col).number_format == "0.00"
+    assert ws.cell(sl_row, col).number_format == "0.0%" and ws.cell(asa_row, col).number_format == "#,##0.00"
     credits = wb["credits"]
     assert [r[2] for r in credits.iter_rows(min_row=2, values_only=True)] == [1250.0, -250.0, 1000.0]
     actions = wb["actions"]
@@ -126,7 +129,7 @@ def test_markdown_figures(pack_db, tmp_path):
     path = tmp_path / "pack.md"
     export_review(pack_db, "acme", "2026-10", "md", path, as_of="2026-11-03", evaluate=False)
     text = path.read_text(encoding="utf-8")
-    assert "| sl | service_level | 2,829 | 82.9 % | 80.0 % | 75.0 % | met |" in text
+    assert "| Service level \\* (sl) | met | 82.9 % | 80.0 % | 75.0 % | – | 2,829 | 2,829 |" in text
     assert "## 11. Data provenance" in text and "\n\n\n" not in text
 
 

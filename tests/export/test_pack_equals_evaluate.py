@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from ccc_governance.cli import cli
 from ccc_governance.demo import DEMO_AS_OF, run_demo
+from ccc_governance.export.formatting import label
 
 CONTRACT, PERIOD = "acme-utility-helpdesk", "2026-10"
 
@@ -76,7 +77,7 @@ def test_xlsx_pack_equals_evaluate(workspace, evaluated, tmp_path):
         key = next(v for h, v in row.items() if h and h.lower().replace(" ", "_") in ("kpi_id", "kpi"))
         rows[key] = {str(h).lower().replace(" ", "_"): v for h, v in row.items()}
     for kpi_id, r in evaluated.items():
-        assert rows[kpi_id]["status"] == r["status"]
+        assert rows[kpi_id]["status"] == label(r["status"])  # words, not the id
         if r["actual"] is not None:
             assert isinstance(rows[kpi_id]["actual"], float)
             assert rows[kpi_id]["actual"] == pytest.approx(r["actual"], rel=1e-14)

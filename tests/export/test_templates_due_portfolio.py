@@ -72,8 +72,9 @@ def test_portfolio_compares_shared_kpis(pack_db):
     assert [c["contract_id"] for c in pf["contracts"]] == ["acme", "beta"]
     [group] = pf["groups"]  # only service_level (20 s) is held by both; asa only by acme
     assert group["metric"] == "service_level" and group["params_text"] == "answer_within_s=20"
-    assert [(e["contract_id"], e["rank"]) for e in group["entries"]] == [("beta", 1), ("acme", 2)]
-    assert group["entries"][1]["actual"] == SL_ACTUAL
+    # worst first; rank 1 is the best
+    assert [(e["contract_id"], e["rank"]) for e in group["entries"]] == [("acme", 2), ("beta", 1)]
+    assert group["entries"][0]["actual"] == SL_ACTUAL
 
 
 def test_export_all_writes_index(pack_db, tmp_path):

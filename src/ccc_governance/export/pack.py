@@ -7,7 +7,9 @@ credits, governance's schedule and actions …); the pack only reads directly wh
 (audit answers, batches as provenance).
 
 Sections come in the order a review runs (`SECTIONS`). Values stay raw (rates as fractions,
-durations in seconds, dates ISO); formatting is the renderers' job.
+durations in seconds, dates ISO); formatting is the renderers' job (`formatting.py`). Lists a
+review argues over come worst first: KPIs and their changes by the engine's status order
+(`engine.statuses.STATUS_RANK`), breaches unresolved first.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from ..engine import breaches as engine_breaches
 from ..engine import credits as engine_credits
 from ..engine import drilldown, evaluate, results
 from ..engine import exclusions as engine_exclusions
-from ..engine.statuses import STATUSES
+from ..engine.statuses import STATUS_RANK, STATUSES
 from ..errors import NotFoundError
 from ..governance import actions as gov_actions
 from ..governance import evidence as gov_evidence
@@ -167,7 +169,8 @@ def _trend(db, contract_id: str, kpi_id: str, period: Period, as_of: date) -> li
         seen[r["period"]] = r
     points = list(seen.values())[-TREND_PERIODS:]
     return [
-        {"period": r["period"], "actual": r["actual"], "target": r["target"], "breach": r["breach"], "status": r["status"]}
+        {"period": r["period"], "actual": r["actual"], "reported": r.get("reported"), "target": r["target"],
+         "breach": r["breach"], "status": r["status"]}
         for r in points
     ]
 
@@ -187,8 +190,6 @@ def _kpi_rows(results: list[dict], kpi_defs: dict[str, dict]) -> list[dict]:
             notes.append(f"rests on few contacts ({basis:g})")
         if r["status"] == "no_data":
             notes.append("no data for this period")
-        if r.get("reported_diff") not in (None, 0):
-            notes.append("the CCC's reported figure differs")
         out.append(
             {
                 "kpi_id": r["kpi_id"],
@@ -216,7 +217,12 @@ def _kpi_rows(results: list[dict], kpi_defs: dict[str, dict]) -> list[dict]:
                 "evaluated_at": r.get("evaluated_at"),
             }
         )
-    return out
+    # Worst first; within a status, in the contract's own order.
+    return sorted(out, key=lambda k: _status_rank(k["status"]))
+
+
+def _status_rank(status: str | None) -> int:
+    return STATUS_RANK.get(status or "", len(STATUS_RANK))
 
 
 def _overall_status(kpis: list[dict]) -> str:
@@ -235,7 +241,8 @@ def _changes(kpis: list[dict], previous: list[dict]) -> list[dict]:
     for k in kpis:
         p = prev.get(k["kpi_id"])
         if p is None:
-            out.append({"kpi_id": k["kpi_id"], "unit": k["unit"], "previous": None, "actual": k["actual"],
+            out.append({"kpi_id": k["kpi_id"], "metric": k["metric"], "channel": k["channel"], "unit": k["unit"],
+                        "previous": None, "actual": k["actual"],
                         "change": None, "direction": "new", "previous_status": None, "status": k["status"]})
             continue
         change = None
@@ -247,26 +254,37 @@ def _changes(kpis: list[dict], previous: list[dict]) -> list[dict]:
                 direction = "better" if better else "worse"
         else:
             direction = "n/a"
-        out.append({"kpi_id": k["kpi_id"], "unit": k["unit"], "previous": p.get("actual"), "actual": k["actual"],
+        out.append({"kpi_id": k["kpi_id"], "metric": k["metric"], "channel": k["channel"], "unit": k["unit"],
+                    "previous": p.get("actual"), "actual": k["actual"],
                     "change": change, "direction": direction, "previous_status": p.get("status"),
                     "status": k["status"]})
-    return out
+    # Worst first: by status, then the KPIs that got worse before those that did not.
+    return sorted(out, key=lambda c: (_status_rank(c["status"]), c["direction"] != "worse"))
 
 
 # --------------------------------------------------------------------------- breaches, exclusions, credits
 
 
-def _breaches(db, contract_id: str, period: Period, units: dict[str, str]) -> list[dict]:
+#: Breach states in the order a review takes them up: unresolved first.
+BREACH_ORDER = ("open", "disputed", "acknowledged", "waived", "closed")
+
+
+def _breaches(db, contract_id: str, period: Period, kpis: dict[str, dict], kpi_defs: dict[str, dict]) -> list[dict]:
+    """This period's breaches and older ones still unresolved, unresolved first, newest period first."""
     out = []
     for b in engine_breaches.list_breaches(db, contract_id=contract_id):
         # This period's breaches, and older ones still unresolved: a review follows both up.
         if b["period"] != period.label and b["status"] not in OPEN_BREACH_STATUSES:
             continue
         history = engine_breaches.history(db, b["id"])
+        kpi = kpis.get(b["kpi_id"]) or {}
+        definition = kpi_defs.get(b["kpi_id"]) or {}
+        metric = kpi.get("metric") or definition.get("metric")
         out.append(
             {
-                "id": b["id"], "kpi_id": b["kpi_id"], "period": b["period"], "contract_version": b.get("contract_version"),
-                "unit": units.get(b["kpi_id"]) or metric_info("", b.get("target"), b.get("breach"))["unit"],
+                "id": b["id"], "kpi_id": b["kpi_id"], "metric": metric, "channel": kpi.get("channel") or definition.get("channel"),
+                "period": b["period"], "contract_version": b.get("contract_version"),
+                "unit": kpi.get("unit") or metric_info(metric or "", b.get("target"), b.get("breach"))["unit"],
                 "status": b["status"], "actual": b.get("actual"), "target": b.get("target"), "breach": b.get("breach"),
                 "volume": b.get("volume"), "small_sample": bool(b.get("small_sample")),
                 "still_breached": bool(b.get("still_breached", 1)),
@@ -277,6 +295,10 @@ def _breaches(db, contract_id: str, period: Period, units: dict[str, str]) -> li
                 ],
             }
         )
+    rank = {s: i for i, s in enumerate(BREACH_ORDER)}
+    # Newest period first within a state: sorted on the period, then (stable) on the state.
+    out.sort(key=lambda b: b["period"], reverse=True)
+    out.sort(key=lambda b: rank.get(b["status"], len(rank)))
     return out
 
 
@@ -425,10 +447,10 @@ def build_pack(db, contract_id: str, period: Period | str, as_of=None) -> dict:
     changes = _changes(kpis, stored_results(db, contract_id, previous.label))
     trends = []
     for k in kpis:
-        trends.append({"kpi_id": k["kpi_id"], "metric": k["metric"], "unit": k["unit"],
+        trends.append({"kpi_id": k["kpi_id"], "metric": k["metric"], "channel": k["channel"], "unit": k["unit"],
                        "higher_is_better": k["higher_is_better"], "target": k["target"], "breach": k["breach"],
                        "points": _trend(db, contract_id, k["kpi_id"], period, day)})
-    breaches = _breaches(db, contract_id, period, {k["kpi_id"]: k["unit"] for k in kpis})
+    breaches = _breaches(db, contract_id, period, {k["kpi_id"]: k for k in kpis}, kpi_defs)
     credits = _credits(db, contract_id, period, currency, info.get("monthly_fee"))
     counts = {s: sum(1 for k in kpis if k["status"] == s) for s in STATUSES}
 
@@ -470,3 +492,16 @@ def build_pack(db, contract_id: str, period: Period | str, as_of=None) -> dict:
         "actions": _actions(db, contract_id, period),
         "provenance": _provenance(db, contract_id, period, tz),
     }
+
+
+def file_hashes(pack: dict) -> list[dict]:
+    """The sha256 of every file the pack names (imported batches, evidence files), for its appendix:
+    `[{what, file, sha256}]`."""
+    out = [{"what": f"import batch {b['batch_id']} ({b['source']})", "file": b["file_name"], "sha256": b["sha256"]}
+           for b in pack.get("provenance", []) if b.get("sha256")]
+    for o in pack.get("obligations", []):
+        for e in o.get("evidence", []):
+            if e.get("sha256"):
+                out.append({"what": f"evidence of {o['obligation_id']} ({e.get('date') or '–'})",
+                            "file": e.get("file_name"), "sha256": e["sha256"]})
+    return out

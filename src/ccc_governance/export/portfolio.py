@@ -1,24 +1,90 @@
-"""The multi-vendor view: every CCC compared on the KPIs their contracts share.
+"""The portfolio pack: every contract of a period worst first, and every CCC on the KPIs they share.
+
+Each contract carries at least what `ccc portfolio` shows (its status, open breaches, the next
+review and its state, overdue obligations, credits), here for the chosen period, plus its KPIs'
+status counts and its worst KPI. Contracts are ordered worst first as `ccc portfolio` orders them
+(`engine.statuses.STATUS_RANK`, then open breaches, then the review's state).
 
 Two KPIs are comparable when they measure the same metric with the same parameters on the same
 channel (a 20-second service level is not a 30-second one). Only groups held by at least two
-contracts are compared; each entry is ranked within its group (1 = best, by the metric's direction).
+contracts are compared. Entries are listed worst first; `rank` 1 is the best: a met KPI before an
+at-risk one before a breached one, then by the figure in the metric's direction (a KPI with too
+little volume or no data is not ranked).
 """
 
 from __future__ import annotations
 
 from ..clock import today
+from ..engine import breaches as engine_breaches
 from ..engine import credits as engine_credits
+from ..engine.statuses import STATUS_RANK, STATUSES
+from ..governance import obligations as gov_obligations
+from ..governance import reviews as gov_reviews
+from ..governance.status import OPEN_BREACH_STATUSES
 from ..periods import Period, parse_period
+from ..portfolio import REVIEW_RANK, next_review
 from .pack import _overall_status, _toml, contracts_in_period, metric_info, stored_results, versions_for_period
 
 #: KPI keys that describe the commitment, not what is measured: they do not split comparison groups.
 NOT_PARAMS = {"id", "metric", "target", "breach", "channel", "period", "min_volume", "class", "allocation",
               "description", "schedule"}
+#: Statuses a comparison ranks, best first; the others (too little volume, no data) are not ranked.
+RANKED = ("met", "at_risk", "breached")
 
 
 def _params(definition: dict) -> dict:
     return {k: v for k, v in sorted(definition.items()) if k not in NOT_PARAMS and not isinstance(v, (list, dict))}
+
+
+def _status_rank(status: str | None) -> int:
+    return STATUS_RANK.get(status or "", len(STATUS_RANK))
+
+
+def worst_first(status: str | None, actual, higher_is_better: bool) -> tuple:
+    """Sort key, worst first: the engine's status order, then the figure's worst side first."""
+    if actual is None:
+        return (_status_rank(status), 1, 0.0)
+    return (_status_rank(status), 0, actual if higher_is_better else -actual)
+
+
+def _worst_kpi(results: list[dict]) -> dict | None:
+    rows = []
+    for r in results:
+        info = metric_info(r["metric"], r.get("target"), r.get("breach"))
+        rows.append((worst_first(r["status"], r.get("actual"), info["higher_is_better"]), r, info))
+    if not rows:
+        return None
+    _, r, info = min(rows, key=lambda t: t[0])
+    return {"kpi_id": r["kpi_id"], "metric": r["metric"], "channel": r.get("channel"), "unit": info["unit"],
+            "actual": r.get("actual"), "target": r.get("target"), "breach": r.get("breach"), "status": r["status"]}
+
+
+def _contract(db, cid: str, period: Period, day, open_breaches: dict) -> tuple[dict, list[dict], dict]:
+    version = versions_for_period(db, cid, period)[-1]
+    toml = _toml(version)
+    results = stored_results(db, cid, period.label)
+    review = next_review(gov_reviews.calendar(db, cid, day))
+    row = {
+        "contract_id": cid, "title": version.get("title"), "client": version.get("client"), "ccc": version.get("ccc"),
+        "status": _overall_status(results) if results else "no_data",
+        "kpi_count": len(results),
+        "statuses": {s: sum(1 for r in results if r["status"] == s) for s in STATUSES},
+        "worst": _worst_kpi(results),
+        "open_breaches": open_breaches.get(cid, 0),
+        "review_period": review["period"] if review else None,
+        "review_hold_by": review.get("hold_by") if review else None,
+        "review_state": review["state"] if review else None,
+        "overdue_obligations": len(gov_obligations.overdue(db, cid, day)),
+        "credits_total": engine_credits.total(engine_credits.credits_for(db, cid, period.label)),
+        "currency": (toml.get("contract") or {}).get("currency", "EUR"),
+    }
+    defs = {k.get("id"): k for k in toml.get("kpi", [])}
+    return row, results, defs
+
+
+def _sort_key(c: dict) -> tuple:
+    return (_status_rank(c["status"]), -c["open_breaches"], REVIEW_RANK.get(c["review_state"] or "", 9),
+            -c["overdue_obligations"], c["contract_id"])
 
 
 def build_portfolio(db, period: Period | str, as_of=None) -> dict:
@@ -26,18 +92,16 @@ def build_portfolio(db, period: Period | str, as_of=None) -> dict:
     `{period, as_of, contracts: [...], groups: [{metric, channel, params, params_text, unit, entries}]}`."""
     if isinstance(period, str):
         period = parse_period(period)
+    day = today(as_of)
+    open_breaches: dict[str, int] = {}
+    for b in engine_breaches.list_breaches(db):
+        if b["status"] in OPEN_BREACH_STATUSES:
+            open_breaches[b["contract_id"]] = open_breaches.get(b["contract_id"], 0) + 1
     contracts = []
     groups: dict[tuple, dict] = {}
     for cid in contracts_in_period(db, period):
-        version = versions_for_period(db, cid, period)[-1]
-        toml = _toml(version)
-        defs = {k.get("id"): k for k in toml.get("kpi", [])}
-        results = stored_results(db, cid, period.label)
-        credits = engine_credits.total(engine_credits.credits_for(db, cid, period.label))
-        contracts.append({"contract_id": cid, "title": version.get("title"), "ccc": version.get("ccc"),
-                          "status": _overall_status(results) if results else "no_data",
-                          "credits_total": credits,
-                          "currency": (toml.get("contract") or {}).get("currency", "EUR")})
+        row, results, defs = _contract(db, cid, period, day, open_breaches)
+        contracts.append(row)
         for r in results:
             params = _params(defs.get(r["kpi_id"], {}))
             key = (r["metric"], r.get("channel") or "", tuple(params.items()))
@@ -46,21 +110,24 @@ def build_portfolio(db, period: Period | str, as_of=None) -> dict:
                 "metric": r["metric"], "channel": r.get("channel"), "params": params,
                 "params_text": ", ".join(f"{k}={v}" for k, v in params.items()),
                 "unit": info["unit"], "higher_is_better": info["higher_is_better"], "entries": []})
-            g["entries"].append({"contract_id": cid, "ccc": version.get("ccc"), "kpi_id": r["kpi_id"],
+            g["entries"].append({"contract_id": cid, "ccc": row["ccc"], "kpi_id": r["kpi_id"],
                                  "actual": r.get("actual"), "target": r.get("target"), "breach": r.get("breach"),
                                  "denominator": r.get("denominator"), "volume": r.get("volume"), "status": r["status"]})
+    contracts.sort(key=_sort_key)
     shared = []
     for g in groups.values():
         if len({e["contract_id"] for e in g["entries"]}) < 2:
             continue
-        sign = -1 if g["higher_is_better"] else 1
-        ranked = sorted((e for e in g["entries"] if e["actual"] is not None), key=lambda e: sign * e["actual"])
+        hib = g["higher_is_better"]
+        ranked = [e for e in g["entries"] if e["actual"] is not None and e["status"] in RANKED]
+        ranked.sort(key=lambda e: (RANKED.index(e["status"]), -e["actual"] if hib else e["actual"]))
         for i, e in enumerate(ranked, start=1):
             e["rank"] = i
         for e in g["entries"]:
             e.setdefault("rank", None)
-        g["entries"].sort(key=lambda e: (e["rank"] is None, e["rank"] or 0, e["contract_id"]))
+        g["ranked"] = len(ranked)
+        g["entries"].sort(key=lambda e: (*worst_first(e["status"], e["actual"], hib), e["contract_id"]))
         shared.append(g)
     shared.sort(key=lambda g: (g["metric"], g["channel"] or "", g["params_text"]))
-    return {"schema": "ccc-portfolio/1", "period": period.label, "as_of": today(as_of).isoformat(),
+    return {"schema": "ccc-portfolio/1", "period": period.label, "as_of": day.isoformat(),
             "contracts": contracts, "groups": shared}

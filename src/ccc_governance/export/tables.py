@@ -1,14 +1,19 @@
 """A pack as flat tables: one per section, for the XLSX sheets and the CSV files.
 
 Each column names a format: `text`, `fraction` (a rate 0–1, shown as a percentage), `number`
-(two decimals), `integer`, `money`, `date` (ISO day), `datetime` (ISO instant) or `value` (the
-row's KPI unit decides: `fraction` for rates, `number` otherwise). Values stay raw; the writers
-apply the format. The layout is documented in `docs/exports.md` — keep the two in step.
+(two decimals), `integer` (an id or a version), `count` (a whole number with thousands separators),
+`money`, `date` (ISO day), `datetime` (ISO instant), `value` (the row's KPI unit decides: `fraction`
+for rates, `number` otherwise), `change` (a signed `value`), `status` (an id shown as words and
+coloured by its meaning), `label` (an id shown as words) or `metric` (a metric id shown as its name).
+Values stay raw: the CSV writer writes them as they are (rates as fractions, ids as ids), the XLSX
+writer applies the format. The layout is documented in `docs/exports.md` — keep the two in step.
 """
 
 from __future__ import annotations
 
 import attrs
+
+from .formatting import fmt_params, kpi_name
 
 
 @attrs.frozen
@@ -20,7 +25,8 @@ class Column:
 
 @attrs.frozen
 class Table:
-    """One section as rows of dicts keyed by `Column.key`; a row may carry `_unit` for `value` columns."""
+    """One section as rows of dicts keyed by `Column.key`; a row may carry `_unit` for `value`
+    columns and `_fmt` for `cell` columns."""
 
     name: str  # file / sheet name
     title: str
@@ -31,12 +37,12 @@ class Table:
 C = Column
 
 KPI_COLUMNS = [
-    C("kpi_id", "KPI"), C("metric", "Metric"), C("class", "Class"), C("channel", "Channel"),
-    C("contract_version", "Contract version", "integer"),
-    C("volume", "Volume", "number"), C("numerator", "Numerator", "number"), C("denominator", "Denominator", "number"),
+    C("kpi_id", "KPI"), C("name", "Name"), C("metric", "Metric", "metric"), C("class", "Class", "label"),
+    C("channel", "Channel"), C("contract_version", "Contract version", "integer"), C("status", "Status", "status"),
     C("actual", "Actual", "value"), C("target", "Target", "value"), C("breach", "Breach threshold", "value"),
-    C("status", "Status"), C("ci_low", "Interval low", "value"), C("ci_high", "Interval high", "value"),
-    C("reported", "Reported by CCC", "value"), C("reported_diff", "Reported difference", "value"),
+    C("reported", "Reported by CCC", "value"), C("reported_diff", "Difference (ours − CCC)", "change"),
+    C("volume", "Volume", "count"), C("numerator", "Numerator", "count"), C("denominator", "Rate basis", "count"),
+    C("ci_low", "Interval low", "value"), C("ci_high", "Interval high", "value"),
     C("unit", "Unit"), C("notes", "Notes"),
 ]
 
@@ -56,19 +62,19 @@ def pack_tables(pack: dict) -> list[Table]:
         {"item": "First day", "value": pack["period"]["first_day"], "_fmt": "date"},
         {"item": "Last day", "value": pack["period"]["last_day"], "_fmt": "date"},
         {"item": "As of", "value": pack["as_of"], "_fmt": "date"},
-        {"item": "Overall status", "value": s["status"]},
-        {"item": "KPIs", "value": s["kpi_count"], "_fmt": "integer"},
-        *({"item": f"KPIs {k}", "value": v, "_fmt": "integer"} for k, v in s["statuses"].items()),
-        {"item": "Open breaches", "value": s["open_breaches"], "_fmt": "integer"},
+        {"item": "Overall status", "value": s["status"], "_fmt": "status"},
+        {"item": "KPIs", "value": s["kpi_count"], "_fmt": "count"},
+        *({"item": f"KPIs {k.replace('_', ' ')}", "value": v, "_fmt": "count"} for k, v in s["statuses"].items()),
+        {"item": "Open breaches", "value": s["open_breaches"], "_fmt": "count"},
         {"item": f"Service credits ({s['currency']})", "value": s["credits_total"], "_fmt": "money"},
     ]
-    changes = [dict(ch, _unit=_unit(ch["unit"])) for ch in s["changes"]]
-    kpis = [dict(k, notes="; ".join(k["notes"]), _unit=_unit(k["unit"])) for k in pack["kpis"]]
+    changes = [dict(ch, name=kpi_name(ch), _unit=_unit(ch["unit"])) for ch in s["changes"]]
+    kpis = [dict(k, name=kpi_name(k), notes="; ".join(k["notes"]), _unit=_unit(k["unit"])) for k in pack["kpis"]]
     trend_rows = [
-        dict(p, kpi_id=t["kpi_id"], metric=t["metric"], _unit=_unit(t["unit"]))
+        dict(p, kpi_id=t["kpi_id"], name=kpi_name(t), _unit=_unit(t["unit"]))
         for t in pack["trends"] for p in t["points"]
     ]
-    breaches = [dict(b, history=len(b["history"]), _unit="number") for b in pack["breaches"]]
+    breaches = [dict(b, name=kpi_name(b), history=len(b["history"]), _unit=_unit(b["unit"])) for b in pack["breaches"]]
     history = [dict(h, breach_id=b["id"], kpi_id=b["kpi_id"], period=b["period"]) for b in pack["breaches"] for h in b["history"]]
     exclusions = [
         dict(e, applied="; ".join(f"{a['kpi_id']}: {a['volume']}" for a in e["applied"])) for e in pack["exclusions"]
@@ -96,67 +102,83 @@ def pack_tables(pack: dict) -> list[Table]:
     return [
         Table("summary", "Summary", [C("item", "Item"), C("value", "Value", "cell")], summary_rows),
         Table("changes", "Changes against the previous period", [
-            C("kpi_id", "KPI"), C("previous", "Previous", "value"), C("actual", "Actual", "value"),
-            C("change", "Change", "value"), C("direction", "Direction"), C("previous_status", "Previous status"),
-            C("status", "Status")], changes),
+            C("kpi_id", "KPI"), C("name", "Name"), C("status", "Status", "status"),
+            C("previous_status", "Previous status", "status"), C("previous", "Previous", "value"),
+            C("actual", "Actual", "value"), C("change", "Change", "change"), C("direction", "Direction", "label")],
+            changes),
         Table("kpis", "KPI results", KPI_COLUMNS, kpis),
         Table("trends", "Trends", [
-            C("kpi_id", "KPI"), C("metric", "Metric"), C("period", "Period"), C("actual", "Actual", "value"),
-            C("target", "Target", "value"), C("breach", "Breach threshold", "value"), C("status", "Status")], trend_rows),
+            C("kpi_id", "KPI"), C("name", "Name"), C("period", "Period"), C("status", "Status", "status"),
+            C("actual", "Actual", "value"), C("reported", "Reported by CCC", "value"),
+            C("target", "Target", "value"), C("breach", "Breach threshold", "value")], trend_rows),
         Table("breaches", "Breaches", [
-            C("id", "Breach", "integer"), C("kpi_id", "KPI"), C("period", "Period"), C("status", "Status"),
-            C("actual", "Actual", "number"), C("target", "Target", "number"), C("breach", "Breach threshold", "number"),
-            C("volume", "Volume", "number"), C("small_sample", "Small sample"), C("still_breached", "Still breached"),
-            C("first_seen_at", "First seen"), C("last_seen_at", "Last seen"), C("history", "Status changes", "integer")],
-            breaches),
+            C("id", "Breach", "integer"), C("kpi_id", "KPI"), C("name", "Name"), C("period", "Period"),
+            C("status", "Status", "status"), C("actual", "Actual", "value"), C("target", "Target", "value"),
+            C("breach", "Breach threshold", "value"), C("volume", "Volume", "count"),
+            C("small_sample", "Small sample"), C("still_breached", "Still breached"),
+            C("first_seen_at", "First seen", "date"), C("last_seen_at", "Last seen", "date"),
+            C("history", "Status changes", "count")], breaches),
         Table("breach_history", "Breach status history", [
-            C("breach_id", "Breach", "integer"), C("kpi_id", "KPI"), C("period", "Period"), C("at", "At"),
-            C("from", "From"), C("to", "To"), C("note", "Note")], history),
+            C("breach_id", "Breach", "integer"), C("kpi_id", "KPI"), C("period", "Period"), C("at", "At", "date"),
+            C("from", "From", "status"), C("to", "To", "status"), C("note", "Note")], history),
         Table("exclusions", "Exclusions", [
-            C("id", "Exclusion", "integer"), C("kind", "Kind"), C("starts_at", "Starts (UTC)", "datetime"),
+            C("id", "Exclusion", "integer"), C("kind", "Kind", "label"), C("starts_at", "Starts (UTC)", "datetime"),
             C("ends_at", "Ends (UTC)", "datetime"), C("reason", "Reason"), C("evidence", "Evidence"),
             C("applied", "Applied to (KPI: volume)")], exclusions),
         Table("credits", "Service credits", [
-            C("kpi_id", "KPI"), C("kind", "Kind"), C("amount", "Amount", "money"), C("currency", "Currency"),
+            C("kpi_id", "KPI"), C("kind", "Kind", "label"), C("amount", "Amount", "money"), C("currency", "Currency"),
             C("explanation", "Arithmetic")], credits),
         Table("complaints", "Complaint time-frames", [
-            C("item", "Item"), C("value", "Value", "cell"), C("numerator", "On time", "number"),
-            C("denominator", "Complaints", "number"), C("actual", "Share on time", "fraction"),
-            C("target", "Target", "fraction"), C("status", "Status")], complaint_rows),
+            C("item", "Item", "label"), C("value", "Value", "cell"), C("status", "Status", "status"),
+            C("numerator", "On time", "count"), C("denominator", "Complaints", "count"),
+            C("actual", "Share on time", "fraction"), C("target", "Target", "fraction")], complaint_rows),
         Table("obligations", "Obligations and evidence", [
-            C("obligation_id", "Obligation"), C("kind", "Kind"), C("description", "Description"), C("owner", "Owner"),
-            C("due", "Due", "date"), C("state", "State"), C("evidence_date", "Evidence date", "date"),
-            C("evidence_note", "Evidence note"), C("evidence_file", "Evidence file"),
-            C("evidence_sha256", "Evidence sha256")], obligations),
+            C("obligation_id", "Obligation"), C("kind", "Kind", "label"), C("description", "Description"),
+            C("owner", "Owner"), C("due", "Due", "date"), C("state", "State", "status"),
+            C("evidence_date", "Evidence date", "date"), C("evidence_note", "Evidence note"),
+            C("evidence_file", "Evidence file"), C("evidence_sha256", "Evidence sha256")], obligations),
         Table("audit_findings", "Audit findings", [
             C("audit_id", "Audit", "integer"), C("audit", "Audit title"), C("started_on", "Started", "date"),
-            C("question_id", "Question"), C("answer", "Answer"), C("comment", "Comment"), C("evidence", "Evidence")],
-            findings),
+            C("question_id", "Question"), C("answer", "Answer", "label"), C("comment", "Comment"),
+            C("evidence", "Evidence")], findings),
         Table("actions", "Actions", [
             C("id", "Action", "integer"), C("title", "Title"), C("owner", "Owner"), C("due", "Due", "date"),
-            C("status", "Status"), C("raised_on", "Raised", "date"), C("closed_on", "Closed", "date"),
+            C("status", "Status", "status"), C("raised_on", "Raised", "date"), C("closed_on", "Closed", "date"),
             C("note", "Note")], actions),
         Table("provenance", "Data provenance", [
             C("batch_id", "Batch", "integer"), C("source", "Source"), C("plugin", "Plugin"), C("file_name", "File"),
-            C("sha256", "sha256"), C("imported_at", "Imported at"), C("imported", "Records", "integer"),
-            C("quarantined", "Quarantined", "integer"), C("first_at", "First record (UTC)", "datetime"),
+            C("sha256", "sha256"), C("imported_at", "Imported at (UTC)", "datetime"), C("imported", "Records", "count"),
+            C("quarantined", "Quarantined", "count"), C("first_at", "First record (UTC)", "datetime"),
             C("last_at", "Last record (UTC)", "datetime")], pack["provenance"]),
     ]
 
 
 def portfolio_tables(portfolio: dict) -> list[Table]:
-    """The portfolio comparison as tables: one row per shared KPI × contract."""
+    """The portfolio as tables: its contracts worst first, and one row per shared KPI × contract."""
+    contracts = []
+    for c in portfolio["contracts"]:
+        worst = c.get("worst") or {}
+        contracts.append(dict(c, worst_kpi=worst.get("kpi_id"), worst_name=kpi_name(worst) if worst else None,
+                              worst_status=worst.get("status"), worst_actual=worst.get("actual"),
+                              worst_target=worst.get("target"), _unit=_unit(worst.get("unit"))))
     rows = []
     for group in portfolio["groups"]:
         for e in group["entries"]:
-            rows.append(dict(e, metric=group["metric"], params=group["params_text"], _unit=_unit(group["unit"])))
-    contracts = portfolio["contracts"]
+            rows.append(dict(e, metric=group["metric"], params=fmt_params(group["params"]), channel=group["channel"],
+                             _unit=_unit(group["unit"])))
     return [
-        Table("contracts", "Contracts", [
-            C("contract_id", "Contract"), C("title", "Title"), C("ccc", "CCC"), C("status", "Overall status"),
+        Table("contracts", "Contracts, worst first", [
+            C("contract_id", "Contract"), C("title", "Title"), C("ccc", "CCC"), C("status", "Overall status", "status"),
+            C("worst_kpi", "Worst KPI"), C("worst_name", "Worst KPI name"), C("worst_status", "Worst KPI status", "status"),
+            C("worst_actual", "Worst KPI actual", "value"), C("worst_target", "Worst KPI target", "value"),
+            C("open_breaches", "Open breaches", "count"), C("review_period", "Next review"),
+            C("review_hold_by", "Hold by", "date"), C("review_state", "Review state", "status"),
+            C("overdue_obligations", "Overdue obligations", "count"),
             C("credits_total", "Service credits", "money"), C("currency", "Currency")], contracts),
         Table("comparison", "Shared KPIs", [
-            C("metric", "Metric"), C("params", "Parameters"), C("contract_id", "Contract"), C("ccc", "CCC"),
-            C("kpi_id", "KPI"), C("actual", "Actual", "value"), C("target", "Target", "value"),
-            C("denominator", "Denominator", "number"), C("status", "Status"), C("rank", "Rank", "integer")], rows),
+            C("metric", "Metric", "metric"), C("params", "Parameters"), C("channel", "Channel"),
+            C("contract_id", "Contract"), C("ccc", "CCC"), C("kpi_id", "KPI"), C("status", "Status", "status"),
+            C("actual", "Actual", "value"), C("target", "Target", "value"), C("breach", "Breach threshold", "value"),
+            C("volume", "Volume", "count"), C("denominator", "Rate basis", "count"), C("rank", "Rank (1 = best)", "integer")],
+            rows),
     ]

@@ -3,7 +3,8 @@
 `--templates DIR` (or `[export] templates = "…"` in ccc.toml) names a folder searched before the
 built-in templates: a file found there wins, a file missing there falls back to the built-in one.
 HTML autoescapes everything; Markdown escapes every `{{ … }}` output (see `md_escape`), so text
-from contracts and records can never become markup in either.
+from contracts and records can never become markup in either. In both, a missing value prints `–`,
+never `None`, and every filter formats through `formatting` (one place for how values read).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from markupsafe import Markup
 
 from ..errors import CccError, WorkspaceError
 from . import charts, formatting
+from .pack import file_hashes
 
 BUILTIN = Path(__file__).parent / "templates"
 LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
@@ -31,12 +33,17 @@ def md_escape(value) -> str:
     """Text made inert in Markdown: HTML and link brackets become entities, table pipes escaped,
     line breaks flattened (a cell must stay on one line)."""
     if value is None:
-        return ""
+        return formatting.DASH
     text = str(value)
     for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\\", "\\\\"), ("`", "\\`"),
                  ("[", "\\["), ("]", "\\]"), ("|", "\\|"), ("\r\n", " "), ("\n", " "), ("\r", " ")):
         text = text.replace(a, b)
     return text
+
+
+def _dash(value):
+    """Every `{{ … }}` output of the HTML templates: `–` for a missing value, never `None`."""
+    return formatting.DASH if value is None else value
 
 
 def logo_data_uri(path: str | Path | None) -> str | None:
@@ -64,15 +71,22 @@ def environment(kind: str, templates_dir: str | Path | None = None) -> jinja2.En
         loaders.append(jinja2.FileSystemLoader(str(folder)))
     loaders.append(jinja2.FileSystemLoader(str(BUILTIN)))
     if kind == "html":
-        env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
+        env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True, finalize=_dash,
                                  trim_blocks=True, lstrip_blocks=True, undefined=jinja2.ChainableUndefined)
-        env.filters["chart"] = lambda trend: Markup(charts.trend_svg(trend))
+        env.filters.update(
+            chart=lambda trend: Markup(charts.trend_svg(trend)),
+            status_chart=lambda contracts: Markup(charts.status_bars_svg(contracts)),
+            comparison_chart=lambda group: Markup(charts.comparison_svg(group)),
+        )
     else:
         env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=False, finalize=md_escape,
                                  trim_blocks=True, lstrip_blocks=True, undefined=jinja2.ChainableUndefined)
     env.filters.update(
         value=formatting.fmt_value, change=formatting.fmt_change, money=formatting.fmt_money,
-        interval=formatting.fmt_interval, status=formatting.status_label,
+        interval=formatting.fmt_interval, status=formatting.label, label=formatting.label,
+        count=formatting.fmt_count, day=formatting.fmt_day, instant=formatting.fmt_instant,
+        reported=formatting.fmt_reported, term=formatting.fmt_term, duration=formatting.fmt_duration, note=formatting.engine_note, params=formatting.fmt_params,
+        metric_name=formatting.metric_name, kpi_name=formatting.kpi_name, hashes=file_hashes,
     )
     return env
 

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from ..clock import today
+from ..engine.statuses import STATUS_RANK
 from ..errors import CccError
 from ..outputs import PackFolder, file_target, write_file, write_pack_folder
 from ..periods import Period, parse_period
@@ -83,9 +84,17 @@ def write_document(kind: str, data: dict, fmt: str, path: str | Path, *, templat
     return path
 
 
-def default_path(contract_id: str, period: Period, fmt: str) -> str:
-    """`<contract>_<period><ext>`: the name of a pack when `-o` is not given (and inside `--all`)."""
-    return f"{safe_name(contract_id)}_{safe_name(period.label)}{EXTENSIONS[fmt]}"
+def default_path(contract_id: str, period: Period | str, fmt: str) -> str:
+    """`<contract>_<period><ext>`: the one name of a contract's pack, whoever writes it (`-o` not
+    given, `--all`, `export due`, the TUI's pre-read pack, the demo). `_` parts the contract from the
+    period, since contract ids hold `-` and so do periods."""
+    label = period if isinstance(period, str) else period.label
+    return f"{safe_name(contract_id)}_{safe_name(label)}{EXTENSIONS[fmt]}"
+
+
+def portfolio_path(period: Period | str, fmt: str) -> str:
+    """`portfolio_<period><ext>`: the one name of a portfolio pack (`ccc export portfolio`, the demo)."""
+    return default_path("portfolio", period, fmt)
 
 
 def export_review(db, contract_id: str, period: Period | str, fmt: str, path: str | Path, *, as_of=None,
@@ -142,6 +151,7 @@ def export_all(db, period: Period | str, fmt: str, folder: str | Path, *, as_of=
         entries.append({"contract_id": cid, "title": pack["contract"]["title"], "ccc": pack["contract"]["ccc"],
                         "status": pack["summary"]["status"], "credits_total": pack["summary"]["credits_total"],
                         "currency": pack["summary"]["currency"], "file": name})
+    entries.sort(key=lambda e: (STATUS_RANK.get(e["status"], len(STATUS_RANK)), e["contract_id"]))  # worst first
     index = {"period": period.label, "as_of": today(as_of).isoformat(), "entries": entries}
     write_document("index", index, index_fmt, paths[-1], templates_dir=templates_dir, logo=logo)
     written.append(paths[-1])
