@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 
 from ..outputs import write_file
 from .cells import cell_format, neutralise, plain
-from .formatting import label, metric_name
+from .formatting import engine_note, label, metric_name
 from .tables import Table, pack_tables, portfolio_tables
 
 NUMBER_FORMATS = {
@@ -50,9 +50,12 @@ STATUS_COLOURS = {
 
 
 def _format(column, row: dict) -> str:
+    """The format of one cell: its column's, with `change` split by the row's unit."""
     fmt = cell_format(column, row)
     if fmt == "change":
         return "change_" + row.get("_unit", "number")
+    if fmt == "note":
+        return f"note:{row.get('_kpi_unit') or ''}"
     return fmt
 
 
@@ -65,6 +68,8 @@ def _typed(value, fmt: str):
         return neutralise(label(value))
     if fmt == "metric" and isinstance(value, str):
         return neutralise(metric_name(value))
+    if fmt.startswith("note:") and isinstance(value, str):
+        return neutralise(engine_note(value, fmt[5:]))
     if fmt == "date" and isinstance(value, str):
         try:
             return date.fromisoformat(value[:10])

@@ -4,7 +4,8 @@ Each column names a format: `text`, `fraction` (a rate 0–1, shown as a percent
 (two decimals), `integer` (an id or a version), `count` (a whole number with thousands separators),
 `money`, `date` (ISO day), `datetime` (ISO instant), `value` (the row's KPI unit decides: `fraction`
 for rates, `number` otherwise), `change` (a signed `value`), `status` (an id shown as words and
-coloured by its meaning), `label` (an id shown as words) or `metric` (a metric id shown as its name).
+coloured by its meaning), `label` (an id shown as words), `metric` (a metric id shown as its name)
+or `note` (a breach event's note: the engine's figures in the row's `_kpi_unit`).
 Values stay raw: the CSV writer writes them as they are (rates as fractions, ids as ids), the XLSX
 writer applies the format. The layout is documented in `docs/exports.md` — keep the two in step.
 """
@@ -75,7 +76,8 @@ def pack_tables(pack: dict) -> list[Table]:
         for t in pack["trends"] for p in t["points"]
     ]
     breaches = [dict(b, name=kpi_name(b), history=len(b["history"]), _unit=_unit(b["unit"])) for b in pack["breaches"]]
-    history = [dict(h, breach_id=b["id"], kpi_id=b["kpi_id"], period=b["period"]) for b in pack["breaches"] for h in b["history"]]
+    history = [dict(h, breach_id=b["id"], kpi_id=b["kpi_id"], period=b["period"], _kpi_unit=b["unit"])
+               for b in pack["breaches"] for h in b["history"]]
     exclusions = [
         dict(e, applied="; ".join(f"{a['kpi_id']}: {a['volume']}" for a in e["applied"])) for e in pack["exclusions"]
     ]
@@ -120,7 +122,7 @@ def pack_tables(pack: dict) -> list[Table]:
             C("history", "Status changes", "count")], breaches),
         Table("breach_history", "Breach status history", [
             C("breach_id", "Breach", "integer"), C("kpi_id", "KPI"), C("period", "Period"), C("at", "At", "date"),
-            C("from", "From", "status"), C("to", "To", "status"), C("note", "Note")], history),
+            C("from", "From", "status"), C("to", "To", "status"), C("note", "Note", "note")], history),
         Table("exclusions", "Exclusions", [
             C("id", "Exclusion", "integer"), C("kind", "Kind", "label"), C("starts_at", "Starts (UTC)", "datetime"),
             C("ends_at", "Ends (UTC)", "datetime"), C("reason", "Reason"), C("evidence", "Evidence"),
