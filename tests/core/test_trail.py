@@ -199,3 +199,35 @@ def test_a_bad_actor_name_is_refused(name, text):
     with pytest.raises(CccError, match=text.replace("(", r"\(").replace(")", r"\)")):
         check_actor(name, "--actor")
     assert check_actor("Zoë O'Neil (vendor mgmt)", "--actor") == "Zoë O'Neil (vendor mgmt)"
+
+
+def test_writers_in_several_processes_keep_one_chain(tmp_path):
+    """Two processes appending at the same time: each entry waits for the write lock, so the chain
+    has no fork and no gap."""
+    import subprocess
+    import sys
+    import time
+
+    open_db(tmp_path / "ccc.db").conn.close()
+    code = ("import os, sys, time\nfrom ccc_governance import trail\nfrom ccc_governance.store.db import open_db\n"
+            "db = open_db(sys.argv[1])\n"
+            "while not os.path.exists(sys.argv[3]):\n    time.sleep(0.005)\n"
+            "for i in range(25):\n"
+            "    with db.atomic():\n"
+            "        trail.record_change(db, 'action.add', contract_id='acme', record=f'actions:{i}', actor=sys.argv[2],"
+            " after={'i': i})\n"
+            "    time.sleep(0.002)\n")
+    go = tmp_path / "go"
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "ccc.db"), who, str(go)])
+             for who in ("ann", "bob")]
+    time.sleep(0.5)  # both started and waiting
+    go.touch()
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    db = open_db(tmp_path / "ccc.db")
+    try:
+        result = trail.verify(db)
+        assert (result["entries"], result["problem"]) == (50, None)
+        actors = [e["actor"] for e in trail.entries(db)]
+        assert sorted(actors) == ["ann"] * 25 + ["bob"] * 25
+    finally:
+        db.conn.close()
