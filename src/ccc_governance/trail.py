@@ -145,11 +145,19 @@ def row_of(db, table: str, row_id: int, columns: tuple[str, ...] | None = None) 
     return None if row is None else dict(zip([d[0] for d in cur.description], row))
 
 
+def _when(at_ms) -> str:
+    """An entry's instant as ISO UTC (what a tamperer left there, as it is, if it is no instant)."""
+    return clock.iso_utc(at_ms) if isinstance(at_ms, int) else repr(at_ms)
+
+
 def _decode(row: dict) -> dict:
     row = dict(row)
-    row["at"] = clock.iso_utc(row["at_ms"])
+    row["at"] = _when(row["at_ms"])
     for name in ("before", "after"):
-        row[name] = None if row[name] is None else json.loads(row[name])
+        try:
+            row[name] = None if row[name] is None else json.loads(row[name])
+        except (TypeError, ValueError):  # edited behind the triggers' back: shown as stored
+            pass
     return row
 
 
@@ -188,15 +196,18 @@ def entries(db, *, contract_id: str | None = None, actor: str | None = None, kin
     if since is not None:
         where.append("at_ms >= ?")
         args.append(since)
-    cur = _conn(db).execute("SELECT * FROM change_log" + (" WHERE " + " AND ".join(where) if where else "")
-                            + " ORDER BY id", args)
+    conn = _conn(db)
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'change_log'").fetchone() is None:
+        raise CccError("the change log is gone (table dropped): the store was tampered with")
+    cur = conn.execute("SELECT * FROM change_log" + (" WHERE " + " AND ".join(where) if where else "")
+                       + " ORDER BY id", args)
     names = [d[0] for d in cur.description]
     return [_decode(dict(zip(names, r))) for r in cur.fetchall()]
 
 
 def describe(entry: dict) -> str:
     """`entry 42 (2026-12-05T18:40:00.123Z, alice, breach.status)`."""
-    return f"entry {entry['id']} ({clock.iso_utc(entry['at_ms'])}, {entry['actor']}, {entry['kind']})"
+    return f"entry {entry['id']} ({_when(entry['at_ms'])}, {entry['actor']}, {entry['kind']})"
 
 
 def verify(db) -> dict:
@@ -205,7 +216,11 @@ def verify(db) -> dict:
     does not (`entry`: the row, or None when what is wrong is not one entry)."""
     conn = _conn(db)
     present = {r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'change_log'")}
+        "SELECT name, type FROM sqlite_master WHERE tbl_name = 'change_log'")}
+    if "change_log" not in present:
+        return {"entries": 0, "head": None, "problem": {
+            "entry": None, "reason": "the change log is gone (table dropped)",
+            "text": "the change log is gone (table dropped)"}}
     expected, prev, count = 1, GENESIS, 0
 
     def broken(entry, reason):

@@ -231,3 +231,19 @@ def test_writers_in_several_processes_keep_one_chain(tmp_path):
         assert sorted(actors) == ["ann"] * 25 + ["bob"] * 25
     finally:
         db.conn.close()
+
+
+def test_entries_mangled_behind_the_triggers_back_are_named_not_a_traceback(db, tmp_path):
+    _fill(db, 3)
+    _behind_the_triggers(db, "UPDATE change_log SET at_ms = 'yesterday', after = '{not json' WHERE id = 2")
+    result = _verify(tmp_path / "ccc.db")
+    assert (result.exit_code, result.output) == (
+        1, "entry 2 ('yesterday', alice, breach.status): hash does not match — edited after it was written\n")
+    listed = CliRunner().invoke(cli, ["--db", str(tmp_path / "ccc.db"), "log", "--json"], catch_exceptions=False)
+    assert json.loads(listed.output)[1]["after"] == "{not json"
+    db.execute("DROP TABLE change_log")
+    result = _verify(tmp_path / "ccc.db")
+    assert (result.exit_code, result.output) == (1, "the change log is gone (table dropped)\n")
+    listed = CliRunner().invoke(cli, ["--db", str(tmp_path / "ccc.db"), "log"], catch_exceptions=False)
+    assert (listed.exit_code, listed.output) == (
+        2, "error: the change log is gone (table dropped): the store was tampered with\n")
