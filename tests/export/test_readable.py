@@ -261,3 +261,16 @@ def test_one_file_name_scheme():
     assert portfolio_path("2026-10", "md") == "portfolio_2026-10.md"
     assert portfolio_path("2026-10..2026-10-15", "csv") == "portfolio_2026-10_to_2026-10-15"
     assert label("earn_back") == "earn-back"
+
+
+def test_docs_list_the_csv_columns_the_tables_write(read_db):
+    """docs/exports.md's CSV layout and `tables.py` stay in step."""
+    from pathlib import Path
+
+    docs = (Path(__file__).parents[2] / "docs" / "exports.md").read_text(encoding="utf-8")
+    documented = {}
+    for name, cols in re.findall(r"^\| `(\w+)\.csv` \| (.+) \|$", docs, flags=re.M):
+        cols = re.sub(r"\([^)]*\)|—.*$", "", cols)
+        documented[name] = [c.strip() for c in cols.split(",") if c.strip()]
+    for table in pack_tables(build_pack(read_db, "acme", "2026-10", as_of="2026-11-03")):
+        assert documented[table.name] == [c.key for c in table.columns], table.name
