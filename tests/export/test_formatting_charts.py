@@ -110,3 +110,10 @@ def test_comparison_bars_start_at_zero_and_name_the_status():
     svg = charts.comparison_svg(group)
     assert ">0 %<" in svg and "78.0 % at risk" in svg and "90.0 % met" in svg
     assert svg.count('class="target-tick"') == 2
+
+
+def test_y_axis_rule_holds_for_any_positive_unit():
+    # a satisfaction mean of 3.9–4.3 on a 1–5 scale is all above half its highest: marked broken
+    ax = charts.axis([3.9, 4.3, 4.0], "score")
+    assert ax["broken"] and 0 < ax["lo"] <= 3.9
+    assert charts.axis([1.0, 4.3], "score") == {**charts.axis([1.0, 4.3], "score"), "lo": 0, "broken": False}

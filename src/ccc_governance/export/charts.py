@@ -4,10 +4,11 @@ Pure text output (no JavaScript, no external fonts), every label XML-escaped, so
 one self-contained, safe file. Series also differ by dash pattern and marker, so a chart prints in
 grey; every figure and tick goes through `formatting`.
 
-The y-axis of a trend (the rule the docs state): a rate, a duration or a count starts at 0 unless
-every value shown (actuals, the CCC's figures, target, breach threshold) lies above half the highest
-one; then the axis starts just below the lowest value and a zig-zag on the axis marks the break,
-with the start written in the chart's title for screen readers. A rate's axis never passes 100 %.
+The y-axis of a trend (the rule the docs state): when no value shown (actuals, the CCC's figures,
+target, breach threshold) is negative, the axis starts at 0 unless every value lies above half the
+highest one; then it starts just below the lowest value and a zig-zag on the axis marks the break,
+with the start written in the chart's title. A rate's axis never passes 100 %. With a negative
+value (a net promoter score) the axis simply spans the values.
 Bars (the portfolio) always start at 0.
 """
 
@@ -27,8 +28,8 @@ STATUS_COLOURS = {
 }
 ACTUAL = "#1f4e8c"
 REPORTED = "#6d6d6d"
-WIDTH, HEIGHT = 400, 215
-LEFT, RIGHT, TOP, BOTTOM = 54, 12, 34, 50
+WIDTH, HEIGHT = 400, 222
+LEFT, RIGHT, TOP, BOTTOM = 54, 12, 42, 50
 NON_NEGATIVE = ("fraction", "seconds", "count")
 FONT = 'font-family="DejaVu Sans, Segoe UI, Helvetica, Arial, sans-serif"'
 
@@ -40,15 +41,16 @@ def _attr(text) -> str:
 def axis(values: list[float], unit: str | None) -> dict:
     """The y-axis for `values`: `{lo, hi, ticks, step, broken}` by the rule in the module docstring."""
     vmin, vmax = min(values), max(values)
-    if unit in NON_NEGATIVE and vmin >= 0 and (vmax <= 0 or vmin <= vmax / 2):
+    positive = unit in NON_NEGATIVE or vmin >= 0
+    if positive and vmin >= 0 and (vmax <= 0 or vmin <= vmax / 2):
         lo, hi = 0.0, vmax * 1.04 if vmax > 0 else 1.0
         broken = False
     else:
         span = vmax - vmin or abs(vmax) * 0.1 or 1.0
         lo, hi = vmin - span * 0.15, vmax + span * 0.15
-        if unit in NON_NEGATIVE:
+        if positive:
             lo = max(lo, 0.0)
-        broken = unit in NON_NEGATIVE and lo > 0
+        broken = positive and lo > 0
     if unit == "fraction":
         hi = min(max(hi, lo + 0.01), 1.0)
     ticks, step = nice_ticks(lo, hi)
@@ -56,8 +58,6 @@ def axis(values: list[float], unit: str | None) -> dict:
         ticks = [t for t in ticks if t <= 1.0 + 1e-9] or ticks[:1]
     if ticks[-1] < hi - 1e-12:  # capped at 100 %: the last tick is the top
         ticks.append(hi)
-    if not broken:
-        ticks = [t for t in ticks if t >= lo - 1e-9]
     broken = broken and ticks[0] > 0
     return {"lo": ticks[0], "hi": ticks[-1], "ticks": ticks, "step": step, "broken": broken}
 

@@ -102,13 +102,18 @@ def fmt_interval(low, high, unit: str | None = None) -> str:
     return f"{fmt_value(low, unit)}–{fmt_value(high, unit)}"
 
 
-def fmt_reported(reported, diff, unit: str | None = None) -> str:
-    """The CCC's own figure and how far ours is from it: `84.0 % (ours −1.1 pts)`; `–` without one."""
+def reported_parts(reported, diff, unit: str | None = None) -> tuple[str, str]:
+    """The CCC's own figure and how far ours is from it, apart: `("84.0 %", "(ours -1.1 pts)")`."""
     if reported is None:
-        return DASH
+        return DASH, ""
     if not _is_number(diff) or abs(diff) < 1e-12:
-        return f"{fmt_value(reported, unit)} (same as ours)"
-    return f"{fmt_value(reported, unit)} (ours {fmt_change(diff, unit)})"
+        return fmt_value(reported, unit), "(same as ours)"
+    return fmt_value(reported, unit), f"(ours {fmt_change(diff, unit)})"
+
+
+def fmt_reported(reported, diff, unit: str | None = None) -> str:
+    """The CCC's own figure and how far ours is from it: `84.0 % (ours -1.1 pts)`; `–` without one."""
+    return " ".join(p for p in reported_parts(reported, diff, unit) if p)
 
 
 def label(value) -> str:
