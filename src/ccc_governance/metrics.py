@@ -44,6 +44,8 @@ class Metric:
     params: dict[str, Param] = attrs.field(factory=dict)
     min: float | None = None
     max: float | None = None
+    title: str = ""  # how people name it: "Average speed of answer"
+    short: str = ""  # the same in a narrow column: "ASA"
 
     @property
     def lower_is_better(self) -> bool:
@@ -76,6 +78,8 @@ def _load() -> dict[str, Metric]:
             params=params,
             min=entry.get("min"),
             max=entry.get("max"),
+            title=entry["title"],
+            short=entry["short"],
         )
         # The file ships with the package: a mistake in it is a bug, so fail loudly at import.
         assert metric.area in AREAS, f"metrics.toml: {name}: unknown area {metric.area}"
@@ -92,6 +96,14 @@ CATALOGUE: dict[str, Metric] = _load()
 def get_metric(name: str) -> Metric | None:
     """The catalogue entry named `name`, or None."""
     return CATALOGUE.get(name)
+
+
+def title(name: str, *, short: bool = False) -> str:
+    """How people name metric `name` ("Service level", or "SL" when `short`); an unknown id as it is."""
+    metric = CATALOGUE.get(name)
+    if metric is None:
+        return name
+    return metric.short if short else metric.title
 
 
 def param_defaults(name: str) -> dict[str, Any]:
@@ -124,7 +136,7 @@ def render_markdown() -> str:
                 bounds = f", targets in {lo}…{hi}"
             better = "higher is better" if m.higher_is_better else "lower is better (breach lies above the target)"
             out += [
-                f"### `{m.name}`",
+                f"### {m.title} (`{m.name}`)",
                 "",
                 m.description,
                 "",

@@ -88,6 +88,26 @@ def latest_contracts(db) -> list[ContractRow]:
 
 
 @dataclass
+class KpiSummary:
+    """One KPI of a contract's last closed period, with its recent history (for the "why")."""
+
+    kpi_id: str
+    metric: str
+    actual: float | None
+    target: float | None
+    breach: float | None
+    status: str
+    history: list[float | None]  # this KPI's actual over the last 12 periods of the kind, oldest first
+
+    @property
+    def change(self) -> float | None:
+        """The actual minus the previous period's (None when either is missing)."""
+        if len(self.history) < 2 or self.history[-1] is None or self.history[-2] is None:
+            return None
+        return self.history[-1] - self.history[-2]
+
+
+@dataclass
 class PortfolioRow:
     """One line of the portfolio."""
 
@@ -104,6 +124,12 @@ class PortfolioRow:
     review_state: str | None
     overdue_obligations: int
     problem: str | None = None  # why this contract's row could not be worked out (one line), if so
+    kpis: list[KpiSummary] = field(default_factory=list)  # the period's KPIs, worst first
+
+    @property
+    def worst(self) -> KpiSummary | None:
+        """The KPI that explains the status: the worst one of the period, if any."""
+        return self.kpis[0] if self.kpis else None
 
     def sort_key(self) -> tuple:
         """Worst first: a contract that cannot be worked out, then status, open breaches, late reviews."""
@@ -160,6 +186,7 @@ def portfolio(db, as_of: date) -> Portfolio:
     credits due, next review and overdue obligations, worst first; and the last import per source.
     A contract whose row cannot be worked out is listed with its `problem` (see the module docstring)."""
     closed = last_closed_periods(db, as_of)
+    kpis = kpi_summaries(db, closed, as_of)
     open_breaches: dict[str, int] = {}
     for b in engine_breaches.list_breaches(db):
         if b["status"] in OPEN_BREACH_STATUSES:
@@ -168,11 +195,55 @@ def portfolio(db, as_of: date) -> Portfolio:
     for stored in registry.latest(db):
         # Each contract on its own: one that cannot be worked out must not take out the others.
         try:
-            rows.append(_row(db, contract_row(stored), closed, open_breaches, as_of))
+            row = _row(db, contract_row(stored), closed, open_breaches, as_of)
+            row.kpis = kpis.get(stored["contract_id"], [])
+            rows.append(row)
         except CONTRACT_FAILURES as err:
             rows.append(_problem_row(stored, open_breaches, failure_reason(err)))
     rows.sort(key=PortfolioRow.sort_key)
     return Portfolio(rows=rows, imports=last_imports(db), as_of=as_of)
+
+
+def kpi_summaries(db, closed: dict[str, tuple[str, str]], as_of: date) -> dict[str, list[KpiSummary]]:
+    """contract_id → the KPIs of its last closed period (`closed`, from `last_closed_periods`),
+    worst first (status, then how far the actual is past its target), each with up to 12 periods
+    of history of the same kind. One read of `kpi_results`, whatever the number of contracts."""
+    rows = db.execute(
+        """SELECT contract_id, contract_version, kpi_id, metric, period, period_kind, period_start,
+                  actual, target, breach, status
+             FROM kpi_results
+            WHERE period_end <= ? AND period_kind NOT IN ('day', 'range')
+            ORDER BY contract_id, kpi_id, period_start, contract_version""",
+        [as_of.isoformat()],
+    ).fetchall()
+    kinds = {}
+    for cid, _, _, _, period, kind, *_ in rows:
+        if closed.get(cid, (None,))[0] == period:
+            kinds[cid] = kind
+    # The highest contract version per (contract, KPI, period): later rows replace earlier ones.
+    series: dict[tuple[str, str], dict[str, tuple]] = {}
+    for cid, _, kid, metric, period, kind, start, actual, target, breach, status in rows:
+        if kinds.get(cid) == kind:
+            series.setdefault((cid, kid), {})[period] = (start, metric, actual, target, breach, status)
+    out: dict[str, list[KpiSummary]] = {}
+    for (cid, kid), periods in series.items():
+        last = periods.get(closed[cid][0])
+        if last is None:
+            continue
+        _, metric, actual, target, breach, status = last
+        history = [v[2] for _, v in sorted(periods.items(), key=lambda kv: kv[1][0]) if v[0] <= last[0]][-12:]
+        out.setdefault(cid, []).append(KpiSummary(kid, metric, actual, target, breach, status, history))
+    for lines in out.values():
+        lines.sort(key=lambda k: (STATUS_RANK.get(k.status, len(STATUS_RANK)), -_shortfall(k), k.kpi_id))
+    return out
+
+
+def _shortfall(k: KpiSummary) -> float:
+    """How far the actual is on the wrong side of its target, relative to the target (0 if not)."""
+    if k.actual is None or k.target is None:
+        return 0.0
+    gap = (k.actual - k.target) if k.breach is not None and k.breach > k.target else (k.target - k.actual)
+    return max(gap, 0.0) / (abs(k.target) or 1.0)
 
 
 def _row(db, c: ContractRow, closed: dict, open_breaches: dict, as_of: date) -> PortfolioRow:

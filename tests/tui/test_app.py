@@ -32,6 +32,15 @@ def sync(test):
 
 
 
+def pane_text(static) -> str:
+    """What a Static holding a rich renderable (a Group, a Table) shows, as plain text."""
+    from rich.console import Console
+
+    console = Console(width=160, record=True, file=open("/dev/null", "w"))
+    console.print(static.content)
+    return console.export_text()
+
+
 def table_rows(screen, selector: str = "DataTable") -> list[list[str]]:
     table = screen.query_one(selector, DataTable)
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
@@ -48,16 +57,20 @@ def query(path, sql, args=()):
 @sync
 async def test_key_scenario_worst_contract_to_acknowledged_breach(fixture_db, as_of):
     app = CccApp(fixture_db, as_of)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, PortfolioScreen)
         rows = table_rows(screen)
-        assert rows[0][:7] == ["acme-support", "Acme", "TelePerf", "2026-10", "breached", "1", "1,500.00 EUR"]
-        assert rows[0][7] == "2026-10 by 2026-11-10 overdue"
+        assert rows[0][:5] == ["acme-support", "Acme", "TelePerf", "2026-10", "breached"]
+        assert rows[0][5].startswith("SL 62.0% vs 80.0% ")  # why: the worst KPI, actual vs target, its move
+        assert rows[0][6:8] == ["1", "1,500.00 EUR"]
+        assert rows[0][8] == "2026-10 by 2026-11-10 overdue"
+        assert screen.title == "Portfolio"
         await pilot.press("enter")  # the worst contract is under the cursor
         await settle(app, pilot)
         assert isinstance(app.screen, ContractScreen)
+        assert app.screen.title == "Portfolio › acme-support"
         kpis = table_rows(app.screen, "#kpis")
         assert kpis[0][:5] == ["service-level", "62.0%", "80.0%", "70.0%", "breached"]
         await pilot.press("enter")  # its breached KPI
@@ -290,3 +303,37 @@ async def test_locked_database_on_write_is_a_message_and_nothing_changes(fixture
             blocker.rollback()
             blocker.close()
     assert query(fixture_db, "SELECT status FROM breaches WHERE id = 1") == [("open",)]
+
+
+@sync
+async def test_detail_pane_follows_the_cursor_and_jumps_do_not_pile_up(fixture_db, as_of):
+    app = CccApp(fixture_db, as_of)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        pane = pane_text(app.screen.query_one("#detail", Static))
+        assert "acme-support" in pane and "Service level" in pane and "62.0%" in pane
+        await pilot.press("down")
+        await pilot.pause()
+        second = table_rows(app.screen)[1][0]
+        assert second in pane_text(app.screen.query_one("#detail", Static))
+        await pilot.press("enter")  # a contract, then jumps: each replaces the last, Esc leads home
+        await settle(app, pilot)
+        await pilot.press("b")
+        await settle(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert [type(s).__name__ for s in app.screen_stack[1:]] == ["PortfolioScreen", "ReviewsScreen"]
+        assert app.screen.title == "Portfolio › Reviews"
+        await pilot.press("g")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PortfolioScreen)
+
+
+@sync
+async def test_no_detail_pane_at_80x24(fixture_db, as_of):
+    app = CccApp(fixture_db, as_of)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert not app.screen.query_one("#detail", Static).display
+        assert table_rows(app.screen)[0][:3] == ["acme-support", "breached", table_rows(app.screen)[0][2]]
+        assert table_rows(app.screen)[0][2].startswith("SL 62.0% vs 80.0%")

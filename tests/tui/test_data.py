@@ -115,8 +115,11 @@ def test_portfolio_is_headless_core_and_printed_by_ccc_portfolio(fixture_db, as_
     assert [r["contract_id"] for r in printed["contracts"]] == [r.contract_id for r in shown.rows]
     assert list(printed["contracts"][0]) == [
         "contract_id", "title", "client", "ccc", "period", "status", "open_breaches", "credits_due", "currency",
-        "next_review", "review_state", "overdue_obligations", "problem",
+        "next_review", "review_state", "overdue_obligations", "problem", "kpis",
     ]
+    worst = printed["contracts"][0]["kpis"][0]  # the KPI that explains the status comes first
+    assert (worst["kpi_id"], worst["status"], worst["actual"], worst["target"]) == ("service-level", "breached", 0.62, 0.8)
+    assert worst["history"][-1] == 0.62
     assert printed["imports"] == [{"source": "asterisk", "last_imported": "2026-11-02 06:00", "batches": 1}]
 
 

@@ -48,10 +48,16 @@ def test_users_text_is_visible_and_never_markup(fixture_db, as_of):
 
     async def run():
         app = CccApp(fixture_db, as_of)
-        async with app.run_test(size=(120, 30)) as pilot:
+        async with app.run_test(size=(160, 40)) as pilot:  # wide: the client and CCC columns are shown
             await settle(app, pilot)
             portfolio = _shown_cells(app.screen)
             assert [SHOWN] in [row[1:2] for row in portfolio]  # the client column
+            from rich.console import Console
+
+            console = Console(width=160, record=True, file=open("/dev/null", "w"))
+            console.print(app.screen.query_one("#detail", Static).content)
+            pane = console.export_text()  # the detail pane of the highlighted (hostile) contract
+            assert SHOWN in pane and "\x1b" not in pane and "\x07" not in pane
             await pilot.press("b")
             await settle(app, pilot)
             breaches = _shown_cells(app.screen)

@@ -29,10 +29,11 @@ class CccApp(App):
     TITLE = "ccc-governance"
     COMMANDS = App.COMMANDS | {CccCommands}
     BINDINGS = [
-        Binding("question_mark,f1", "help", "Help", id="app.help"),
+        Binding("question_mark,f1", "help", "Help", key_display="?", id="app.help"),
+        Binding("g,home", "show_portfolio", "Home", key_display="g", id="app.home"),
         Binding("b", "show_breaches", "Breaches", id="app.breaches"),
         Binding("r", "show_reviews", "Reviews", id="app.reviews"),
-        Binding("ctrl+t", "toggle_theme", "Theme", id="app.theme"),
+        Binding("ctrl+t", "toggle_theme", "Theme", show=False, id="app.theme"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
@@ -57,8 +58,14 @@ class CccApp(App):
             screen.show_problem(message.text)
         self.notify(user_markup(message.text), title="error", severity="error", timeout=8)
 
+    def _home(self) -> None:
+        """Back to the portfolio: what a jump (b, r, the palette) starts from, so screens never pile up."""
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+
     def open_contract(self, contract_id: str) -> None:
-        """Open a contract's screen (from the palette or elsewhere)."""
+        """Open a contract's screen (from the palette or elsewhere), in place of any other jump."""
+        self._home()
         self.push_screen(ContractScreen(contract_id))
 
     def on_open_kpi(self, message: OpenKpi) -> None:
@@ -66,15 +73,16 @@ class CccApp(App):
         self.push_screen(KpiScreen(message.contract_id, message.kpi_id, message.period))
 
     def action_show_portfolio(self) -> None:
-        while len(self.screen_stack) > 2:
-            self.pop_screen()
+        self._home()
 
     def action_show_breaches(self) -> None:
         if not isinstance(self.screen, BreachesScreen):
+            self._home()
             self.push_screen(BreachesScreen())
 
     def action_show_reviews(self) -> None:
         if not isinstance(self.screen, ReviewsScreen):
+            self._home()
             self.push_screen(ReviewsScreen())
 
     def action_help(self) -> None:

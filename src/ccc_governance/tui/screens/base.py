@@ -14,6 +14,7 @@ from textual.screen import Screen
 
 from .. import data
 from ..messages import ActionDone, DataFailed, DataLoaded
+from ...textsafe import visible
 from ..widgets.format import user_markup
 
 
@@ -22,8 +23,11 @@ class DataScreen(Screen):
 
     #: True from the start of a load until its data (or its error) has been shown.
     busy: bool = False
+    #: This screen's part of the breadcrumb in the header (`Portfolio › acme-helpdesk › sl-voice`).
+    crumb: str = ""
 
     def on_mount(self) -> None:
+        self.title = breadcrumb(self)
         self.reload()
 
     def fetch_data(self, db) -> Any:
@@ -94,3 +98,14 @@ class DataScreen(Screen):
         message.stop()
         self.app.notify(user_markup(message.text), title="saved")
         self.reload()
+
+
+def breadcrumb(screen: Screen) -> str:
+    """Where `screen` is, from the portfolio: the crumbs of the data screens under it and its own."""
+    crumbs = []
+    for below in screen.app.screen_stack:
+        if isinstance(below, DataScreen) and below.crumb:
+            crumbs.append(below.crumb)
+        if below is screen:
+            break
+    return visible(" › ".join(crumbs))

@@ -30,7 +30,7 @@ class BreachActions:
         Binding("d", "breach('dispute')", "Dispute", id="breach.dispute"),
         Binding("w", "breach('waive')", "Waive", id="breach.waive"),
         Binding("c", "breach('close')", "Close", id="breach.close"),
-        Binding("o", "breach('reopen')", "Reopen", show=False, id="breach.reopen"),
+        Binding("o", "breach('reopen')", "Reopen", id="breach.reopen"),
     ]
 
     def current_breach(self) -> dict | None:
@@ -67,6 +67,7 @@ class BreachesScreen(BreachActions, DataScreen):
     """All breaches, unresolved first; act on the one under the cursor."""
 
     AUTO_FOCUS = "#breaches"
+    crumb = "Breaches"
 
     BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="breaches.back"), *BreachActions.BREACH_BINDINGS]
 
@@ -80,7 +81,6 @@ class BreachesScreen(BreachActions, DataScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = "Breaches"
         table = self.query_one(DataTable)
         for label, key in (("#", "id"), ("Contract", "contract"), ("KPI", "kpi"), ("Period", "period"),
                            ("Actual", "actual"), ("Breach", "breach"), ("Status", "status"), ("Note", "note")):

@@ -30,6 +30,7 @@ class ContractScreen(DataScreen):
     def __init__(self, contract_id: str, period: str | None = None) -> None:
         super().__init__()
         self.contract_id = contract_id
+        self.crumb = contract_id
         self.period = period
         self.view: data.ContractView | None = None
 
@@ -51,7 +52,6 @@ class ContractScreen(DataScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = visible(self.contract_id)
         table = self.query_one("#kpis", DataTable)
         for label, key in (("KPI", "kpi"), ("Actual", "actual"), ("Target", "target"), ("Breach", "breach"),
                            ("Status", "status"), ("Volume", "volume"), ("Trend (12)", "trend")):

@@ -10,9 +10,10 @@ from textual.widgets import Static
 
 ABOUT = """[b]ccc-governance[/b] — the vendor manager's terminal
 
-Portfolio → Enter opens a contract → Enter on a KPI opens its drill-down.
-Breaches (b) and Reviews (r) are one key away everywhere; Ctrl+P opens the
-command palette (open: contract X, show: breaches …). Mouse clicks work too.
+Portfolio → Enter opens a contract → Enter on a KPI opens its drill-down; Esc goes back one step. \
+Breaches (b), Reviews (r) and the portfolio (g, Home) are one key away everywhere and replace the \
+screen you jump from, so Esc always leads home. Ctrl+P opens the command palette (open: contract X, \
+show: breaches …). Mouse clicks work too.
 """
 
 
@@ -29,8 +30,16 @@ class HelpScreen(ModalScreen[None]):
         lines = [ABOUT, f"[b]{type(self.under).__name__.replace('Screen', '')} keys[/b]"]
         for binding in [*self.under.BINDINGS, *self.app.BINDINGS]:
             if isinstance(binding, Binding) and binding.description:
-                key = self.app.get_key_display(binding)
-                lines.append(f"  {key:<14} {binding.description}")
+                lines.append(f"  {keys(self.app, binding):<14} {binding.description}")
         lines.append("\nEsc closes this help.")
         with VerticalScroll(id="help-dialog"):
             yield Static("\n".join(lines))
+
+
+def keys(app, binding: Binding) -> str:
+    """Every key of a binding as people read them: `? / F1`, `p / [` (not `question_mark,f1`)."""
+    names = [k.strip() for k in binding.key.split(",") if k.strip()]
+    shown = [app.get_key_display(Binding(name, "")) for name in names]
+    if binding.key_display and binding.key_display not in shown:
+        shown[0] = binding.key_display
+    return " / ".join(shown)

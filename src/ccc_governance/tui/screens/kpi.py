@@ -39,7 +39,10 @@ class KpiScreen(BreachActions, DataScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = visible(f"{self.contract_id} · {self.kpi_id}")
+        # Under its contract's screen the KPI id is enough; from a breach it needs the contract too.
+        below = self.app.screen_stack[-2] if len(self.app.screen_stack) > 1 else None
+        same = getattr(below, "contract_id", None) == self.contract_id and getattr(below, "crumb", "") == self.contract_id
+        self.crumb = self.kpi_id if same else f"{self.contract_id} · {self.kpi_id}"
         super().on_mount()
 
     def fetch_data(self, db) -> data.KpiView:

@@ -16,6 +16,7 @@ class ReviewsScreen(DataScreen):
     """The review calendar across contracts, worst first."""
 
     AUTO_FOCUS = "#reviews"
+    crumb = "Reviews"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="reviews.back"),
         Binding("h", "held", "Record held", id="reviews.held"),
@@ -33,7 +34,6 @@ class ReviewsScreen(DataScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = "Reviews"
         table = self.query_one(DataTable)
         for label, key in (("Contract", "contract"), ("Period", "period"), ("State", "state"),
                            ("Pre-read by", "pre_read"), ("Hold by", "hold_by"), ("Held on", "held_on"),

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from rich.markup import escape
 from rich.text import Text
 
+from ... import metrics
 from ...textsafe import visible
 
 STATUS_STYLE = {
@@ -103,6 +104,51 @@ def value(v: float | None, rate: bool) -> str:
     return f"{v:,.1f}" if abs(v) < 1000 else f"{v:,.0f}"
 
 
+def kpi_value(v: float | None, metric: str) -> str:
+    """A KPI figure in its metric's unit: `82.9%`, `13.2 s`, `4.2`, `1,204`; `—` when missing."""
+    if v is None:
+        return "—"
+    entry = metrics.get_metric(metric)
+    unit = entry.unit if entry else ("share" if is_rate(v) else "")
+    if unit == "share":
+        return f"{v * 100:.1f}%"
+    if unit == "seconds":
+        return f"{v:,.1f} s" if abs(v) < 1000 else f"{v:,.0f} s"
+    if unit == "count":
+        return f"{v:,.0f}"
+    return f"{v:,.1f}"
+
+
+def arrow(change: float | None, metric: str) -> Text:
+    """Which way the KPI moved since the previous period: ↑ ↓ →, green when it got better, red when
+    worse (the word-free signal has its colour twice: direction and better/worse)."""
+    if change is None:
+        return Text("")
+    if abs(change) < 1e-12:
+        return Text("→", style="dim")
+    entry = metrics.get_metric(metric)
+    better = (change > 0) == (entry.higher_is_better if entry else True)
+    return Text("↑" if change > 0 else "↓", style="green" if better else "red")
+
+
+def why(kpi, *, short: bool = False) -> Text:
+    """The worst KPI of a contract in one cell: `ASA 13.2 s vs 10.0 s ↑` (its name, actual against
+    target, the move since the previous period), or `all met` when nothing is off target."""
+    if kpi is None:
+        return Text("—", style="dim")
+    if kpi.status == "met":
+        return Text("all met", style="green")
+    out = Text(metrics.title(kpi.metric, short=short) or kpi.kpi_id, style=STATUS_STYLE.get(kpi.status, ""))
+    out.append(f" {kpi_value(kpi.actual, kpi.metric)}")
+    if kpi.target is not None:
+        out.append(f" vs {kpi_value(kpi.target, kpi.metric)}", style="dim")
+    mark = arrow(kpi.change, kpi.metric)
+    if mark.plain:
+        out.append(" ")
+        out.append_text(mark)
+    return out
+
+
 def money(amount: float | None, currency: str = "", *, short: bool = False) -> str:
     """An amount with its currency (whole units when `short`); zero shows as a dash so that the
     eye finds the non-zero ones."""
@@ -111,12 +157,14 @@ def money(amount: float | None, currency: str = "", *, short: bool = False) -> s
     return (f"{amount:,.0f} {currency}" if short else f"{amount:,.2f} {currency}").strip()
 
 
-def spark(values: list[float | None]) -> str:
-    """A one-line trend from eighth blocks; gaps (no result) are spaces."""
+def spark(values: list[float | None], *, include: tuple[float | None, ...] = ()) -> str:
+    """A one-line trend from eighth blocks; gaps (no result) are spaces. The scale spans the values
+    and `include` (a target and breach threshold: where the bars sit against them means something)."""
     present = [v for v in values if v is not None]
     if not present:
         return ""
-    low, high = min(present), max(present)
+    scale = present + [v for v in include if v is not None]
+    low, high = min(scale), max(scale)
     span = (high - low) or 1.0
     return "".join(
         " " if v is None else BLOCKS[min(7, int((v - low) / span * 7.999))] for v in values
