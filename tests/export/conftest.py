@@ -46,6 +46,7 @@ pre_read_days = 3
 [complaints]
 acknowledge_within = "24h"
 resolve_within = "10d"
+on_time_target = 0.95
 
 [[obligation]]
 id = "forecast"

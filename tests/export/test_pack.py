@@ -66,7 +66,7 @@ def test_breaches_exclusions_credits_governance(pack_db):
     [audit] = pack["audits"]
     assert audit["answers"]["no"] == 1 and [f["question_id"] for f in audit["findings"]] == ["4.2.1"]
     assert [b["file_name"] for b in pack["provenance"]] == ["queue_log"]
-    assert pack["complaints"]["terms"] == {"acknowledge_within": "24h", "resolve_within": "10d"}
+    assert pack["complaints"]["terms"] == {"acknowledge_within": "24h", "resolve_within": "10d", "on_time_target": 0.95}
     # October's forecast (due on its last day) has its evidence; earlier months are still overdue.
     [ob] = [o for o in pack["obligations"] if o["due"] == "2026-10-31"]
     assert ob["state"] == "met" and ob["evidence"][0]["note"] == "sent by mail"

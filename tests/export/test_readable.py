@@ -194,6 +194,9 @@ def test_every_pack_sheet_is_formatted_filtered_and_coloured(read_db, tmp_path):
     assert row[head.index("Status")].value == "disputed"
     kinds = [r[1] for r in wb["credits"].iter_rows(min_row=2, values_only=True)]
     assert kinds == ["credit", "earn-back", "net total"]
+    assert list(wb["complaint_terms"].iter_rows(min_row=2, values_only=True)) == [
+        ("acknowledge within", "24 hours"), ("resolve within", "10 days"), ("on time target", 0.95)]
+    assert wb["complaint_terms"]["B4"].number_format == "0.0%"
     kpis = wb["kpis"]
     head = [c.value for c in kpis[1]]
     asa = next(r for r in kpis.iter_rows(min_row=2, values_only=True) if r[0] == "asa")

@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 
 from ..outputs import write_file
 from .cells import cell_format, neutralise, plain
-from .formatting import engine_note, label, metric_name
+from .formatting import engine_note, fmt_duration, label, metric_name
 from .tables import Table, pack_tables, portfolio_tables
 
 NUMBER_FORMATS = {
@@ -68,6 +68,8 @@ def _typed(value, fmt: str):
         return neutralise(label(value))
     if fmt == "metric" and isinstance(value, str):
         return neutralise(metric_name(value))
+    if fmt == "duration" and isinstance(value, str):
+        return neutralise(fmt_duration(value))
     if fmt.startswith("note:") and isinstance(value, str):
         return neutralise(engine_note(value, fmt[5:]))
     if fmt == "date" and isinstance(value, str):

@@ -5,7 +5,8 @@ Each column names a format: `text`, `fraction` (a rate 0–1, shown as a percent
 `money`, `date` (ISO day), `datetime` (ISO instant), `value` (the row's KPI unit decides: `fraction`
 for rates, `number` otherwise), `change` (a signed `value`), `status` (an id shown as words and
 coloured by its meaning), `label` (an id shown as words), `metric` (a metric id shown as its name)
-or `note` (a breach event's note: the engine's figures in the row's `_kpi_unit`).
+`note` (a breach event's note: the engine's figures in the row's `_kpi_unit`) or `duration` (a
+contract duration such as `2bd`, shown as `2 business days`).
 Values stay raw: the CSV writer writes them as they are (rates as fractions, ids as ids), the XLSX
 writer applies the format. The layout is documented in `docs/exports.md` — keep the two in step.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import attrs
 
-from .formatting import fmt_params, kpi_name
+from .formatting import fmt_params, kpi_name, metric_name
 
 
 @attrs.frozen
@@ -52,6 +53,13 @@ def _unit(u: str | None) -> str:
     return "fraction" if u == "fraction" else "number"
 
 
+def _term_format(key: str, value) -> str:
+    """A `[complaints]` term's cell format: a rate (`on_time_target`) as percent, a duration as words."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "fraction" if key.endswith(("target", "rate", "share")) and 0 <= value <= 1 else "number"
+    return "duration"
+
+
 def pack_tables(pack: dict) -> list[Table]:
     """Every section of a review pack as a `Table`, in review order."""
     s = pack["summary"]
@@ -86,11 +94,8 @@ def pack_tables(pack: dict) -> list[Table]:
          "explanation": "sum of the lines above"}
     ]
     comp = pack["complaints"]
-    complaint_rows = [{"item": k, "value": v} for k, v in comp.get("terms", {}).items()]
-    complaint_rows += [
-        dict(m, item=m.get("kpi_id") or m.get("measure"), _unit="fraction")
-        for m in comp.get("measures", []) if isinstance(m, dict)
-    ]
+    terms = [{"term": k, "value": v, "_fmt": _term_format(k, v)} for k, v in comp.get("terms", {}).items()]
+    measures = [dict(m, name=metric_name(m.get("metric"))) for m in comp.get("measures", []) if isinstance(m, dict)]
     obligations = []
     for o in pack["obligations"]:
         ev = o["evidence"] or [{}]
@@ -130,10 +135,12 @@ def pack_tables(pack: dict) -> list[Table]:
         Table("credits", "Service credits", [
             C("kpi_id", "KPI"), C("kind", "Kind", "label"), C("amount", "Amount", "money"), C("currency", "Currency"),
             C("explanation", "Arithmetic")], credits),
-        Table("complaints", "Complaint time-frames", [
-            C("item", "Item", "label"), C("value", "Value", "cell"), C("status", "Status", "status"),
+        Table("complaint_terms", "Agreed complaint time-frames", [
+            C("term", "Term", "label"), C("value", "Agreed", "cell")], terms),
+        Table("complaints", "Complaint measures", [
+            C("kpi_id", "KPI"), C("name", "Measure"), C("status", "Status", "status"),
             C("numerator", "On time", "count"), C("denominator", "Complaints", "count"),
-            C("actual", "Share on time", "fraction"), C("target", "Target", "fraction")], complaint_rows),
+            C("actual", "Share on time", "fraction"), C("target", "Target", "fraction")], measures),
         Table("obligations", "Obligations and evidence", [
             C("obligation_id", "Obligation"), C("kind", "Kind", "label"), C("description", "Description"),
             C("owner", "Owner"), C("due", "Due", "date"), C("state", "State", "status"),
