@@ -33,10 +33,11 @@ def portfolio_table(db, as_of) -> tuple[Table, list[str], list[str]]:
             table.add_row(r.contract_id, "[red bold]cannot be shown[/]", str(r.open_breaches), "–", "–", "–")
             continue
         status = r.status or "–"
-        review = f"{(r.next_review or '–').split(' by ')[0]} {r.review_state or ''}".strip()
+        state = (r.review_state or "").replace("_", " ")  # words, not ids: "pre-read due" reads better
+        review = f"{(r.next_review or '–').split(' by ')[0]} {state}".strip()
         table.add_row(
             r.contract_id,
-            f"{r.period or '–'} [{colour.get(status, 'default')}]{status}[/]",
+            f"{r.period or '–'} [{colour.get(status, 'default')}]{status.replace('_', ' ')}[/]",
             str(r.open_breaches),
             f"{r.credits_due:,.0f} {r.currency}" if r.credits_due else "–",
             f"[{colour.get(r.review_state or '', 'default')}]{review}[/]",
