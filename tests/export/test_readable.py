@@ -277,3 +277,22 @@ def test_docs_list_the_csv_columns_the_tables_write(read_db):
         documented[name] = [c.strip() for c in cols.split(",") if c.strip()]
     for table in pack_tables(build_pack(read_db, "acme", "2026-10", as_of="2026-11-03")):
         assert documented[table.name] == [c.key for c in table.columns], table.name
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_empty_sections_read_as_sentences(read_db, tmp_path, fmt):
+    read_db.execute("DELETE FROM actions")
+    read_db.execute("DELETE FROM breach_events")
+    read_db.execute("DELETE FROM breaches")
+    raw = _render(read_db, fmt, tmp_path).read_text(encoding="utf-8")
+    text = visible(raw) if fmt == "html" else raw
+    assert_readable(text)
+    assert "No open action." in text and "No action closed since then." in text
+    assert "No breaches in this period and none left open." in text
+
+
+def test_scores_keep_two_decimals():
+    from ccc_governance.export.formatting import fmt_value
+
+    assert [fmt_value(v, "score") for v in (4, 3.5, 4.18)] == ["4.00", "3.50", "4.18"]
+    assert fmt_value(12) == "12" and fmt_value(12.5) == "12.50"

@@ -58,7 +58,7 @@ def _is_number(value) -> bool:
 
 def fmt_value(value, unit: str | None = None) -> str:
     """A KPI figure for reading: `82.9 %` for a rate, `12.96 s` for seconds, `1,462` for a count,
-    `4.20` otherwise; `–` if none."""
+    `4.00` for a score (two decimals, whole or not), a bare whole number as `12`; `–` if none."""
     if value is None or value == "":
         return DASH
     if not _is_number(value):
@@ -67,7 +67,7 @@ def fmt_value(value, unit: str | None = None) -> str:
         return f"{value * 100:.1f} %"
     if unit == "seconds":
         return f"{value:,.2f} s"
-    if unit == "count" or float(value).is_integer():
+    if unit == "count" or (unit is None and float(value).is_integer()):
         return f"{value:,.0f}"
     return f"{value:,.2f}"
 
