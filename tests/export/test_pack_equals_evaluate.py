@@ -99,3 +99,18 @@ def test_html_pack_shows_every_kpi_with_its_status(workspace, evaluated, tmp_pat
     for kpi_id, r in evaluated.items():
         assert kpi_id in text
         assert r["status"].replace("_", " ") in text
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_demo_packs_read_as_words(workspace, evaluated, tmp_path, fmt):
+    """Real data (the demo): the pack and the portfolio show the CCC's figures and no None, raw id or fraction."""
+    from .test_readable import assert_readable, visible
+
+    pack = _export(workspace, fmt, tmp_path / f"pack.{fmt}").read_text(encoding="utf-8")
+    _ccc(workspace, "export", "portfolio", "--period", PERIOD, "--format", fmt, "-o", str(tmp_path / f"pf.{fmt}"),
+         "--as-of", DEMO_AS_OF)
+    portfolio = (tmp_path / f"pf.{fmt}").read_text(encoding="utf-8")
+    for raw in (pack, portfolio):
+        assert_readable(visible(raw) if fmt == "html" else raw)
+    reported = [r for r in evaluated.values() if r.get("reported") is not None]
+    assert reported and "Our figures and the CCC's" in pack

@@ -20,8 +20,9 @@ from .conftest import add_contract
 #: Ids a reader must never see (statuses, credit kinds, review states, metrics).
 RAW_IDS = re.compile(r"\b(at_risk|earn_back|insufficient_volume|no_data|pre_read_due|signed_off|service_level"
                      r"|abandon_rate|mtd_\w+)\b")
-#: A bare fraction such as 0.8462 or 0.85 (a rate before formatting); `0.00 EUR`, `0.50 s` are fine.
-RAW_FRACTION = re.compile(r"(?<![\w.,])0\.\d{2,}(?![\w.%]|\s(%|s\b|pts\b|[A-Z]{3}\b))")
+#: A bare fraction such as 0.8462 or 0.85 (a rate before formatting), or a raw difference -0.1538;
+#: `0.00 EUR`, `0.50 s`, a score's change `+0.00` are fine.
+RAW_FRACTION = re.compile(r"(?<![\w.,+-])0\.\d{2,}(?![\w.%]|\s(%|s\b|pts\b|[A-Z]{3}\b))|[+-]0\.\d{3,}")
 
 
 class Text(HTMLParser):
