@@ -204,7 +204,8 @@ def status_bars_svg(contracts: list[dict]) -> str:
                 continue
             w = plot_w * count / most
             out.append(f'<rect x="{x0:.1f}" y="{top + 2}" width="{w:.1f}" height="{BAR_ROW - 6}" '
-                       f'fill="{STATUS_COLOURS[s]}" stroke="#fff"><title>{escape(f"{count} {label(s)}")}</title></rect>')
+                       f'fill="{STATUS_COLOURS[s]}" stroke="#fff">'
+                       f'<title>{escape(f"{count} {label(s)}")}</title></rect>')
             if w >= 14:
                 out.append(f'<text x="{x0 + w / 2:.1f}" y="{top + 14}" font-size="10" text-anchor="middle" '
                            f'fill="#fff" font-weight="bold">{count}</text>')
@@ -260,7 +261,8 @@ def comparison_svg(group: dict) -> str:
         if e.get("actual") is not None:
             out.append(f'<rect x="{BAR_LEFT}" y="{top + 4}" width="{x(e["actual"]) - BAR_LEFT:.1f}" '
                        f'height="{BAR_ROW - 8}" fill="{colour}"/>')
-        for key, tick_colour, dash in (("target", STATUS_COLOURS["met"], ""), ("breach", STATUS_COLOURS["breached"], "2 2")):
+        for key, tick_colour, dash in (("target", STATUS_COLOURS["met"], ""),
+                                       ("breach", STATUS_COLOURS["breached"], "2 2")):
             if e.get(key) is not None:
                 out.append(f'<line class="{key}-tick" x1="{x(e[key]):.1f}" x2="{x(e[key]):.1f}" y1="{top + 1}" '
                            f'y2="{top + BAR_ROW - 1}" stroke="{tick_colour}" stroke-width="2.5"'
@@ -269,8 +271,8 @@ def comparison_svg(group: dict) -> str:
         out.append(f'<text x="{width - BAR_RIGHT + 8}" y="{top + 14}" font-size="10.5" fill="{colour}" '
                    f'font-weight="bold">{escape(text)}</text>')
     y = height - 6
-    out += _legend([("target", STATUS_COLOURS["met"], "", ""), ("breach threshold", STATUS_COLOURS["breached"], "2 2", "")],
-                   BAR_LEFT, y)
+    out += _legend([("target", STATUS_COLOURS["met"], "", ""),
+                    ("breach threshold", STATUS_COLOURS["breached"], "2 2", "")], BAR_LEFT, y)
     out.append("</svg>")
     return "".join(out)
 

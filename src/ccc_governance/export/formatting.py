@@ -124,9 +124,6 @@ def label(value) -> str:
     return LABELS.get(text, text.replace("_", " "))
 
 
-#: The statuses' filter keeps its old name for templates written against it.
-status_label = label
-
 
 def metric_name(metric) -> str:
     """`service_level` → `Service level`; a metric the list does not know reads as words."""

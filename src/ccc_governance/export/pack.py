@@ -282,7 +282,8 @@ def _breaches(db, contract_id: str, period: Period, kpis: dict[str, dict], kpi_d
         metric = kpi.get("metric") or definition.get("metric")
         out.append(
             {
-                "id": b["id"], "kpi_id": b["kpi_id"], "metric": metric, "channel": kpi.get("channel") or definition.get("channel"),
+                "id": b["id"], "kpi_id": b["kpi_id"], "metric": metric,
+                "channel": kpi.get("channel") or definition.get("channel"),
                 "period": b["period"], "contract_version": b.get("contract_version"),
                 "unit": kpi.get("unit") or metric_info(metric or "", b.get("target"), b.get("breach"))["unit"],
                 "status": b["status"], "actual": b.get("actual"), "target": b.get("target"), "breach": b.get("breach"),

@@ -85,7 +85,8 @@ def environment(kind: str, templates_dir: str | Path | None = None) -> jinja2.En
         value=formatting.fmt_value, change=formatting.fmt_change, money=formatting.fmt_money,
         interval=formatting.fmt_interval, status=formatting.label, label=formatting.label,
         count=formatting.fmt_count, day=formatting.fmt_day, instant=formatting.fmt_instant,
-        reported=formatting.fmt_reported, reported_parts=formatting.reported_parts, term=formatting.fmt_term, duration=formatting.fmt_duration, note=formatting.engine_note, params=formatting.fmt_params,
+        reported=formatting.fmt_reported, reported_parts=formatting.reported_parts, term=formatting.fmt_term,
+        duration=formatting.fmt_duration, note=formatting.engine_note, params=formatting.fmt_params,
         metric_name=formatting.metric_name, kpi_name=formatting.kpi_name, hashes=file_hashes,
     )
     return env

@@ -85,15 +85,16 @@ def write_document(kind: str, data: dict, fmt: str, path: str | Path, *, templat
 
 
 def default_path(contract_id: str, period: Period | str, fmt: str) -> str:
-    """`<contract>_<period><ext>`: the one name of a contract's pack, whoever writes it (`-o` not
-    given, `--all`, `export due`, the TUI's pre-read pack, the demo). `_` parts the contract from the
-    period, since contract ids hold `-` and so do periods."""
+    """`<contract>_<period><ext>`: the one name of a contract's pack (`-o` not given, `--all`,
+    `export due`, the TUI's pre-read pack). `_` parts the contract from the period, since contract
+    ids hold `-` and so do periods."""
     label = period if isinstance(period, str) else period.label
     return f"{safe_name(contract_id)}_{safe_name(label)}{EXTENSIONS[fmt]}"
 
 
 def portfolio_path(period: Period | str, fmt: str) -> str:
-    """`portfolio_<period><ext>`: the one name of a portfolio pack (`ccc export portfolio`, the demo)."""
+    """`portfolio_<period><ext>`: the name of a portfolio pack, as `ccc export portfolio` names it
+    without `-o`."""
     return default_path("portfolio", period, fmt)
 
 
