@@ -55,7 +55,8 @@ def query(path, sql, args=()):
 
 
 @sync
-async def test_key_scenario_worst_contract_to_acknowledged_breach(fixture_db, as_of):
+async def test_key_scenario_worst_contract_to_acknowledged_breach(fixture_db, as_of, monkeypatch):
+    monkeypatch.setenv("CCC_ACTOR", "vm-anna")
     app = CccApp(fixture_db, as_of)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
@@ -85,7 +86,10 @@ async def test_key_scenario_worst_contract_to_acknowledged_breach(fixture_db, as
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, KpiScreen)
-        assert "acknowledged" in str(app.screen.query_one("#why", Static).render())
+        why = str(app.screen.query_one("#why", Static).render())
+        # The breach's history: the as-of day, the change, who made it, when really, the note.
+        assert "acknowledged" in why and "12 Nov 2026  open → acknowledged  by vm-anna (" in why
+        assert "UTC)  staffing gap" in why
     assert query(fixture_db, "SELECT status FROM breaches WHERE id = 1") == [("acknowledged",)]
     assert query(fixture_db, "SELECT status_from, status_to, note FROM breach_events WHERE breach_id = 1") == [
         ("open", "acknowledged", "staffing gap")
@@ -337,3 +341,19 @@ async def test_no_detail_pane_at_80x24(fixture_db, as_of):
         assert not app.screen.query_one("#detail", Static).display
         assert table_rows(app.screen)[0][:3] == ["acme-support", "breached", table_rows(app.screen)[0][2]]
         assert table_rows(app.screen)[0][2].startswith("SL 62.0% vs 80.0%")
+
+
+@sync
+async def test_chart_axis_says_the_target_and_breach_exactly_and_never_repeats(fixture_db, as_of):
+    from ccc_governance.tui.widgets.line_chart import LineChart
+
+    app = CccApp(fixture_db, as_of)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter", "enter")
+        await settle(app, pilot)
+        lines = str(app.screen.query_one(LineChart).render()).splitlines()[:-1]
+        labels = [line.split("│")[0].strip() for line in lines]
+        assert [line.split("│")[0].strip() for line in lines if line.endswith("target")] == ["80%"]
+        assert [line.split("│")[0].strip() for line in lines if line.endswith("breach")] == ["70%"]
+        assert all(a != b for a, b in zip(labels, labels[1:])), labels

@@ -26,24 +26,22 @@ def _then(*keys):
     return run_before
 
 
-@pytest.mark.parametrize(
-    "name, keys",
-    [
-        ("portfolio", ()),
-        ("contract", ("enter",)),
-        ("kpi", ("enter", "enter")),
-        ("breaches", ("b",)),
-        ("reviews", ("r",)),
-        ("help", ("question_mark",)),
-    ],
-)
-def test_screen(snap_compare, fixture_db, as_of, name, keys):
-    assert snap_compare(CccApp(fixture_db, as_of), terminal_size=(100, 30), run_before=_then(*keys))
+SCREENS = [
+    ("portfolio", ()),
+    ("contract", ("enter",)),
+    ("kpi", ("enter", "enter")),
+    ("breaches", ("b",)),
+    ("reviews", ("r",)),
+    ("help", ("question_mark",)),
+]
+
+
+@pytest.mark.parametrize("size", [(160, 45), (80, 24)], ids=["160x45", "80x24"])
+@pytest.mark.parametrize("name, keys", SCREENS, ids=[name for name, _ in SCREENS])
+def test_screen(snap_compare, fixture_db, as_of, name, keys, size):
+    """Each main screen at a vendor manager's size and at the smallest terminal (footer keys kept)."""
+    assert snap_compare(CccApp(fixture_db, as_of), terminal_size=size, run_before=_then(*keys))
 
 
 def test_portfolio_at_80x24_light(snap_compare, fixture_db, as_of):
     assert snap_compare(CccApp(fixture_db, as_of, theme=LIGHT), terminal_size=(80, 24), run_before=_then())
-
-
-def test_contract_at_80x24(snap_compare, fixture_db, as_of):
-    assert snap_compare(CccApp(fixture_db, as_of), terminal_size=(80, 24), run_before=_then("enter"))

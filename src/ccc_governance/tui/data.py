@@ -269,7 +269,7 @@ def contract_view(db, contract_id: str, period: str | None, as_of: date) -> Cont
         kpis=lines,
         exclusions=engine_exclusions.list_exclusions(db, contract_id),
         credits=engine_credits.credits_for(db, contract_id, period) if period else [],
-        complaints=drilldown.complaint_compliance(db, contract_id, period) if period else None,
+        complaints=drilldown.complaint_compliance(db, contract_id, period, as_of) if period else None,
         obligations=gov_obligations.schedule(db, contract_id, as_of),
         evidence=evidence(db, contract_id),
         actions=open_actions(db, as_of, contract_id),
@@ -311,6 +311,8 @@ def kpi_view(db, contract_id: str, kpi_id: str, period: str | None) -> KpiView:
         found = [b for b in engine_breaches.list_breaches(db, contract_id=contract_id)
                  if b["kpi_id"] == kpi_id and b["period"] == period]
         breach = max(found, key=lambda b: b["contract_version"]) if found else None
+        if breach is not None:  # its history: what changed, on which day, by whom, why
+            breach = dict(breach, events=engine_breaches.history(db, breach["id"]))
     return KpiView(contract_id, kpi_id, period, result, history, breakdown, breach)
 
 

@@ -31,6 +31,11 @@ class BreachActions:
         Binding("w", "breach('waive')", "Waive", id="breach.waive"),
         Binding("c", "breach('close')", "Close", id="breach.close"),
         Binding("o", "breach('reopen')", "Reopen", id="breach.reopen"),
+        # Still one key away here, but out of the footer: at 80 columns it keeps the five
+        # actions, Help and Quit (the help lists them all).
+        Binding("g,home", "app.show_portfolio", "Home", show=False, id="breach.home"),
+        Binding("b", "app.show_breaches", "Breaches", show=False, id="breach.breaches"),
+        Binding("r", "app.show_reviews", "Reviews", show=False, id="breach.reviews"),
     ]
 
     def current_breach(self) -> dict | None:
@@ -78,7 +83,7 @@ class BreachesScreen(BreachActions, DataScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield DataTable(id="breaches", cursor_type="row", zebra_stripes=True, classes="main")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)  # ^p is in the help
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

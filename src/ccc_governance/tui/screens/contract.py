@@ -3,7 +3,6 @@ obligations and evidence, and open actions."""
 
 from __future__ import annotations
 
-import json
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -49,7 +48,7 @@ class ContractScreen(DataScreen):
                 yield Static("", id="obligations")
             with TabPane("Actions", id="tab-actions"):
                 yield Static("", id="actions")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)  # ^p is in the help
 
     def on_mount(self) -> None:
         table = self.query_one("#kpis", DataTable)
@@ -137,14 +136,27 @@ def _exclusions_text(view: data.ContractView) -> Text:
     return out
 
 
-def _complaints_text(view: data.ContractView) -> Text:
+def _complaints_text(view: data.ContractView):
+    """Each complaint KPI's time-frame compliance for the period, as a table (never raw JSON)."""
     if view.complaints is None:
         return Text("no period with stored results yet", style="dim")
-    out = Text()
-    for key, value in view.complaints.items():
-        shown = json.dumps(value) if isinstance(value, (dict, list)) else value
-        out.append(f"{key:<24} {shown}\n")
-    return out
+    if not view.complaints:
+        return Text("no complaint KPI in this contract", style="dim")
+    from rich.table import Table
+
+    from ... import metrics
+
+    table = Table(box=None, pad_edge=False, show_edge=False, padding=(0, 2, 0, 0))
+    for name, justify in (("KPI", "left"), ("Time-frame", "left"), ("Counted", "right"), ("On time", "right"),
+                          ("Share on time", "right"), ("Excluded", "right")):
+        table.add_column(name, justify=justify, header_style="bold", no_wrap=True)
+    for kpi_id, entry in view.complaints.items():
+        name = Text(metrics.title(entry.get("metric", "")) or kpi_id)
+        name.append(f" {visible(kpi_id)}", style="dim")
+        table.add_row(name, visible(entry.get("limit") or "—"), f"{entry.get('counted', 0):,}",
+                      f"{entry.get('on_time', 0):,}", fmt.value(entry.get("share"), True),
+                      f"{entry.get('excluded', 0):,}")
+    return table
 
 
 def _obligations_text(view: data.ContractView) -> Text:

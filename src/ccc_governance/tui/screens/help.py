@@ -28,8 +28,10 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         lines = [ABOUT, f"[b]{type(self.under).__name__.replace('Screen', '')} keys[/b]"]
+        seen: set[str] = set()
         for binding in [*self.under.BINDINGS, *self.app.BINDINGS]:
-            if isinstance(binding, Binding) and binding.description:
+            if isinstance(binding, Binding) and binding.description and binding.description not in seen:
+                seen.add(binding.description)  # a screen's own copy of an app key is listed once
                 lines.append(f"  {keys(self.app, binding):<14} {binding.description}")
         lines.append("\nEsc closes this help.")
         with VerticalScroll(id="help-dialog"):

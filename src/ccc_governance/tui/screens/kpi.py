@@ -36,7 +36,7 @@ class KpiScreen(BreachActions, DataScreen):
             yield LineChart(id="chart")
             yield Static("", id="why")
             yield DataTable(id="breakdown", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)  # ^p is in the help
 
     def on_mount(self) -> None:
         # Under its contract's screen the KPI id is enough; from a breach it needs the contract too.
@@ -165,6 +165,20 @@ def _why(view: data.KpiView, rate: bool) -> Text:
     if b:
         out.append(f"breach #{b['id']}: ", style="bold")
         out.append_text(fmt.status(b["status"]))
-        out.append("   a: acknowledge  d: dispute  w: waive  c: close\n", style="dim")
+        out.append("   a: acknowledge  d: dispute  w: waive  c: close  o: reopen\n", style="dim")
+        events = b.get("events") or []
+        for e in events[-5:]:  # the latest changes: the as-of day, the change, who, when really, why
+            out.append(f"  {fmt.day(e.get('at'))}  ")
+            if e.get("status_from"):
+                out.append_text(fmt.status(e["status_from"]))
+                out.append(" → ")
+            out.append_text(fmt.status(e.get("status_to")))
+            out.append(f"  by {visible(e.get('actor') or 'unknown')}", style="bold")
+            out.append(f" ({fmt.instant(e.get('recorded_at'))})", style="dim")
+            if e.get("note"):
+                out.append(f"  {visible(e['note'])}")
+            out.append("\n")
+        if len(events) > 5:
+            out.append(f"  … {len(events) - 5} earlier change(s): ccc breach show {b['id']}\n", style="dim")
     return out
 

@@ -40,7 +40,7 @@ class PortfolioScreen(DataScreen):
         yield DataTable(id="portfolio", cursor_type="row", zebra_stripes=True, classes="main")
         yield Static("", id="detail")
         yield Static("", id="imports")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.wide: bool | None = None

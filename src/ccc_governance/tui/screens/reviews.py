@@ -31,7 +31,7 @@ class ReviewsScreen(DataScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield DataTable(id="reviews", cursor_type="row", zebra_stripes=True, classes="main")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)  # ^p is in the help
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

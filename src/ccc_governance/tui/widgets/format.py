@@ -3,7 +3,7 @@ text made safe to show."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 from rich.markup import escape
 from rich.text import Text
@@ -80,6 +80,25 @@ def imports_line(imports: list, as_of: date) -> Text:
         out.append(", after the as-of day" if after else "", style="italic")
         out.append(": " + visible(", ".join(sources)))
     return out
+
+
+def day(value) -> str:
+    """A day as people read it (`16 Nov 2026`), from an ISO date; anything else as it is."""
+    if not value:
+        return "—"
+    try:
+        d = date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return visible(value)
+    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+
+
+def instant(ms) -> str:
+    """A real instant (epoch ms UTC, as the store keeps it) as `5 Dec 2026 19:17 UTC`."""
+    if not isinstance(ms, (int, float)):
+        return "—" if ms is None else visible(ms)
+    at = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+    return f"{at.day} {MONTHS[at.month - 1]} {at.year} {at:%H:%M} UTC"
 
 
 def status(value: str | None) -> Text:

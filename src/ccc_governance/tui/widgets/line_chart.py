@@ -51,9 +51,14 @@ class LineChart(Widget):
         target_row = row_of(target) if target is not None else None
         breach_row = row_of(breach) if breach is not None else None
         out = Text()
+        step = (high - low) / height
+        rate = 0 <= low and high <= 1.2
         for r in range(height - 1, -1, -1):
-            axis = high - (height - 1 - r) * (high - low) / height
-            out.append(f"{_short(axis):>7}│", style="dim")
+            # A row's label is its middle value; the target's and breach's rows say their exact
+            # value, so that an 85 % target never reads as "86 %". Enough decimals that no two
+            # neighbouring labels read the same.
+            axis = target if r == target_row else breach if r == breach_row else low + (r + 0.5) * step
+            out.append(f"{_short(axis, step, rate):>7}│", style="dim")
             for i, v in enumerate(values):
                 style = {"breached": "red", "at_risk": "yellow"}.get(statuses[i] if i < len(statuses) else "", "cyan")
                 filled = 0 if v is None else level(v) - r * 8
@@ -85,10 +90,15 @@ class LineChart(Widget):
         return out
 
 
-def _short(v: float) -> str:
-    """An axis value in at most 7 characters (fractions as percentages)."""
-    if 0 <= v <= 1.2:
-        return f"{v * 100:.0f}%"
+def _short(v: float, step: float, rate: bool) -> str:
+    """An axis value in at most 7 characters (fractions as percentages), to the precision that a
+    row of height `step` needs."""
+    import math
+
+    scale = 100 if rate else 1
+    decimals = max(0, min(3, math.ceil(-math.log10(step * scale)))) if step > 0 else 0
+    if rate:
+        return f"{v * 100:.{decimals}f}%"
     if abs(v) >= 1000:
         return f"{v / 1000:.1f}k"
-    return f"{v:.1f}"
+    return f"{v:.{max(decimals, 0)}f}"
