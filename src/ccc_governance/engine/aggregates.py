@@ -1,15 +1,18 @@
 """Daily aggregates per contract version × KPI × local day, maintained as data is imported.
 
-Evaluation never rescans raw contacts: it sums `kpi_daily`. Building a version's rows runs one
-indexed SQL pass over contacts per contract (a temp table of opening windows in UTC joined to
-`contacts(queue, arrived_at)`), one over interval aggregates, and small Python passes over surveys,
-complaints, QA evaluations and workforce figures. `refresh_after_batch` recomputes only the local
-days a batch touched, for the contracts whose queues it touched.
+Evaluation never rescans raw contacts: it sums `kpi_daily`. Building a version's rows sums the
+contract-independent interval figures of contacts (`store.intervals`, kept at import) over the
+whole 15-minute intervals of its opening windows, reads contacts only for the intervals a window or
+exclusion edge cuts (and for business-time first responses, and for every contact of a contract
+whose thresholds are not whole seconds), one pass over interval aggregates, and small Python
+passes over surveys, complaints, QA evaluations and workforce figures. `refresh_after_batch`
+recomputes only the local days a batch touched, for the contracts whose queues it touched.
 """
 
 from __future__ import annotations
 
 import json
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -18,6 +21,7 @@ from ..clock import now_utc
 from ..durations import parse_duration
 from ..contracts.model import Contract
 from ..contracts.problems import CONTRACT_FAILURES, failure_reason
+from ..store.intervals import INTERVAL_MS
 from . import formulas
 from .scope import (
     Version,
@@ -356,6 +360,140 @@ def _filters(contract: Contract, alias: str, *, sources: bool = True) -> tuple[s
 
 
 def _contact_pass(db, contract, queues, windows, exclusions, feats) -> list:
+    """Per (day, exclusion id, channel): the contact feature sums `feats` lists, in its order.
+
+    Whole 15-minute intervals come from the interval figures (`store.intervals`); the intervals an
+    opening window's or an exclusion's edge cuts (hours like 08:10, an outage from 10:07) from
+    their contacts. A threshold that is not a whole number of seconds cannot be read from the
+    per-second histograms: such a contract's figures are all computed from its contacts.
+    """
+    if not _whole_thresholds(feats):
+        return _contacts_sql(db, contract, queues, windows, exclusions, feats)
+    whole, cut = split_windows(windows, exclusions)
+    out: dict = {}
+    if cut:
+        _fold(out, _contacts_sql(db, contract, queues, cut, exclusions, feats))
+    slices = _slices(db, contract, queues) if whole else {}
+    if slices:
+        _interval_rows(db, whole, slices, feats, out)
+    return [(day, excl, ch, values) for (day, excl, ch), values in out.items()]
+
+
+def _fold(out: dict, rows) -> None:
+    for day, excl, ch, values in rows:
+        acc = out.get((day, excl, ch))
+        if acc is None:
+            out[(day, excl, ch)] = list(v or 0 for v in values)
+        else:
+            for i, v in enumerate(values):
+                if v:
+                    acc[i] += v
+
+
+def _whole_thresholds(feats) -> bool:
+    """Whether every wait or first-response threshold is a whole number of seconds."""
+    for key, _, params in feats:
+        if key.split(":")[0] in ("within", "abwithin", "short", "fr_within") and not float(params[0]).is_integer():
+            return False
+    return True
+
+
+def split_windows(windows, exclusions) -> tuple[list, list]:
+    """Cut opening windows `(day, s, e)` into runs of whole 15-minute intervals `(day, s, e, excl_id)`
+    (no exclusion edge inside: one exclusion id for the run) and the pieces of the intervals a
+    window or exclusion edge cuts `(day, s, e)`, which are read from contacts."""
+    step = INTERVAL_MS
+    edges = sorted({t for _, a, b in exclusions for t in (a, b)})
+    whole, cut = [], []
+    for day, s, e in windows:
+        if s >= e:
+            continue
+        a, b = -(-s // step) * step, e // step * step  # first and last whole-interval boundary
+        if a > b:  # inside one interval
+            cut.append((day, s, e))
+            continue
+        if s < a:
+            cut.append((day, s, a))
+        if b < e:
+            cut.append((day, b, e))
+        points = {a, b}
+        cut_starts = set()
+        for t in edges[bisect_right(edges, a - step):bisect_left(edges, b + step)]:
+            if t % step == 0:
+                if a < t < b:
+                    points.add(t)
+            elif a <= t - t % step < b:
+                cut_starts.add(t - t % step)
+                points.update((t - t % step, t - t % step + step))
+        points = sorted(points)
+        for p, q in zip(points, points[1:]):
+            if p in cut_starts:
+                cut.append((day, p, q))
+            else:
+                whole.append((day, p, q, _excl_id(p, exclusions)))
+    return whole, cut
+
+
+def _slices(db, contract, queues) -> dict[int, str]:
+    """The interval figures' slices (source, queue, channel, direction) in the contract's scope."""
+    where, args = _filters(contract, "s")
+    return dict(db.execute(
+        f"SELECT s.id, s.channel FROM contact_slices s WHERE s.queue IN ({','.join('?' * len(queues))}) AND {where}",
+        list(queues) + args,
+    ).fetchall())
+
+
+#: contact feature → the `contact_intervals` column that holds it
+_BASE_COLUMNS = {"contacts": "n", "answered": "answered", "abandoned": "abandoned", "unresolved": "unresolved",
+                 "not_queued": "not_queued", "wait_sum": "wait_sum", "wait_n": "wait_n", "handle_sum": "handle_sum",
+                 "handle_n": "answered", "fcr_yes": "fcr_yes", "fcr_n": "fcr_n", "csat_n": "csat_n", "fr_n": "fr_n"}
+_CSAT_NORM = "(h.csat * ? / (CASE WHEN h.csat_scale = -1 THEN ? ELSE h.csat_scale END))"
+#: threshold feature (the part of its key before ':') → (table, expression over its histogram rows `h`);
+#: the parameters are the contact feature's, in the same order
+_HISTOGRAMS = {
+    "within": ("contact_waits", "SUM(CASE WHEN h.abandoned = 0 AND h.wait_floor + h.wait_frac <= ? THEN h.n END)"),
+    "abwithin": ("contact_waits", "SUM(CASE WHEN h.abandoned = 1 AND h.wait_floor + h.wait_frac <= ? THEN h.n END)"),
+    "short": ("contact_waits", "SUM(CASE WHEN h.abandoned = 1 AND h.wait_floor < ? THEN h.n END)"),
+    "csat_sat": ("contact_csat", f"SUM(CASE WHEN {_CSAT_NORM} >= ? THEN h.n END)"),
+    "csat_sum": ("contact_csat", f"TOTAL(h.n * {_CSAT_NORM})"),
+    "fr_within": ("contact_first_response", "SUM(CASE WHEN h.fr_ceil <= ? THEN h.n END)"),
+}
+
+
+def _interval_rows(db, whole, slices: dict, feats, out: dict) -> None:
+    """Add the sums over the whole intervals `whole` of the `slices` to `out` (see `_fold`)."""
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS ccc_whole (day TEXT, s INTEGER, e INTEGER, excl INTEGER)")
+    db.execute("DELETE FROM ccc_whole")
+    db.conn.executemany("INSERT INTO ccc_whole (day, s, e, excl) VALUES (?, ?, ?, ?)", whole)
+    queries: dict[str, list] = {"contact_intervals": []}
+    for i, (key, _, params) in enumerate(feats):
+        kind = key.split(":")[0]
+        if key in _BASE_COLUMNS:
+            queries["contact_intervals"].append((i, f"SUM(h.{_BASE_COLUMNS[key]})", ()))
+        else:
+            table, expr = _HISTOGRAMS[kind]
+            queries.setdefault(table, []).append((i, expr, params))
+    ids = ",".join(str(int(i)) for i in slices)
+    width = len(feats)
+    for table, columns in queries.items():
+        if not columns:
+            continue
+        sql = (f"SELECT w.day, w.excl, h.slice, {', '.join(expr for _, expr, _ in columns)} "
+               f"FROM ccc_whole w CROSS JOIN {table} h "
+               f"WHERE h.slice IN ({ids}) AND h.interval_start >= w.s AND h.interval_start < w.e GROUP BY 1, 2, 3")
+        args = [value for _, _, params in columns for value in params]
+        for row in db.execute(sql, args).fetchall():
+            key = (row[0], row[1], slices[row[2]])
+            acc = out.get(key)
+            if acc is None:
+                acc = out[key] = [0] * width
+            for (i, _, _), v in zip(columns, row[3:]):
+                if v:
+                    acc[i] += v
+
+
+def _contacts_sql(db, contract, queues, windows, exclusions, feats) -> list:
+    """The contact feature sums read from the contacts in `windows` `(day, s, e)`."""
     _load_windows(db, windows)
     excl = _load_exclusions(db, exclusions).format(col="c.arrived_at")
     where, args = _filters(contract, "c")
@@ -608,6 +746,10 @@ def refresh_after_batch(db, batch_id: int) -> dict:
     if lo is None or not up_to_date:
         return stats
     touched = add_batch_queues(db, batch_id)
+    # A replaced record may have moved to another queue: the queue it left changed too.
+    touched |= {q for (q,) in db.execute(
+        "SELECT DISTINCT json_extract(row, '$.queue') FROM replaced_rows WHERE batch_id = ?", [batch_id]
+    ).fetchall() if q is not None}
     built = {(r[0], r[1]): r[2] for r in db.execute(
         "SELECT contract_id, contract_version, fingerprint FROM agg_state").fetchall()}
     pairs = known_queues(db)

@@ -37,6 +37,7 @@ import sqlite3
 import attrs
 
 from ..clock import now_text
+from . import intervals
 from .checks import CONTENT_START, STORE_COLUMNS
 from .reading import UNCHECKED, Quarantined, ReadResult, Unit
 from .schema import KIND_TABLES
@@ -246,9 +247,10 @@ class BatchFile:
 
 class SqliteBatch:
     """One batch being applied, inside the caller's transaction: `open` writes the batch row;
-    the reading side's units and quarantine go to `unit`/`quarantine`; `close` saves the
-    source's state and the batch's counters. `defer_indexes`: drop secondary indexes of empty
-    enough tables for the batch (a big file read in this process)."""
+    the reading side's units and quarantine go to `unit`/`quarantine`; `close` counts the batch
+    into the interval figures (`store.intervals`) and saves the source's state and counters.
+    `defer_indexes`: drop secondary indexes of empty enough tables for the batch (a big file read
+    in this process)."""
 
     def __init__(self, conn, file: BatchFile, *, defer_indexes: bool):
         self.conn = conn
@@ -272,6 +274,7 @@ class SqliteBatch:
              now_text(), json.dumps(f.options, default=str), self.state_before),
         )
         self.batch_id = cur.lastrowid
+        intervals.begin_bulk(self.conn, self.batch_id)  # its contacts are counted at once by `close`
         return self.batch_id
 
     def fresh(self) -> dict[str, bool]:
@@ -299,6 +302,7 @@ class SqliteBatch:
         self.counts["quarantined"] += result.quarantined
         for _name, sql in self.deferred:
             conn.execute(sql)
+        intervals.add_batch(conn, self.batch_id)
         if state or self.state_before is not None:
             conn.execute(
                 "INSERT INTO source_state (source, state, batch_id) VALUES (?, ?, ?) "

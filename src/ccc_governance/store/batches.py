@@ -6,6 +6,7 @@ import json
 
 from ..errors import NotFoundError, StateError
 from ..clock import now_text
+from . import intervals
 from .schema import KIND_TABLES
 
 _BATCH_COLUMNS = (
@@ -86,6 +87,7 @@ def undo_batch(db, batch_id: int) -> dict:
             ids = ", ".join(str(r[0]) for r in later)
             raise StateError(
                 f"batch {batch_id} cannot be undone: batch {ids} replaced some of its records (undo it first)")
+        intervals.remove_batch(conn, batch_id)  # its contacts out of the interval figures, in bulk
         for table in KIND_TABLES.values():
             removed += conn.execute(f"DELETE FROM {table} WHERE batch_id = ?", (batch_id,)).rowcount
         for tbl, text in conn.execute(
@@ -98,6 +100,7 @@ def undo_batch(db, batch_id: int) -> dict:
                 [row[c] for c in cols],
             )
             restored += 1
+        intervals.restore_replaced(conn, batch_id)
         state = conn.execute("SELECT batch_id FROM source_state WHERE source = ?", (batch["source"],)).fetchone()
         if state and state[0] == batch_id:
             before = conn.execute("SELECT state_before FROM batches WHERE id = ?", (batch_id,)).fetchone()[0]

@@ -157,3 +157,13 @@ def m001_core(db: Database) -> None:
 def m002_store_meta(db: Database) -> None:
     """Facts about the store itself, one row each (e.g. `key_fingerprint`: see `store/keyprint.py`)."""
     db.execute("CREATE TABLE store_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL, set_at TEXT NOT NULL)")
+
+
+@migrations()
+def m003_contact_intervals(db: Database) -> None:
+    """Contract-independent interval figures of contacts (`store/intervals.py`), counted from the
+    contacts stored so far; kept up to date from now on by imports, undo and per-row triggers."""
+    from . import intervals
+
+    intervals.create(db.conn)
+    intervals.rebuild(db.conn)

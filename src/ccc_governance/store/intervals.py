@@ -1,0 +1,234 @@
+"""Contract-independent interval figures of contacts, kept as contacts are written.
+
+Every contact with a queue, a channel and an arrival instant counts in one *slice* (source, queue,
+channel, direction — a missing direction counts as inbound, the engine's rule) and one 15-minute
+UTC interval (`interval_start`: `arrived_at` floored to 15 minutes, epoch ms; every zone's midnight,
+:30 and :45 offsets included, falls on such a boundary). Per slice × interval:
+
+- `contact_intervals`: the additive figures every contact metric needs (counts per outcome class,
+  answered waits' sum and count, handle sum, FCR, CSAT and first-response counts);
+- `contact_waits`: waits of answered and abandoned contacts by whole second, as
+  `(wait_floor, wait_frac)` = (floor(w), w ≠ floor(w)), so that for a whole-second T and S
+  `w <= T` ⇔ `wait_floor + wait_frac <= T` and `w < S` ⇔ `wait_floor < S`;
+- `contact_csat`: CSAT answers by (`csat_scale`, -1 when none was given; the answer);
+- `contact_first_response`: first responses by their ceiling second (`w <= d` ⇔ `fr_ceil <= d`).
+
+Kept up to date in the writer's transaction: an import adds its batch in bulk when it closes
+(`add_batch`, after `begin_bulk` switched the per-row triggers off for it); `ccc batch undo` takes
+the batch out and puts back the rows it replaced (`undo_batch`); any other write to `contacts`
+(privacy purge, a test or tool writing rows itself) goes through the per-row triggers. Rows whose
+count falls to 0 are deleted. This module holds all of that SQL; the schema migration calls
+`create` (tables, triggers) and `rebuild` (backfill).
+"""
+
+from __future__ import annotations
+
+INTERVAL_MS = 900_000
+TABLES = ("contact_intervals", "contact_waits", "contact_csat", "contact_first_response")
+
+SCHEMA = """
+CREATE TABLE contact_slices (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL, queue TEXT NOT NULL, channel TEXT NOT NULL,
+    direction TEXT NOT NULL,           -- COALESCE(direction, 'inbound')
+    UNIQUE (source, queue, channel, direction)
+);
+CREATE TABLE contact_intervals (
+    slice INTEGER NOT NULL,            -- contact_slices.id
+    interval_start INTEGER NOT NULL,   -- epoch ms UTC, a multiple of 900000
+    n INTEGER NOT NULL,                -- contacts
+    answered INTEGER NOT NULL, abandoned INTEGER NOT NULL,
+    unresolved INTEGER NOT NULL,       -- timeout, exit_key, callback, open
+    not_queued INTEGER NOT NULL,
+    wait_n INTEGER NOT NULL, wait_sum REAL NOT NULL,   -- answered contacts with a wait
+    handle_sum REAL NOT NULL,          -- answered: talk + hold + wrap
+    fcr_yes INTEGER NOT NULL, fcr_n INTEGER NOT NULL,
+    csat_n INTEGER NOT NULL, fr_n INTEGER NOT NULL,
+    PRIMARY KEY (slice, interval_start)
+) WITHOUT ROWID;
+CREATE TABLE contact_waits (
+    slice INTEGER NOT NULL, interval_start INTEGER NOT NULL,
+    abandoned INTEGER NOT NULL,        -- 0 answered, 1 abandoned
+    wait_floor INTEGER NOT NULL, wait_frac INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (slice, interval_start, abandoned, wait_floor, wait_frac)
+) WITHOUT ROWID;
+CREATE TABLE contact_csat (
+    slice INTEGER NOT NULL, interval_start INTEGER NOT NULL,
+    csat_scale INTEGER NOT NULL,       -- -1: none given (the KPI's scale applies)
+    csat REAL NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (slice, interval_start, csat_scale, csat)
+) WITHOUT ROWID;
+CREATE TABLE contact_first_response (
+    slice INTEGER NOT NULL, interval_start INTEGER NOT NULL,
+    fr_ceil INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (slice, interval_start, fr_ceil)
+) WITHOUT ROWID;
+-- A row here while an import or undo applies a batch in bulk (inside its transaction): the
+-- per-row triggers stand aside, the batch is counted at once.
+CREATE TABLE contact_intervals_bulk (batch_id INTEGER PRIMARY KEY);
+"""
+
+#: The contact columns the figures read (an UPDATE of another column changes nothing here).
+COLUMNS = ("source", "queue", "channel", "direction", "arrived_at", "outcome", "wait_s", "talk_s", "hold_s",
+           "wrap_s", "fcr", "csat", "csat_scale", "first_response_s")
+
+_VALID = "c.queue IS NOT NULL AND c.channel IS NOT NULL AND c.arrived_at IS NOT NULL"
+_START = f"(c.arrived_at - ((c.arrived_at % {INTERVAL_MS}) + {INTERVAL_MS}) % {INTERVAL_MS})"
+_JOIN = ("CROSS JOIN contact_slices s ON s.source = c.source AND s.queue = c.queue AND s.channel = c.channel "
+         "AND s.direction = COALESCE(c.direction, 'inbound')")
+
+
+def _floor(x: str) -> str:
+    return f"(CAST({x} AS INTEGER) - ({x} < CAST({x} AS INTEGER)))"
+
+
+#: table → (key columns after slice and interval_start, their expressions, the rows it counts,
+#:          ((value column, its aggregate over the contacts `c`), …))
+_FIGURES = {
+    "contact_intervals": ((), (), "1", (
+        ("n", "COUNT(*)"),
+        ("answered", "SUM(c.outcome IS 'answered')"),
+        ("abandoned", "SUM(c.outcome IS 'abandoned')"),
+        ("unresolved", "SUM(COALESCE(c.outcome IN ('timeout','exit_key','callback','open'), 0))"),
+        ("not_queued", "SUM(c.outcome IS 'not_queued')"),
+        ("wait_n", "SUM(c.outcome IS 'answered' AND c.wait_s IS NOT NULL)"),
+        ("wait_sum", "TOTAL(CASE WHEN c.outcome = 'answered' THEN c.wait_s END)"),
+        ("handle_sum", "TOTAL(CASE WHEN c.outcome = 'answered' "
+                       "THEN COALESCE(c.talk_s,0)+COALESCE(c.hold_s,0)+COALESCE(c.wrap_s,0) END)"),
+        ("fcr_yes", "SUM(c.fcr IS 1)"),
+        ("fcr_n", "SUM(c.fcr IS NOT NULL)"),
+        ("csat_n", "SUM(c.csat IS NOT NULL)"),
+        ("fr_n", "SUM(c.first_response_s IS NOT NULL)"),
+    )),
+    "contact_waits": (
+        ("abandoned", "wait_floor", "wait_frac"),
+        ("c.outcome = 'abandoned'", _floor("c.wait_s"), f"c.wait_s > {_floor('c.wait_s')}"),
+        "c.outcome IN ('answered', 'abandoned') AND c.wait_s IS NOT NULL",
+        (("n", "COUNT(*)"),),
+    ),
+    "contact_csat": (
+        ("csat_scale", "csat"), ("COALESCE(c.csat_scale, -1)", "c.csat"), "c.csat IS NOT NULL",
+        (("n", "COUNT(*)"),),
+    ),
+    "contact_first_response": (
+        ("fr_ceil",), (f"{_floor('c.first_response_s')} + (c.first_response_s > {_floor('c.first_response_s')})",),
+        "c.first_response_s IS NOT NULL",
+        (("n", "COUNT(*)"),),
+    ),
+}
+#: figures that go back to exactly 0 when their count does (float sums would keep a residue)
+_ZEROED = {"wait_sum": "wait_n", "handle_sum": "answered"}
+
+
+def _statements(rows: str, sign: int) -> list[str]:
+    """SQL adding (`sign` 1) or taking out (-1) the contacts `rows` selects — a FROM item aliased
+    `c` with the contact columns, possibly with `?` parameters (each statement takes them once)."""
+    out = [
+        "INSERT OR IGNORE INTO contact_slices (source, queue, channel, direction) "
+        f"SELECT DISTINCT c.source, c.queue, c.channel, COALESCE(c.direction, 'inbound') FROM {rows} WHERE {_VALID}"
+    ] if sign > 0 else []
+    for table, (keys, key_exprs, where, values) in _FIGURES.items():
+        cols = ("slice", "interval_start", *keys, *(v for v, _ in values))
+        exprs = ("s.id", _START, *key_exprs, *(agg if sign > 0 else f"-{agg}" for _, agg in values))
+        updates = []
+        for v, _ in values:
+            if v in _ZEROED:
+                count = _ZEROED[v]
+                updates.append(f"{v} = CASE WHEN {count} + excluded.{count} = 0 THEN 0 ELSE {v} + excluded.{v} END")
+            else:
+                updates.append(f"{v} = {v} + excluded.{v}")
+        out.append(
+            f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(exprs)} FROM {rows} {_JOIN} "
+            f"WHERE {_VALID} AND {where} GROUP BY {', '.join(str(i + 1) for i in range(2 + len(keys)))} "
+            f"ON CONFLICT DO UPDATE SET {', '.join(updates)}"
+        )
+        if sign < 0:
+            out.append(
+                f"DELETE FROM {table} WHERE n = 0 AND (slice, interval_start) IN "
+                f"(SELECT s.id, {_START} FROM {rows} {_JOIN} WHERE {_VALID})"
+            )
+    return out
+
+
+def _run(conn, rows: str, args: tuple, sign: int) -> None:
+    for sql in _statements(rows, sign):
+        conn.execute(sql, args)
+
+
+_REPLACED_ROWS = (
+    "(SELECT " + ", ".join(f"json_extract(r.row, '$.{col}') AS {col}" for col in COLUMNS)
+    + " FROM replaced_rows r WHERE r.batch_id = ? AND r.tbl = 'contacts') c"
+)
+
+
+def _batch_rows() -> str:
+    return "(SELECT " + ", ".join(f"x.{col}" for col in COLUMNS) + " FROM contacts x WHERE x.batch_id = ?) c"
+
+
+def begin_bulk(conn, batch_id: int) -> None:
+    """Stand the per-row triggers aside while this transaction applies `batch_id` in bulk."""
+    conn.execute("INSERT OR IGNORE INTO contact_intervals_bulk (batch_id) VALUES (?)", (batch_id,))
+
+
+def end_bulk(conn, batch_id: int) -> None:
+    conn.execute("DELETE FROM contact_intervals_bulk WHERE batch_id = ?", (batch_id,))
+
+
+def add_batch(conn, batch_id: int) -> None:
+    """Count an applied batch: take out the earlier rows it replaced, add its rows as stored now.
+    Ends the bulk mode `begin_bulk` started."""
+    if conn.execute("SELECT 1 FROM replaced_rows WHERE batch_id = ? AND tbl = 'contacts' LIMIT 1",
+                    (batch_id,)).fetchone():
+        _run(conn, _REPLACED_ROWS, (batch_id,), -1)
+    _run(conn, _batch_rows(), (batch_id,), 1)
+    end_bulk(conn, batch_id)
+
+
+def remove_batch(conn, batch_id: int) -> None:
+    """Before an undo deletes a batch's rows: take them out (and start the bulk mode for the undo)."""
+    begin_bulk(conn, batch_id)
+    _run(conn, _batch_rows(), (batch_id,), -1)
+
+
+def restore_replaced(conn, batch_id: int) -> None:
+    """After an undo put back the rows `batch_id` replaced: count them again; ends the bulk mode."""
+    if conn.execute("SELECT 1 FROM replaced_rows WHERE batch_id = ? AND tbl = 'contacts' LIMIT 1",
+                    (batch_id,)).fetchone():
+        _run(conn, _REPLACED_ROWS, (batch_id,), 1)
+    end_bulk(conn, batch_id)
+
+
+def _row(prefix: str) -> str:
+    return "(SELECT " + ", ".join(f"{prefix}.{col} AS {col}" for col in COLUMNS) + ") c"
+
+
+def _trigger_sql() -> list[str]:
+    idle = "NOT EXISTS (SELECT 1 FROM contact_intervals_bulk)"
+    add, take = _statements(_row("NEW"), 1), _statements(_row("OLD"), -1)
+    return [
+        f"CREATE TRIGGER contact_intervals_insert AFTER INSERT ON contacts WHEN {idle} BEGIN "
+        + "; ".join(add) + "; END",
+        f"CREATE TRIGGER contact_intervals_delete AFTER DELETE ON contacts WHEN {idle} BEGIN "
+        + "; ".join(take) + "; END",
+        f"CREATE TRIGGER contact_intervals_update AFTER UPDATE OF {', '.join(COLUMNS)} ON contacts WHEN {idle} "
+        "BEGIN " + "; ".join(take + add) + "; END",
+    ]
+
+
+def create(conn) -> None:
+    """Create the tables and the triggers (a migration step)."""
+    for sql in SCHEMA.split(";\n"):
+        if sql.strip():
+            conn.execute(sql)
+    for sql in _trigger_sql():
+        conn.execute(sql)
+
+
+def rebuild(conn) -> None:
+    """Recount every figure from the stored contacts (the migration's backfill; a repair)."""
+    for table in TABLES:
+        conn.execute(f"DELETE FROM {table}")
+    _run(conn, "contacts c", (), 1)
