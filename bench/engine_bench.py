@@ -1,50 +1,70 @@
-"""Engine benchmark: 50 contracts × 24 monthly periods over 10,000,000 stored contacts.
+"""Engine benchmark, whole processes: contacts through `ccc import`, baseline and candidate interleaved.
 
-    .venv/bin/python bench/engine_bench.py [--contacts 10000000] [--db /tmp/ccc-engine-bench.db] [--keep]
+    .venv/bin/python bench/engine_bench.py --baseline-python /work/bench-base/.venv/bin/python \\
+        [--contacts 1000000] [--undo-contacts 1000000] [--pairs 3]
 
-Steps, each timed:
-1. synthesize the contacts with one recursive-CTE INSERT (50 queues, two years, Europe/Paris);
-2. build the daily aggregates of the 50 contracts (one indexed pass per contract);
-3. evaluate all 50 × 24 months (goal: under 5 s), persisting results, breaches and credits;
-4. import one more day (a new batch) and run `refresh_after_batch`;
-5. re-evaluate the open month and then all 50 × 24 again.
-Figures go to bench/RESULTS.md ("Engine" section) by hand.
+Prepared once per code version (untimed, but the import's wall and CPU are reported): a workspace
+(`ccc init`) with 10 contracts registered (one queue each, Europe/Paris, service level T = 20 s,
+abandon rate S = 5 s, ASA, AHT) and built on the empty store; then `--contacts` contacts spread
+over 2025-01-01…2026-12-31 in the 10 queues imported with `ccc import csv` (batch 1), then
+`--undo-contacts` more in January 2027 (batch 2), then `ccc evaluate` once. That database is the
+golden copy; inputs are generated once into bench/out/ (waits: exponential, mean 15 s, one decimal).
+
+Timed, each on a fresh copy of the golden workspace, each step a whole process, candidate and
+baseline in rotating order (A B, B A, …) for `--pairs` rounds:
+- `register`: `ccc contract register new.toml` (a new contract over all 10 queues, opening hours
+  08:00-20:00 Mon–Sat) then `ccc evaluate --contract bench-new --from 2025-01-01 --to 2026-12-31`
+  (its build included);
+- `reevaluate`: `ccc evaluate --from 2025-01-01 --to 2026-12-31` of the 10 contracts, nothing changed;
+- `undo`: `ccc batch undo 2` (the January batch), then the same `ccc evaluate` (whatever rebuild the
+  undo calls for is paid there);
+- `import-none` / `import-contracts` (not by default): `ccc import csv` of the first file into a new
+  workspace without contracts / with the 10 contracts registered and built (the refresh after the
+  batch included).
+Reports medians (min–max) of wall and CPU seconds, the load average and other processes' CPU, and
+the database bytes per stored contact (dbstat: contacts with their indexes, the interval figures,
+the rest). Every run goes to bench/out/engine-<UTC time>.json. Figures to bench/RESULTS.md by hand.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import os
+import random
+import shutil
+import sqlite3
+import statistics
+import subprocess
 import sys
-import tempfile
-import time
-from datetime import date, datetime, timezone
+from dataclasses import asdict
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from ccc_governance.contracts import registry
-from ccc_governance.engine import aggregates
-from ccc_governance.engine.evaluate import evaluate
-from ccc_governance.engine.scope import all_versions
-from ccc_governance.periods import periods_between
-from ccc_governance.store.db import open_db
+ROOT = Path(__file__).resolve().parent
+OUT = ROOT / "out"
+sys.path.insert(0, str(ROOT))
 
-CONTRACTS = 50
-FIRST = date(2025, 1, 1)
-LAST = date(2026, 12, 31)
+from generators import CONTACTS_HEADER, CONTACTS_MAPPING  # noqa: E402
+from harness import measure, rotations  # noqa: E402
 
-CONTRACT = """
-schema = "ccc-contract/1"
+QUEUES = [f"q{i:02d}" for i in range(10)]
+FROM, TO, AS_OF = "2025-01-01", "2026-12-31", "2027-02-15"
+
+CONTRACT = """schema = "ccc-contract/1"
 [contract]
-id = "bench-{i:02d}"
-title = "Bench {i}"
+id = "{id}"
+title = "Bench {id}"
 client = "Client"
-ccc = "CCC {i}"
+ccc = "CCC"
 effective_from = 2025-01-01
 timezone = "Europe/Paris"
 monthly_fee = 50000.0
 [scope]
-queues = ["q{i:02d}"]
+queues = {queues}
 channels = ["voice"]
+{hours}
 [[kpi]]
 id = "sl"
 metric = "service_level"
@@ -75,103 +95,210 @@ breach = 360
 at_risk_percent = 10.0
 pool_percent = 100.0
 cap_percent = 10.0
-earn_back_periods = 2
 """
+HOURS = "[scope.hours]\n" + "\n".join(f'{d} = ["08:00-20:00"]' for d in ("mon", "tue", "wed", "thu", "fri", "sat"))
 
 
-def ms(d: date) -> int:
-    return int(datetime(d.year, d.month, d.day, tzinfo=timezone.utc).timestamp() * 1000)
+def _iso(dt: datetime) -> str:
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def synthesize(db, n: int, start_ms: int, end_ms: int, batch_id: int, offset: int = 0) -> None:
-    """n contacts spread evenly over [start_ms, end_ms), round-robin over the 50 queues; waits,
-    outcomes and handle times from cheap deterministic pseudo-random expressions."""
-    step = (end_ms - start_ms) / n
-    db.execute(
-        f"""
-        WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < {n - 1})
-        INSERT INTO contacts (source, source_id, batch_id, channel, direction, queue, arrived_at, outcome,
-                              wait_s, talk_s, hold_s, wrap_s)
-        SELECT 'bench', 'c' || (i + {offset}), {batch_id}, 'voice', 'inbound', printf('q%02d', i % {CONTRACTS}),
-               {start_ms} + CAST(i * {step!r} AS INTEGER),
-               CASE WHEN (i * 7919) % 100 < 90 THEN 'answered'
-                    WHEN (i * 7919) % 100 < 98 THEN 'abandoned' ELSE 'timeout' END,
-               ((i * 104729) % 60000) / 1000.0,
-               120 + (i * 31) % 400, (i * 17) % 30, (i * 13) % 60
-        FROM seq
-        """
-    )
+def generate(path: Path, n: int, start: datetime, end: datetime, seed: int, prefix: str) -> Path:
+    """`n` contacts evenly spread over [start, end), round-robin over QUEUES, 90 % answered."""
+    if path.exists():
+        return path
+    rnd = random.Random(seed)
+    step = (end - start).total_seconds() / n
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        fh.write(CONTACTS_HEADER + "\n")
+        lines = []
+        for i in range(n):
+            t = start + timedelta(seconds=int(i * step))
+            wait = round(rnd.expovariate(1 / 15), 1)
+            if rnd.random() < 0.9:
+                talk, hold, wrap = rnd.randint(30, 900), rnd.randint(0, 60), rnd.randint(0, 120)
+                ans = t + timedelta(seconds=math.ceil(wait))
+                lines.append(f"{prefix}{i},{_iso(t)},{_iso(ans)},{_iso(ans + timedelta(seconds=talk + hold))},"
+                             f"{QUEUES[i % 10]},ANSWERED,{wait},{talk},{hold},{wrap},agent{i % 57},+3363{i % 100000:05d}\n")
+            else:
+                lines.append(f"{prefix}{i},{_iso(t)},,{_iso(t + timedelta(seconds=math.ceil(wait)))},{QUEUES[i % 10]},"
+                             f"ABANDONED,{wait},,,,,+3363{i % 100000:05d}\n")
+            if len(lines) >= 10_000:
+                fh.writelines(lines)
+                lines.clear()
+        fh.writelines(lines)
+    tmp.rename(path)
+    return path
+
+
+def run(argv, cwd=None, env=None, ok=(0,)) -> str:
+    done = subprocess.run([str(a) for a in argv], cwd=cwd, env=env, capture_output=True, text=True)
+    if done.returncode not in ok:
+        raise SystemExit(f"{' '.join(map(str, argv))}: exit {done.returncode}: {done.stderr.strip()[-800:]}")
+    return done.stdout
+
+
+class Code:
+    def __init__(self, label: str, python: str):
+        self.label = label
+        self.ccc = str(Path(python).with_name("ccc"))
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("CCC_") and k != "PYTHONPATH"}
+        repo = Path(json.loads(run([python, "-c", "import ccc_governance, json; print(json.dumps(ccc_governance.__file__))"],
+                                   env=self.env))).resolve().parents[2]
+        head = subprocess.run(["git", "-C", repo, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+        self.commit = f"{repo} {head.stdout.strip()}"
+
+
+def db_facts(db_path: Path) -> dict:
+    con = sqlite3.connect(db_path)
+    try:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        contacts = con.execute("SELECT COUNT(*) FROM contacts").fetchone()[0]
+        sizes = dict(con.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").fetchall())
+        owners = dict(con.execute("SELECT name, tbl_name FROM sqlite_master WHERE type IN ('table', 'index')").fetchall())
+        groups: dict[str, int] = {}
+        for name, size in sizes.items():
+            table = owners.get(name, name)
+            group = ("contacts" if table == "contacts" else
+                     "interval figures" if table.startswith("contact_") else
+                     "replaced_rows" if table == "replaced_rows" else "other")
+            groups[group] = groups.get(group, 0) + size
+        total = db_path.stat().st_size
+        return {"contacts": contacts, "file_bytes": total, "bytes_per_contact": total / max(contacts, 1),
+                "by_group_per_contact": {g: round(b / max(contacts, 1), 1) for g, b in sorted(groups.items())},
+                "tables": {k: v for k, v in sorted(sizes.items()) if k.startswith("contact_")}}
+    finally:
+        con.close()
+
+
+MAPPING = OUT / "bench-engine-mapping.toml"
+
+
+def empty_workspace(code: Code, ws: Path, contracts: bool) -> None:
+    """`ccc init`, and with `contracts` the 10 bench contracts registered and built on the empty store."""
+    shutil.rmtree(ws, ignore_errors=True)
+    run([code.ccc, "init", ws], env=code.env)
+    if contracts:
+        for q in QUEUES:
+            (ws / "contracts" / f"bench-{q}.toml").write_text(
+                CONTRACT.format(id=f"bench-{q}", queues=json.dumps([q]), hours=""), encoding="utf-8")
+        run([code.ccc, "contract", "register"], cwd=ws, env=code.env)
+        run([code.ccc, "evaluate", "--from", FROM, "--to", TO, "--as-of", AS_OF], cwd=ws, env=code.env, ok=(0, 3))
+
+
+def prepare(code: Code, files: list[Path], contacts_n: int) -> tuple[Path, dict]:
+    ws = OUT / f"engine-{code.label}-{contacts_n}"
+    if (ws / "done.json").exists():
+        return ws, json.loads((ws / "done.json").read_text())
+    empty_workspace(code, ws, True)
+    mapping = MAPPING
+    imports = []
+    for f in files:
+        os.sync()
+        r = measure([code.ccc, "import", "csv", str(f), "--option", f"mapping={mapping}"], env=code.env, cwd=str(ws))
+        if r.returncode != 0:
+            raise SystemExit(f"{code.label}: import {f.name}: {r.stderr_tail[-600:]}")
+        imports.append({"file": f.name, "wall_s": r.wall_s, "cpu_s": r.cpu_s, "load1": r.load1,
+                        "others_cores": r.others_cores})
+        print(f"  {code.label}: imported {f.name}: wall {r.wall_s:.1f} s, CPU {r.cpu_s:.1f} s", file=sys.stderr, flush=True)
+    run([code.ccc, "evaluate", "--from", FROM, "--to", TO, "--as-of", AS_OF], cwd=ws, env=code.env, ok=(0, 3))
+    facts = {"imports": imports, "db": db_facts(ws / "ccc.db")}
+    (ws / "done.json").write_text(json.dumps(facts), encoding="utf-8")
+    return ws, facts
+
+
+def scenario(name: str, code: Code, ws: Path, files: list[Path]) -> list[tuple[str, list[str]]]:
+    ev = [code.ccc, "evaluate", "--from", FROM, "--to", TO, "--as-of", AS_OF]
+    if name == "register":
+        return [("register", [code.ccc, "contract", "register", str(ws / "new.toml")]),
+                ("evaluate", ev[:2] + ["--contract", "bench-new"] + ev[2:])]
+    if name == "reevaluate":
+        return [("evaluate", ev)]
+    if name.startswith("import"):
+        return [("import", [code.ccc, "import", "csv", str(files[0]), "--option", f"mapping={MAPPING}"])]
+    return [("undo", [code.ccc, "batch", "undo", "2"]), ("evaluate", ev)]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--contacts", type=int, default=10_000_000)
-    ap.add_argument("--db", default=os.path.join(tempfile.gettempdir(), "ccc-engine-bench.db"))
-    ap.add_argument("--keep", action="store_true", help="reuse an existing database (skip synthesis)")
+    ap.add_argument("--baseline-python", required=True)
+    ap.add_argument("--contacts", type=int, default=1_000_000)
+    ap.add_argument("--undo-contacts", type=int, default=1_000_000)
+    ap.add_argument("--pairs", type=int, default=3)
+    ap.add_argument("--scenarios", default="register,reevaluate,undo")
     args = ap.parse_args()
-    path = Path(args.db)
-    if path.exists() and not args.keep:
-        for p in (path, Path(str(path) + "-wal"), Path(str(path) + "-shm")):
-            p.unlink(missing_ok=True)
-    fresh = not path.exists()
-    db = open_db(path)
-    timings = {}
-    start_ms, end_ms = ms(FIRST) - 3600_000, ms(date(2027, 1, 1)) - 3600_000  # Paris midnight (winter)
-    if fresh:
-        folder = Path(tempfile.mkdtemp(prefix="ccc-bench-contracts-"))
-        for i in range(CONTRACTS):
-            (folder / f"bench-{i:02d}.toml").write_text(CONTRACT.format(i=i), encoding="utf-8")
-        registry.register(db, folder)
-        t = time.perf_counter()
-        with db.conn:
-            bid = db.execute(
-                "INSERT INTO batches (source, file_name, sha256, started_at, first_at, last_at) "
-                "VALUES ('bench', 'synthetic', 'bench-1', '2027-01-01', ?, ?)", [start_ms, end_ms - 1]).lastrowid
-            synthesize(db, args.contacts, start_ms, end_ms, bid)
-        timings["synthesize"] = time.perf_counter() - t
-        print(f"synthesized {args.contacts:,} contacts in {timings['synthesize']:.1f} s", flush=True)
-    versions = all_versions(db)
-    t = time.perf_counter()
-    rebuilt = aggregates.ensure_fresh(db, versions)
-    timings["aggregates"] = time.perf_counter() - t
-    rows = db.execute("SELECT COUNT(*) FROM kpi_daily").fetchone()[0]
-    print(f"built aggregates of {len(rebuilt)} contract versions ({rows:,} kpi_daily rows) in "
-          f"{timings['aggregates']:.1f} s", flush=True)
-
-    months = periods_between(FIRST, LAST, "month")
-    t = time.perf_counter()
-    results = evaluate(db, periods=months, as_of="2027-01-15")
-    timings["evaluate"] = time.perf_counter() - t
-    statuses = {}
-    for r in results:
-        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
-    print(f"evaluated {CONTRACTS} contracts × {len(months)} months = {len(results):,} results in "
-          f"{timings['evaluate']:.2f} s (goal < 5 s): {statuses}", flush=True)
-
-    # One more day of data: 2027-01-01 (Paris), one new batch, as the import pipeline would do it.
-    per_day = max(1, args.contacts // 730)
-    day_start, day_end = ms(date(2027, 1, 1)) - 3600_000, ms(date(2027, 1, 2)) - 3600_000
-    with db.conn:
-        bid = db.execute(
-            "INSERT INTO batches (source, file_name, sha256, started_at, first_at, last_at) "
-            "VALUES ('bench', 'one-day', ?, '2027-01-02', ?, ?)",
-            [f"bench-day-{time.time()}", day_start, day_end - 1]).lastrowid
-        synthesize(db, per_day, day_start, day_end, bid, offset=10**10 + bid * 10**7)
-    t = time.perf_counter()
-    stats = aggregates.refresh_after_batch(db, bid)
-    timings["refresh"] = time.perf_counter() - t
-    print(f"refreshed after one day ({per_day:,} contacts): {stats} in {timings['refresh']:.2f} s", flush=True)
-    t = time.perf_counter()
-    mtd = evaluate(db, period="2027-01", as_of="2027-01-02")
-    timings["evaluate_mtd"] = time.perf_counter() - t
-    print(f"re-evaluated the open month (50 contracts, {len(mtd)} results) in {timings['evaluate_mtd']:.2f} s")
-    t = time.perf_counter()
-    evaluate(db, periods=months, as_of="2027-01-15")
-    timings["evaluate_again"] = time.perf_counter() - t
-    print(f"re-evaluated all 50 × 24 months in {timings['evaluate_again']:.2f} s (no rebuild needed)")
-    db.conn.close()
-    return timings
+    OUT.mkdir(exist_ok=True)
+    MAPPING.write_text(CONTACTS_MAPPING, encoding="utf-8")
+    files = [
+        generate(OUT / f"engine-{args.contacts}-contacts.csv", args.contacts, datetime(2025, 1, 1, tzinfo=timezone.utc),
+                 datetime(2027, 1, 1, tzinfo=timezone.utc) - timedelta(hours=1), 11, "c"),
+        generate(OUT / f"engine-{args.undo_contacts}-january.csv", args.undo_contacts,
+                 datetime(2027, 1, 1, tzinfo=timezone.utc), datetime(2027, 2, 1, tzinfo=timezone.utc), 12, "j"),
+    ]
+    codes = [Code("candidate", sys.executable), Code("baseline", args.baseline_python)]
+    prepared = {}
+    for code in codes:
+        prepared[code.label] = prepare(code, files, args.contacts)
+        print(f"{code.label} ({code.commit}): {json.dumps(prepared[code.label][1]['db'])}", file=sys.stderr, flush=True)
+    results: dict = {}
+    for name in args.scenarios.split(","):
+        for r, order in enumerate(rotations(len(codes), args.pairs), 1):
+            for i in order:
+                code = codes[i]
+                golden = prepared[code.label][0]
+                ws = OUT / f"engine-run-{code.label}"
+                if name.startswith("import"):  # a fresh workspace, with or without the 10 contracts
+                    empty_workspace(code, ws, name == "import-contracts")
+                else:
+                    shutil.rmtree(ws, ignore_errors=True)
+                    shutil.copytree(golden, ws)
+                (ws / "new.toml").write_text(CONTRACT.format(id="bench-new", queues='["q*"]', hours=HOURS),
+                                             encoding="utf-8")
+                os.sync()
+                steps = []
+                for label, argv in scenario(name, code, ws, files):
+                    m = measure(argv, env=code.env, cwd=str(ws))
+                    if m.returncode not in (0, 3):
+                        raise SystemExit(f"{code.label} {name} {label}: exit {m.returncode}: {m.stderr_tail[-600:]}")
+                    steps.append({"step": label, **asdict(m)})
+                total_wall = sum(s["wall_s"] for s in steps)
+                total_cpu = sum(s["cpu_s"] for s in steps)
+                results.setdefault(name, {}).setdefault(code.label, []).append(
+                    {"round": r, "wall_s": total_wall, "cpu_s": total_cpu, "steps": steps})
+                print(f"  {name} round {r} {code.label}: wall {total_wall:.2f} s, CPU {total_cpu:.2f} s ("
+                      + ", ".join(f"{s['step']} {s['wall_s']:.2f}/{s['cpu_s']:.2f}" for s in steps)
+                      + f"), load {steps[0]['load1']:.2f}, others {steps[0]['others_cores']:.2f} cores",
+                      file=sys.stderr, flush=True)
+                shutil.rmtree(ws, ignore_errors=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    report = {"args": vars(args), "codes": {c.label: c.commit for c in codes},
+              "prepared": {k: v[1] for k, v in prepared.items()}, "results": results}
+    (OUT / f"engine-{stamp}.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
+    print(f"\n| {args.contacts:,} + {args.undo_contacts:,} contacts | candidate wall s | CPU s | baseline wall s | CPU s |"
+          " baseline ÷ candidate (wall) | step times (median wall, candidate / baseline) |")
+    print("|---|---|---|---|---|---|---|")
+    for name, by_code in results.items():
+        cells = []
+        for label in ("candidate", "baseline"):
+            rs = by_code[label]
+            w = [x["wall_s"] for x in rs]
+            c = [x["cpu_s"] for x in rs]
+            cells += [f"{statistics.median(w):.2f} ({min(w):.2f}–{max(w):.2f})", f"{statistics.median(c):.2f}"]
+        ratio = (statistics.median(x["wall_s"] for x in by_code["baseline"])
+                 / statistics.median(x["wall_s"] for x in by_code["candidate"]))
+        steps = "; ".join(
+            f"{s}: {statistics.median(x['steps'][k]['wall_s'] for x in by_code['candidate']):.2f} / "
+            f"{statistics.median(x['steps'][k]['wall_s'] for x in by_code['baseline']):.2f}"
+            for k, s in enumerate(st["step"] for st in by_code["candidate"][0]["steps"]))
+        print(f"| {name} | {cells[0]} | {cells[1]} | {cells[2]} | {cells[3]} | {ratio:.1f}× | {steps} |")
+    for label, (_, facts) in prepared.items():
+        db = facts["db"]
+        print(f"\n{label}: {db['contacts']:,} contacts, {db['bytes_per_contact']:.0f} bytes per contact "
+              f"({db['by_group_per_contact']}); imports: "
+              + ", ".join(f"{i['file']} wall {i['wall_s']:.1f} s CPU {i['cpu_s']:.1f} s" for i in facts["imports"]))
+    print(f"load average at the end: {os.getloadavg()}")
 
 
 if __name__ == "__main__":
-    sys.exit(0 if main() else 1)
+    main()
