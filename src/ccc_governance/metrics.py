@@ -3,7 +3,7 @@
 The catalogue is data (`data/metrics.toml`), loaded once into `CATALOGUE`. Computing the metrics is
 the engine's job; this module only says what each one means, so that a contract naming an unknown
 metric or parameter is refused when it is validated. `python -m ccc_governance.metrics` prints
-`docs/metrics.md`.
+`docs/metrics.md`. Each metric's ISO 18295 references live in `data/iso18295.toml` (`iso18295`).
 """
 
 from __future__ import annotations
@@ -112,6 +112,19 @@ def param_defaults(name: str) -> dict[str, Any]:
     return {p.name: p.default for p in metric.params.values() if p.default is not None}
 
 
+def catalogue_rows(settings: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The catalogue as rows for `ccc metrics`: `id, title, short, area, kind, unit, direction,
+    references` (`clauses`, `duties`, `own`: the workspace's, from `iso18295.workspace_settings`)."""
+    from .iso18295 import references
+
+    return [
+        {"id": m.name, "title": m.title, "short": m.short, "area": m.area, "kind": m.kind, "unit": m.unit,
+         "direction": "higher is better" if m.higher_is_better else "lower is better",
+         "references": references("metric", m.name, settings)}
+        for m in CATALOGUE.values()
+    ]
+
+
 def render_markdown() -> str:
     """`docs/metrics.md`: the catalogue grouped by area, with each formula and parameter."""
     out = [
@@ -121,6 +134,7 @@ def render_markdown() -> str:
         "edit that file, not this one. A `[[kpi]]` names one of these in `metric`, and sets its",
         "parameters as plain keys of the same table. Rates are fractions 0–1 (`target = 0.8` is 80 %).",
         "`higher is better` decides on which side of the target the breach threshold must lie.",
+        "Each metric's ISO 18295 references come from `data/iso18295.toml` (see docs/iso18295.md).",
         "",
     ]
     for area in AREAS:
@@ -142,6 +156,8 @@ def render_markdown() -> str:
                 "",
                 f"*{m.kind}*, unit {m.unit}, {better}{bounds}.",
                 "",
+                f"ISO 18295: {_iso_line(m.name)}.",
+                "",
                 "```text",
                 m.formula,
                 "```",
@@ -155,6 +171,16 @@ def render_markdown() -> str:
                     out.append(f"| `{p.name}` | {kind} | {default} | {p.doc} |")
                 out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def _iso_line(name: str) -> str:
+    """The metric's references in words: 18295-1 clauses with their headings, 18295-2 duties."""
+    from .iso18295 import MAPPING
+
+    refs = MAPPING.of("metric", name)
+    clauses = ", ".join(f"{c} ({MAPPING.clauses[c]['en']})" for c in refs["clauses"])
+    duties = ", ".join(MAPPING.duties[d]["en"].lower() for d in refs["duties"])
+    return "; ".join(p for p in (f"18295-1 {clauses}" if clauses else "", f"18295-2 {duties}" if duties else "") if p)
 
 
 if __name__ == "__main__":  # pragma: no cover - documentation generator

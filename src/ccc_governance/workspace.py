@@ -13,6 +13,10 @@
     fcr = "fcr"
     csat = "csat"
 
+    [iso18295]                   # the readiness report's settings and references of your own
+    audit_within_months = 12     # (docs/iso18295.md)
+    refs.service_level = ["COPC 2.1"]
+
     [sources.csv]                # per-source options, passed to the reader as `context.options`
     mapping = "mappings/vendor.toml"
 
@@ -57,6 +61,7 @@ class Workspace:
     sources: dict[str, dict[str, Any]] = attrs.Factory(dict)
     config: dict[str, Any] = attrs.Factory(dict)  # the whole parsed ccc.toml, for plugins' own tables
     config_path: Path | None = None
+    iso18295: dict[str, Any] = attrs.Factory(dict)  # [iso18295]: read by iso18295.workspace_settings
     key_origin: str = ""  # where the key was read from, or where it is expected (for messages)
 
     def source_options(self, name: str) -> dict[str, Any]:
@@ -200,6 +205,9 @@ def load_workspace(start: str | Path | None = None, *, db: str | Path | None = N
         raise WorkspaceError(f"{config_path}: [workspace] must be a table")
     db_path = Path(db).resolve() if db else (root / ws.get("database", "ccc.db")).resolve()
     key, origin = read_key(ws, root, db_path, config_path)
+    iso = config.get("iso18295") or {}
+    if not isinstance(iso, dict):
+        raise WorkspaceError(f"{config_path}: [iso18295] must be a table")
     attributes = {"fcr": "fcr", "csat": "csat"}
     attributes.update({k: str(v) for k, v in (config.get("attributes") or {}).items()})
     return Workspace(
@@ -212,5 +220,6 @@ def load_workspace(start: str | Path | None = None, *, db: str | Path | None = N
         sources=dict(config.get("sources") or {}),
         config=config,
         config_path=config_path,
+        iso18295=dict(iso),
         key_origin=origin,
     )

@@ -109,6 +109,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "purge": ("ccc_governance.cli.governance:purge_command",
               "Delete contact records older than the contract's retention (dry run unless --yes)."),
     "audit": ("ccc_governance.cli.governance:audit_group", "Audit a CCC against the shipped checklist."),
+    "conformity": ("ccc_governance.cli.conformity:conformity_command",
+                   "ISO 18295-2 readiness per contract: each client duty met, partly or missing, with evidence."),
+    "metrics": ("ccc_governance.cli.conformity:metrics_command",
+                "The metric catalogue: title, area, unit, direction and ISO 18295 references."),
     "status": ("ccc_governance.cli.governance:status_command", "Everything that needs attention for one contract."),
     "portfolio": ("ccc_governance.cli.portfolio:portfolio_command",
                   "Every contract, worst first: last closed period, open breaches, credits, next review, "
