@@ -242,23 +242,41 @@ def last_audit(db, contract_id: str, as_of: date | str | None = None) -> dict | 
     return rows[0] | {"overall_pct": report(db, rows[0]["id"])["overall_pct"]}
 
 
+#: Every heading and label of a rendered audit report, in the audit's language.
+REPORT_LABELS = {
+    "en": {"audit": "Audit #{id} of {ccc}", "contract": " (contract {contract})", "overall": "Overall score",
+           "section": "Section", "score": "Score", "answered": "Answered", "na": "N/A", "unanswered": "Unanswered",
+           "nonconformities": "Non-conformities", "none": "None.", "none_text": "none",
+           "counts": "{answered} answered, {unanswered} open", "n_a": "n/a",
+           "answers": {"yes": "yes", "partly": "partly", "no": "no", "na": "n/a"}},
+    "fr": {"audit": "Audit n° {id} de {ccc}", "contract": " (contrat {contract})", "overall": "Note globale",
+           "section": "Rubrique", "score": "Note", "answered": "Répondues", "na": "Sans objet",
+           "unanswered": "Sans réponse", "nonconformities": "Non-conformités", "none": "Aucune.",
+           "none_text": "aucune", "counts": "{answered} répondues, {unanswered} en attente", "n_a": "s.o.",
+           "answers": {"yes": "oui", "partly": "en partie", "no": "non", "na": "sans objet"}},
+}
+
+
 def render(rep: dict, fmt: str = "text") -> str:
-    """An audit report as plain text or Markdown."""
+    """An audit report as plain text or Markdown, every heading and label in the audit's language."""
     a = rep["audit"]
-    pct = lambda v: "n/a" if v is None else f"{v:.1f} %"  # noqa: E731
-    head = f"Audit #{a['id']} of {a['ccc']}" + (f" (contract {a['contract_id']})" if a["contract_id"] else "") + f", {a['started_on']}"
+    t = REPORT_LABELS.get(a.get("lang") or "en", REPORT_LABELS["en"])
+    pct = lambda v: t["n_a"] if v is None else f"{v:.1f} %"  # noqa: E731
+    head = (t["audit"].format(id=a["id"], ccc=a["ccc"])
+            + (t["contract"].format(contract=a["contract_id"]) if a["contract_id"] else "") + f", {a['started_on']}")
+    ans = lambda n: t["answers"].get(n["answer"], n["answer"])  # noqa: E731
     lines: list[str] = []
     if fmt == "md":
-        lines += [f"# {head}", "", f"**Overall score: {pct(rep['overall_pct'])}**", "",
-                  "| Section | Score | Answered | N/A | Unanswered |", "|---|---|---|---|---|"]
+        lines += [f"# {head}", "", f"**{t['overall']}: {pct(rep['overall_pct'])}**", "",
+                  f"| {t['section']} | {t['score']} | {t['answered']} | {t['na']} | {t['unanswered']} |", "|---|---|---|---|---|"]
         lines += [f"| {s['title']} | {pct(s['score_pct'])} | {s['answered']} | {s['not_applicable']} | {s['unanswered']} |" for s in rep["sections"]]
-        lines += ["", "## Non-conformities", ""]
-        lines += [f"- **{n['id']}** ({n['answer']}): {n['text']}" + (f" — {n['comment']}" if n["comment"] else "") for n in rep["nonconformities"]] or ["None."]
+        lines += ["", f"## {t['nonconformities']}", ""]
+        lines += [f"- **{n['id']}** ({ans(n)}): {n['text']}" + (f" — {n['comment']}" if n["comment"] else "") for n in rep["nonconformities"]] or [t["none"]]
     elif fmt == "text":
-        lines += [head, f"Overall score: {pct(rep['overall_pct'])}", ""]
-        lines += [f"  {s['title']:<50} {pct(s['score_pct']):>8}  ({s['answered']} answered, {s['unanswered']} open)" for s in rep["sections"]]
-        lines += ["", "Non-conformities:"]
-        lines += [f"  {n['id']} ({n['answer']}): {n['text']}" + (f" — {n['comment']}" if n["comment"] else "") for n in rep["nonconformities"]] or ["  none"]
+        lines += [head, f"{t['overall']}: {pct(rep['overall_pct'])}", ""]
+        lines += [f"  {s['title']:<50} {pct(s['score_pct']):>8}  ({t['counts'].format(answered=s['answered'], unanswered=s['unanswered'])})" for s in rep["sections"]]
+        lines += ["", f"{t['nonconformities']}:"]
+        lines += [f"  {n['id']} ({ans(n)}): {n['text']}" + (f" — {n['comment']}" if n["comment"] else "") for n in rep["nonconformities"]] or [f"  {t['none_text']}"]
     else:
         raise CccError(f"report format {fmt!r} is not text, json or md")
     return "\n".join(lines) + "\n"
