@@ -168,3 +168,70 @@ def format_refs(refs: dict[str, list[str]]) -> str:
     if refs.get("own"):
         parts.append(", ".join(refs["own"]))
     return "; ".join(parts)
+
+
+def render_markdown() -> str:
+    """`docs/iso18295.md`: the clauses and duties, the mapping tables, how readiness is judged (from
+    `governance.conformity`'s docstring: one place) and how to add references."""
+    from .governance import conformity
+
+    m = MAPPING
+    out = [
+        "# ISO 18295 in ccc-governance",
+        "",
+        "Generated from `src/ccc_governance/data/iso18295.toml` by `python -m ccc_governance.iso18295`;",
+        "edit that file, not this one. References only: clause numbers and short headings of ISO 18295-1:2017",
+        "and our own names for the client duties of ISO 18295-2:2017, never the standard's text.",
+        "",
+        "## ISO 18295-1 clauses referred to",
+        "",
+        "| clause | heading | intitulé |",
+        "|---|---|---|",
+        *(f"| {c} | {h['en']} | {h['fr']} |" for c, h in m.clauses.items()),
+        "",
+        "## ISO 18295-2 client duties",
+        "",
+        "| id | duty | exigence | in short |",
+        "|---|---|---|---|",
+        *(f"| `{d}` | {h['en']} | {h['fr']} | {h['summary']} |" for d, h in m.duties.items()),
+        "",
+    ]
+    for kind in KINDS:
+        out += [f"## {KIND_TITLES[kind]}", "", "| id | 18295-1 | 18295-2 |", "|---|---|---|"]
+        out += [f"| `{item}` | {', '.join(r['clauses']) or '—'} | {', '.join(r['duties']) or '—'} |"
+                for item, r in m.refs[kind].items()]
+        out.append("")
+    doc = (conformity.__doc__ or "").strip().split("\n\n", 1)
+    out += ["## How readiness is judged (`ccc conformity`)", "", doc[0].replace("\n", " "), ""]
+    if len(doc) > 1:
+        out += [doc[1].strip(), ""]
+    out += [
+        "`ccc conformity [--contract ID] [--as-of DATE] [--format table|json|md|html] [--lang en|fr]` exits",
+        "with 0 when every duty of every contract is met, 1 otherwise (for CI), 2 on a usage error.",
+        "",
+        "## Adding references and settings of your own",
+        "",
+        "A workspace adds references without touching the package, in `ccc.toml`:",
+        "",
+        "```toml",
+        "[iso18295]",
+        "audit_within_months = 12      # the audit window of the readiness report",
+        "breach_follow_up_days = 14    # a breach open longer with no status change is not followed up",
+        "",
+        "[iso18295.refs]",
+        'service_level = ["COPC 2.1"]                # an item id found under one kind only',
+        '"section.complaints" = ["18295-2 5.3"]      # or kind.id: metric, section, governance, question',
+        '"question.quality.owner" = ["POL-7"]',
+        "```",
+        "",
+        "They appear after the shipped references in `ccc metrics` (table and `--json`, key `own`).",
+        "A key naming no known item, or a value that is not a list of text, is refused in one line.",
+        "To change the shipped mapping, edit `data/iso18295.toml`: a clause or duty id it does not declare",
+        "is refused when the package loads, and the tests fail on a metric, contract section, governance",
+        "duty or audit question left without a reference.",
+    ]
+    return "\n".join(out).rstrip() + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover - documentation generator
+    print(render_markdown(), end="")

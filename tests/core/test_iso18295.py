@@ -124,3 +124,13 @@ def test_ccc_metrics_outside_a_workspace(tmp_path, monkeypatch):
     monkeypatch.delenv("CCC_DB", raising=False)
     result = CliRunner().invoke(cli, ["metrics"], catch_exceptions=False)
     assert result.exit_code == 0 and "qa_score" in result.output and "7.4" in result.output
+
+
+def test_docs_iso18295_is_current():
+    from pathlib import Path
+
+    from ccc_governance.iso18295 import render_markdown
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "iso18295.md"
+    assert doc.read_text(encoding="utf-8") == render_markdown(), \
+        "docs/iso18295.md is stale: run `python -m ccc_governance.iso18295 > docs/iso18295.md`"

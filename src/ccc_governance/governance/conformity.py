@@ -1,20 +1,22 @@
 """The client's ISO 18295-2 readiness: for each client duty of `data/iso18295.toml`, per contract,
 a status (`met`, `partly`, `missing`) with the reasons and the evidence found in the store.
 
-How each duty is judged on `as_of` (docs/iso18295.md says the same for users):
+How each duty is judged on `as_of` (docs/iso18295.md is generated from this text):
 
 - agreement: a version of the contract in force, with KPIs, complaint time-frames (acknowledge and
   resolve) and data-handling rules (`[data_handling]` with a retention or a data location).
   Not in force: missing; all three: met; else partly.
 - information: the client's `[[obligation]]`s owed so far (due on or before `as_of`) were met on
-  time. None in the contract, or every one owed still unmet: missing; any late or overdue: partly.
+  time. None in the contract, or every one owed still unmet: missing; any late or overdue: partly;
+  none owed yet: met.
 - monitoring: every review whose hold-by date has passed was held by it and signed off, and KPI
   results are stored for a closed period. Nothing of either held or stored while owed: missing.
 - audit: an audit of the CCC (of the contract, or of its CCC naming no contract) started within
   the last `audit_within_months` (ccc.toml `[iso18295]`, default 12) and closed. None: missing;
   older or still open: partly.
-- protection: complaint time-frames and data-handling rules in the contract, and the data-handling
-  duties owed so far met on time. Neither section: missing.
+- protection: complaint time-frames and data-handling rules in the contract, dated data-handling
+  duties (`[[data_handling.duty]]`), and those owed so far met on time. Neither complaint
+  time-frames nor data-handling rules: missing; anything else short: partly.
 - improvement: no breach left `open` more than `breach_follow_up_days` (default 14) after the later
   of its period's end and the day it was first seen, with no status change (acknowledged, disputed,
   waived, closed) since; no open action item past its due date. Issues and nothing ever followed up
@@ -224,7 +226,7 @@ def _data_rules(judge, contract) -> bool:
     rules = []
     if d is not None:
         if d.retention_days is not None:
-            rules.append(f"retention {d.retention_days} d" if judge.lang == "en" else f"conservation {d.retention_days} j")
+            rules.append(f"retention {d.retention_days} days" if judge.lang == "en" else f"conservation {d.retention_days} jours")
         if d.data_location:
             rules.append(("location " if judge.lang == "en" else "localisation ") + d.data_location)
     if rules:
