@@ -61,8 +61,6 @@ def conformity_command(app: AppContext, contract_id, as_of, fmt, lang) -> None:
     report = conformity.readiness(app.db, contract_id, as_of, settings=_settings(app), lang=lang)
     if fmt == "json":
         _json(report)
-    elif fmt == "html":
-        click.echo(conformity.render(report, "html"), nl=False)  # every value escaped by the template
-    else:
+    else:  # html and md escape markup in the templates; control characters are made visible here
         click.echo(visible(conformity.render(report, fmt), multiline=True), nl=False)
     sys.exit(0 if report["met"] else 1)

@@ -91,6 +91,7 @@ MESSAGES = {
         "not_evaluated": "no KPI results stored for a closed period",
         "no_audit": "no audit of {ccc} on record",
         "audit_ok": "audit #{id} started {on}, closed {closed}, score {score}",
+        "no_score": "none (no answer scored)",
         "audit_old": "last audit #{id} started {on}, more than {months} months before {day}",
         "audit_open": "audit #{id} started {on} is not closed",
         "no_duties": "no dated data-handling duty in the contract",
@@ -125,6 +126,7 @@ MESSAGES = {
         "not_evaluated": "aucun résultat d'indicateur enregistré pour une période close",
         "no_audit": "aucun audit de {ccc} enregistré",
         "audit_ok": "audit n° {id} commencé le {on}, clos le {closed}, note {score}",
+        "no_score": "aucune (aucune réponse notée)",
         "audit_old": "dernier audit n° {id} commencé le {on}, plus de {months} mois avant le {day}",
         "audit_open": "l'audit n° {id} commencé le {on} n'est pas clos",
         "no_duties": "aucune obligation datée de traitement des données dans le contrat",
@@ -290,7 +292,7 @@ def _audit(judge, db, cid, ccc, as_of, months) -> str:
     if audit["status"] != "closed" or (audit["closed_on"] or "") > as_of.isoformat():
         judge.bad("audit_open", id=audit["id"], on=audit["started_on"])
         return "partly"
-    score = "–" if audit["overall_pct"] is None else f"{audit['overall_pct']:.1f} %"
+    score = judge.say("no_score") if audit["overall_pct"] is None else f"{audit['overall_pct']:.1f} %"
     judge.good("audit_ok", id=audit["id"], on=audit["started_on"], closed=audit["closed_on"], score=score)
     return "met"
 
@@ -429,10 +431,11 @@ def render(report: dict, fmt: str = "table") -> str:
     import jinja2
 
     loader = jinja2.PackageLoader("ccc_governance", "data/conformity")
+    common = {"loader": loader, "trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
     if fmt == "html":
-        env = jinja2.Environment(loader=loader, autoescape=True)
+        env = jinja2.Environment(autoescape=True, **common)
     else:
-        env = jinja2.Environment(loader=loader, autoescape=False, finalize=md_escape)
+        env = jinja2.Environment(autoescape=False, finalize=md_escape, **common)
     counts = _counts(report)
     return env.get_template(f"conformity.{fmt}.j2").render(r=report, L=labels, counts=counts,
                                                           summary=_summary(report, labels))
