@@ -146,17 +146,25 @@ def _statements(rows: str, sign: int) -> list[str]:
             f"WHERE {_VALID} AND {where} GROUP BY {', '.join(str(i + 1) for i in range(2 + len(keys)))} "
             f"ON CONFLICT DO UPDATE SET {', '.join(updates)}"
         )
-        if sign < 0:
-            out.append(
-                f"DELETE FROM {table} WHERE n = 0 AND (slice, interval_start) IN "
-                f"(SELECT s.id, {_START} FROM {rows} {_JOIN} WHERE {_VALID})"
-            )
     return out
+
+
+def _delete_zeros(conn, rows: str, args: tuple) -> None:
+    """Delete the rows a subtraction brought to 0, between the first and last instant of `rows`
+    (one range per slice on the primary key: no second pass over the rows themselves)."""
+    lo, hi = conn.execute(f"SELECT MIN(c.arrived_at), MAX(c.arrived_at) FROM {rows}", args).fetchone()
+    if lo is None:
+        return
+    for table in TABLES:
+        conn.execute(f"DELETE FROM {table} WHERE slice IN (SELECT id FROM contact_slices) "
+                     "AND interval_start >= ? AND interval_start <= ? AND n = 0", (lo - INTERVAL_MS, hi))
 
 
 def _run(conn, rows: str, args: tuple, sign: int) -> None:
     for sql in _statements(rows, sign):
         conn.execute(sql, args)
+    if sign < 0:
+        _delete_zeros(conn, rows, args)
 
 
 _REPLACED_ROWS = (
@@ -215,7 +223,11 @@ def _row(prefix: str) -> str:
 
 def _trigger_sql() -> list[str]:
     idle = "NOT EXISTS (SELECT 1 FROM contact_intervals_bulk)"
-    add, take = _statements(_row("NEW"), 1), _statements(_row("OLD"), -1)
+    old = _row("OLD")
+    add = _statements(_row("NEW"), 1)
+    take = _statements(old, -1) + [  # the rows the one contact brought to 0
+        f"DELETE FROM {table} WHERE n = 0 AND (slice, interval_start) IN "
+        f"(SELECT s.id, {_START} FROM {old} {_JOIN} WHERE {_VALID})" for table in TABLES]
     return [
         f"CREATE TRIGGER IF NOT EXISTS contact_intervals_insert AFTER INSERT ON contacts WHEN {idle} BEGIN "
         + "; ".join(add) + "; END",
