@@ -129,8 +129,8 @@ def test_ccc_metrics_outside_a_workspace(tmp_path, monkeypatch):
 def test_docs_iso18295_is_current():
     from pathlib import Path
 
-    from ccc_governance.iso18295 import render_markdown
+    from ccc_governance.governance.conformity import render_docs
 
     doc = Path(__file__).resolve().parents[2] / "docs" / "iso18295.md"
-    assert doc.read_text(encoding="utf-8") == render_markdown(), \
-        "docs/iso18295.md is stale: run `python -m ccc_governance.iso18295 > docs/iso18295.md`"
+    assert doc.read_text(encoding="utf-8") == render_docs(), \
+        "docs/iso18295.md is stale: run `python -m ccc_governance.governance.conformity > docs/iso18295.md`"

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from ..governance.conformity import LABELS, STATUSES
 from ..textsafe import visible
 from .context import AppContext, pass_app
 from .governance import AS_OF_HELP, _json
@@ -22,6 +23,61 @@ def _settings(app: AppContext) -> dict:
     except WorkspaceError:
         return workspace_settings(None)
     return workspace_settings(workspace)
+
+
+def render(report: dict, fmt: str = "table") -> str:
+    """The report as `table` (plain text), `md` or `html` (jinja2 templates in data/conformity/,
+    every value escaped) in the report's language; `json` is the dict itself (the caller dumps it)."""
+    labels = LABELS[report["lang"]]
+    if fmt == "table":
+        return _table(report, labels)
+    import jinja2
+
+    from ..export.templating import md_escape
+
+    loader = jinja2.PackageLoader("ccc_governance", "data/conformity")
+    common = {"loader": loader, "trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
+    if fmt == "html":
+        env = jinja2.Environment(autoescape=True, **common)
+    else:
+        env = jinja2.Environment(autoescape=False, finalize=md_escape, **common)
+    counts = _counts(report)
+    return env.get_template(f"conformity.{fmt}.j2").render(r=report, L=labels, counts=counts,
+                                                          summary=_summary(report, labels))
+
+
+def _counts(report: dict) -> dict[str, int]:
+    counts = {s: 0 for s in STATUSES}
+    for c in report["contracts"]:
+        for d in c["duties"]:
+            counts[d["status"]] += 1
+    return counts
+
+
+def _summary(report: dict, labels: dict) -> str:
+    total = sum(len(c["duties"]) for c in report["contracts"])
+    short = sum(1 for c in report["contracts"] for d in c["duties"] if d["status"] != "met")
+    if not report["contracts"]:
+        return labels["no_contract"]
+    return labels["all_met"] if not short else labels["not_all_met"].format(n=short, total=total)
+
+
+def _table(report: dict, labels: dict) -> str:
+    lines = [f"{labels['title']} — {labels['as_of']} {report['as_of']}",
+             labels["settings"].format(months=report["settings"]["audit_within_months"],
+                                       days=report["settings"]["breach_follow_up_days"])]
+    if not report["contracts"]:
+        return "\n".join(lines + [labels["no_contract"]]) + "\n"
+    for c in report["contracts"]:
+        lines += ["", f"{labels['contract']} {c['contract_id']}" + (f" — {c['title']}" if c["title"] else "")
+                  + (f" ({labels['ccc']} {c['ccc']})" if c["ccc"] else "")]
+        width = max(len(d["name"]) for d in c["duties"])
+        for d in c["duties"]:
+            lines.append(f"  {d['name']:<{width}}  {labels[d['status']]}")
+            lines += [f"      − {t}" for t in d["reasons"]]
+            lines += [f"      + {t}" for t in d["evidence"]]
+    lines += ["", _summary(report, labels)]
+    return "\n".join(lines) + "\n"
 
 
 @click.command("metrics")
@@ -62,5 +118,5 @@ def conformity_command(app: AppContext, contract_id, as_of, fmt, lang) -> None:
     if fmt == "json":
         _json(report)
     else:  # html and md escape markup in the templates; control characters are made visible here
-        click.echo(visible(conformity.render(report, fmt), multiline=True), nl=False)
+        click.echo(visible(render(report, fmt), multiline=True), nl=False)
     sys.exit(0 if report["met"] else 1)

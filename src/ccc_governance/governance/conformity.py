@@ -23,7 +23,9 @@ How each duty is judged on `as_of` (docs/iso18295.md is generated from this text
   or closed: missing.
 
 Each status comes with `reasons` (what falls short) and `evidence` (what was found), in English or
-French. The review pack's "ISO 18295" section should call `readiness()` and `render()`.
+French; `LABELS` holds the report's headings in both languages. Rendering is the caller's:
+`ccc conformity` (cli/conformity.py, templates in data/conformity/); the review pack's "ISO 18295"
+section should call `readiness()` and render it with its own templates and `LABELS`.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from ..contracts import registry
 from ..contracts.problems import CONTRACT_FAILURES, failure_reason
 from ..engine.results import last_closed_periods
 from ..errors import CccError, PeriodError
-from ..iso18295 import DEFAULT_SETTINGS, MAPPING
+from ..iso18295 import DEFAULT_SETTINGS, KIND_TITLES, KINDS, MAPPING
 from ..periods import parse_period
 from .actions import list_actions
 from .audit import last_audit
@@ -46,7 +48,6 @@ from .reviews import calendar
 
 STATUSES = ("met", "partly", "missing")
 LANGS = ("en", "fr")
-FORMATS = ("table", "json", "md", "html")
 
 #: Every heading and label of the report, per language.
 LABELS = {
@@ -417,59 +418,66 @@ def _in_force(db, cid: str, as_of: date) -> bool:
         return True  # shown, with its problem, rather than hidden
 
 
-def render(report: dict, fmt: str = "table") -> str:
-    """The report as `table` (plain text), `md` or `html` (jinja2 templates in data/conformity/,
-    every value escaped) in the report's language; `json` is the dict itself (the caller dumps it)."""
-    lang = report["lang"]
-    labels = LABELS[lang]
-    if fmt == "table":
-        return _table(report, labels)
-    if fmt not in ("md", "html"):
-        raise CccError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
-    from ..export.templating import md_escape  # imported here: export imports governance
+def render_docs() -> str:
+    """`docs/iso18295.md`: the clauses and duties, the mapping tables, how readiness is judged (this
+    module's docstring: one place) and how to add references."""
+    m = MAPPING
+    out = [
+        "# ISO 18295 in ccc-governance",
+        "",
+        "Generated from `src/ccc_governance/data/iso18295.toml` by `python -m ccc_governance.governance.conformity`;",
+        "edit that file, not this one. References only: clause numbers and short headings of ISO 18295-1:2017",
+        "and our own names for the client duties of ISO 18295-2:2017, never the standard's text.",
+        "",
+        "## ISO 18295-1 clauses referred to",
+        "",
+        "| clause | heading | intitulé |",
+        "|---|---|---|",
+        *(f"| {c} | {h['en']} | {h['fr']} |" for c, h in m.clauses.items()),
+        "",
+        "## ISO 18295-2 client duties",
+        "",
+        "| id | duty | exigence | in short |",
+        "|---|---|---|---|",
+        *(f"| `{d}` | {h['en']} | {h['fr']} | {h['summary']} |" for d, h in m.duties.items()),
+        "",
+    ]
+    for kind in KINDS:
+        out += [f"## {KIND_TITLES[kind]}", "", "| id | 18295-1 | 18295-2 |", "|---|---|---|"]
+        out += [f"| `{item}` | {', '.join(r['clauses']) or '—'} | {', '.join(r['duties']) or '—'} |"
+                for item, r in m.refs[kind].items()]
+        out.append("")
+    doc = (__doc__ or "").strip().split("\n\n", 1)
+    out += ["## How readiness is judged (`ccc conformity`)", "", doc[0].replace("\n", " "), ""]
+    if len(doc) > 1:
+        out += [doc[1].strip(), ""]
+    out += [
+        "`ccc conformity [--contract ID] [--as-of DATE] [--format table|json|md|html] [--lang en|fr]` exits",
+        "with 0 when every duty of every contract is met, 1 otherwise (for CI), 2 on a usage error.",
+        "",
+        "## Adding references and settings of your own",
+        "",
+        "A workspace adds references without touching the package, in `ccc.toml`:",
+        "",
+        "```toml",
+        "[iso18295]",
+        "audit_within_months = 12      # the audit window of the readiness report",
+        "breach_follow_up_days = 14    # a breach open longer with no status change is not followed up",
+        "",
+        "[iso18295.refs]",
+        'service_level = ["COPC 2.1"]                # an item id found under one kind only',
+        '"section.complaints" = ["18295-2 5.3"]      # or kind.id: metric, section, governance, question',
+        '"question.quality.owner" = ["POL-7"]',
+        "```",
+        "",
+        "They appear after the shipped references in `ccc metrics` (table and `--json`, key `own`).",
+        "A key naming no known item, or a value that is not a list of text, is refused in one line.",
+        "To change the shipped mapping, edit `data/iso18295.toml`: a clause or duty id it does not declare",
+        "is refused when the package loads, and the tests fail on a metric, contract section, governance",
+        "duty or audit question left without a reference.",
+    ]
+    return "\n".join(out).rstrip() + "\n"
 
-    import jinja2
 
-    loader = jinja2.PackageLoader("ccc_governance", "data/conformity")
-    common = {"loader": loader, "trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
-    if fmt == "html":
-        env = jinja2.Environment(autoescape=True, **common)
-    else:
-        env = jinja2.Environment(autoescape=False, finalize=md_escape, **common)
-    counts = _counts(report)
-    return env.get_template(f"conformity.{fmt}.j2").render(r=report, L=labels, counts=counts,
-                                                          summary=_summary(report, labels))
-
-
-def _counts(report: dict) -> dict[str, int]:
-    counts = {s: 0 for s in STATUSES}
-    for c in report["contracts"]:
-        for d in c["duties"]:
-            counts[d["status"]] += 1
-    return counts
-
-
-def _summary(report: dict, labels: dict) -> str:
-    total = sum(len(c["duties"]) for c in report["contracts"])
-    short = sum(1 for c in report["contracts"] for d in c["duties"] if d["status"] != "met")
-    if not report["contracts"]:
-        return labels["no_contract"]
-    return labels["all_met"] if not short else labels["not_all_met"].format(n=short, total=total)
-
-
-def _table(report: dict, labels: dict) -> str:
-    lines = [f"{labels['title']} — {labels['as_of']} {report['as_of']}",
-             labels["settings"].format(months=report["settings"]["audit_within_months"],
-                                       days=report["settings"]["breach_follow_up_days"])]
-    if not report["contracts"]:
-        return "\n".join(lines + [labels["no_contract"]]) + "\n"
-    for c in report["contracts"]:
-        lines += ["", f"{labels['contract']} {c['contract_id']}" + (f" — {c['title']}" if c["title"] else "")
-                  + (f" ({labels['ccc']} {c['ccc']})" if c["ccc"] else "")]
-        width = max(len(d["name"]) for d in c["duties"])
-        for d in c["duties"]:
-            lines.append(f"  {d['name']:<{width}}  {labels[d['status']]}")
-            lines += [f"      − {t}" for t in d["reasons"]]
-            lines += [f"      + {t}" for t in d["evidence"]]
-    lines += ["", _summary(report, labels)]
-    return "\n".join(lines) + "\n"
+if __name__ == "__main__":  # pragma: no cover - documentation generator
+    print(render_docs(), end="")
