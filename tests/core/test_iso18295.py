@@ -134,3 +134,16 @@ def test_docs_iso18295_is_current():
     doc = Path(__file__).resolve().parents[2] / "docs" / "iso18295.md"
     assert doc.read_text(encoding="utf-8") == render_docs(), \
         "docs/iso18295.md is stale: run `python -m ccc_governance.governance.conformity > docs/iso18295.md`"
+
+
+def test_ccc_toml_iso18295_table_is_read_and_old_files_stay_valid(tmp_path):
+    from ccc_governance.workspace import load_workspace
+
+    config = tmp_path / "ccc.toml"
+    config.write_text('[workspace]\ndatabase = "ccc.db"\n', encoding="utf-8")
+    assert load_workspace(tmp_path).iso18295 == {}
+    config.write_text('[workspace]\ndatabase = "ccc.db"\n[iso18295]\nbreach_follow_up_days = 7\n', encoding="utf-8")
+    assert workspace_settings(load_workspace(tmp_path))["breach_follow_up_days"] == 7
+    config.write_text('iso18295 = 3\n[workspace]\ndatabase = "ccc.db"\n', encoding="utf-8")
+    with pytest.raises(WorkspaceError, match=r"ccc.toml: \[iso18295\] must be a table"):
+        load_workspace(tmp_path)

@@ -191,6 +191,8 @@ def test_a_breach_left_open_past_the_follow_up_days_is_missing_improvement(db):
     d = _duty(db, "improvement")
     assert d["status"] == "missing" and d["reasons"] == ["breach sl 2026-01 open 32 days with no follow-up"]
     assert _duty(db, "improvement", settings={"breach_follow_up_days": 40})["status"] == "met"
+    db.execute("UPDATE breaches SET still_breached = 0")  # a later evaluation no longer finds it
+    assert _duty(db, "improvement")["status"] == "met"
 
 
 def test_a_followed_up_breach_and_an_overdue_action_make_improvement_partly(db):

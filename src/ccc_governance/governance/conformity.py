@@ -17,7 +17,7 @@ How each duty is judged on `as_of` (docs/iso18295.md is generated from this text
 - protection: complaint time-frames and data-handling rules in the contract, dated data-handling
   duties (`[[data_handling.duty]]`), and those owed so far met on time. Neither complaint
   time-frames nor data-handling rules: missing; anything else short: partly.
-- improvement: no breach left `open` more than `breach_follow_up_days` (default 14) after the later
+- improvement: no breach (still found by the last evaluation) left `open` more than `breach_follow_up_days` (default 14) after the later
   of its period's end and the day it was first seen, with no status change (acknowledged, disputed,
   waived, closed) since; no open action item past its due date. Issues and nothing ever followed up
   or closed: missing.
@@ -323,7 +323,8 @@ def _improvement(judge, db, cid, as_of, follow_up_days) -> str:
     day = as_of.isoformat()
     progress = 0
     breaches = db.query(
-        "SELECT id, kpi_id, period, first_seen_at FROM breaches WHERE contract_id = ? AND substr(first_seen_at, 1, 10) <= ?"
+        "SELECT id, kpi_id, period, first_seen_at, still_breached FROM breaches"
+        " WHERE contract_id = ? AND substr(first_seen_at, 1, 10) <= ?"
         " ORDER BY period, kpi_id", [cid, day])
     for b in breaches:
         moved = db.execute(
@@ -333,6 +334,8 @@ def _improvement(judge, db, cid, as_of, follow_up_days) -> str:
             progress += 1
             status = BREACH_STATUS_FR.get(moved[0], moved[0]) if judge.lang == "fr" else moved[0]
             judge.good("breach_followed", kpi=b["kpi_id"], period=b["period"], status=status)
+            continue
+        if not b["still_breached"]:  # a later evaluation no longer finds it: nothing to follow up
             continue
         age = (as_of - _breach_age_start(b)).days
         if age > follow_up_days:
