@@ -263,27 +263,43 @@ def evidence_get(app: AppContext, evidence_id, output, parents) -> None:
 
 
 @click.command("purge")
-@click.option("--contract", "contract_id", required=True, help="The contract whose retention applies.")
+@click.option("--contract", "contract_id", help="The contract whose retention applies.")
+@click.option("--due", is_flag=True, help="Every contract in force with a retention: what is due everywhere "
+              "(a record another contract still holds is kept). For a nightly job, with --yes.")
 @click.option("--as-of", help=AS_OF_HELP)
 @click.option("--yes", is_flag=True, help="Really delete (without it: a dry run with counts).")
 @click.option("--duty", help="Record the purge as evidence for this data-handling duty.")
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
 @pass_app
-def purge_command(app: AppContext, contract_id, as_of, yes, duty, as_json) -> None:
+def purge_command(app: AppContext, contract_id, due, as_of, yes, duty, as_json) -> None:
     """Delete contact records older than the contract's retention (dry run unless --yes)."""
-    report = purge_mod.purge(app.db, contract_id, _as_of(as_of), dry_run=not yes, duty=duty)
-    report.pop("ids")
+    if bool(contract_id) == bool(due):
+        raise click.UsageError("give either --contract ID or --due")
+    if due and duty:
+        raise click.UsageError("--duty names one contract's duty: use it with --contract")
+    day = _as_of(as_of)
+    if due:
+        reports = [purge_mod.purge(app.db, r["contract_id"], day, dry_run=not yes, report=r)
+                   for r in purge_mod.due(app.db, day)]
+    else:
+        reports = [purge_mod.purge(app.db, contract_id, day, dry_run=not yes, duty=duty)]
+    for report in reports:
+        report.pop("ids")
     if as_json:
-        _json(report)
+        _json(reports if due else reports[0])
         return
     verb = "deleted" if yes else "would delete"
-    click.echo(visible(f"{contract_id}: retention {report['retention_days']} days, records before {report['first_kept']} ({report['cutoff']})"))
-    for table, n in report["counts"].items():
-        click.echo(f"  {table}: {verb} {n}")
+    if due and not reports:
+        click.echo("no contract in force sets a retention: nothing is due")
+    for report in reports:
+        click.echo(visible(f"{report['contract_id']}: retention {report['retention_days']} days, records before {report['first_kept']} ({report['cutoff']})"))
+        for table, n in report["counts"].items():
+            kept = report.get("kept", {}).get(table)
+            click.echo(f"  {table}: {verb} {n}" + (f" (kept {kept}: another contract still holds them)" if kept else ""))
+        if yes:
+            click.echo(visible(f"  purge #{report['purge_id']} recorded" + (f"; evidence #{report['evidence_id']} for {duty}" if duty else "")))
     if not yes:
         click.echo("dry run: nothing deleted (add --yes to purge)")
-    else:
-        click.echo(visible(f"purge #{report['purge_id']} recorded" + (f"; evidence #{report['evidence_id']} for {duty}" if duty else "")))
 
 
 # --- audit ---------------------------------------------------------------------------------

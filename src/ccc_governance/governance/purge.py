@@ -9,7 +9,8 @@ contacts its `direction`. A record whose queue or channel is unknown (NULL) is o
 the contract takes every queue (`*`) / every channel: what cannot be attributed is not deleted.
 
 KPI results, breaches, credits and the engine's aggregates are never touched: the figures already
-computed stay as they were. Each purge is recorded in `purges` (with `purged_by`) so the retention
+computed stay as they were. `due()` (`ccc purge --due`) runs it for every contract in force and
+keeps a record another contract in force still holds. Each purge is recorded in `purges` (with `purged_by`) so the retention
 duty can cite it, and logged (`purge`) by its id and counts: the change log never keeps what was
 purged.
 """
@@ -98,12 +99,56 @@ def expired(db, contract_id: str, as_of: date | str | None = None) -> dict:
     }
 
 
-def purge(db, contract_id: str, as_of: date | str | None = None, *, dry_run: bool = True, duty: str | None = None) -> dict:
+def due(db, as_of: date | str | None = None) -> list[dict]:
+    """`ccc purge --due`: for every contract in force on `as_of` that sets a retention, `expired()`'s
+    report narrowed to what is due everywhere. A record also in the scope of another contract in
+    force is kept while that contract still holds it: it sets no retention, or the record is not
+    past it. Each report gains `kept: {table: n}` (expired under this contract, kept for another)."""
+    from ..contracts import registry
+    from .inforce import contract_ids
+
+    as_of = clock.today(as_of)
+    in_force = {}
+    for cid in contract_ids(db):
+        found = registry.contract_at(db, cid, as_of)
+        if found is not None:
+            in_force[cid] = found[1]
+    holds = {cid: (c.scope, cutoff(c, as_of)[1] if c.data_handling and c.data_handling.retention_days is not None else None)
+             for cid, c in in_force.items()}
+    reports = []
+    for cid, contract in in_force.items():
+        if contract.data_handling is None or contract.data_handling.retention_days is None:
+            continue
+        report = expired(db, cid, as_of)
+        report["kept"] = {}
+        for table, row_ids in report["ids"].items():
+            column = RECORD_TABLES[table]
+            present = _columns(db, table)
+            wanted = [c for c in ("id", "source", "queue", "queue_name", "channel", "direction") if c in present]
+            keep = set()
+            for i in range(0, len(row_ids), 500):
+                chunk = row_ids[i : i + 500]
+                rows = db.query(f"SELECT {', '.join(wanted)}, {column} AS at FROM {table} WHERE id IN "
+                                f"({', '.join('?' * len(chunk))})", chunk)
+                for row in rows:
+                    for other, (scope, other_cut) in holds.items():
+                        if other != cid and _in_scope(row, scope, table) and (other_cut is None or row["at"] >= other_cut):
+                            keep.add(row["id"])
+                            break
+            report["ids"][table] = [i for i in row_ids if i not in keep]
+            report["kept"][table] = len(keep)
+        report["counts"] = {t: len(v) for t, v in report["ids"].items()}
+        reports.append(report)
+    return reports
+
+
+def purge(db, contract_id: str, as_of: date | str | None = None, *, dry_run: bool = True, duty: str | None = None,
+          report: dict | None = None) -> dict:
     """Report (dry run) or delete the records past retention, in one transaction, and record the
     purge in `purges`; with `duty` (a data-handling duty id), the purge is also recorded as that
-    duty's evidence, dated `as_of`. Returns `expired()`'s report plus `purge_id` (None on a dry run)
-    and `evidence_id`."""
-    report = expired(db, contract_id, as_of)
+    duty's evidence, dated `as_of`. `report`: what to delete, when already worked out (`due()`);
+    default `expired()`. Returns that report plus `purge_id` (None on a dry run) and `evidence_id`."""
+    report = report if report is not None else expired(db, contract_id, as_of)
     report["evidence_id"] = None
     report["purge_id"] = None
     report["dry_run"] = dry_run
