@@ -101,3 +101,19 @@ def test_purge_needs_contract_or_due(db_path):
         result = CliRunner().invoke(cli, ["--db", str(db_path), "purge", *args])
         assert result.exit_code == 2 and result.output.startswith("error: cli purge: ") and "\n" == result.output[-1:], result.output
         assert len(result.output.splitlines()) == 1
+
+
+def test_status_flags_records_held_past_retention(db_path):
+    result = CliRunner().invoke(cli, ["--db", str(db_path), "status", "acme", "--as-of", AS_OF, "--json"],
+                                catch_exceptions=False)
+    held = json.loads(result.output)["past_retention"]
+    # Three old contacts in acme's scope; the oldest (2026-06-01) was past 365 days from 2027-06-02.
+    assert held == {"records": 3, "counts": {"contacts": 3, "surveys": 0, "complaints": 0, "quality_evaluations": 0},
+                    "oldest": "2026-06-01", "due_since": "2027-06-02"}
+    assert json.loads(CliRunner().invoke(cli, ["--db", str(db_path), "status", "acme", "--as-of", "2027-06-01",
+                                               "--json"]).output)["past_retention"] is None
+    text = CliRunner().invoke(cli, ["--db", str(db_path), "status", "acme", "--as-of", AS_OF]).output
+    assert ("Past retention: 3 records (3 contacts), oldest from 2026-06-01, due since 2027-06-02: "
+            "run `ccc purge --contract acme`") in text
+    beta = CliRunner().invoke(cli, ["--db", str(db_path), "status", "beta", "--as-of", AS_OF, "--json"]).output
+    assert json.loads(beta)["past_retention"] is None  # no retention set

@@ -421,6 +421,11 @@ def status_command(app: AppContext, contract_id, as_of, as_json) -> None:
     click.echo(f"Overdue obligations: {len(st['overdue_obligations'])}")
     for o in st["overdue_obligations"]:
         click.echo(visible(f"  {o['obligation_id']} ({o['kind']}) due {o['due']}"))
+    pr = st.get("past_retention")
+    if pr:
+        held = ", ".join(f"{n} {t}" for t, n in pr["counts"].items() if n)
+        click.echo(f"Past retention: {pr['records']} records ({held}), oldest from {pr['oldest']}, due since "
+                   f"{pr['due_since']}: run `ccc purge --contract {contract_id}`")
     la = st["last_audit"]
     click.echo(f"Last audit: #{la['id']} on {la['started_on']}, score {la['overall_pct']} %" if la else "Last audit: none")
     click.echo(f"Open breaches: {len(st['open_breaches'])}")

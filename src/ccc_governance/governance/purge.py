@@ -74,7 +74,8 @@ def _columns(db, table: str) -> list[str]:
 
 def expired(db, contract_id: str, as_of: date | str | None = None) -> dict:
     """What a purge would delete on `as_of`: `{contract_id, as_of, retention_days, first_kept,
-    cutoff_ms, ids: {table: [row ids]}, counts: {table: n}}`. Raises if the contract sets no retention."""
+    cutoff_ms, ids: {table: [row ids]}, counts: {table: n}, oldest, due_since}` (`oldest`: the
+    oldest such record's local day; `due_since`: the first day it was past retention). Raises if the contract sets no retention."""
     as_of = clock.today(as_of)
     require_contract(db, contract_id)
     contract = contract_for(db, contract_id, as_of)
@@ -82,11 +83,18 @@ def expired(db, contract_id: str, as_of: date | str | None = None) -> dict:
         raise CccError(f"contract {contract_id} sets no [data_handling] retention_days: nothing to purge")
     first_kept, cut_ms = cutoff(contract, as_of)
     ids: dict[str, list[int]] = {}
+    oldest: int | None = None
     for table, column in RECORD_TABLES.items():
         present = _columns(db, table)
         wanted = [c for c in ("id", "source", "queue", "queue_name", "channel", "direction") if c in present]
-        rows = db.query(f"SELECT {', '.join(wanted)} FROM {table} WHERE {column} < ?", [cut_ms])
-        ids[table] = [r["id"] for r in rows if _in_scope(r, contract.scope, table)]
+        rows = db.query(f"SELECT {', '.join(wanted)}, {column} AS at FROM {table} WHERE {column} < ?", [cut_ms])
+        ids[table] = []
+        for r in rows:
+            if _in_scope(r, contract.scope, table):
+                ids[table].append(r["id"])
+                oldest = r["at"] if oldest is None else min(oldest, r["at"])
+    zone = ZoneInfo(contract.contract.timezone)
+    oldest_day = None if oldest is None else datetime.fromtimestamp(oldest / 1000, zone).date()
     return {
         "contract_id": contract_id,
         "as_of": as_of.isoformat(),
@@ -96,6 +104,10 @@ def expired(db, contract_id: str, as_of: date | str | None = None) -> dict:
         "cutoff": clock.iso_utc(cut_ms),
         "ids": ids,
         "counts": {t: len(v) for t, v in ids.items()},
+        # The oldest record's local day, and the first day it was past retention (None: nothing due).
+        "oldest": oldest_day.isoformat() if oldest_day else None,
+        "due_since": (oldest_day + timedelta(days=contract.data_handling.retention_days + 1)).isoformat()
+        if oldest_day else None,
     }
 
 

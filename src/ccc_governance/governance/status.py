@@ -8,8 +8,9 @@ from ..contracts.problems import CONTRACT_FAILURES, failure_reason
 from ..engine.results import last_closed_periods
 from .actions import list_actions
 from .audit import last_audit
-from .inforce import require_contract
+from .inforce import contract_for, require_contract
 from .obligations import overdue
+from .purge import expired
 from .reviews import calendar
 
 #: Breach statuses that still need attention.
@@ -41,11 +42,26 @@ def _last_evaluated(db, contract_id: str, as_of) -> dict | None:
     return {"period": period, "counts": counts, "kpis": results}
 
 
+def _past_retention(db, contract_id: str, as_of) -> dict | None:
+    """Records held past the contract's retention: `{records, counts, oldest, due_since}`, or None
+    when the contract sets no retention or nothing is past it."""
+    contract = contract_for(db, contract_id, as_of)
+    if contract.data_handling is None or contract.data_handling.retention_days is None:
+        return None
+    report = expired(db, contract_id, as_of)
+    total = sum(report["counts"].values())
+    if not total:
+        return None
+    return {"records": total, "counts": report["counts"], "oldest": report["oldest"], "due_since": report["due_since"]}
+
+
 def contract_status(db, contract_id: str, as_of=None) -> dict:
     """Everything that needs attention for one contract on `as_of`: `contract_id, as_of,
     next_review` (the earliest review not yet held, or None), `reviews_overdue`, `unsigned_reviews`,
     `open_actions` (each with `overdue`), `overdue_obligations`, `last_audit`, `open_breaches`,
-    `last_evaluated` (the last closed evaluated period: `period, counts` by status, `kpis`), and
+    `last_evaluated` (the last closed evaluated period: `period, counts` by status, `kpis`),
+    `past_retention` (records held past the contract's retention: `records, counts, oldest,
+    due_since`; None when none), and
     `problem`: None, or why the reviews, obligations and last audit (worked out from the contract's
     text) cannot be shown, in one line; the rest, read from what is stored, is shown all the same."""
     as_of = clock.today(as_of)
@@ -63,6 +79,7 @@ def contract_status(db, contract_id: str, as_of=None) -> dict:
     cal = from_contract(lambda: calendar(db, contract_id, as_of), [])
     late = from_contract(lambda: overdue(db, contract_id, as_of), [])
     audit = from_contract(lambda: last_audit(db, contract_id, as_of), None)
+    held = from_contract(lambda: _past_retention(db, contract_id, as_of), None)
     pending = [r for r in cal if r["state"] not in ("held", "signed_off")]
     return {
         "contract_id": contract_id,
@@ -75,5 +92,6 @@ def contract_status(db, contract_id: str, as_of=None) -> dict:
         "last_audit": audit,
         "open_breaches": _open_breaches(db, contract_id),
         "last_evaluated": _last_evaluated(db, contract_id, as_of),
+        "past_retention": held,
         "problem": problems[0] if problems else None,
     }
