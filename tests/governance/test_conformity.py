@@ -158,6 +158,9 @@ def test_obligations_missing_partly_met(db):
     register_text(db, "none", nothing)
     assert _duty(db, "information", cid="none")["reasons"] == [
         "the contract lists no obligation of the client to the CCC"]
+    theirs = GOOD.replace('id = "good"', 'id = "theirs"').replace('due = "-5d"', 'due = "-5d"\nowner = "ccc"')
+    register_text(db, "theirs", theirs)  # an obligation of the CCC is no information given to it
+    assert _duty(db, "information", cid="theirs")["status"] == "missing"
 
 
 def test_agreement_and_protection_without_complaints_or_data_handling(db):

@@ -6,7 +6,7 @@ How each duty is judged on `as_of` (docs/iso18295.md is generated from this text
 - agreement: a version of the contract in force, with KPIs, complaint time-frames (acknowledge and
   resolve) and data-handling rules (`[data_handling]` with a retention or a data location).
   Not in force: missing; all three: met; else partly.
-- information: the client's `[[obligation]]`s owed so far (due on or before `as_of`) were met on
+- information: the client's `[[obligation]]`s (any owner but `ccc`) owed so far (due on or before `as_of`) were met on
   time. None in the contract, or every one owed still unmet: missing; any late or overdue: partly;
   none owed yet: met.
 - monitoring: every review whose hold-by date has passed was held by it and signed off, and KPI
@@ -240,13 +240,14 @@ def _data_rules(judge, contract) -> bool:
 
 
 def _information(judge, contract, occurrences, as_of) -> str:
-    rows = [r for r in occurrences if r["kind"] == "obligation"]
-    if not contract.obligation:
+    mine = [o for o in contract.obligation if o.owner != "ccc"]  # the client's to the CCC, not the reverse
+    rows = [r for r in occurrences if r["kind"] == "obligation" and r["owner"] != "ccc"]
+    if not mine:
         judge.bad("no_obligations")
         return "missing"
     owed, met = _occurrences(judge, rows, as_of)
     if not owed:
-        judge.good("nothing_owed", n=len(contract.obligation))
+        judge.good("nothing_owed", n=len(mine))
         return "met"
     if met == 0:
         return "missing"
