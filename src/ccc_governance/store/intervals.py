@@ -15,7 +15,7 @@ UTC interval (`interval_start`: `arrived_at` floored to 15 minutes, epoch ms; ev
 
 Kept up to date in the writer's transaction: an import adds its batch in bulk when it closes
 (`add_batch`, after `begin_bulk` took the per-row triggers away for the batch); `ccc batch undo` takes
-the batch out and puts back the rows it replaced (`undo_batch`); any other write to `contacts`
+the batch out and puts back the rows it replaced (`remove_batch`, `restore_replaced`); any other write to `contacts`
 (privacy purge, a test or tool writing rows itself) goes through the per-row triggers. Rows whose
 count falls to 0 are deleted. This module holds all of that SQL; the schema migration calls
 `create` (tables, triggers) and `rebuild` (backfill).
