@@ -69,7 +69,9 @@ class ContractScreen(DataScreen):
         review_text = f" · review {review['period']}: {review['state'].replace('_', ' ')} (by {review['hold_by']})" if review else ""
         head = fmt.user_text(f"{c.title} · {c.client} ⇄ {c.ccc} · v{c.version} · ")
         head.append(f"period {view.period or '—'}", style="bold")
-        head.append(f"  [p]/[n] of {len(view.periods)}", style="dim")
+        if view.period in view.periods:  # which of how many, and p/n to move
+            head.append(f"  {view.periods.index(view.period) + 1} of {len(view.periods)}"
+                        f" ({view.periods[0]} – {view.periods[-1]}) · p/n to step", style="dim")
         head.append(review_text, style="red" if review and review["state"] == "overdue" else "")
         self.query_one("#contract-head", Static).update(head)
         table = self.query_one("#kpis", DataTable)
