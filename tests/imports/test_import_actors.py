@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from click.testing import CliRunner
 
 from ccc_governance import trail
@@ -14,7 +13,6 @@ from ccc_governance.store.db import open_db
 
 #: Until `store/applying.py` and `store/batches.py` record the actor (lines given in the report of
 #: issue #14's trail work): expected to fail; strict, so that wiring them makes this marker go.
-pytestmark = pytest.mark.xfail(strict=True, reason="batch actors not wired into store/applying.py, store/batches.py yet")
 
 MAPPING = """
 kind = "contact"

@@ -36,7 +36,9 @@ import sqlite3
 
 import attrs
 
+from ..actor import current_actor
 from ..clock import now_text
+from ..trail import record_change
 from . import intervals
 from .checks import CONTENT_START, STORE_COLUMNS
 from .reading import UNCHECKED, Quarantined, ReadResult, Unit
@@ -266,12 +268,13 @@ class SqliteBatch:
         f = self.file
         row = self.conn.execute("SELECT state FROM source_state WHERE source = ?", (f.source,)).fetchone()
         self.state_before = row[0] if row else None
+        self.actor = current_actor(self.conn)
         cur = self.conn.execute(
             "INSERT INTO batches (source, plugin, plugin_version, file_name, path, sha256, size_bytes, "
-            "contract_id, started_at, status, options, state_before) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'complete', ?, ?)",
+            "contract_id, started_at, status, options, state_before, imported_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'complete', ?, ?, ?)",
             (f.source, f.plugin, f.plugin_version, f.file_name, f.path, f.sha256, f.size, f.contract_id,
-             now_text(), json.dumps(f.options, default=str), self.state_before),
+             now_text(), json.dumps(f.options, default=str), self.state_before, self.actor),
         )
         self.batch_id = cur.lastrowid
         intervals.begin_bulk(self.conn, self.batch_id)  # its contacts are counted at once by `close`
@@ -318,3 +321,8 @@ class SqliteBatch:
              ",".join(sorted(result.kinds)) or None, result.first_at, result.last_at, result.records,
              round(elapsed_s, 3), sha256, self.batch_id),
         )
+        record_change(conn, "import.batch", contract_id=self.file.contract_id, record=f"batches:{self.batch_id}",
+                      actor=self.actor, after={
+                          "source": self.file.source, "file_name": self.file.file_name, "sha256": sha256,
+                          "size_bytes": self.file.size, "records": result.records,
+                          **{k: c[k] for k in ("imported", "replaced", "duplicates", "older_skipped", "quarantined")}})

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 
 from ..errors import NotFoundError, StateError
+from ..actor import current_actor
 from ..clock import now_text
+from ..trail import record_change
 from . import intervals
 from .schema import KIND_TABLES
 
 _BATCH_COLUMNS = (
     "id, source, plugin, plugin_version, file_name, path, sha256, size_bytes, contract_id, started_at, "
     "finished_at, status, imported, replaced, duplicates, older_skipped, quarantined, kinds, first_at, "
-    "last_at, records, elapsed_s, options, undone_at"
+    "last_at, records, elapsed_s, options, undone_at, imported_by, undone_by"
 )
 
 
@@ -70,6 +72,7 @@ def undo_batch(db, batch_id: int) -> dict:
     that one first).
     """
     conn = db.conn
+    who = current_actor(db)
     removed = restored = 0
     # Checked inside the transaction: it may have waited for another writer (an undo of the same
     # batch, an import replacing its records) that changed what is allowed.
@@ -113,6 +116,9 @@ def undo_batch(db, batch_id: int) -> dict:
                 ).fetchone()[0]
                 conn.execute("UPDATE source_state SET state = ?, batch_id = ? WHERE source = ?",
                              (before, prev, batch["source"]))
-        conn.execute("UPDATE batches SET status = 'undone', undone_at = ? WHERE id = ?", (now_text(), batch_id))
+        conn.execute("UPDATE batches SET status = 'undone', undone_at = ?, undone_by = ? WHERE id = ?",
+                     (now_text(), who, batch_id))
+        record_change(conn, "import.undo", contract_id=batch["contract_id"], record=f"batches:{batch_id}", actor=who,
+                      before={"status": "complete"}, after={"status": "undone", "removed": removed, "restored": restored})
     # No engine refresh here: the engine sees an undone batch in `batches` and rebuilds itself.
     return {"batch_id": batch_id, "removed": removed, "restored": restored}
