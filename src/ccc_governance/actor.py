@@ -6,11 +6,10 @@ runs), else `CCC_ACTOR` from the environment, else the operating system's login 
 write the database file can claim any name. Every record a person or job makes stores it in a
 `*_by` column, and its entry in the change log (`trail`) carries it too.
 
-PostgreSQL (a later store): the actor is the database role of the session, so that a client cannot
-claim another name. `current_actor(db)` is where that goes: for a PostgreSQL connection it answers
-`SELECT current_user` and ignores `--actor` / `CCC_ACTOR` (a declared name that differs from the
-role is refused rather than silently replaced). Callers pass the store's `db` (or connection) for
-this reason, even though SQLite does not need it.
+PostgreSQL: the actor is the database role of the session (`SELECT session_user`: the role that
+logged in, which the server authenticated), so that a client cannot claim another name; a
+declared `--actor` / `CCC_ACTOR` that differs from it is refused rather than silently replaced.
+Callers pass the store's `db` (or connection) for this reason, even though SQLite does not need it.
 """
 
 from __future__ import annotations
@@ -57,6 +56,15 @@ def current_actor(db=None) -> str:
     """Who is making the change now, checked (see the module docstring; `db` is the store or its
     connection, for the PostgreSQL store's role). An empty `CCC_ACTOR` counts as unset."""
     declared = os.environ.get(ENV, "")
+    if getattr(db, "dialect", None) == "postgresql" or getattr(getattr(db, "conn", None), "dialect", None) == "postgresql":
+        conn = getattr(db, "conn", db)
+        role = getattr(conn, "ccc_role", None)
+        if role is None:
+            role = conn.ccc_role = conn.execute("SELECT session_user").fetchone()[0]
+        if declared and declared != role:
+            raise ActorError(f"{ENV} / --actor '{declared}': on a PostgreSQL store the actor is the database role "
+                             f"of the session ('{role}'); connect as that role instead of declaring a name")
+        return role
     if declared:
         return check_actor(declared, ENV)
     return check_actor(login_name(), "the login name")

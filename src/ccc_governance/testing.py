@@ -10,9 +10,17 @@ And the host's functions a plugin's tests call, so that they import nothing of t
 `import_file(db, workspace, pm, source_name, path, …)` (one file as one batch: its summary),
 `undo_batch(db, batch_id)`, `list_quarantine(db, batch_id)`, `open_db(path)`; and `flatten(items)`
 (what a reader yields, each `ColumnBlock` as the records it stands for).
+
+Both stores: `pytest --store=postgres` (with `CCC_TEST_PG` set to a PostgreSQL server's admin
+URL, e.g. from `.ci/pg-server start`) runs the same tests on PostgreSQL: every workspace database
+a test opens is a PostgreSQL database of its own (`store.db`), made from a migrated template and
+dropped after the test. Tests that are about the SQLite file itself carry `@pytest.mark.sqlite_only`
+and are skipped there; `@pytest.mark.postgres_only` tests are skipped on SQLite.
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 
@@ -47,3 +55,78 @@ def ccc_pm(ccc_workspace):
     from .plugins import get_plugin_manager
 
     return get_plugin_manager(ccc_workspace, entrypoints=False)
+
+
+# --------------------------------------------------------------------------- both stores
+
+_TEMPLATE = "ccct_template"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--store", choices=("sqlite", "postgres"), default="sqlite",
+                     help="the store the tests run on (postgres: CCC_TEST_PG names the server)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: a test of the SQLite file itself (skipped on --store=postgres)")
+    config.addinivalue_line("markers", "postgres_only: a test of the PostgreSQL store (skipped on --store=sqlite)")
+    if config.getoption("--store", "sqlite") != "postgres":
+        os.environ.pop("CCC_TEST_PG", None)
+        return
+    from .store.db import TEST_PG_ENV
+
+    admin = os.environ.get(TEST_PG_ENV)
+    if not admin:
+        raise pytest.UsageError("--store=postgres: set CCC_TEST_PG to a PostgreSQL server's admin URL "
+                                "(`.ci/pg-server start DIR` prints one)")
+    import psycopg
+
+    from .store.db import open_db
+
+    with psycopg.connect(admin, autocommit=True) as conn:
+        _drop_test_databases(conn, everything=True)
+    del os.environ[TEST_PG_ENV]  # the template is made like any store, then marked as one
+    from .store.location import StoreLocation
+    from psycopg.conninfo import make_conninfo
+
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{_TEMPLATE}"')
+    open_db(StoreLocation("postgresql", url=make_conninfo(admin, dbname=_TEMPLATE))).close()
+    os.environ[TEST_PG_ENV] = admin
+    os.environ[TEST_PG_ENV + "_TEMPLATE"] = _TEMPLATE
+
+
+def pytest_report_header(config):
+    if config.getoption("--store", "sqlite") == "postgres":
+        from .store.location import redact
+
+        return f"store: PostgreSQL ({redact(os.environ.get('CCC_TEST_PG', ''))})"
+    return "store: SQLite"
+
+
+def pytest_collection_modifyitems(config, items):
+    store = config.getoption("--store", "sqlite")
+    skip = "sqlite_only" if store == "postgres" else "postgres_only"
+    marker = pytest.mark.skip(reason=f"{skip.replace('_only', '')} only (this run: --store={store})")
+    for item in items:
+        if skip in item.keywords:
+            item.add_marker(marker)
+
+
+def _drop_test_databases(conn, *, everything: bool = False) -> None:
+    rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'ccct\\_%'").fetchall()
+    for (name,) in rows:
+        if everything or name != _TEMPLATE:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(autouse=True)
+def _ccc_test_databases():
+    """--store=postgres: drop the databases a test made."""
+    yield
+    admin = os.environ.get("CCC_TEST_PG")
+    if admin:
+        import psycopg
+
+        with psycopg.connect(admin, autocommit=True) as conn:
+            _drop_test_databases(conn)

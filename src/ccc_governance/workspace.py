@@ -20,7 +20,10 @@
     [sources.csv]                # per-source options, passed to the reader as `context.options`
     mapping = "mappings/vendor.toml"
 
-`--db PATH` or `CCC_DB` override the database path (and allow working without a `ccc.toml`: the
+    [store]                      # a shared PostgreSQL store instead of the SQLite file (docs/team.md)
+    url = "service=ccc"          # or "postgresql://db.example.org/ccc" — never with a password in it
+
+`--db PATH|URL` or `CCC_DB` override the store (a path: that SQLite file; a URL: that PostgreSQL database) (and allow working without a `ccc.toml`: the
 `ccc.toml` of the database's own folder, or of a folder above it, is then used when it names that
 database, so that `CCC_DB=ws/ccc.db ccc …` from elsewhere is the same workspace as `cd ws; ccc …`).
 
@@ -63,6 +66,16 @@ class Workspace:
     config_path: Path | None = None
     iso18295: dict[str, Any] = attrs.Factory(dict)  # [iso18295]: read by iso18295.workspace_settings
     key_origin: str = ""  # where the key was read from, or where it is expected (for messages)
+    store_url: str | None = None  # a PostgreSQL store's URL (`[store] url`, or a URL as --db / CCC_DB)
+
+    @property
+    def store(self):
+        """Where the store is (`store.location.StoreLocation`): the PostgreSQL URL, else `db_path`."""
+        from .store.location import StoreLocation
+
+        if self.store_url:
+            return StoreLocation("postgresql", url=self.store_url)
+        return StoreLocation("sqlite", path=self.db_path)
 
     def source_options(self, name: str) -> dict[str, Any]:
         """The `[sources.NAME]` table, with relative paths left as written (resolve against `root`)."""
@@ -173,8 +186,16 @@ def load_workspace(start: str | Path | None = None, *, db: str | Path | None = N
     `ccc.toml` that names that database (in its folder or above) is used if there is one, else the
     workspace is the database's folder with no configuration.
     """
+    from .store.location import configured_url, is_postgres_url
+
     db = db or os.environ.get("CCC_DB") or None
+    url = None
+    if db is not None and is_postgres_url(str(db)):
+        url, db = str(db).strip(), None
     config_path = find_config(start)
+    if config_path is None and url is not None:
+        raise WorkspaceError("no workspace here: a PostgreSQL store is used from a workspace (ccc.toml) "
+                             "that holds the contracts and the key settings: run `ccc init` first")
     if config_path is None and db is not None:
         config_path = _config_naming(Path(db).resolve())
     if config_path is None:
@@ -204,6 +225,8 @@ def load_workspace(start: str | Path | None = None, *, db: str | Path | None = N
     if not isinstance(ws, dict):
         raise WorkspaceError(f"{config_path}: [workspace] must be a table")
     db_path = Path(db).resolve() if db else (root / ws.get("database", "ccc.db")).resolve()
+    if url is None and db is None:
+        url = configured_url(config, config_path)
     key, origin = read_key(ws, root, db_path, config_path)
     iso = config.get("iso18295") or {}
     if not isinstance(iso, dict):
@@ -222,4 +245,5 @@ def load_workspace(start: str | Path | None = None, *, db: str | Path | None = N
         config_path=config_path,
         iso18295=dict(iso),
         key_origin=origin,
+        store_url=url,
     )

@@ -202,6 +202,10 @@ class CccGroup(click.Group):
                 raise
             raise one from None
         except Exception as err:
+            pg = _postgres_error(err)
+            if pg is not None:
+                click.echo(f"error: {visible(pg.format())}", err=True)
+                ctx.exit(pg.exit_code)
             if not _database_locked(err):
                 raise
             from ..store.writelock import locked_error  # "database is locked" that escaped the wait: one line
@@ -209,6 +213,15 @@ class CccGroup(click.Group):
             conn = getattr(getattr(ctx.obj, "_db", None), "conn", None)
             click.echo(f"error: {visible(locked_error(getattr(conn, 'ccc_path', None)).format())}", err=True)
             ctx.exit(2)
+
+
+def _postgres_error(err: Exception):
+    """A PostgreSQL error said in one line (`store.postgres.one_line`), or None for any other error."""
+    if "psycopg" not in sys.modules:
+        return None
+    from ..store.postgres import one_line
+
+    return one_line(err)
 
 
 def _database_locked(err: Exception) -> bool:
@@ -228,7 +241,7 @@ def _database_locked(err: Exception) -> bool:
     "db_path",
     envvar="CCC_DB",
     type=click.Path(dir_okay=False),
-    help="Database path (overrides ccc.toml; also CCC_DB).",
+    help="The store: a SQLite file's path or a PostgreSQL URL / service=NAME (overrides ccc.toml; also CCC_DB).",
 )
 @click.option(
     "--actor",

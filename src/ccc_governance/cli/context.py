@@ -32,11 +32,11 @@ class AppContext:
 
     @property
     def db(self):
-        """The opened, migrated database (a `sqlite_utils.Database`)."""
+        """The opened, migrated store (a `sqlite_utils.Database`, or `store.postgres.PgDatabase`)."""
         if self._db is None:
             from ..store.db import open_db
 
-            self._db = open_db(self.workspace.db_path)
+            self._db = open_db(self.workspace.store)
         return self._db
 
     @property

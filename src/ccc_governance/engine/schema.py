@@ -9,6 +9,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from ..store.dialect import is_postgres
+
 migrations = Migrations("ccc_governance.engine")
 
 
@@ -130,12 +132,6 @@ def m002_notifications_and_recorded_instants(db: Database) -> None:
         ALTER TABLE breaches ADD COLUMN first_recorded_at INTEGER;  -- epoch ms UTC, real clock
         ALTER TABLE breaches ADD COLUMN last_recorded_at INTEGER;   -- epoch ms UTC, real clock
         ALTER TABLE breach_events ADD COLUMN recorded_at INTEGER;   -- epoch ms UTC, real clock
-        UPDATE breaches SET first_recorded_at = CAST(strftime('%s', first_seen_at) AS INTEGER) * 1000
-            WHERE length(first_seen_at) > 10 AND strftime('%s', first_seen_at) IS NOT NULL;
-        UPDATE breaches SET last_recorded_at = CAST(strftime('%s', last_seen_at) AS INTEGER) * 1000
-            WHERE length(last_seen_at) > 10 AND strftime('%s', last_seen_at) IS NOT NULL;
-        UPDATE breach_events SET recorded_at = CAST(strftime('%s', at) AS INTEGER) * 1000
-            WHERE length(at) > 10 AND strftime('%s', at) IS NOT NULL;
         -- The outbox: one row per new breach, written in the transaction that stores the breach, so
         -- that a notifier that fails (or a run that stops) never loses it: delivered only once every
         -- `breach_detected` hook returned for it, retried by the next run otherwise.
@@ -156,3 +152,14 @@ def m002_notifications_and_recorded_instants(db: Database) -> None:
         CREATE INDEX notifications_state ON notifications(state);
         """
     )
+    if not is_postgres(db):  # (a PostgreSQL store begins at this version: no such rows)
+        db.executescript(
+            """
+            UPDATE breaches SET first_recorded_at = CAST(strftime('%s', first_seen_at) AS INTEGER) * 1000
+                WHERE length(first_seen_at) > 10 AND strftime('%s', first_seen_at) IS NOT NULL;
+            UPDATE breaches SET last_recorded_at = CAST(strftime('%s', last_seen_at) AS INTEGER) * 1000
+                WHERE length(last_seen_at) > 10 AND strftime('%s', last_seen_at) IS NOT NULL;
+            UPDATE breach_events SET recorded_at = CAST(strftime('%s', at) AS INTEGER) * 1000
+                WHERE length(at) > 10 AND strftime('%s', at) IS NOT NULL;
+            """
+        )

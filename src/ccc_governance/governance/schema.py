@@ -12,6 +12,20 @@ migrations = Migrations("ccc_governance.governance")
 def m001_governance(db: Database) -> None:
     db.executescript(
         """
+        CREATE TABLE blobs (
+            sha256 TEXT PRIMARY KEY,
+            content BLOB NOT NULL,
+            size INTEGER NOT NULL
+        );
+        CREATE TABLE audits (
+            id INTEGER PRIMARY KEY,
+            ccc TEXT NOT NULL,
+            contract_id TEXT,
+            title TEXT,
+            started_on TEXT NOT NULL,
+            lang TEXT NOT NULL DEFAULT 'en',
+            status TEXT NOT NULL DEFAULT 'open'   -- open | closed
+        );
         CREATE TABLE reviews (
             id INTEGER PRIMARY KEY,
             contract_id TEXT NOT NULL,
@@ -46,11 +60,6 @@ def m001_governance(db: Database) -> None:
             closed_on TEXT,
             note TEXT
         );
-        CREATE TABLE blobs (
-            sha256 TEXT PRIMARY KEY,
-            content BLOB NOT NULL,
-            size INTEGER NOT NULL
-        );
         CREATE TABLE evidence (
             id INTEGER PRIMARY KEY,
             contract_id TEXT NOT NULL,
@@ -61,15 +70,6 @@ def m001_governance(db: Database) -> None:
             file_name TEXT,
             sha256 TEXT REFERENCES blobs(sha256),
             recorded_at TEXT NOT NULL
-        );
-        CREATE TABLE audits (
-            id INTEGER PRIMARY KEY,
-            ccc TEXT NOT NULL,
-            contract_id TEXT,
-            title TEXT,
-            started_on TEXT NOT NULL,
-            lang TEXT NOT NULL DEFAULT 'en',
-            status TEXT NOT NULL DEFAULT 'open'   -- open | closed
         );
         CREATE TABLE audit_answers (
             id INTEGER PRIMARY KEY,

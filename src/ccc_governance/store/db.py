@@ -1,12 +1,21 @@
-"""Opening the database: WAL, foreign keys, and every area's migrations applied in order.
+"""Opening the store: every area's migrations applied in order, on SQLite or PostgreSQL.
 
+`open_db(target)`: `target` is a SQLite file's path or a PostgreSQL URL (`store.location`).
+SQLite: WAL, foreign keys; the connection is a `writelock.Connection`: readers never wait (WAL), a
+writer waits for another one's transaction with a note on stderr and gives up after
+`CCC_LOCK_TIMEOUT` with one line. PostgreSQL: a `store.postgres.PgDatabase`; the migrations run
+under an advisory lock, so that two first commands on an empty database do not both create it.
 Open a connection in the thread that uses it (SQLite's thread check; Textual thread workers).
-The connection is a `writelock.Connection`: readers never wait (WAL), a writer waits for another
-one's transaction with a note on stderr and gives up after `CCC_LOCK_TIMEOUT` with one line.
+
+Tests only: with `CCC_TEST_PG` set (a PostgreSQL server's admin URL: `pytest --store=postgres`,
+`ccc_governance.testing`), a SQLite path is mapped to a PostgreSQL database of its own on that
+server (named from the path, created on first use), so that the same tests run on both stores.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import sqlite3
 from pathlib import Path
 
@@ -39,9 +48,22 @@ def _apply(db: Database, migrations) -> None:
         migrations.apply(db)
 
 
-def open_db(path: str | Path, *, create: bool = True, readonly: bool = False) -> Database:
-    """Open (and migrate) the workspace database. Raises `WorkspaceError` with a clear message."""
-    path = Path(path)
+TEST_PG_ENV = "CCC_TEST_PG"
+MIGRATION_LOCK = 0x0CCC0001  # the advisory lock migrations take on PostgreSQL
+
+
+def open_db(target, *, create: bool = True, readonly: bool = False):
+    """Open (and migrate) the store at `target` (a path, a URL or a `StoreLocation`).
+    Raises `WorkspaceError` with a clear message."""
+    from .location import StoreLocation
+
+    location = target if isinstance(target, StoreLocation) else StoreLocation.parse(
+        target if isinstance(target, str) else Path(target))
+    if not location.is_postgres and os.environ.get(TEST_PG_ENV):
+        location = _test_database(location.path, create=create and not readonly)
+    if location.is_postgres:
+        return open_postgres(location, migrate=not readonly)
+    path = location.path
     if not path.exists() and (not create or readonly):
         raise WorkspaceError(f"{path}: no database here yet (run `ccc demo`, `ccc contract register` or `ccc import`)")
     try:
@@ -71,3 +93,50 @@ def open_db(path: str | Path, *, create: bool = True, readonly: bool = False) ->
             message = "this file is not a ccc-governance (SQLite) database"
         raise WorkspaceError(f"{path}: {message}") from None
     return db
+
+
+def open_postgres(location, *, migrate: bool = True):
+    """Connect to the PostgreSQL store and apply pending migrations (one session at a time)."""
+    from .postgres import connect
+
+    db = connect(location)
+    if migrate:
+        import psycopg
+
+        try:
+            with db.atomic():
+                db.execute("SELECT pg_advisory_xact_lock(?)", [MIGRATION_LOCK])
+                for migrations in migration_sets():
+                    migrations.apply(db)
+        except psycopg.errors.InsufficientPrivilege as err:
+            db.close()
+            raise WorkspaceError(f"{location.display()}: the store's schema is not up to date and this role "
+                                 f"cannot update it ({err.diag.message_primary}): ask a ccc_admin to run "
+                                 "`ccc store init`") from None
+    return db
+
+
+def _test_database(path: Path, *, create: bool):
+    """(tests) The PostgreSQL database standing for the SQLite file `path` (see the docstring)."""
+    import psycopg
+
+    from .location import StoreLocation
+    from .postgres import connect
+
+    admin = os.environ[TEST_PG_ENV]
+    name = "ccct_" + hashlib.sha1(str(Path(path).resolve()).encode()).hexdigest()[:20]
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            if not create:
+                raise WorkspaceError(f"{path}: no database here yet (run `ccc demo`, `ccc contract register` "
+                                     "or `ccc import`)")
+            template = os.environ.get(TEST_PG_ENV + "_TEMPLATE")
+            try:
+                conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+            except psycopg.errors.DuplicateDatabase:
+                pass
+    from psycopg.conninfo import make_conninfo
+
+    del connect
+    return StoreLocation("postgresql", url=make_conninfo(admin, dbname=name))

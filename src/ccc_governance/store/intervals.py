@@ -23,6 +23,8 @@ count falls to 0 are deleted. This module holds all of that SQL; the schema migr
 
 from __future__ import annotations
 
+from .dialect import is_postgres
+
 INTERVAL_MS = 900_000
 TRIGGERS = ("contact_intervals_insert", "contact_intervals_delete", "contact_intervals_update")
 TABLES = ("contact_intervals", "contact_waits", "contact_csat", "contact_first_response")
@@ -83,30 +85,40 @@ _JOIN = ("CROSS JOIN contact_slices s ON s.source = c.source AND s.queue = c.que
 
 
 def _floor(x: str) -> str:
-    return f"(CAST({x} AS INTEGER) - ({x} < CAST({x} AS INTEGER)))"
+    """floor(x) in both dialects: CAST truncates on SQLite and rounds on PostgreSQL; either way
+    the cast is within 1 of x, and one below it when above x."""
+    return f"(CAST({x} AS INTEGER) - CASE WHEN {x} < CAST({x} AS INTEGER) THEN 1 ELSE 0 END)"
+
+
+def _count(condition: str) -> str:
+    return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+
+
+def _flag(condition: str) -> str:
+    return f"CASE WHEN {condition} THEN 1 ELSE 0 END"
 
 
 #: table → (key columns after slice and interval_start, their expressions, the rows it counts,
 #:          ((value column, its aggregate over the contacts `c`), …))
 _FIGURES = {
-    "contact_intervals": ((), (), "1", (
+    "contact_intervals": ((), (), "TRUE", (
         ("n", "COUNT(*)"),
-        ("answered", "SUM(c.outcome IS 'answered')"),
-        ("abandoned", "SUM(c.outcome IS 'abandoned')"),
-        ("unresolved", "SUM(COALESCE(c.outcome IN ('timeout','exit_key','callback','open'), 0))"),
-        ("not_queued", "SUM(c.outcome IS 'not_queued')"),
-        ("wait_n", "SUM(c.outcome IS 'answered' AND c.wait_s IS NOT NULL)"),
+        ("answered", _count("c.outcome = 'answered'")),
+        ("abandoned", _count("c.outcome = 'abandoned'")),
+        ("unresolved", _count("c.outcome IN ('timeout','exit_key','callback','open')")),
+        ("not_queued", _count("c.outcome = 'not_queued'")),
+        ("wait_n", _count("c.outcome = 'answered' AND c.wait_s IS NOT NULL")),
         ("wait_sum", "TOTAL(CASE WHEN c.outcome = 'answered' THEN c.wait_s END)"),
         ("handle_sum", "TOTAL(CASE WHEN c.outcome = 'answered' "
                        "THEN COALESCE(c.talk_s,0)+COALESCE(c.hold_s,0)+COALESCE(c.wrap_s,0) END)"),
-        ("fcr_yes", "SUM(c.fcr IS 1)"),
-        ("fcr_n", "SUM(c.fcr IS NOT NULL)"),
-        ("csat_n", "SUM(c.csat IS NOT NULL)"),
-        ("fr_n", "SUM(c.first_response_s IS NOT NULL)"),
+        ("fcr_yes", _count("c.fcr = 1")),
+        ("fcr_n", _count("c.fcr IS NOT NULL")),
+        ("csat_n", _count("c.csat IS NOT NULL")),
+        ("fr_n", _count("c.first_response_s IS NOT NULL")),
     )),
     "contact_waits": (
         ("abandoned", "wait_floor", "wait_frac"),
-        ("c.outcome = 'abandoned'", _floor("c.wait_s"), f"c.wait_s > {_floor('c.wait_s')}"),
+        (_flag("c.outcome = 'abandoned'"), _floor("c.wait_s"), _flag(f"c.wait_s > {_floor('c.wait_s')}")),
         "c.outcome IN ('answered', 'abandoned') AND c.wait_s IS NOT NULL",
         (("n", "COUNT(*)"),),
     ),
@@ -115,7 +127,8 @@ _FIGURES = {
         (("n", "COUNT(*)"),),
     ),
     "contact_first_response": (
-        ("fr_ceil",), (f"{_floor('c.first_response_s')} + (c.first_response_s > {_floor('c.first_response_s')})",),
+        ("fr_ceil",), (f"{_floor('c.first_response_s')} + "
+                       + _flag(f"c.first_response_s > {_floor('c.first_response_s')}"),),
         "c.first_response_s IS NOT NULL",
         (("n", "COUNT(*)"),),
     ),
@@ -138,13 +151,14 @@ def _statements(rows: str, sign: int) -> list[str]:
         for v, _ in values:
             if v in _ZEROED:
                 count = _ZEROED[v]
-                updates.append(f"{v} = CASE WHEN {count} + excluded.{count} = 0 THEN 0 ELSE {v} + excluded.{v} END")
+                updates.append(f"{v} = CASE WHEN {table}.{count} + excluded.{count} = 0 THEN 0 "
+                               f"ELSE {table}.{v} + excluded.{v} END")
             else:
-                updates.append(f"{v} = {v} + excluded.{v}")
+                updates.append(f"{v} = {table}.{v} + excluded.{v}")
         out.append(
             f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(exprs)} FROM {rows} {_JOIN} "
             f"WHERE {_VALID} AND {where} GROUP BY {', '.join(str(i + 1) for i in range(2 + len(keys)))} "
-            f"ON CONFLICT DO UPDATE SET {', '.join(updates)}"
+            f"ON CONFLICT (slice, interval_start{''.join(', ' + k for k in keys)}) DO UPDATE SET {', '.join(updates)}"
         )
     return out
 
@@ -167,8 +181,13 @@ def _run(conn, rows: str, args: tuple, sign: int) -> None:
         _delete_zeros(conn, rows, args)
 
 
+#: the type of each of `COLUMNS` (what a value read back from a replaced row's JSON is cast to)
+_TYPES = {"arrived_at": "INTEGER", "fcr": "INTEGER", "csat_scale": "INTEGER", "wait_s": "REAL", "talk_s": "REAL",
+          "hold_s": "REAL", "wrap_s": "REAL", "csat": "REAL", "first_response_s": "REAL"}
+
 _REPLACED_ROWS = (
-    "(SELECT " + ", ".join(f"json_extract(r.row, '$.{col}') AS {col}" for col in COLUMNS)
+    "(SELECT " + ", ".join(f"CAST(json_extract(r.row, '$.{col}') AS {_TYPES.get(col, 'TEXT')}) AS {col}"
+                           for col in COLUMNS)
     + " FROM replaced_rows r WHERE r.batch_id = ? AND r.tbl = 'contacts') c"
 )
 
@@ -178,15 +197,23 @@ def _batch_rows() -> str:
 
 
 def begin_bulk(conn, batch_id: int) -> None:
-    """Stand the per-row triggers aside while this transaction applies `batch_id` in bulk: they
-    are dropped (a row-by-row check costs ~2 s per million rows) and created again by `end_bulk`,
-    in the same transaction (a rollback leaves them as they were)."""
+    """Stand the per-row triggers aside while this transaction applies `batch_id` in bulk.
+    SQLite: they are dropped (a row-by-row check costs ~2 s per million rows) and created again
+    by `end_bulk`, in the same transaction (a rollback leaves them as they were). PostgreSQL: a
+    setting local to the transaction tells them to stand aside (dropping a trigger there would
+    lock `contacts` against every reader)."""
+    if is_postgres(conn):
+        conn.execute("SELECT set_config('ccc.bulk', 'on', true)")
+        return
     conn.execute("INSERT OR IGNORE INTO contact_intervals_bulk (batch_id) VALUES (?)", (batch_id,))
     for name in TRIGGERS:
         conn.execute(f"DROP TRIGGER IF EXISTS {name}")
 
 
 def end_bulk(conn, batch_id: int) -> None:
+    if is_postgres(conn):
+        conn.execute("SELECT set_config('ccc.bulk', 'off', true)")
+        return
     conn.execute("DELETE FROM contact_intervals_bulk WHERE batch_id = ?", (batch_id,))
     if conn.execute("SELECT 1 FROM contact_intervals_bulk LIMIT 1").fetchone() is None:
         for sql in _trigger_sql():
@@ -238,11 +265,35 @@ def _trigger_sql() -> list[str]:
     ]
 
 
+def _pg_trigger_sql() -> list[str]:
+    """PostgreSQL: one row trigger function doing what SQLite's three triggers do."""
+    old, new = _row("OLD"), _row("NEW")
+    take = _statements(old, -1) + [
+        f"DELETE FROM {table} WHERE n = 0 AND (slice, interval_start) IN "
+        f"(SELECT s.id, {_START} FROM {old} {_JOIN} WHERE {_VALID})" for table in TABLES]
+    add = _statements(new, 1)
+    body = ("BEGIN\n"
+            "  IF coalesce(current_setting('ccc.bulk', true), '') = 'on' THEN RETURN NULL; END IF;\n"
+            "  IF TG_OP IN ('DELETE', 'UPDATE') THEN\n    " + ";\n    ".join(take) + ";\n  END IF;\n"
+            "  IF TG_OP IN ('INSERT', 'UPDATE') THEN\n    " + ";\n    ".join(add) + ";\n  END IF;\n"
+            "  RETURN NULL;\nEND")
+    return [
+        "CREATE OR REPLACE FUNCTION contact_intervals_row() RETURNS trigger LANGUAGE plpgsql AS $body$\n"
+        + body + "\n$body$",
+        f"CREATE TRIGGER contact_intervals_row AFTER INSERT OR DELETE OR UPDATE OF {', '.join(COLUMNS)} "
+        "ON contacts FOR EACH ROW EXECUTE FUNCTION contact_intervals_row()",
+    ]
+
+
 def create(conn) -> None:
     """Create the tables and the triggers (a migration step)."""
     for sql in SCHEMA.split(";\n"):
         if sql.strip():
             conn.execute(sql)
+    if is_postgres(conn):
+        for sql in _pg_trigger_sql():
+            conn.executescript(sql)
+        return
     for sql in _trigger_sql():
         conn.execute(sql)
 
