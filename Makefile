@@ -26,9 +26,20 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/ccc demo demo
 
-## make test: install what the tests need and run them
+# The tests that run on PostgreSQL too (`pytest --store=postgres`; the rest are SQLite's only for now).
+PG_TESTS := tests/store tests/imports/test_imports_cli.py
+
+## make test: install what the tests need and run them; the PostgreSQL half when CCC_TEST_PG names a
+## server (`.ci/run` starts a throw-away one)
 test: $(TESTSTAMP)
 	$(BIN)/python -m pytest
+	@if [ -n "$$CCC_TEST_PG" ]; then \
+		echo "PostgreSQL half: $(PG_TESTS)"; \
+		$(BIN)/python -m pytest --store=postgres $(PG_TESTS); \
+	else \
+		echo "PostgreSQL half skipped: no CCC_TEST_PG. Run .ci/run (starts a throw-away server), or"; \
+		echo "  CCC_TEST_PG=\$$(.ci/pg-server start /tmp/ccc-pg) make test"; \
+	fi
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

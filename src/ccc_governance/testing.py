@@ -59,7 +59,7 @@ def ccc_pm(ccc_workspace):
 
 # --------------------------------------------------------------------------- both stores
 
-_TEMPLATE = "ccct_template"
+_TEMPLATE = "ccct_0_template"  # (this run's: set by pytest_configure)
 
 
 def pytest_addoption(parser):
@@ -83,6 +83,10 @@ def pytest_configure(config):
 
     from .store.db import open_db
 
+    global _TEMPLATE
+    session = f"{os.getpid()}"
+    _TEMPLATE = f"ccct_{session}_template"
+    os.environ[TEST_PG_ENV + "_SESSION"] = session
     with psycopg.connect(admin, autocommit=True) as conn:
         _drop_test_databases(conn, everything=True)
     del os.environ[TEST_PG_ENV]  # the template is made like any store, then marked as one
@@ -113,8 +117,20 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(marker)
 
 
+def pytest_unconfigure(config):
+    admin = os.environ.get("CCC_TEST_PG")
+    if admin and config.getoption("--store", "sqlite") == "postgres":
+        import psycopg
+
+        with psycopg.connect(admin, autocommit=True) as conn:
+            _drop_test_databases(conn, everything=True)
+
+
 def _drop_test_databases(conn, *, everything: bool = False) -> None:
-    rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'ccct\\_%'").fetchall()
+    """This run's databases (`ccct_<session>_…`): every one, or all but the template."""
+    session = os.environ.get("CCC_TEST_PG_SESSION", "0")
+    rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s",
+                        (f"ccct\\_{session}\\_%",)).fetchall()
     for (name,) in rows:
         if everything or name != _TEMPLATE:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

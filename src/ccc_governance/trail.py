@@ -38,7 +38,7 @@ from sqlite_utils.migrations import Migrations
 from . import clock
 from .actor import current_actor
 from .errors import CccError
-from .store.dialect import is_postgres
+from .store.dialect import is_postgres, table_exists
 
 migrations = Migrations("ccc_governance.trail")
 
@@ -219,7 +219,7 @@ def entries(db, *, contract_id: str | None = None, actor: str | None = None, kin
         where.append("at_ms >= ?")
         args.append(since)
     conn = _conn(db)
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'change_log'").fetchone() is None:
+    if not table_exists(conn, "change_log"):
         raise CccError("the change log is gone (table dropped): the store was tampered with")
     cur = conn.execute("SELECT * FROM change_log" + (" WHERE " + " AND ".join(where) if where else "")
                        + " ORDER BY id", args)
@@ -237,9 +237,7 @@ def verify(db) -> dict:
     `problem` is None when every entry fits, else `{entry, reason, text}` about the first one that
     does not (`entry`: the row, or None when what is wrong is not one entry)."""
     conn = _conn(db)
-    present = {r[0] for r in conn.execute(
-        "SELECT name, type FROM sqlite_master WHERE tbl_name = 'change_log'")}
-    if "change_log" not in present:
+    if not table_exists(conn, "change_log"):
         return {"entries": 0, "head": None, "problem": {
             "entry": None, "reason": "the change log is gone (table dropped)",
             "text": "the change log is gone (table dropped)"}}
@@ -264,6 +262,15 @@ def verify(db) -> dict:
             return broken(entry, f"entry {expected - 1} before it is no longer the one it was chained to "
                                  "— edited after it was written")
         prev, expected, count = entry["hash"], expected + 1, count + 1
+    if is_postgres(conn):  # (no sqlite_sequence: a deleted tail shows only while the triggers stand)
+        enabled = {r[0] for r in conn.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'change_log'::regclass AND tgenabled <> 'D'")}
+        missing = [t for t in TRIGGERS if t not in enabled]
+        if missing:
+            return broken(None, f"the log is no longer append-only: trigger {', '.join(missing)} "
+                                "was dropped or disabled")
+        return {"entries": count, "head": prev if count else None, "problem": None}
+    present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'change_log'")}
     written = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'change_log'").fetchone()
     if written and written[0] >= expected:
         gone = (f"entry {expected}" if written[0] == expected else f"entries {expected} to {written[0]}")

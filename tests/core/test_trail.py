@@ -9,6 +9,8 @@ import json
 import sqlite3
 
 import pytest
+
+pytestmark = pytest.mark.sqlite_only  # declared actors are SQLite's; PostgreSQL: tests/store/test_postgres_store.py
 from click.testing import CliRunner
 
 from ccc_governance import clock, trail

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from ccc_governance import trail
 from ccc_governance.cli import cli
 from ccc_governance.store.db import open_db
+
+pytestmark = pytest.mark.sqlite_only  # declared actors are SQLite's; PostgreSQL: tests/store/test_postgres_store.py
 
 #: Until `store/applying.py` and `store/batches.py` record the actor (lines given in the report of
 #: issue #14's trail work): expected to fail; strict, so that wiring them makes this marker go.

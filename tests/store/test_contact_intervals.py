@@ -176,6 +176,7 @@ def test_interval_figures_equal_a_recount_after_imports_replacements_and_undo(
         assert ccc_db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0, table
 
 
+@pytest.mark.sqlite_only  # (rebuilds an older SQLite file; a PostgreSQL store begins at this schema)
 def test_the_migration_counts_contacts_stored_before_it(tmp_path):
     """A workspace made before the interval figures gets them from its stored contacts."""
     from ccc_governance.store.db import open_db
@@ -198,6 +199,7 @@ def test_the_migration_counts_contacts_stored_before_it(tmp_path):
     assert_matches_recount(db)
 
 
+@pytest.mark.sqlite_only  # (SQLite's triggers are dropped for a batch; PostgreSQL's stand, told by a setting)
 def test_a_bulk_batch_leaves_the_triggers_on_afterwards(ccc_db, ccc_workspace, jl_pm, tmp_path):
     path = tmp_path / "one.jl"
     write_batch(path, [{"id": "x", "at": BASE_MS, "outcome": "answered", "wait_s": 3.0, "queue": "q1",

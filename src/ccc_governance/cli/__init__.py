@@ -121,6 +121,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                "Review packs (Markdown, HTML, XLSX, CSV, JSON), the portfolio view, pre-read packs."),
     "tui": ("ccc_governance.cli.tui:tui_command",
             "Portfolio, contracts, KPI drill-down, breaches and reviews in the terminal."),
+    "store": ("ccc_governance.cli.store:store_group",
+              "The store: SQLite file or shared PostgreSQL database (init, status, roles, copy)."),
     "log": ("ccc_governance.cli.log:log_group",
             "The change log: who changed what and when (filters, --json); `ccc log verify` checks its chain."),
 }

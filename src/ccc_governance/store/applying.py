@@ -41,10 +41,12 @@ from ..clock import now_text
 from ..trail import record_change
 from . import intervals
 from .checks import CONTENT_START, STORE_COLUMNS
+from .dialect import is_postgres
 from .reading import UNCHECKED, Quarantined, ReadResult, Unit
 from .schema import KIND_TABLES
 
 DEFER_INDEX_BYTES = 4_000_000
+IMPORT_LOCK = 0x0CCC  # PostgreSQL: the advisory lock (with the source's hash) an import of a source holds
 COUNTERS = ("imported", "replaced", "duplicates", "older_skipped", "quarantined")
 
 
@@ -95,6 +97,12 @@ class _KindApplier:
             else:
                 values.append("?")
                 binds.append(col)
+        if is_postgres(self.conn):  # COPY: every column as values
+            cols = [col for col in columns if col is not None]
+            with self.conn.copy(f"COPY {self.table} ({', '.join(names)}) FROM STDIN") as copy:
+                for row in zip(*cols):
+                    copy.write_row(row)
+            return
         key = (tuple(names), tuple(values))
         sql = self.insert_sql.get(key)
         if sql is None:
@@ -103,13 +111,22 @@ class _KindApplier:
 
     def _insert_new(self, columns: list) -> None:
         """INSERT rows believed new; `_Conflict` (nothing of them left) when one is stored already."""
-        before = self.conn.execute(f"SELECT max(rowid) FROM {self.table}").fetchone()[0] or 0
+        if is_postgres(self.conn):  # a failed statement spoils the transaction: a savepoint takes it back
+            import psycopg
+
+            try:
+                with self.conn.transaction():
+                    self._insert(columns)
+            except psycopg.errors.UniqueViolation:
+                raise _Conflict from None
+            return
+        before = self.conn.execute(f"SELECT max(id) FROM {self.table}").fetchone()[0] or 0
         try:
             self._insert(columns)
         except sqlite3.IntegrityError as err:
             if "UNIQUE" not in str(err):
                 raise
-            self.conn.execute(f"DELETE FROM {self.table} WHERE rowid > ?", (before,))
+            self.conn.execute(f"DELETE FROM {self.table} WHERE id > ?", (before,))
             raise _Conflict from None
 
     def apply(self, unit: Unit) -> None:
@@ -206,7 +223,9 @@ def _compare(new: tuple, partial: bool, old: tuple) -> tuple[str, tuple | None]:
 def _defer_indexes(conn, table: str, estimated_rows: int) -> list[tuple[str, str]]:
     """Drop `table`'s secondary indexes (not the unique ones) when it holds fewer rows than
     `estimated_rows`, inside the current transaction; return their `(name, CREATE sql)`."""
-    last = conn.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0] or 0
+    if is_postgres(conn):  # (kept: the server's COPY keeps them cheaply enough)
+        return []
+    last = conn.execute(f"SELECT max(id) FROM {table}").fetchone()[0] or 0
     if last >= estimated_rows:
         return []
     dropped = []
@@ -219,6 +238,14 @@ def _defer_indexes(conn, table: str, estimated_rows: int) -> list[tuple[str, str
         conn.execute(f'DROP INDEX "{name}"')
         dropped.append((name, sql))
     return dropped
+
+
+def lock_source(conn, source: str) -> None:
+    """PostgreSQL: wait until no other transaction imports into `source`, and hold that until
+    this one ends (the same file imported twice at once: the second finds the first's batch).
+    SQLite's write lock already is that."""
+    if is_postgres(conn):
+        conn.execute("SELECT pg_advisory_xact_lock(?, hashtext(?))", (IMPORT_LOCK, source))
 
 
 def imported_batch(conn, source: str, *, sha256: str | None = None, size: int | None = None) -> int | None:

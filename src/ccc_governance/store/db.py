@@ -124,7 +124,8 @@ def _test_database(path: Path, *, create: bool):
     from .postgres import connect
 
     admin = os.environ[TEST_PG_ENV]
-    name = "ccct_" + hashlib.sha1(str(Path(path).resolve()).encode()).hexdigest()[:20]
+    session = os.environ.get(TEST_PG_ENV + "_SESSION", "0")  # (one pytest run's databases: ccct_<session>_…)
+    name = f"ccct_{session}_" + hashlib.sha1(str(Path(path).resolve()).encode()).hexdigest()[:16]
     with psycopg.connect(admin, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if not exists:

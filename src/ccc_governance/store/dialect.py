@@ -9,6 +9,9 @@ and identifiers:
   `DOUBLE PRECISION`, `BLOB` → `BYTEA`; `INTEGER PRIMARY KEY [AUTOINCREMENT]` → an identity;
   `WITHOUT ROWID` dropped;
 - `CROSS JOIN t x ON …` (SQLite's join-order hint) → `JOIN t x ON …`;
+- `x IS 'a'` / `x IS NOT 1` (SQLite's null-safe equality with a value) → `IS [NOT] DISTINCT FROM`;
+- `sum(<boolean>)`: not rewritten: the PostgreSQL schema has a `sum(boolean)` aggregate (counts
+  the true ones; NULL when no row, as SQLite's `sum` of 0/1 gives);
 - `INSERT OR IGNORE` → `INSERT … ON CONFLICT DO NOTHING`;
 - functions: `ifnull` → `coalesce`, `total(x)` → `coalesce(sum(x), 0.0)`, two-argument
   `max`/`min` → `greatest`/`least`, `json_extract(x, '$.k')` → `(x::jsonb ->> 'k')`,
@@ -35,6 +38,7 @@ _TYPES = [
     (re.compile(r"\bgroup_concat\s*\(", re.I), "string_agg("),
     (re.compile(r"\bCROSS\s+JOIN\s+(\w+\s+\w+\s+ON)\b", re.I), r"JOIN \1"),
 ]
+_IS_VALUE = re.compile(r"\bIS(\s+NOT)?\s+(?=(?:'|\d|%s|\?))", re.I)
 _INSERT_OR_IGNORE = re.compile(r"\bINSERT\s+OR\s+IGNORE\s+INTO\b", re.I)
 _FUNCS = re.compile(r"\b(total|max|min|json_extract|json_each)\s*\(", re.I)
 
@@ -98,14 +102,14 @@ def to_postgres(sql: str, params: bool = True) -> str:
     parts = []
     for piece in _TOKEN.findall(sql):
         if piece[0] in "'\"" or piece.startswith("--"):
-            parts.append(piece)
+            parts.append(piece.replace("%", "%%") if params else piece)  # (psycopg reads % everywhere)
             continue
         if params:
             piece = piece.replace("%", "%%").replace("?", "%s")
         for pattern, repl in _TYPES:
             piece = pattern.sub(repl, piece)
         parts.append(piece)
-    text = _functions("".join(parts))
+    text = _IS_VALUE.sub(lambda m: "IS DISTINCT FROM " if m.group(1) else "IS NOT DISTINCT FROM ", _functions("".join(parts)))
     while (m := _INSERT_OR_IGNORE.search(text)) is not None:
         end = _statement_end(text, m.end())
         text = (text[:m.start()] + "INSERT INTO" + text[m.end():end].rstrip() + " ON CONFLICT DO NOTHING"
@@ -136,3 +140,12 @@ def _statement_end(text: str, start: int) -> int:
 def is_postgres(db_or_conn) -> bool:
     """Whether this store (`Database`) or connection is PostgreSQL's."""
     return getattr(db_or_conn, "dialect", "sqlite") == "postgresql"
+
+
+def table_exists(conn, name: str) -> bool:
+    """Whether the store has table `name` (SQLite's `sqlite_master`, PostgreSQL's catalogue)."""
+    if is_postgres(conn):
+        sql = "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?"
+    else:
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+    return conn.execute(sql, (name,)).fetchone() is not None

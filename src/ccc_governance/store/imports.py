@@ -29,7 +29,7 @@ from ..errors import SourceError
 from ..plugins import find_source
 from ..sources import ReadContext, Source
 from . import parallel
-from .applying import DEFER_INDEX_BYTES, BatchFile, SqliteBatch, imported_batch
+from .applying import DEFER_INDEX_BYTES, BatchFile, SqliteBatch, imported_batch, lock_source
 from .keyprint import check_key
 from .reading import ReadJob, read_source
 from .writelock import WriterNotice
@@ -149,6 +149,7 @@ class _Import:
         options = dict(workspace.source_options(source.name)) if workspace is not None else {}
         options.update(self.options)
         with WriterNotice(db) as notice, db.atomic():
+            lock_source(conn, source.name)
             started = time.perf_counter()  # (not counting the wait for the lock)
             if workspace is not None:
                 check_key(conn, workspace.key, workspace.key_origin)

@@ -22,8 +22,13 @@ _SERVICE = re.compile(r"^service=[\w.-]+$")
 _PASSWORD_WORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.I)
 
 
+_CONNINFO = re.compile(r"^\s*(?:(?:host|hostaddr|port|dbname|user|service|sslmode|options|application_name|"
+                       r"passfile|password|connect_timeout)\s*=\s*(?:'(?:[^'\\]|\\.)*'|\S+)\s*)+$")
+
+
 def is_postgres_url(text: str) -> bool:
-    return bool(_URL.match(text) or _SERVICE.match(text.strip()))
+    """A `postgresql://` URL, or libpq's `key=value …` connection string (`service=ccc`)."""
+    return bool(_URL.match(text) or _SERVICE.match(text.strip()) or _CONNINFO.match(text))
 
 
 def redact(text: str) -> str:

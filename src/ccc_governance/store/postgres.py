@@ -111,7 +111,11 @@ class PgConnection:
         if want_id:
             text += " RETURNING id"
         cur = self.raw.cursor()
-        cur.execute(text, tuple(parameters) if not isinstance(parameters, dict) else parameters)
+        try:
+            cur.execute(text, tuple(parameters) if not isinstance(parameters, dict) else parameters)
+        except Exception as err:  # (the role, for the one line `one_line` makes of a refusal)
+            err.ccc_role = self.raw.info.user
+            raise
         if want_id:
             row = cur.fetchone()
             lastrowid = row[0] if row else None
@@ -332,6 +336,4 @@ def _session_user(err) -> str:
     """The role the failed statement ran as (from the connection's settings, without a query)."""
     import getpass
 
-    conn = getattr(getattr(err, "cursor", None), "connection", None)
-    user = getattr(getattr(conn, "info", None), "user", None)
-    return user or getpass.getuser()
+    return getattr(err, "ccc_role", None) or getpass.getuser()

@@ -10,6 +10,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from .dialect import is_postgres
+
 migrations = Migrations("ccc_governance")
 
 #: record kind (`records.KINDS`) → the table its records are stored in
@@ -33,8 +35,18 @@ _RECORD_COMMON = """
 """
 
 
+#: PostgreSQL: `sum(boolean)`, so that SQLite's `SUM(a = b)` counts there too (`store.dialect`).
+PG_SUM_BOOLEAN = """
+CREATE FUNCTION ccc_sum_bool(state BIGINT, v BOOLEAN) RETURNS BIGINT LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+$$ SELECT CASE WHEN v IS NULL THEN state ELSE coalesce(state, 0) + v::int END $$;
+CREATE AGGREGATE sum(BOOLEAN) (SFUNC = ccc_sum_bool, STYPE = BIGINT, COMBINEFUNC = int8pl, PARALLEL = SAFE);
+"""
+
+
 @migrations()
 def m001_core(db: Database) -> None:
+    if is_postgres(db):
+        db.executescript(PG_SUM_BOOLEAN)
     db.executescript(
         """
         CREATE TABLE contract_versions (

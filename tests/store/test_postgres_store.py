@@ -1,0 +1,182 @@
+"""The PostgreSQL store beside SQLite: the same flow gives the same JSON; actors; the log; roles.
+
+Run by `pytest --store=postgres` (CCC_TEST_PG: a server's admin URL; `make test` does it when
+`.ci/pg-server` could start one). Each test makes its own PostgreSQL databases and drops them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+from psycopg.conninfo import make_conninfo
+
+from ccc_governance.cli import cli
+from ccc_governance.workspace import init_workspace
+
+pytestmark = pytest.mark.postgres_only
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "examples" / "october-2026"
+AS_OF = "2026-11-20"
+
+
+@pytest.fixture
+def pg_database():
+    """A new, empty PostgreSQL database: its URL (dropped after the test)."""
+    admin = os.environ["CCC_TEST_PG"]
+    name = f"ccct_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield make_conninfo(admin, dbname=name)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _workspace(tmp_path: Path, name: str) -> Path:
+    ws = tmp_path / name
+    init_workspace(ws, key="11" * 32)
+    shutil.copytree(ROOT / "contracts", ws / "contracts", dirs_exist_ok=True)
+    return ws
+
+
+def _run(ws: Path, store: str, *args: str, ok=(0,)) -> str:
+    res = CliRunner().invoke(cli, ["--db", store, *args], catch_exceptions=False, env={"CCC_ACTOR": None})
+    assert res.exit_code in ok, res.output
+    return res.stdout
+
+
+def _flow(ws: Path, store: str) -> dict:
+    """Register, import three platforms' files, evaluate, act on a breach, export a pack: the JSON."""
+    os.chdir(ws)
+    _run(ws, store, "contract", "register", str(ws / "contracts"))
+    for source, name in (("asterisk-queue-log", "queue_log"), ("amazon-connect", "ctr.jsonl"),
+                         ("genesys-cloud", "genesys.json")):
+        _run(ws, store, "import", source, str(SAMPLES / name))
+    evaluated = json.loads(_run(ws, store, "evaluate", "--format", "json", "--period", "2026-10",
+                                "--as-of", AS_OF, ok=(0, 3)))
+    breaches = json.loads(_run(ws, store, "breaches", "--json"))["breaches"]
+    assert breaches, "the sample month breaches some KPI"
+    first = min(b["id"] for b in breaches)
+    _run(ws, store, "breach", "ack", str(first), "--note", "seen", "--as-of", AS_OF)
+    shown = _run(ws, store, "breach", "show", str(first))
+    after = json.loads(_run(ws, store, "breaches", "--json"))["breaches"]
+    return {"evaluate": evaluated, "breaches": after, "shown": shown}
+
+
+def _without_instants(value):
+    """The flow's JSON without what the clock or the machine gives (instants, paths, elapsed)."""
+    if isinstance(value, dict):
+        return {k: _without_instants(v) for k, v in value.items()
+                if not k.endswith(("_at", "_ms")) and k not in ("elapsed_s", "path")}
+    if isinstance(value, list):
+        return [_without_instants(v) for v in value]
+    return value
+
+
+def test_same_flow_gives_identical_json_on_both_stores(tmp_path, pg_database, monkeypatch):
+    admin = os.environ.pop("CCC_TEST_PG")  # the SQLite half runs on a real SQLite file
+    try:
+        lite = _flow(_workspace(tmp_path, "lite"), str(tmp_path / "lite" / "ccc.db"))
+    finally:
+        os.environ["CCC_TEST_PG"] = admin
+    pg = _flow(_workspace(tmp_path, "pg"), pg_database)
+    assert _without_instants(pg["evaluate"]) == _without_instants(lite["evaluate"])
+    assert _without_instants(pg["breaches"]) == _without_instants(lite["breaches"])
+    assert any(b["status"] == "acknowledged" for b in pg["breaches"])
+
+
+def test_actor_is_the_session_role_and_a_declared_other_name_is_refused(tmp_path, pg_database):
+    ws = _workspace(tmp_path, "ws")
+    os.chdir(ws)
+    _run(ws, pg_database, "contract", "register", str(ws / "contracts"))
+    log = json.loads(_run(ws, pg_database, "log", "--json"))
+    role = psycopg.connect(pg_database).execute("SELECT session_user").fetchone()[0]
+    assert log and {e["actor"] for e in log} == {role}
+    res = CliRunner().invoke(cli, ["--db", pg_database, "--actor", "mallory", "contract", "register",
+                                   str(ws / "contracts")])
+    assert res.exit_code == 2 and "database role" in res.output and "Traceback" not in res.output
+
+
+def test_log_verify_names_an_edited_entry(tmp_path, pg_database):
+    ws = _workspace(tmp_path, "ws")
+    os.chdir(ws)
+    _run(ws, pg_database, "contract", "register", str(ws / "contracts"))
+    assert "chain intact" in _run(ws, pg_database, "log", "verify")
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+            conn.execute("UPDATE change_log SET actor = 'mallory' WHERE id = 1")
+        # the owner can take the trigger away: the chain still tells
+        conn.execute("ALTER TABLE change_log DISABLE TRIGGER USER")
+        conn.execute("UPDATE change_log SET actor = 'mallory' WHERE id = 1")
+    res = CliRunner().invoke(cli, ["--db", pg_database, "log", "verify"])
+    assert res.exit_code != 0 and "entry 1" in res.output
+
+
+def test_a_viewer_cannot_acknowledge_a_breach(tmp_path, pg_database):
+    ws = _workspace(tmp_path, "ws")
+    os.chdir(ws)
+    _run(ws, pg_database, "contract", "register", str(ws / "contracts"))
+    _run(ws, pg_database, "import", "asterisk-queue-log", str(SAMPLES / "queue_log"))
+    _run(ws, pg_database, "evaluate", "--period", "2026-10", "--as-of", AS_OF, ok=(0, 3))
+    _run(ws, pg_database, "store", "roles", "--apply")
+    viewer = f"viewer_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{viewer}" LOGIN')
+        conn.execute(f'GRANT ccc_viewer TO "{viewer}"')
+    try:
+        as_viewer = make_conninfo(pg_database, user=viewer)
+        breaches = json.loads(_run(ws, as_viewer, "breaches", "--json"))["breaches"]  # reading works
+        before = _run(ws, pg_database, "breach", "show", str(breaches[0]["id"]))
+        res = CliRunner().invoke(cli, ["--db", as_viewer, "breach", "ack", str(breaches[0]["id"]),
+                                       "--note", "x", "--as-of", AS_OF])
+        assert res.exit_code == 2
+        assert res.output.strip() == f"error: permission denied: role '{viewer}' cannot change breaches"
+        assert _run(ws, pg_database, "breach", "show", str(breaches[0]["id"])) == before
+    finally:
+        with psycopg.connect(pg_database, autocommit=True) as conn:
+            conn.execute(f'DROP OWNED BY "{viewer}"')
+            conn.execute(f'DROP ROLE "{viewer}"')
+
+
+def test_store_status_names_the_store_without_its_password(tmp_path, pg_database):
+    ws = _workspace(tmp_path, "ws")
+    os.chdir(ws)
+    out = _run(ws, pg_database, "store", "status", "--json")
+    info = json.loads(out)
+    assert info["store"] == "postgresql" and info["pending_migrations"] == 0 and info["batches"] == 0
+    (ws / "ccc.toml").write_text((ws / "ccc.toml").read_text() + '\n[store]\nurl = "postgresql://bob:s3cret@db/ccc"\n')
+    res = CliRunner().invoke(cli, ["store", "status"], env={"CCC_DB": None})
+    assert res.exit_code == 2 and "password" in res.output and "s3cret" not in res.output and ".pgpass" in res.output
+
+
+def test_store_copy_round_trip_keeps_every_table_and_the_results(tmp_path, pg_database):
+    ws = _workspace(tmp_path, "ws")
+    os.chdir(ws)
+    lite = str(ws / "ccc.db")
+    admin = os.environ.pop("CCC_TEST_PG")
+    try:
+        _run(ws, lite, "contract", "register", str(ws / "contracts"))
+        _run(ws, lite, "import", "genesys-cloud", str(SAMPLES / "genesys.json"))
+        before = _run(ws, lite, "evaluate", "--format", "json", "--period", "2026-10", "--as-of", AS_OF, ok=(0, 3))
+        out = json.loads(_run(ws, lite, "store", "copy", lite, pg_database, "--json"))
+        assert all(t["same"] for t in out["tables"]) and {t["table"] for t in out["tables"]} >= {
+            "contacts", "change_log", "contact_intervals", "contract_versions"}
+        assert _run(ws, pg_database, "evaluate", "--format", "json", "--period", "2026-10", "--as-of", AS_OF,
+                    ok=(0, 3)) == before
+        back = str(tmp_path / "back.db")
+        out = json.loads(_run(ws, lite, "store", "copy", pg_database, back, "--json"))
+        assert all(t["same"] for t in out["tables"])
+        assert _run(ws, back, "evaluate", "--format", "json", "--period", "2026-10", "--as-of", AS_OF,
+                    ok=(0, 3)) == before
+        assert "chain intact" in _run(ws, back, "log", "verify")
+        res = CliRunner().invoke(cli, ["store", "copy", lite, back])  # never into a store holding data
+        assert res.exit_code == 2 and "not empty" in res.output
+    finally:
+        os.environ["CCC_TEST_PG"] = admin
