@@ -236,6 +236,48 @@ def test_split_windows_reads_contacts_only_for_cut_intervals():
         [(day, t0, t0 + 30 * M, 1)], [])
 
 
+def _contact_reads(db, reads: list):
+    """A context manager that appends to `reads` each read of the `contacts` table: SQLite's
+    authorizer (per column read); on PostgreSQL, which has no such hook, each statement that
+    names the table."""
+    import contextlib
+    import re
+
+    from ccc_governance.store.dialect import is_postgres
+
+    @contextlib.contextmanager
+    def watching():
+        conn = db.conn
+        if is_postgres(conn):
+            plain = conn.execute
+
+            def execute(sql, parameters=(), /):
+                if re.search(r"\b(FROM|JOIN)\s+contacts\b", sql, re.I):
+                    reads.append(sql)
+                return plain(sql, parameters)
+
+            conn.execute = execute
+            try:
+                yield
+            finally:
+                del conn.execute
+            return
+        import sqlite3
+
+        def watch(action, table, column, db_name, trigger):
+            if action == sqlite3.SQLITE_READ and table == "contacts":
+                reads.append(column)
+            return sqlite3.SQLITE_OK
+
+        conn.set_authorizer(watch)
+        try:
+            yield
+        finally:
+            conn.set_authorizer(None)
+
+    return watching
+
+
 def test_registering_a_contract_reads_no_contact(store, ccc_db, ccc_workspace, jl_pm, tmp_path):
     path = tmp_path / "a.jl"
     write_batch(path, [{"id": f"c{i}", "at": BASE_MS + i * 7 * M, "outcome": "answered", "wait_s": i / 3,
@@ -245,28 +287,17 @@ def test_registering_a_contract_reads_no_contact(store, ccc_db, ccc_workspace, j
     store.contract(CONTRACT.format(id="new", zone="Asia/Kathmandu", hours="", T=20, S=5, scale=5, fr="1h"))
     exclusions.add_exclusion(ccc_db, "new", "outage", "2026-10-06T10:00", "2026-10-06T11:15", "aligned", None)
     reads = []
+    watching = _contact_reads(ccc_db, reads)
 
-    def watch(action, table, column, db_name, trigger):
-        import sqlite3
-        if action == sqlite3.SQLITE_READ and table == "contacts":
-            reads.append(column)
-        return sqlite3.SQLITE_OK
-
-    ccc_db.conn.set_authorizer(watch)
-    try:
+    with watching():
         rebuilt = aggregates.ensure_fresh(ccc_db, all_versions(ccc_db, "new"))
-    finally:
-        ccc_db.conn.set_authorizer(None)
     assert rebuilt == ["new v1"] and reads == []
     assert ccc_db.execute("SELECT SUM(answered) FROM kpi_daily WHERE contract_id = 'new' AND kpi_id = 'sl'"
                           ).fetchone()[0] == 50
     # An exclusion edge off the quarter hour: only that interval's contacts are read.
     exclusions.add_exclusion(ccc_db, "new", "outage", "2026-10-06T12:07", "2026-10-06T12:30", "cut", None)
-    ccc_db.conn.set_authorizer(watch)
-    try:
+    with watching():
         aggregates.ensure_fresh(ccc_db, all_versions(ccc_db, "new"))
-    finally:
-        ccc_db.conn.set_authorizer(None)
     assert reads  # the cut interval
 
 

@@ -43,8 +43,20 @@ SCOPE_KPI = "*"  # the row holding the whole scope's offered and forecast per da
 # bookkeeping
 
 
+def _count(cond: str) -> str:
+    """SQL counting the rows where `cond` holds (both stores: PostgreSQL does not sum booleans)."""
+    return f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)"
+
+
+_SIGNATURE = "SELECT COUNT(*), MAX(id), " + _count("status != 'complete'") + " FROM batches"
+_SET_BATCHES = ("INSERT INTO agg_meta (key, value) VALUES ('batches', ?) "
+                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+_DAILY_VALUES = ("volume", "num", "den", "contacts", "offered", "answered", "abandoned", "short_abandons",
+                 "answered_within", "abandoned_within", "unresolved", "not_queued", "forecast", "unusable", "extra")
+
+
 def _batches_signature(db) -> str:
-    row = db.execute("SELECT COUNT(*), MAX(id), SUM(status != 'complete') FROM batches").fetchone()
+    row = db.execute(_SIGNATURE).fetchone()
     return json.dumps(list(row))
 
 
@@ -140,7 +152,7 @@ def ensure_fresh(db, versions: list[Version], *, skipped: dict[str, str] | None 
             rebuilt.append(f"{v.contract_id} v{v.version}")
     if data_changed:
         with db.conn:
-            db.execute("INSERT OR REPLACE INTO agg_meta (key, value) VALUES ('batches', ?)", [signature])
+            db.execute(_SET_BATCHES, [signature])
     return rebuilt
 
 
@@ -167,7 +179,9 @@ def build_version(db, v: Version, first: date | None = None, last: date | None =
                 rows = _write(db, v, _compute(db, v.contract, lo, hi, _exclusions(db, v.contract_id)))
         fp = fingerprint(v, _exclusions(db, v.contract_id))
         db.execute(
-            "INSERT OR REPLACE INTO agg_state (contract_id, contract_version, fingerprint, built_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO agg_state (contract_id, contract_version, fingerprint, built_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (contract_id, contract_version) DO UPDATE SET fingerprint = excluded.fingerprint, "
+            "built_at = excluded.built_at",
             [v.contract_id, v.version, fp, now_utc().isoformat(timespec="seconds")],
         )
     return rows
@@ -183,9 +197,11 @@ def _write(db, v: Version, per_kpi: dict) -> int:
             f.get("not_queued", 0), f.get("forecast", 0), f.get("unusable", 0), f.get("extra", 0),
         ))
     db.conn.executemany(
-        "INSERT OR REPLACE INTO kpi_daily (contract_id, contract_version, kpi_id, day, excl_id, volume, num, den, "
+        "INSERT INTO kpi_daily (contract_id, contract_version, kpi_id, day, excl_id, volume, num, den, "
         "contacts, offered, answered, abandoned, short_abandons, answered_within, abandoned_within, unresolved, "
-        "not_queued, forecast, unusable, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "not_queued, forecast, unusable, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+        "ON CONFLICT (contract_id, contract_version, kpi_id, day, excl_id) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in _DAILY_VALUES),
         rows,
     )
     return len(rows)
@@ -268,18 +284,18 @@ def _contact_features(kpis) -> list[tuple[str, str, tuple]]:
     that agree. A contract's thresholds are parameters (`?`), never written into the SQL text."""
     feats = [
         ("contacts", "COUNT(*)", ()),
-        ("answered", "SUM(c.outcome = 'answered')", ()),
-        ("abandoned", "SUM(c.outcome = 'abandoned')", ()),
-        ("unresolved", "SUM(c.outcome IN ('timeout','exit_key','callback','open'))", ()),
-        ("not_queued", "SUM(c.outcome = 'not_queued')", ()),
+        ("answered", _count("c.outcome = 'answered'"), ()),
+        ("abandoned", _count("c.outcome = 'abandoned'"), ()),
+        ("unresolved", _count("c.outcome IN ('timeout','exit_key','callback','open')"), ()),
+        ("not_queued", _count("c.outcome = 'not_queued'"), ()),
         ("wait_sum", "SUM(CASE WHEN c.outcome = 'answered' THEN c.wait_s END)", ()),
-        ("wait_n", "SUM(c.outcome = 'answered' AND c.wait_s IS NOT NULL)", ()),
+        ("wait_n", _count("c.outcome = 'answered' AND c.wait_s IS NOT NULL"), ()),
         ("handle_sum", "SUM(CASE WHEN c.outcome = 'answered' THEN COALESCE(c.talk_s,0)+COALESCE(c.hold_s,0)+COALESCE(c.wrap_s,0) END)", ()),
-        ("handle_n", "SUM(c.outcome = 'answered')", ()),
-        ("fcr_yes", "SUM(c.fcr = 1)", ()),
-        ("fcr_n", "SUM(c.fcr IS NOT NULL)", ()),
-        ("csat_n", "SUM(c.csat IS NOT NULL)", ()),
-        ("fr_n", "SUM(c.first_response_s IS NOT NULL)", ()),
+        ("handle_n", _count("c.outcome = 'answered'"), ()),
+        ("fcr_yes", _count("c.fcr = 1"), ()),
+        ("fcr_n", _count("c.fcr IS NOT NULL"), ()),
+        ("csat_n", _count("c.csat IS NOT NULL"), ()),
+        ("fr_n", _count("c.first_response_s IS NOT NULL"), ()),
     ]
     seen = {k for k, _, _ in feats}
     for k in kpis:
@@ -287,21 +303,23 @@ def _contact_features(kpis) -> list[tuple[str, str, tuple]]:
         if k.metric in ("service_level", "abandon_rate"):
             t, s, _ = formulas.sl_params(k.params)
             extra += [
-                (f"within:{t}", "SUM(c.outcome = 'answered' AND c.wait_s <= ?)", (t,)),
-                (f"abwithin:{t}", "SUM(c.outcome = 'abandoned' AND c.wait_s <= ?)", (t,)),
-                (f"short:{s}", "SUM(c.outcome = 'abandoned' AND c.wait_s < ?)", (s,)),
+                (f"within:{t}", _count("c.outcome = 'answered' AND c.wait_s <= ?"), (t,)),
+                (f"abwithin:{t}", _count("c.outcome = 'abandoned' AND c.wait_s <= ?"), (t,)),
+                (f"short:{s}", _count("c.outcome = 'abandoned' AND c.wait_s < ?"), (s,)),
             ]
         elif k.metric in ("csat", "csat_mean"):
             scale, sat_min = formulas.csat_params(k.params)
             norm = "(c.csat * ? / COALESCE(c.csat_scale, ?))"
             extra += [
-                (f"csat_sat:{scale}:{sat_min}", f"SUM(c.csat IS NOT NULL AND {norm} >= ?)", (scale, scale, sat_min)),
+                (f"csat_sat:{scale}:{sat_min}", _count(f"c.csat IS NOT NULL AND {norm} >= ?"),
+                 (scale, scale, sat_min)),
                 (f"csat_sum:{scale}", f"SUM({norm})", (scale, scale)),
             ]
         elif k.metric == "first_response_within":
             d, business = formulas.response_within(k.params)
             if not business:
-                extra.append((f"fr_within:{formulas.limit_key(d)}", "SUM(c.first_response_s <= ?)", (d.seconds(),)))
+                extra.append((f"fr_within:{formulas.limit_key(d)}", _count("c.first_response_s <= ?"),
+                              (d.seconds(),)))
         for key, expr, params in extra:
             if key not in seen:
                 seen.add(key)
@@ -543,7 +561,7 @@ def _interval_features(metric, params, t_reported, s_reported, values) -> dict:
 # --- surveys ----------------------------------------------------------------------------------
 
 def _in_scope_sql(alias, queues, contract) -> tuple[str, list]:
-    cond = f"{alias}.queue IN ({','.join('?' * len(queues))})" if queues else "0"
+    cond = f"{alias}.queue IN ({','.join('?' * len(queues))})" if queues else "1 = 0"
     if covers_unqueued(contract):
         cond = f"({cond} OR {alias}.queue IS NULL)"
     return cond, list(queues)
@@ -736,9 +754,7 @@ def refresh_after_batch(db, batch_id: int) -> dict:
     """
     # If the aggregates were up to date before this batch, they are after it; otherwise some
     # change went unseen (an import without refresh, an undo) and `ensure_fresh` rebuilds.
-    before = db.execute(
-        "SELECT COUNT(*), MAX(id), SUM(status != 'complete') FROM batches WHERE id != ?", [batch_id]
-    ).fetchone()
+    before = db.execute(_SIGNATURE + " WHERE id != ?", [batch_id]).fetchone()
     stored = db.execute("SELECT value FROM agg_meta WHERE key = 'batches'").fetchone()
     up_to_date = stored is not None and stored[0] == json.dumps(list(before))
     lo, hi = batch_span(db, batch_id)
@@ -771,7 +787,7 @@ def refresh_after_batch(db, batch_id: int) -> dict:
         stats["versions"] += 1
         stats["days"] += (last - first).days + 1
     with db.conn:  # (only reached when the aggregates were current before the batch)
-        db.execute("INSERT OR REPLACE INTO agg_meta (key, value) VALUES ('batches', ?)", [_batches_signature(db)])
+        db.execute(_SET_BATCHES, [_batches_signature(db)])
     return stats
 
 

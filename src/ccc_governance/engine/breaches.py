@@ -46,7 +46,8 @@ def last_day(db, breach_id: int) -> str | None:
     Rows stored before days were kept hold an ISO instant: its date counts."""
     row = db.execute(
         "SELECT MAX(d) FROM (SELECT substr(at, 1, 10) AS d FROM breach_events WHERE breach_id = ? "
-        "UNION ALL SELECT substr(last_seen_at, 1, 10) FROM breaches WHERE id = ?)", [breach_id, breach_id]).fetchone()
+        "UNION ALL SELECT substr(last_seen_at, 1, 10) FROM breaches WHERE id = ?) AS t",
+        [breach_id, breach_id]).fetchone()
     return row[0] if row else None
 
 
@@ -166,7 +167,7 @@ def list_breaches(db, *, status: str | None = None, contract_id: str | None = No
     """Breaches, newest period first; filter by status and contract."""
     if status is not None and status not in STATUSES:
         raise StateError(f"unknown breach status {status!r} (expected one of {', '.join(STATUSES)})")
-    sql, args = "SELECT * FROM breaches WHERE 1", []
+    sql, args = "SELECT * FROM breaches WHERE 1 = 1", []
     if status:
         sql += " AND status = ?"
         args.append(status)

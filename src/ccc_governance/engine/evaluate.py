@@ -312,6 +312,9 @@ def stored_row(result: dict) -> dict:
     return row
 
 
+_RESULT_KEY = ("contract_id", "contract_version", "kpi_id", "period")
+
+
 def _persist(db, results: list[dict], versions: list[Version], *, pm=None, workspace=None, as_of=None) -> None:
     from . import breaches, credits
 
@@ -323,7 +326,9 @@ def _persist(db, results: list[dict], versions: list[Version], *, pm=None, works
         if rows:
             cols = list(rows[0])
             db.conn.executemany(
-                f"INSERT OR REPLACE INTO kpi_results ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                f"INSERT INTO kpi_results ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+                "ON CONFLICT (contract_id, contract_version, kpi_id, period) DO UPDATE SET "
+                + ", ".join(f"{c} = excluded.{c}" for c in cols if c not in _RESULT_KEY),
                 [[r[c] for c in cols] for r in rows],
             )
     contracts = {(v.contract_id, v.version): v.contract for v in versions}

@@ -46,7 +46,7 @@ def list_notifications(db, *, state: str | None = None, breach_id: int | None = 
     of `STATES`, or `undelivered` for pending and failed ones."""
     sql = ("SELECT n.id, n.breach_id, n.hook, n.state, n.created_at, n.attempts, n.last_attempt_at, "
            "n.delivered_at, n.delivered_to, n.error, b.contract_id, b.contract_version, b.kpi_id, b.period "
-           "FROM notifications n JOIN breaches b ON b.id = n.breach_id WHERE 1")
+           "FROM notifications n JOIN breaches b ON b.id = n.breach_id WHERE 1 = 1")
     args: list = []
     if state == "undelivered":
         sql += " AND n.state != 'delivered'"

@@ -20,7 +20,7 @@ def _decode(row: dict) -> dict:
 def stored_results(db, *, contract_id: str | None = None, period: str | None = None,
                    kpi_id: str | None = None) -> list[dict]:
     """Stored results (JSON columns decoded), by period start, contract, KPI and version."""
-    sql, args = "SELECT * FROM kpi_results WHERE 1", []
+    sql, args = "SELECT * FROM kpi_results WHERE 1 = 1", []
     for col, value in (("contract_id", contract_id), ("period", str(period) if period else None), ("kpi_id", kpi_id)):
         if value:
             sql += f" AND {col} = ?"
