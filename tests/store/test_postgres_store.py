@@ -180,3 +180,52 @@ def test_store_copy_round_trip_keeps_every_table_and_the_results(tmp_path, pg_da
         assert res.exit_code == 2 and "not empty" in res.output
     finally:
         os.environ["CCC_TEST_PG"] = admin
+
+
+def test_two_managers_acknowledging_at_once_one_wins_the_other_gets_a_conflict_line(tmp_path, pg_database):
+    import threading
+    import time
+
+    from ccc_governance.engine import breaches as breach_api
+    from ccc_governance.errors import CccError
+    from ccc_governance.store.db import open_db
+
+    ws = _workspace(tmp_path, "ws")
+    os.chdir(ws)
+    _run(ws, pg_database, "contract", "register", str(ws / "contracts"))
+    _run(ws, pg_database, "import", "asterisk-queue-log", str(SAMPLES / "queue_log"))
+    _run(ws, pg_database, "evaluate", "--period", "2026-10", "--as-of", AS_OF, ok=(0, 3))
+    breach_id = json.loads(_run(ws, pg_database, "breaches", "--json"))["breaches"][0]["id"]
+    first, second = open_db(pg_database), open_db(pg_database)
+    failed = []
+
+    def other():
+        try:
+            breach_api.set_status(second, breach_id, "acknowledged", "mine", as_of=AS_OF)
+        except CccError as err:
+            failed.append(err.format())
+
+    with first.atomic():  # the first manager's change, not committed yet: the second one waits on it
+        breach_api.set_status(first, breach_id, "acknowledged", "seen first", as_of=AS_OF)
+        thread = threading.Thread(target=other)
+        thread.start()
+        time.sleep(0.5)
+        assert thread.is_alive()  # blocked on the first one's row
+    thread.join(10)
+    [line] = failed
+    role = first.execute("SELECT session_user").fetchone()[0]
+    assert line.startswith(f"breach {breach_id} was changed by {role}") and "nothing saved" in line
+    assert "\n" not in line
+    shown = breach_api.history(first, breach_id)
+    assert [e["note"] for e in shown].count("mine") == 0 and [e["note"] for e in shown].count("seen first") == 1
+    first.close(), second.close()
+
+
+def test_an_import_with_another_key_is_refused(tmp_path, pg_database):
+    ws = _workspace(tmp_path, "ws")
+    os.chdir(ws)
+    _run(ws, pg_database, "import", "genesys-cloud", str(SAMPLES / "genesys.json"))
+    res = CliRunner().invoke(cli, ["--db", pg_database, "import", "asterisk-queue-log", str(SAMPLES / "queue_log")],
+                             env={"CCC_PSEUDONYMISATION_KEY": "22" * 32})
+    assert res.exit_code == 2 and "key" in res.output and "CCC_PSEUDONYMISATION_KEY" in res.output
+    assert json.loads(_run(ws, pg_database, "store", "status", "--json"))["batches"] == 1

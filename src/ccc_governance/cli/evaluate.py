@@ -315,7 +315,7 @@ def credits_command(app, contract_id, period, as_json):
     """Service credits and bonuses per contract and month, each with its arithmetic in words."""
     from ..engine import credits
 
-    sql, args = "SELECT DISTINCT contract_id, period FROM credits WHERE 1", []
+    sql, args = "SELECT DISTINCT contract_id, period FROM credits WHERE 1 = 1", []
     if contract_id:
         sql += " AND contract_id = ?"
         args.append(contract_id)

@@ -48,12 +48,14 @@ def tui_command(app: AppContext, as_of: str | None, light: bool) -> None:
     """
     require_terminal()
     day = today(as_of)
-    path = app.workspace.db_path
-    if not path.exists():
+    path, store = app.workspace.db_path, app.workspace.store
+    if not store.is_postgres and not path.exists():
         raise WorkspaceError(
             f"{path}: no database here yet (run `ccc demo`, `ccc contract register` or `ccc import`)"
         )
     # Imported here: the rest of the CLI must not pay for loading Textual.
     from ..tui.app import DARK, LIGHT, CccApp
 
-    CccApp(path, day, theme=LIGHT if light else DARK).run()
+    if store.is_postgres:
+        app.db  # opened once here: a store that cannot be reached is one line before the screen starts
+    CccApp(path, day, theme=LIGHT if light else DARK, store=store).run()

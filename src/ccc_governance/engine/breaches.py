@@ -207,7 +207,11 @@ def set_status(db, breach_id: int, status: str, note: str, as_of=None) -> dict:
     except NotFoundError:  # a breach of a contract not registered here (hand-made data): no credits to follow
         contracts = {}
     with db.atomic():  # the status, its event and the month's credits change together or not at all
-        db.execute("UPDATE breaches SET status = ? WHERE id = ?", [status, breach_id])
+        # Only from the status read above: someone who changed it meanwhile (another person, on a
+        # shared store) wins, and this change is refused with their name, nothing written.
+        cur = db.execute("UPDATE breaches SET status = ? WHERE id = ? AND status = ?", [status, breach_id, current])
+        if cur.rowcount == 0:
+            raise _conflict(db, breach_id, current)
         _event(db, breach_id, day, _now_ms(), current, status, note.strip(), who)
         record_change(db, "breach.status", contract_id=breach["contract_id"], record=f"breaches:{breach_id}",
                       before={"status": current}, after={"status": status, "as_of": day, "note": note.strip()},
@@ -215,6 +219,15 @@ def set_status(db, breach_id: int, status: str, note: str, as_of=None) -> dict:
         if contracts:
             credits.refresh_many(db, [(breach["contract_id"], breach["period"])], contracts)
     return get_breach(db, breach_id)
+
+
+def _conflict(db, breach_id: int, was: str) -> StateError:
+    last = db.execute("SELECT actor, status_to, recorded_at FROM breach_events WHERE breach_id = ? "
+                      "ORDER BY id DESC LIMIT 1", [breach_id]).fetchone()
+    who, now = (last[0] or "someone", last[1]) if last else ("someone", "changed")
+    when = clock.from_ms(last[2]).strftime(" at %H:%M:%S UTC") if last and last[2] else ""
+    return StateError(f"breach {breach_id} was changed by {who}{when} ({was} → {now}) while you were changing it: "
+                      "nothing saved; look at it again (`ccc breach show`) and retry")
 
 
 def history(db, breach_id: int) -> list[dict]:

@@ -37,14 +37,18 @@ class CccApp(App):
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
-    def __init__(self, db_path: str | Path, as_of: date, *, theme: str = DARK) -> None:
+    def __init__(self, db_path: str | Path, as_of: date, *, theme: str = DARK, store=None) -> None:
+        """`db_path`: the workspace's SQLite file (packs are written beside it); `store`: the
+        store when it is another one (a PostgreSQL `StoreLocation`)."""
         super().__init__()
         self.db_path = Path(db_path)
+        self.store = store if store is not None else self.db_path
         self.as_of = as_of
         self.theme = theme
 
     def on_mount(self) -> None:
-        self.sub_title = visible(f"{self.db_path.name} · as of {self.as_of}")
+        name = self.store.display() if getattr(self.store, "is_postgres", False) else self.db_path.name
+        self.sub_title = visible(f"{name} · as of {self.as_of}")
         self.push_screen(PortfolioScreen())
 
     def on_data_failed(self, message: DataFailed) -> None:

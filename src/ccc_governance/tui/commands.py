@@ -20,7 +20,7 @@ class CccCommands(Provider):
 
         def load() -> list[data.ContractRow]:
             try:
-                db = data.connect(app.db_path)
+                db = data.connect(app.store)
             except Exception:  # the palette still offers the other commands
                 return []
             try:

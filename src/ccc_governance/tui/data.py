@@ -10,6 +10,7 @@ area provides. Nothing here imports Textual: the module runs headless in tests a
 from __future__ import annotations
 
 import sqlite3
+import sys
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -43,11 +44,14 @@ from ..store.db import open_db
 BUSY_TIMEOUT_MS = 2000
 
 
-def connect(path: str | Path):
+def connect(path):
     """Open the workspace database for the calling thread, with a short wait on locks.
 
     Raises `WorkspaceError` (one line) when the file is missing, not a database or locked.
+    `path` may be a PostgreSQL `StoreLocation` (the server's own locks: reads never wait).
     """
+    if getattr(path, "is_postgres", False):
+        return open_db(path, create=False)
     path = Path(path)
     if not path.exists():
         raise WorkspaceError(
@@ -66,6 +70,12 @@ def friendly_error(err: BaseException, db_path: str | Path | None = None) -> str
 
     if isinstance(err, CccError):
         return err.format()
+    if "psycopg" in sys.modules:
+        from ..store.postgres import one_line
+
+        pg = one_line(err)
+        if pg is not None:
+            return pg.format()
     if isinstance(err, sqlite3.OperationalError) and "locked" in str(err):
         where = f"{db_path}: " if db_path else ""
         return f"{where}the database is locked by another ccc process (an import running?): try again when it ends"

@@ -53,7 +53,7 @@ class DataScreen(Screen):
 
     @work(thread=True, exclusive=True, group="load")
     def _load(self) -> None:
-        path = self.app.db_path
+        path = self.app.store
         try:
             db = data.connect(path)
             try:
@@ -82,7 +82,7 @@ class DataScreen(Screen):
 
     @work(thread=True, exclusive=True, group="write")
     def _write(self, write: Callable[[Any], str]) -> None:
-        path = self.app.db_path
+        path = self.app.store
         try:
             db = data.connect(path)
             try:
