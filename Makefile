@@ -27,7 +27,7 @@ demo: $(STAMP)
 	$(BIN)/ccc demo demo
 
 # The tests that run on PostgreSQL too (`pytest --store=postgres`; the rest are SQLite's only for now).
-PG_TESTS := tests/store tests/imports/test_imports_cli.py
+PG_TESTS := tests/store tests/engine tests/imports/test_imports_cli.py
 
 ## make test: install what the tests need and run them; the PostgreSQL half when CCC_TEST_PG names a
 ## server (`.ci/run` starts a throw-away one)

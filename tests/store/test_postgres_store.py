@@ -27,6 +27,11 @@ SAMPLES = ROOT / "examples" / "october-2026"
 AS_OF = "2026-11-20"
 
 
+@pytest.fixture(autouse=True)
+def _back_to_the_folder_it_started_in(monkeypatch):
+    monkeypatch.chdir(os.getcwd())  # (the tests chdir into their workspace; put back afterwards)
+
+
 @pytest.fixture
 def pg_database():
     """A new, empty PostgreSQL database: its URL (dropped after the test)."""
