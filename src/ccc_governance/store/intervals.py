@@ -202,8 +202,8 @@ def begin_bulk(conn, batch_id: int) -> None:
     by `end_bulk`, in the same transaction (a rollback leaves them as they were). PostgreSQL: a
     setting local to the transaction tells them to stand aside (dropping a trigger there would
     lock `contacts` against every reader)."""
-    if is_postgres(conn):
-        conn.execute("SELECT set_config('ccc.bulk', 'on', true)")
+    if is_postgres(conn):  # (and room to group a batch's contacts in memory, for this transaction)
+        conn.execute("SELECT set_config('ccc.bulk', 'on', true), set_config('work_mem', '256MB', true)")
         return
     conn.execute("INSERT OR IGNORE INTO contact_intervals_bulk (batch_id) VALUES (?)", (batch_id,))
     for name in TRIGGERS:
@@ -280,8 +280,10 @@ def _pg_trigger_sql() -> list[str]:
     return [
         "CREATE OR REPLACE FUNCTION contact_intervals_row() RETURNS trigger LANGUAGE plpgsql AS $body$\n"
         + body + "\n$body$",
+        # (the WHEN is checked without calling the function: a bulk batch pays no per-row call)
         f"CREATE TRIGGER contact_intervals_row AFTER INSERT OR DELETE OR UPDATE OF {', '.join(COLUMNS)} "
-        "ON contacts FOR EACH ROW EXECUTE FUNCTION contact_intervals_row()",
+        "ON contacts FOR EACH ROW WHEN (coalesce(current_setting('ccc.bulk', true), '') <> 'on') "
+        "EXECUTE FUNCTION contact_intervals_row()",
     ]
 
 
