@@ -234,3 +234,40 @@ def test_an_import_with_another_key_is_refused(tmp_path, pg_database):
                              env={"CCC_PSEUDONYMISATION_KEY": "22" * 32})
     assert res.exit_code == 2 and "key" in res.output and "CCC_PSEUDONYMISATION_KEY" in res.output
     assert json.loads(_run(ws, pg_database, "store", "status", "--json"))["batches"] == 1
+
+
+def test_the_same_file_imported_twice_at_once_gives_one_batch_and_different_files_both_land(tmp_path, pg_database):
+    import threading
+
+    from ccc_governance.plugins import get_plugin_manager
+    from ccc_governance.store.db import open_db
+    from ccc_governance.store.imports import import_file
+    from ccc_governance.workspace import load_workspace
+
+    ws_path = _workspace(tmp_path, "ws")
+    os.chdir(ws_path)
+    ws = load_workspace(ws_path, db=pg_database)
+    pm = get_plugin_manager(ws)
+
+    def twice(jobs):
+        results, errors = [], []
+
+        def one(source, name):
+            db = open_db(pg_database)
+            try:
+                results.append(import_file(db, ws, pm, source, SAMPLES / name))
+            except Exception as err:  # noqa: BLE001 - reported by the assertion below
+                errors.append(repr(err))
+            finally:
+                db.close()
+
+        threads = [threading.Thread(target=one, args=job) for job in jobs]
+        [t.start() for t in threads]
+        [t.join(60) for t in threads]
+        assert not errors
+        return sorted(r["status"] for r in results)
+
+    assert twice([("genesys-cloud", "genesys.json")] * 2) == ["already_imported", "imported"]
+    assert twice([("asterisk-queue-log", "queue_log"), ("amazon-connect", "ctr.jsonl")]) == ["imported", "imported"]
+    status = json.loads(_run(ws_path, pg_database, "store", "status", "--json"))
+    assert status["batches"] == 3
