@@ -56,7 +56,9 @@ def current_actor(db=None) -> str:
     """Who is making the change now, checked (see the module docstring; `db` is the store or its
     connection, for the PostgreSQL store's role). An empty `CCC_ACTOR` counts as unset."""
     declared = os.environ.get(ENV, "")
-    if getattr(db, "dialect", None) == "postgresql" or getattr(getattr(db, "conn", None), "dialect", None) == "postgresql":
+    from .store.dialect import is_postgres
+
+    if is_postgres(db):
         conn = getattr(db, "conn", db)
         role = getattr(conn, "ccc_role", None)
         if role is None:

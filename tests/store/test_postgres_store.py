@@ -75,6 +75,16 @@ def _flow(ws: Path, store: str) -> dict:
     return {"evaluate": evaluated, "breaches": after, "shown": shown}
 
 
+def _evaluated_asterisk_month(tmp_path: Path, store: str) -> Path:
+    """A workspace (the working folder) whose store holds the sample month's Asterisk contacts, evaluated."""
+    ws = _workspace(tmp_path, "ws")
+    os.chdir(ws)
+    _run(ws, store, "contract", "register", str(ws / "contracts"))
+    _run(ws, store, "import", "asterisk-queue-log", str(SAMPLES / "queue_log"))
+    _run(ws, store, "evaluate", "--period", "2026-10", "--as-of", AS_OF, ok=(0, 3))
+    return ws
+
+
 def _without_instants(value):
     """The flow's JSON without what the clock or the machine gives (instants, paths, elapsed)."""
     if isinstance(value, dict):
@@ -125,11 +135,7 @@ def test_log_verify_names_an_edited_entry(tmp_path, pg_database):
 
 
 def test_a_viewer_cannot_acknowledge_a_breach(tmp_path, pg_database):
-    ws = _workspace(tmp_path, "ws")
-    os.chdir(ws)
-    _run(ws, pg_database, "contract", "register", str(ws / "contracts"))
-    _run(ws, pg_database, "import", "asterisk-queue-log", str(SAMPLES / "queue_log"))
-    _run(ws, pg_database, "evaluate", "--period", "2026-10", "--as-of", AS_OF, ok=(0, 3))
+    ws = _evaluated_asterisk_month(tmp_path, pg_database)
     _run(ws, pg_database, "store", "roles", "--apply")
     viewer = f"viewer_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(pg_database, autocommit=True) as conn:
@@ -195,11 +201,7 @@ def test_two_managers_acknowledging_at_once_one_wins_the_other_gets_a_conflict_l
     from ccc_governance.errors import CccError
     from ccc_governance.store.db import open_db
 
-    ws = _workspace(tmp_path, "ws")
-    os.chdir(ws)
-    _run(ws, pg_database, "contract", "register", str(ws / "contracts"))
-    _run(ws, pg_database, "import", "asterisk-queue-log", str(SAMPLES / "queue_log"))
-    _run(ws, pg_database, "evaluate", "--period", "2026-10", "--as-of", AS_OF, ok=(0, 3))
+    ws = _evaluated_asterisk_month(tmp_path, pg_database)
     breach_id = json.loads(_run(ws, pg_database, "breaches", "--json"))["breaches"][0]["id"]
     first, second = open_db(pg_database), open_db(pg_database)
     failed = []

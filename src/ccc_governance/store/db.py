@@ -121,7 +121,6 @@ def _test_database(path: Path, *, create: bool):
     import psycopg
 
     from .location import StoreLocation
-    from .postgres import connect
 
     admin = os.environ[TEST_PG_ENV]
     session = os.environ.get(TEST_PG_ENV + "_SESSION", "0")  # (one pytest run's databases: ccct_<session>_…)
@@ -139,5 +138,4 @@ def _test_database(path: Path, *, create: bool):
                 pass
     from psycopg.conninfo import make_conninfo
 
-    del connect
     return StoreLocation("postgresql", url=make_conninfo(admin, dbname=name))

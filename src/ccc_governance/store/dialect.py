@@ -43,28 +43,35 @@ _INSERT_OR_IGNORE = re.compile(r"\bINSERT\s+OR\s+IGNORE\s+INTO\b", re.I)
 _FUNCS = re.compile(r"\b(total|max|min|json_extract|json_each)\s*\(", re.I)
 
 
-def _split_args(text: str, start: int) -> tuple[list[str], int]:
-    """The top-level arguments of the call whose `(` is at `start - 1`, and the index after `)`."""
-    depth, args, begin, i = 0, [], start, start
-    quote = None
-    while i < len(text):
+def _unquoted(text: str, start: int):
+    """`(index, character, depth)` of each character of `text` from `start` that is outside quotes;
+    `depth` is the parenthesis depth before it (relative to `start`)."""
+    depth, quote = 0, None
+    for i in range(start, len(text)):
         c = text[i]
         if quote:
             if c == quote:
                 quote = None
-        elif c in "'\"":
+            continue
+        if c in "'\"":
             quote = c
-        elif c == "(":
+            continue
+        yield i, c, depth
+        if c == "(":
             depth += 1
         elif c == ")":
-            if depth == 0:
-                args.append(text[begin:i])
-                return args, i + 1
             depth -= 1
-        elif c == "," and depth == 0:
+
+
+def _split_args(text: str, start: int) -> tuple[list[str], int]:
+    """The top-level arguments of the call whose `(` is at `start - 1`, and the index after `)`."""
+    args, begin = [], start
+    for i, c, depth in _unquoted(text, start):
+        if depth == 0 and c in ",)":
             args.append(text[begin:i])
+            if c == ")":
+                return args, i + 1
             begin = i + 1
-        i += 1
     raise ValueError(f"unbalanced parentheses in SQL: {text[:80]}")
 
 
@@ -120,19 +127,8 @@ def to_postgres(sql: str, params: bool = True) -> str:
 def _statement_end(text: str, start: int) -> int:
     """Where the statement going on at `start` ends: its `;` (outside quotes and parentheses),
     or the end of the text."""
-    depth, quote = 0, None
-    for i in range(start, len(text)):
-        c = text[i]
-        if quote:
-            if c == quote:
-                quote = None
-        elif c in "'\"":
-            quote = c
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == ";" and depth == 0:
+    for i, c, depth in _unquoted(text, start):
+        if c == ";" and depth == 0:
             return i
     return len(text.rstrip())
 

@@ -327,8 +327,6 @@ def one_line(err: BaseException) -> StoreError | None:
         who = _session_user(err)
         what = _WHAT.get(table, table) if table else "the store"
         return StoreError(f"permission denied: role '{who}' cannot change {what}")
-    if isinstance(err, psycopg.OperationalError):
-        return StoreError(f"the PostgreSQL store: {redact(message)}")
     return StoreError(f"the PostgreSQL store: {redact(message)}")
 
 
