@@ -135,3 +135,14 @@ def test_kpi_counts_line_is_in_words():
     assert "{" not in text and "small_sample" not in text and "kpi_class" not in text
     note = _counts({"offered": 5, "reason": "no time-frame", "projection": "at_risk", "projection_basis": "why"}).plain
     assert note == "counts: offered 5\nnote: no time-frame\nprojection: at risk (why)\n"
+
+
+def test_the_workspace_store_opens_as_the_path_does(fixture_db, as_of):
+    """`ccc tui` hands the screens the workspace's store (`Workspace.store`), a SQLite one included."""
+    from pathlib import Path
+
+    from ccc_governance.store.location import StoreLocation
+
+    by_store = data.portfolio(data.connect(StoreLocation("sqlite", path=Path(fixture_db))), as_of).rows
+    by_path = data.portfolio(data.connect(fixture_db), as_of).rows
+    assert [r.contract_id for r in by_store] == [r.contract_id for r in by_path] != []

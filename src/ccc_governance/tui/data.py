@@ -52,7 +52,7 @@ def connect(path):
     """
     if getattr(path, "is_postgres", False):
         return open_db(path, create=False)
-    path = Path(path)
+    path = Path(getattr(path, "path", None) or path)  # (a SQLite `StoreLocation`, or a path)
     if not path.exists():
         raise WorkspaceError(
             f"{path}: no database here yet (run `ccc demo`, `ccc contract register` or `ccc import`)"
