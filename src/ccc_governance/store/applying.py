@@ -27,12 +27,22 @@ looking its ids up (the UNIQUE key finds a stored or repeated id; that INSERT is
 the unit applied again looking every id up). From `DEFER_INDEX_BYTES` on, a table holding fewer
 rows than the file has gets its secondary indexes dropped for the batch and rebuilt once before
 the commit (in the batch's transaction: a crash leaves them as they were).
+
+PostgreSQL: rows go through COPY (binary: no number written or read as text). `UNCHECKED` units
+are held until `GROUP_ROWS` rows have come, then sent as one COPY under a savepoint by a thread
+(`_Group`), while this one goes on taking the next units from the reader: the server stores one
+group while the next is read. Before anything else uses the connection, the group in flight is
+waited for (`settle`; psycopg's connection lock also holds back anyone else, such as the
+rollback of a failed import, until that COPY has ended). When the COPY meets a stored or repeated
+id, the savepoint takes it back and its units are applied one by one as above (and the batch's
+later units too: a file that repeats ids would make every group fail).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 
 import attrs
 
@@ -46,6 +56,7 @@ from .reading import UNCHECKED, Quarantined, ReadResult, Unit
 from .schema import KIND_TABLES
 
 DEFER_INDEX_BYTES = 4_000_000
+GROUP_ROWS = 50_000  # PostgreSQL: `UNCHECKED` rows held for one COPY
 IMPORT_LOCK = 0x0CCC  # PostgreSQL: the advisory lock (with the source's hash) an import of a source holds
 COUNTERS = ("imported", "replaced", "duplicates", "older_skipped", "quarantined")
 
@@ -64,6 +75,33 @@ class _Held:
     kept: tuple | None = None  # the row of an earlier batch this batch replaced (kept for undo)
 
 
+class _Group:
+    """PostgreSQL: held units whose COPY a thread runs (under the savepoint the applier took)."""
+
+    SAVEPOINT = "ccc_copy_group"
+
+    def __init__(self, applier: _KindApplier, units: list[Unit]):
+        self.units = units
+        self.error: BaseException | None = None
+        started = threading.Event()
+
+        def run():
+            try:
+                applier._copy([u.columns for u in units], started)
+            except BaseException as err:  # noqa: BLE001 - handed to `wait`
+                self.error = err
+            finally:
+                started.set()
+
+        self.thread = threading.Thread(target=run, name="ccc-copy", daemon=True)
+        self.thread.start()
+        started.wait()  # (from here the COPY holds the connection's lock until it ends)
+
+    def wait(self) -> BaseException | None:
+        self.thread.join()
+        return self.error
+
+
 class _KindApplier:
     """Applies one kind's units to its table."""
 
@@ -79,11 +117,19 @@ class _KindApplier:
         self.select_sql = (f"SELECT id, {', '.join(self.columns)} FROM {self.table} "
                            "WHERE source = ? AND source_id IN (SELECT value FROM json_each(?))")
         self.all_columns = ("id",) + self.columns
+        self.grouping = is_postgres(conn)  # (turned off for the batch when a group meets an id)
+        self.held: list[Unit] = []  # UNCHECKED units not sent yet
+        self.held_rows = 0
+        self.sending: _Group | None = None  # the group whose COPY a thread runs
+        self.pg_types: dict[str, str] | None = None  # column → PostgreSQL type, for a binary COPY
 
     def _insert(self, columns: list) -> None:
         """INSERT rows given column by column, naming only the columns that hold a value in some
         row and writing a text or integer column that holds one same value in every row
-        (`source`, `batch_id`, a reader's constant such as `channel`) as a literal."""
+        (`source`, `batch_id`, a reader's constant such as `channel`) as a literal. PostgreSQL: COPY."""
+        if is_postgres(self.conn):
+            self._copy([columns])
+            return
         names, values, binds = [], [], []
         for i, col in enumerate(columns):
             if col is None:
@@ -97,17 +143,72 @@ class _KindApplier:
             else:
                 values.append("?")
                 binds.append(col)
-        if is_postgres(self.conn):  # COPY: every column as values
-            cols = [col for col in columns if col is not None]
-            with self.conn.copy(f"COPY {self.table} ({', '.join(names)}) FROM STDIN") as copy:
-                for row in zip(*cols):
-                    copy.write_row(row)
-            return
         key = (tuple(names), tuple(values))
         sql = self.insert_sql.get(key)
         if sql is None:
             sql = self.insert_sql[key] = f"INSERT INTO {self.table} ({', '.join(names)}) VALUES ({', '.join(values)})"
         self.conn.executemany(sql, zip(*binds) if binds else [()] * len(columns[1]))
+
+    def _copy(self, units: list[list], started: threading.Event | None = None) -> None:
+        """PostgreSQL: one binary COPY of the rows of `units` (each given column by column), naming
+        the columns some unit fills; `started` is set once the COPY holds the connection."""
+        types_of = self._types()
+        used = [i for i in range(len(self.columns)) if any(cols[i] is not None for cols in units)]
+        names = [self.columns[i] for i in used]
+        types = [types_of[name] for name in names]
+        with self.conn.copy(f"COPY {self.table} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:
+            if started is not None:
+                started.set()
+            copy.set_types(types)
+            write = copy.write_row
+            for cols in units:
+                nones = (None,) * len(cols[1])
+                for row in zip(*[nones if cols[i] is None else cols[i] for i in used]):
+                    write(row)
+
+    def _types(self) -> dict[str, str]:
+        if self.pg_types is None:
+            self.pg_types = dict(self.conn.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = ?", (self.table,)).fetchall())
+        return self.pg_types
+
+    def _send_held(self) -> None:
+        """PostgreSQL: the held UNCHECKED units as one COPY under a savepoint, run by a thread."""
+        self.settle()
+        units, self.held, self.held_rows = self.held, [], 0
+        if not units:
+            return
+        self._types()  # (read here: the thread is to use the connection for its COPY only)
+        self.conn.execute(f"SAVEPOINT {_Group.SAVEPOINT}")
+        self.sending = _Group(self, units)
+
+    def settle(self) -> None:
+        """Wait for the group in flight: keep it (counted as imported), or, when one of its ids
+        was stored or repeated, take it back and apply its units one by one."""
+        group, self.sending = self.sending, None
+        if group is None:
+            return
+        error = group.wait()
+        if error is None:
+            self.conn.execute(f"RELEASE SAVEPOINT {_Group.SAVEPOINT}")
+            self.counts["imported"] += sum(len(u) for u in group.units)
+            return
+        import psycopg
+
+        if not isinstance(error, psycopg.errors.UniqueViolation):
+            raise error
+        self.conn.execute(f"ROLLBACK TO SAVEPOINT {_Group.SAVEPOINT}")
+        self.conn.execute(f"RELEASE SAVEPOINT {_Group.SAVEPOINT}")
+        self.grouping = False
+        for unit in group.units:
+            self._apply_unchecked(unit)
+
+    def flush(self) -> None:
+        """Send what is held and wait for it (before the table is read, and when the batch closes)."""
+        if self.held:
+            self._send_held()
+        self.settle()
 
     def _insert_new(self, columns: list) -> None:
         """INSERT rows believed new; `_Conflict` (nothing of them left) when one is stored already."""
@@ -131,17 +232,28 @@ class _KindApplier:
 
     def apply(self, unit: Unit) -> None:
         if unit.probe == UNCHECKED:
-            try:
-                self._insert_new(unit.columns)
-            except _Conflict:
-                self._fold(unit.columns, unit.partials, None)
-            else:
-                self.counts["imported"] += len(unit)
+            if self.grouping:
+                self.held.append(unit)
+                self.held_rows += len(unit)
+                if self.held_rows >= GROUP_ROWS:
+                    self._send_held()
+                return
+            self.flush()
+            self._apply_unchecked(unit)
             return
+        self.flush()
         try:
             self._fold(unit.columns, unit.partials, unit.probe)
         except _Conflict:  # an id of the bitmap's "new" ones was stored by an unchecked unit
             self._fold(unit.columns, unit.partials, None)
+
+    def _apply_unchecked(self, unit: Unit) -> None:
+        try:
+            self._insert_new(unit.columns)
+        except _Conflict:
+            self._fold(unit.columns, unit.partials, None)
+        else:
+            self.counts["imported"] += len(unit)
 
     def _fold(self, columns: list, partials: list | None, probe) -> None:
         n = len(columns[1])
@@ -313,7 +425,14 @@ class SqliteBatch:
                                         (self.file.source,)).fetchone() is None
                 for kind, table in KIND_TABLES.items()}
 
+    def _settle(self, but: str | None = None) -> None:
+        """Wait for every kind's COPY in flight (but `but`'s): the connection is free after."""
+        for kind, applier in self.appliers.items():
+            if kind != but:
+                applier.settle()
+
     def unit(self, unit: Unit) -> None:
+        self._settle(but=unit.kind)
         applier = self.appliers.get(unit.kind)
         if applier is None:
             applier = self.appliers[unit.kind] = _KindApplier(self.conn, unit.kind, self.file.source,
@@ -324,11 +443,14 @@ class SqliteBatch:
 
     def quarantine(self, rows: list[Quarantined]) -> None:
         if rows:
+            self._settle()
             self.conn.executemany("INSERT INTO quarantine (batch_id, file_name, line, reason, raw, source_id) "
                                   "VALUES (?, ?, ?, ?, ?, ?)", rows)
 
     def close(self, result: ReadResult, state: dict, sha256: str, elapsed_s: float) -> None:
         conn = self.conn
+        for applier in self.appliers.values():
+            applier.flush()
         self.counts["quarantined"] += result.quarantined
         for _name, sql in self.deferred:
             conn.execute(sql)
