@@ -8,8 +8,9 @@
 
 And the host's functions a plugin's tests call, so that they import nothing of the store:
 `import_file(db, workspace, pm, source_name, path, …)` (one file as one batch: its summary),
-`undo_batch(db, batch_id)`, `list_quarantine(db, batch_id)`, `open_db(path)`; and `flatten(items)`
-(what a reader yields, each `ColumnBlock` as the records it stands for).
+`undo_batch(db, batch_id)`, `list_quarantine(db, batch_id)`, `open_db(path)`; `flatten(items)`
+(what a reader yields, each `ColumnBlock` as the records it stands for); and `store_folder(db)` (the
+folder of the workspace database, on either store).
 
 Both stores: `pytest --store=postgres` (with `CCC_TEST_PG` set to a PostgreSQL server's admin
 URL, e.g. from `.ci/pg-server start`) runs the same tests on PostgreSQL: every workspace database
@@ -30,7 +31,16 @@ from .store.db import open_db
 from .store.imports import import_file
 from .workspace import init_workspace, load_workspace
 
-__all__ = ["ccc_workspace", "ccc_db", "ccc_pm", "flatten", "import_file", "list_quarantine", "open_db", "undo_batch"]
+__all__ = ["ccc_workspace", "ccc_db", "ccc_pm", "flatten", "import_file", "list_quarantine", "open_db",
+           "store_folder", "undo_batch"]
+
+
+def store_folder(db):
+    """The folder of the database file `db` was opened from (with `--store=postgres`: of the file
+    its PostgreSQL database stands for), for a test's files beside it."""
+    from pathlib import Path
+
+    return Path(getattr(db.conn, "test_path", None) or db.conn.ccc_path).parent
 
 
 @pytest.fixture
@@ -126,23 +136,35 @@ def pytest_unconfigure(config):
             _drop_test_databases(conn, everything=True)
 
 
-def _drop_test_databases(conn, *, everything: bool = False) -> None:
-    """This run's databases (`ccct_<session>_…`): every one, or all but the template."""
+def _test_databases(conn) -> set[str]:
+    """This run's databases (`ccct_<session>_…`), the template's included."""
     session = os.environ.get("CCC_TEST_PG_SESSION", "0")
-    rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s",
-                        (f"ccct\\_{session}\\_%",)).fetchall()
-    for (name,) in rows:
-        if everything or name != _TEMPLATE:
+    rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (f"ccct\\_{session}\\_%",))
+    return {name for (name,) in rows.fetchall()}
+
+
+def _drop_test_databases(conn, *, everything: bool = False, keep: set[str] = frozenset()) -> None:
+    """This run's databases: every one, or all but the template and `keep`."""
+    for name in _test_databases(conn):
+        if everything or (name != _TEMPLATE and name not in keep):
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(autouse=True)
 def _ccc_test_databases():
-    """--store=postgres: drop the databases a test made."""
-    yield
+    """--store=postgres: drop the databases a test made (those of module- or session-scoped
+    fixtures, made before it, stay until the end of the run)."""
     admin = os.environ.get("CCC_TEST_PG")
-    if admin:
-        import psycopg
+    if not admin:
+        yield
+        return
+    import gc
 
-        with psycopg.connect(admin, autocommit=True) as conn:
-            _drop_test_databases(conn)
+    import psycopg
+
+    with psycopg.connect(admin, autocommit=True) as conn:
+        before = _test_databases(conn)
+    yield
+    gc.collect()  # (connections a failed test left in tracebacks: closed, not counted against the server)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        _drop_test_databases(conn, keep=before)

@@ -11,6 +11,7 @@ import pytest
 from ccc_governance.contracts.registry import register
 
 from ccc_governance.store.db import open_db
+from ccc_governance.testing import store_folder
 
 CONTRACT_TOML = """
 schema = "ccc-contract/1"
@@ -60,7 +61,7 @@ ASA_ACTUAL = 12.959309724349158
 
 def add_contract(db, contract_id="acme", title="Acme support", ccc="Contoso CC", sl=None, asa=None):
     """Register one contract version and its October (and September, August) results."""
-    path = Path(db.conn.execute("PRAGMA database_list").fetchone()[2]).parent / f"{contract_id}.toml"
+    path = store_folder(db) / f"{contract_id}.toml"
     path.write_text(CONTRACT_TOML.format(id=contract_id, title=json.dumps(title), ccc=json.dumps(ccc)), encoding="utf-8")
     register(db, path)
     sl = sl if sl is not None else {"2026-08": (0.85, "met", 1000, 850), "2026-09": (0.70, "breached", 1000, 700),

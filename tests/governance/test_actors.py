@@ -20,6 +20,8 @@ from ccc_governance.errors import NotFoundError
 from ccc_governance.governance import actions, purge
 from ccc_governance.store.db import open_db
 
+pytestmark = pytest.mark.sqlite_only  # declared actors are SQLite's; PostgreSQL: tests/store/test_postgres_store.py
+
 
 @pytest.fixture
 def ws(tmp_path, monkeypatch, contract_texts):

@@ -18,14 +18,14 @@ from ccc_governance.governance.evidence import add_evidence
 from ccc_governance.governance.reviews import record_review, sign_off
 from ccc_governance.iso18295 import MAPPING
 from ccc_governance.store.db import open_db
+from ccc_governance.testing import store_folder
 
 from ccc_governance.contracts import registry
 
 
 def register_text(db, contract_id: str, text: str) -> None:
     """Register a contract through the registry, from a file beside the database."""
-    folder = db.conn.execute("PRAGMA database_list").fetchone()[2].rsplit("/", 1)[0]
-    path = f"{folder}/{contract_id}.toml"
+    path = store_folder(db) / f"{contract_id}.toml"
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text)
     registry.register(db, path)

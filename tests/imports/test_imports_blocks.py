@@ -70,12 +70,21 @@ def block_source(mode: str, size: int):
 
 
 def _dump(db):
+    """The stored rows; a contact's id as its rank (PostgreSQL's identities leave gaps SQLite's do not)."""
     out = {}
     for table in ("contacts", "quarantine", "replaced_rows", "batches"):
-        cols = [r[1] for r in db.conn.execute(f"PRAGMA table_info({table})")]
+        cols = [c.name for c in db[table].columns]
         keep = [c for c in cols if c not in {"started_at", "finished_at", "elapsed_s", "path", "undone_at", "options",
                                              "raw"}]
-        out[table] = db.conn.execute(f"SELECT {', '.join(keep)} FROM {table} ORDER BY id").fetchall()
+        out[table] = [tuple(r) for r in db.conn.execute(f"SELECT {', '.join(keep)} FROM {table} ORDER BY id")]
+    rank = {row[0]: n for n, row in enumerate(out["contacts"], 1)}
+    out["contacts"] = [(rank[row[0]], *row[1:]) for row in out["contacts"]]
+    replaced = []
+    for row in out["replaced_rows"]:
+        old = json.loads(row[3])
+        old["id"] = rank.get(old["id"], ("gone", old["id"]))
+        replaced.append((*row[:3], old, *row[4:]))
+    out["replaced_rows"] = replaced
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -12,6 +13,7 @@ from ccc_governance.store import db as store_db
 from ccc_governance.store.db import open_db
 
 
+@pytest.mark.sqlite_only  # (the SQLite file and its locks)
 def test_opening_a_migrated_store_writes_nothing(ccc_workspace):
     """Readers never wait for a writer: opening a store whose migrations are all applied does
     not write (it opens while another connection holds the write lock, at once)."""
@@ -28,6 +30,7 @@ def test_opening_a_migrated_store_writes_nothing(ccc_workspace):
         holder.close()
 
 
+@pytest.mark.sqlite_only  # (the SQLite file and its locks)
 def test_a_migration_another_process_applied_meanwhile_is_not_applied_again(ccc_workspace, monkeypatch):
     extra = Migrations("ccc_test_extra")
 

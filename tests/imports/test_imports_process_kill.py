@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from ccc_governance.store.db import open_db
+from ccc_governance.store.dialect import is_postgres
 
 from test_imports_atomicity import _fingerprint
 
@@ -45,6 +46,10 @@ import_file(open_db(ws.db_path), ws, pm, "csv", Path(sys.argv[2]), options={"map
 def _schema(db_path):
     db = open_db(db_path)
     try:
+        if is_postgres(db):
+            return db.execute("SELECT table_name, column_name, data_type FROM information_schema.columns "
+                              "WHERE table_schema = current_schema() UNION ALL SELECT tablename, indexname, indexdef "
+                              "FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1, 2").fetchall()
         return db.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()
     finally:
         db.conn.close()
@@ -85,6 +90,16 @@ def test_sigkill_with_a_reader_process(ccc_workspace, tmp_path):
     proc = subprocess.Popen([sys.executable, "-c", CHILD, str(root), str(big), str(root / "map.toml")], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     wal = Path(str(ccc_workspace.db_path) + "-wal")
+    watch = open_db(ccc_workspace.db_path)
+    pg = is_postgres(watch)
+
+    def writing() -> bool:
+        """Uncommitted rows: in the WAL (SQLite), or a COPY under way (PostgreSQL)."""
+        if pg:
+            return watch.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                 "AND pid <> pg_backend_pid() AND query LIKE 'COPY%'").fetchone()[0] > 0
+        return wal.exists() and wal.stat().st_size > 4_000_000
+
     reader = None
     try:
         deadline = time.monotonic() + 60
@@ -92,7 +107,7 @@ def test_sigkill_with_a_reader_process(ccc_workspace, tmp_path):
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline, "the import never got going"
             kids = _children(proc.pid)
-            if kids and wal.exists() and wal.stat().st_size > 4_000_000:
+            if kids and writing():
                 reader = kids[0]
                 break
             time.sleep(0.02)
@@ -103,6 +118,7 @@ def test_sigkill_with_a_reader_process(ccc_workspace, tmp_path):
             assert time.monotonic() < deadline, "the reader process outlived the import"
             time.sleep(0.05)
     finally:
+        watch.conn.close()
         if proc.poll() is None:
             proc.kill()
             proc.wait()

@@ -4,7 +4,6 @@ item 10); the portfolio's footer keeps the as-of day and the real import instant
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from datetime import date
 
 from textual.widgets import DataTable, Label, Static
@@ -30,7 +29,7 @@ def _shown_cells(screen, selector: str = "DataTable") -> list[list[str]]:
 
 
 def _make_hostile(path, as_of) -> None:
-    conn = sqlite3.connect(path)
+    conn = open_db(path).conn
     conn.execute("UPDATE contract_versions SET title = ?, client = ? WHERE contract_id = 'acme-support'",
                  [HOSTILE, HOSTILE])
     conn.commit()
@@ -115,7 +114,7 @@ def test_footer_before_the_as_of_day_and_without_imports():
 
 def test_portfolio_footer_with_an_import_later_than_the_as_of_day(fixture_db):
     # the demo's case: data imported (really) on 5 December, the screen as of 16 November
-    conn = sqlite3.connect(fixture_db)
+    conn = open_db(fixture_db).conn
     conn.execute("UPDATE batches SET finished_at = '2026-12-05T08:42:10Z'")
     conn.commit()
     conn.close()

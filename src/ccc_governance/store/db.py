@@ -60,7 +60,9 @@ def open_db(target, *, create: bool = True, readonly: bool = False):
     location = target if isinstance(target, StoreLocation) else StoreLocation.parse(
         target if isinstance(target, str) else Path(target))
     if not location.is_postgres and os.environ.get(TEST_PG_ENV):
-        location = _test_database(location.path, create=create and not readonly)
+        db = open_postgres(_test_database(location.path, create=create and not readonly), migrate=not readonly)
+        db.conn.test_path = location.path.resolve()  # (the file it stands for: `testing.store_folder`)
+        return db
     if location.is_postgres:
         return open_postgres(location, migrate=not readonly)
     path = location.path

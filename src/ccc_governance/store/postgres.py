@@ -230,8 +230,14 @@ class PgTable:
 
     def insert(self, record: dict) -> "PgTable":
         names = ", ".join(f'"{c}"' for c in record)
-        self.db.execute(f'INSERT INTO "{self.name}" ({names}) VALUES ({", ".join("?" for _ in record)})',
-                        list(record.values()))
+        cur = self.db.execute(f'INSERT INTO "{self.name}" ({names}) VALUES ({", ".join("?" for _ in record)})',
+                              list(record.values()))
+        self.last_pk = cur.lastrowid
+        return self
+
+    def insert_all(self, records) -> "PgTable":
+        for record in records:
+            self.insert(record)
         return self
 
     @property

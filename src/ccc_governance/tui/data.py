@@ -39,6 +39,7 @@ from ..portfolio import (  # noqa: F401
     portfolio,
 )
 from ..store.db import open_db
+from ..store.dialect import is_postgres
 
 #: How long a TUI connection waits for a write lock before saying the database is locked.
 BUSY_TIMEOUT_MS = 2000
@@ -50,14 +51,11 @@ def connect(path):
     Raises `WorkspaceError` (one line) when the file is missing, not a database or locked.
     `path` may be a PostgreSQL `StoreLocation` (the server's own locks: reads never wait).
     """
-    if getattr(path, "is_postgres", False):
-        return open_db(path, create=False)
-    path = Path(getattr(path, "path", None) or path)  # (a SQLite `StoreLocation`, or a path)
-    if not path.exists():
-        raise WorkspaceError(
-            f"{path}: no database here yet (run `ccc demo`, `ccc contract register` or `ccc import`)"
-        )
-    db = open_db(path, create=False)
+    if not getattr(path, "is_postgres", False):
+        path = Path(getattr(path, "path", None) or path)  # (a SQLite `StoreLocation`, or a path)
+    db = open_db(path, create=False)  # (a missing file: "no database here yet")
+    if is_postgres(db.conn):
+        return db
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     # a worker gives up after that wait and says so itself (no note on stderr, no CCC_LOCK_TIMEOUT wait)
     db.conn.lock_timeout, db.conn.on_lock_wait = BUSY_TIMEOUT_MS / 1000, None
