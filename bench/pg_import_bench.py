@@ -1,14 +1,18 @@
 """`ccc import csv` into a PostgreSQL store against `psql \\copy` of the same contacts, interleaved.
 
-    .venv/bin/python bench/pg_import_bench.py [--n 1000000] [--pairs 3]
+    .venv/bin/python bench/pg_import_bench.py [--n 1000000] [--pairs 3] [--baseline-src DIR]
 
-Starts its own PostgreSQL server (`.ci/pg-server`, under bench/out/pg) with the durability settings
-of a real one (fsync, synchronous_commit and full_page_writes on), and per round:
+Starts its own PostgreSQL server (`.ci/pg-server`, under bench/out/pg) and restarts it with the
+durability settings of a real one (fsync, synchronous_commit and full_page_writes on: the test
+server's command line turns them off, and a command-line setting wins over `ALTER SYSTEM`; the
+bench checks `SHOW`), and per round:
 - the reference: `psql -c "\\copy contacts (…) FROM 'stored.csv' CSV HEADER"` into a new database
   whose `contacts` table is `LIKE` the store's (same columns, unique key and indexes; no trigger),
   the CSV being the contacts a first (untimed) `ccc import` stored, every column some row fills;
 - `ccc import csv FILE` (the bench's 1,000,000-contact CSV and mapping) as a whole process into a
   new store database, with the three example contracts registered and evaluated once (untimed).
+`--baseline-src DIR` (a checkout, e.g. a `git worktree` of an earlier commit) adds its `ccc import csv`
+as a third contender, its `src` and plugins put first on PYTHONPATH.
 Wall time is the goal's measure (the server's work is in it); CPU is the client's process tree only
 (the server's backends are other processes: `others_cores` shows them). Medians of the rounds.
 """
@@ -39,6 +43,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--pairs", type=int, default=3)
+    ap.add_argument("--baseline-src", help="a checkout whose `ccc import csv` is measured too")
     args = ap.parse_args()
     code = Code("candidate", sys.executable)
     code.verify("csv")
@@ -49,12 +54,34 @@ def main() -> None:
     subprocess.run(["rm", "-rf", str(pgdir)])
     admin = _run([str(ROOT.parent / ".ci" / "pg-server"), "start", str(pgdir)]).strip()
     try:
-        for setting in ("fsync", "synchronous_commit", "full_page_writes"):
-            psql(admin, "-c", f"ALTER SYSTEM SET {setting} = on")
-        psql(admin, "-c", "SELECT pg_reload_conf()")
+        durable(pgdir, admin)
         run_bench(args, code, path, contracts, admin)
     finally:
         subprocess.run([str(ROOT.parent / ".ci" / "pg-server"), "stop", str(pgdir)], capture_output=True)
+
+
+DURABLE = ("fsync", "synchronous_commit", "full_page_writes")
+
+
+def durable(pgdir: Path, admin: str) -> None:
+    """Restart the server of `.ci/pg-server` without its command line's `-c fsync=off …` (the
+    same port and socket folder), so that fsync, synchronous_commit and full_page_writes are on."""
+    import glob
+    from psycopg.conninfo import conninfo_to_dict
+
+    pg_ctl = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))[-1]
+    info = conninfo_to_dict(admin)
+    cmd = [pg_ctl, "-D", str(pgdir / "data"), "-l", str(pgdir / "server.log"), "-w", "-o",
+           f"-p {info['port']} -k {info['host']} -c listen_addresses='' -c max_connections=200", "restart"]
+    if os.getuid() == 0:
+        cmd = ["runuser", "-u", "postgres", "--", *cmd]
+    _run(cmd)
+    for setting in DURABLE:
+        psql(admin, "-c", f"ALTER SYSTEM RESET {setting}")
+    psql(admin, "-c", "SELECT pg_reload_conf()")
+    shown = {s: psql(admin, "-c", f"SHOW {s}").strip() for s in DURABLE}
+    if set(shown.values()) != {"on"}:
+        raise SystemExit(f"the bench's server is not durable: {shown}")
 
 
 def url_of(admin: str, name: str) -> str:
@@ -123,11 +150,22 @@ def run_bench(args, code: Code, path: Path, contracts: Path, admin: str) -> None
 
     contenders = [Contender("psql-copy", "`psql \\copy` into a table like the store's", ref_prepare, ref_check),
                   Contender("ccc-import", "`ccc import csv` into the PostgreSQL store", ccc_prepare, ccc_check)]
+    if args.baseline_src:
+        base = Code("baseline", sys.executable, args.baseline_src)
+
+        def base_prepare():
+            url = fresh(admin, "bench_ccc")
+            env = store_workspace(base, ws, contracts, url)
+            return [*base.ccc, "import", "csv", str(path), *source_options("csv")], env, str(ws)
+
+        contenders.append(Contender("ccc-baseline", f"`ccc import csv`, baseline ({args.baseline_src})",
+                                    base_prepare, ccc_check))
     load = os.getloadavg()
     interleave(contenders, args.pairs)
     ref = summarize([r.wall_s for r in contenders[0].runs])
     print(f"\n{args.n:,} contacts, {args.pairs} rounds (A B / B A …), load at start {load[0]:.2f}, "
-          f"server: PostgreSQL {psql(admin, '-c', 'SHOW server_version').strip()} (fsync on)\n")
+          f"server: PostgreSQL {psql(admin, '-c', 'SHOW server_version').strip()} "
+          f"({', '.join(f'{s} ' + psql(admin, '-c', f'SHOW {s}').strip() for s in DURABLE)})\n")
     print("| contender | wall s, median (min–max) | client CPU s, median | others, cores | × \\copy |")
     print("|---|---|---|---|---|")
     for c in contenders:

@@ -56,7 +56,7 @@ from .reading import UNCHECKED, Quarantined, ReadResult, Unit
 from .schema import KIND_TABLES
 
 DEFER_INDEX_BYTES = 4_000_000
-GROUP_ROWS = 50_000  # PostgreSQL: `UNCHECKED` rows held for one COPY
+GROUP_ROWS = 20_000  # PostgreSQL: `UNCHECKED` rows held for one COPY (two groups in memory at most)
 IMPORT_LOCK = 0x0CCC  # PostgreSQL: the advisory lock (with the source's hash) an import of a source holds
 COUNTERS = ("imported", "replaced", "duplicates", "older_skipped", "quarantined")
 
