@@ -25,6 +25,7 @@ from .governance import obligations as gov_obligations
 from .governance import reviews as gov_reviews
 from .governance.status import OPEN_BREACH_STATUSES
 from .periods import FREQUENCY_KIND
+from .store import readcache
 from .store.batches import list_batches
 
 #: Review states worst first.
@@ -185,6 +186,11 @@ def portfolio(db, as_of: date) -> Portfolio:
     """Every contract's latest version with its last closed period's worst status, open breaches,
     credits due, next review and overdue obligations, worst first; and the last import per source.
     A contract whose row cannot be worked out is listed with its `problem` (see the module docstring)."""
+    with readcache.preloaded(db):  # (a bounded number of queries, whatever the number of contracts)
+        return _portfolio(db, as_of)
+
+
+def _portfolio(db, as_of: date) -> Portfolio:
     closed = last_closed_periods(db, as_of)
     kpis = kpi_summaries(db, closed, as_of)
     open_breaches: dict[str, int] = {}

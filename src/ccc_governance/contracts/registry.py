@@ -28,6 +28,7 @@ from sqlite_utils import Database
 from ..actor import current_actor
 from ..clock import now_text
 from ..errors import NotFoundError
+from ..store import readcache
 from ..trail import record_change
 from .loader import load_contract_text
 from .model import Contract
@@ -99,17 +100,21 @@ def _rows(db: Database, sql: str, params=()) -> list[dict]:
 
 def latest(db: Database) -> list[dict]:
     """One row per contract id: its highest version, plus `versions` (how many are stored)."""
-    return _rows(
-        db,
+    return readcache.once(db, "registry.latest", lambda d: _rows(
+        d,
         f"""SELECT v.*, c.n AS versions FROM {TABLE} v
             JOIN (SELECT contract_id, MAX(version) AS top, COUNT(*) AS n FROM {TABLE} GROUP BY contract_id) c
               ON c.contract_id = v.contract_id AND c.top = v.version
             ORDER BY v.contract_id""",
-    )
+    ))
 
 
 def versions(db: Database, contract_id: str) -> list[dict]:
     """Every stored version of `contract_id`, oldest first (empty if none)."""
+    cached = readcache.grouped(db, TABLE, "contract_id", contract_id,
+                               lambda d: _rows(d, f"SELECT * FROM {TABLE} ORDER BY contract_id, version"))
+    if cached is not None:
+        return cached
     return _rows(db, f"SELECT * FROM {TABLE} WHERE contract_id = ? ORDER BY version", [contract_id])
 
 

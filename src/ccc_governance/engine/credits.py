@@ -13,6 +13,7 @@ negative amount). Credits are computed for month periods only (the fee is monthl
 from __future__ import annotations
 
 from ..periods import parse_period
+from ..store import readcache
 
 
 def money(x: float, currency: str) -> str:
@@ -172,9 +173,18 @@ def _store(db, contract_id: str, labels: list[str], evaluated: set, contracts: d
 
 def credits_for(db, contract_id: str, period_label: str) -> list[dict]:
     """The stored credit lines of a contract and period (rows of `credits`)."""
+    cached = readcache.grouped(db, "credits", "key", (contract_id, period_label), _all_credits)
+    if cached is not None:
+        return [{k: v for k, v in r.items() if k != "key"} for r in cached]
     cur = db.execute("SELECT * FROM credits WHERE contract_id = ? AND period = ? ORDER BY id", [contract_id, period_label])
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def _all_credits(db) -> list[dict]:
+    cur = db.execute("SELECT * FROM credits ORDER BY id")
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r), key=(r[names.index("contract_id")], r[names.index("period")])) for r in cur.fetchall()]
 
 
 def total(lines: list[dict]) -> float:

@@ -22,6 +22,7 @@ from .. import clock
 from ..durations import Duration
 from ..errors import DurationError, NotFoundError
 from ..periods import FREQUENCY_KIND, period_containing
+from ..store import readcache
 from .inforce import contract_for, require_contract
 
 #: How many days before its due date an occurrence turns from `upcoming` to `due`.
@@ -114,10 +115,13 @@ def _state(due: date, met_on: date | None, as_of: date) -> str:
 
 def _evidence_by_occurrence(db, contract_id: str) -> dict[tuple[str, str], list[dict]]:
     found: dict[tuple[str, str], list[dict]] = {}
-    rows = db.query(
-        "SELECT id, obligation_id, occurrence, date, note, file_name, sha256 FROM evidence WHERE contract_id = ? ORDER BY date, id",
-        [contract_id],
-    )
+    rows = readcache.grouped(db, "evidence", "contract_id", contract_id, lambda d: list(d.query(
+        "SELECT contract_id, id, obligation_id, occurrence, date, note, file_name, sha256 FROM evidence ORDER BY date, id")))
+    if rows is not None:
+        rows = [{k: v for k, v in r.items() if k != "contract_id"} for r in rows]
+    else:
+        rows = db.query("SELECT id, obligation_id, occurrence, date, note, file_name, sha256 FROM evidence "
+                        "WHERE contract_id = ? ORDER BY date, id", [contract_id])
     for r in rows:
         found.setdefault((r["obligation_id"], r["occurrence"]), []).append(r)
     return found

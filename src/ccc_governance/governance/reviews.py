@@ -25,6 +25,7 @@ from ..actor import current_actor
 from ..contracts.problems import CONTRACT_FAILURES, failure_reason
 from ..errors import CccError, NotFoundError, PeriodError, StateError
 from ..periods import FREQUENCY_KIND, Period, parse_period, period_containing, periods_between
+from ..store import readcache
 from ..trail import record_change
 from .blobs import put_blob, read_file
 from .inforce import contract_for, contract_ids, require_contract
@@ -69,11 +70,18 @@ def reviewed_periods(contract, as_of: date) -> list[Period]:
 
 
 def _reviews_by_period(db, contract_id: str) -> dict[str, dict]:
-    rows = db.query("SELECT * FROM reviews WHERE contract_id = ?", [contract_id])
+    rows = readcache.grouped(db, "reviews", "contract_id", contract_id,
+                             lambda d: list(d.query("SELECT * FROM reviews ORDER BY id")))
+    if rows is None:
+        rows = db.query("SELECT * FROM reviews WHERE contract_id = ?", [contract_id])
     return {r["period"]: r for r in rows}
 
 
 def _signoffs(db, review_id: int) -> list[dict]:
+    cached = readcache.grouped(db, "review_signoffs", "review_id", review_id, lambda d: list(d.query(
+        "SELECT review_id, party, signed_on, name, recorded_by FROM review_signoffs ORDER BY signed_on, party")))
+    if cached is not None:
+        return [{k: v for k, v in r.items() if k != "review_id"} for r in cached]
     return list(db.query("SELECT party, signed_on, name, recorded_by FROM review_signoffs WHERE review_id = ? "
                          "ORDER BY signed_on, party", [review_id]))
 
@@ -92,12 +100,13 @@ def calendar(db, contract_id: str | None = None, as_of: date | str | None = None
         require_contract(db, contract_id)
         return _calendar_of(db, contract_id, as_of)
     out: list[dict] = []
-    for cid in contract_ids(db):
-        try:
-            out += _calendar_of(db, cid, as_of)
-        except CONTRACT_FAILURES as err:
-            if problems is not None:
-                problems[cid] = failure_reason(err)
+    with readcache.preloaded(db):  # (every contract: one read of each table, not one per contract)
+        for cid in contract_ids(db):
+            try:
+                out += _calendar_of(db, cid, as_of)
+            except CONTRACT_FAILURES as err:
+                if problems is not None:
+                    problems[cid] = failure_reason(err)
     return out
 
 

@@ -102,7 +102,7 @@ def open_postgres(location, *, migrate: bool = True):
     from .postgres import connect
 
     db = connect(location)
-    if migrate:
+    if migrate and _pending_on_postgres(db):
         import psycopg
 
         try:
@@ -116,6 +116,20 @@ def open_postgres(location, *, migrate: bool = True):
                                  f"cannot update it ({err.diag.message_primary}): ask a ccc_admin to run "
                                  "`ccc store init`") from None
     return db
+
+
+def _pending_on_postgres(db) -> bool:
+    """Whether some migration is not applied yet: one read of `_sqlite_migrations` (a store opened
+    by every command and TUI worker pays one query, not a check per migration set)."""
+    raw = db.conn.raw
+    if not raw.execute("SELECT to_regclass('_sqlite_migrations') IS NOT NULL").fetchone()[0]:
+        return True
+    applied = set(raw.execute("SELECT migration_set, name FROM _sqlite_migrations").fetchall())
+    for migrations in migration_sets():
+        known = getattr(migrations, "_migrations", None)  # (sqlite-utils keeps the list to itself)
+        if known is None or any((migrations.name, m.name) not in applied for m in known):
+            return True
+    return False
 
 
 def _test_database(path: Path, *, create: bool):
