@@ -202,10 +202,14 @@ def since_ms(text: str) -> int:
 
 
 def entries(db, *, contract_id: str | None = None, actor: str | None = None, kind: str | None = None,
-            since: int | None = None) -> list[dict]:
+            since: int | None = None, after_id: int | None = None) -> list[dict]:
     """Log entries, oldest first, with `at` (ISO UTC) and `before` / `after` decoded. `kind`
-    matches itself and the kinds under it (`audit` matches `audit.answer`); `since` is epoch ms."""
+    matches itself and the kinds under it (`audit` matches `audit.answer`); `since` is epoch ms;
+    `after_id`: only the entries made after that one."""
     where, args = [], []
+    if after_id is not None:
+        where.append("id > ?")
+        args.append(after_id)
     if contract_id:
         where.append("contract_id = ?")
         args.append(contract_id)
@@ -227,9 +231,51 @@ def entries(db, *, contract_id: str | None = None, actor: str | None = None, kin
     return [_decode(dict(zip(names, r))) for r in cur.fetchall()]
 
 
+def head_id(db) -> int:
+    """The id of the log's last entry (0 when it is empty)."""
+    return _conn(db).execute("SELECT coalesce(max(id), 0) FROM change_log").fetchone()[0]
+
+
 def describe(entry: dict) -> str:
     """`entry 42 (2026-12-05T18:40:00.123Z, alice, breach.status)`."""
     return f"entry {entry['id']} ({_when(entry['at_ms'])}, {entry['actor']}, {entry['kind']})"
+
+
+#: Longest "change" cell in the table (the whole change is in --json).
+CHANGE_WIDTH = 80
+
+
+#: Fields shown first in the "change" cell (the rest follow in name order).
+FIRST = ("kpi_id", "period", "status", "still_breached", "title", "party", "question_id", "answer", "obligation_id",
+         "version", "kind", "counts")
+
+
+def _value(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (list, dict)) else str(v)
+
+
+def _order(keys) -> list[str]:
+    return sorted(keys, key=lambda k: (FIRST.index(k) if k in FIRST else len(FIRST), k))
+
+
+def change_text(before, after) -> str:
+    """What an entry changed, in one short line: `status: open → acknowledged`, the fields of what
+    was created, or `removed` with the fields of what was."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        keys = _order(set(before) | set(after))
+        text = "; ".join(f"{k}: {_value(before.get(k))} → {_value(after.get(k))}"
+                         for k in keys if before.get(k) != after.get(k) and k in before)
+        extra = "; ".join(f"{k}: {_value(after[k])}" for k in keys if k not in before and after[k] not in (None, "", []))
+        text = "; ".join(t for t in (text, extra) if t)
+    elif isinstance(after, dict):
+        text = ", ".join(f"{k}={_value(after[k])}" for k in _order(after) if after[k] not in (None, "", []))
+    elif isinstance(before, dict):
+        text = "removed: " + ", ".join(f"{k}={_value(before[k])}" for k in _order(before) if before[k] not in (None, "", []))
+    else:
+        text = ""
+    return text if len(text) <= CHANGE_WIDTH else text[: CHANGE_WIDTH - 1] + "…"
 
 
 def verify(db) -> dict:

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Input, Static
 
 from tui_waiting import settle
 
+from ccc_governance import trail
 from ccc_governance.store.db import open_db
 from ccc_governance.tui.app import CccApp
 from ccc_governance.tui.screens.breaches import BreachesScreen
@@ -363,3 +364,32 @@ async def test_chart_axis_says_the_target_and_breach_exactly_and_never_repeats(f
         assert [line.split("│")[0].strip() for line in lines if line.endswith("target")] == ["80%"]
         assert [line.split("│")[0].strip() for line in lines if line.endswith("breach")] == ["70%"]
         assert all(a != b for a, b in zip(labels, labels[1:])), labels
+
+
+@sync
+async def test_refresh_shows_what_others_changed_and_who(fixture_db, as_of):
+    """A shared store: someone else acknowledges a breach while the TUI is open; F5 reloads the
+    screen and one notice says who changed what. The TUI's own changes are not announced."""
+    app = CccApp(fixture_db, as_of)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("b")
+        await settle(app, pilot)
+        assert table_rows(app.screen)[0][:2] == ["1", "acme-support"]
+        assert "open" in table_rows(app.screen)[0]
+        db = open_db(fixture_db)
+        with db.conn:
+            db.execute("UPDATE breaches SET status = 'acknowledged' WHERE id = 1")
+            trail.record_change(db, "breach.status", contract_id="acme-support", record="breaches:1",
+                                before={"status": "open"}, after={"status": "acknowledged"}, actor="bob")
+        db.conn.close()
+        assert not any("by others" in str(n.title) for n in app._notifications)
+        await pilot.press("f5")
+        await settle(app, pilot)
+        assert "acknowledged" in table_rows(app.screen)[0]
+        notes = [n for n in app._notifications if "by others" in str(n.title)]
+        assert len(notes) == 1 and notes[0].title == "1 change(s) by others since you looked"
+        assert "UTC bob · breach.status breaches:1 (acme-support) status: open → acknowledged" in notes[0].message
+        await pilot.press("f5")  # nothing new: no second notice
+        await settle(app, pilot)
+        assert len([n for n in app._notifications if "by others" in str(n.title)]) == 1

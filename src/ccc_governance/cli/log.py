@@ -7,44 +7,8 @@ import json
 import click
 
 from ..textsafe import visible, visible_json
+from ..trail import change_text
 from .context import AppContext, pass_app
-
-#: Longest "change" cell in the table (the whole change is in --json).
-CHANGE_WIDTH = 80
-
-
-#: Fields shown first in the "change" cell (the rest follow in name order).
-FIRST = ("kpi_id", "period", "status", "still_breached", "title", "party", "question_id", "answer", "obligation_id",
-         "version", "kind", "counts")
-
-
-def _value(v) -> str:
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    return json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (list, dict)) else str(v)
-
-
-def _order(keys) -> list[str]:
-    return sorted(keys, key=lambda k: (FIRST.index(k) if k in FIRST else len(FIRST), k))
-
-
-def change_text(before, after) -> str:
-    """What an entry changed, in one short line: `status: open → acknowledged`, the fields of what
-    was created, or `removed` with the fields of what was."""
-    if isinstance(before, dict) and isinstance(after, dict):
-        keys = _order(set(before) | set(after))
-        text = "; ".join(f"{k}: {_value(before.get(k))} → {_value(after.get(k))}"
-                         for k in keys if before.get(k) != after.get(k) and k in before)
-        extra = "; ".join(f"{k}: {_value(after[k])}" for k in keys if k not in before and after[k] not in (None, "", []))
-        text = "; ".join(t for t in (text, extra) if t)
-    elif isinstance(after, dict):
-        text = ", ".join(f"{k}={_value(after[k])}" for k in _order(after) if after[k] not in (None, "", []))
-    elif isinstance(before, dict):
-        text = "removed: " + ", ".join(f"{k}={_value(before[k])}" for k in _order(before) if before[k] not in (None, "", []))
-    else:
-        text = ""
-    return text if len(text) <= CHANGE_WIDTH else text[: CHANGE_WIDTH - 1] + "…"
-
 
 @click.group("log", invoke_without_command=True)
 @click.option("--contract", "contract_id", help="Only entries about this contract.")

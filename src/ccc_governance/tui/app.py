@@ -9,8 +9,9 @@ from textual.app import App
 from textual.binding import Binding
 
 from ..textsafe import visible
+from . import data
 from .commands import CccCommands
-from .messages import DataFailed, OpenKpi
+from .messages import DataFailed, OpenKpi, OthersChanged
 from .screens.breaches import BreachesScreen
 from .screens.contract import ContractScreen
 from .screens.help import HelpScreen
@@ -33,6 +34,7 @@ class CccApp(App):
         Binding("g,home", "show_portfolio", "Home", key_display="g", id="app.home"),
         Binding("b", "show_breaches", "Breaches", id="app.breaches"),
         Binding("r", "show_reviews", "Reviews", id="app.reviews"),
+        Binding("f5,ctrl+r", "refresh", "Refresh", key_display="F5", show=False, id="app.refresh"),
         Binding("ctrl+t", "toggle_theme", "Theme", show=False, id="app.theme"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
@@ -45,6 +47,8 @@ class CccApp(App):
         self.store = store if store is not None else self.db_path
         self.as_of = as_of
         self.theme = theme
+        #: The last change-log entry this session has seen (None before the first load).
+        self.seen_log_id: int | None = None
 
     def on_mount(self) -> None:
         name = self.store.display() if getattr(self.store, "is_postgres", False) else self.db_path.name
@@ -61,6 +65,25 @@ class CccApp(App):
             screen.set_busy(False)
             screen.show_problem(message.text)
         self.notify(user_markup(message.text), title="error", severity="error", timeout=8)
+
+    def on_others_changed(self, message: OthersChanged) -> None:
+        """Changes someone else made since the last look (a shared store): one notice saying who
+        changed what, the screens having reloaded already."""
+        seen = self.seen_log_id
+        self.seen_log_id = max(message.head, seen or 0)
+        news = [e for e in message.entries if seen is not None and e["id"] > seen]
+        if not news:
+            return
+        lines = [data.change_line(e) for e in news[-5:]]
+        if len(news) > 5:
+            lines.insert(0, f"… and {len(news) - 5} earlier")
+        self.notify(user_markup("\n".join(lines)), title=f"{len(news)} change(s) by others since you looked",
+                    timeout=15)
+
+    def action_refresh(self) -> None:
+        """Read the store again (what others changed shows, with who changed it)."""
+        if hasattr(self.screen, "reload"):
+            self.screen.reload()
 
     def _home(self) -> None:
         """Back to the portfolio: what a jump (b, r, the palette) starts from, so screens never pile up."""

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from .. import trail
+from ..actor import current_actor
 from ..clock import today
 from ..contracts import registry
 from ..engine import breaches as engine_breaches
@@ -60,6 +62,25 @@ def connect(path):
     # a worker gives up after that wait and says so itself (no note on stderr, no CCC_LOCK_TIMEOUT wait)
     db.conn.lock_timeout, db.conn.on_lock_wait = BUSY_TIMEOUT_MS / 1000, None
     return db
+
+
+def changes_by_others(db, after_id: int | None) -> tuple[int, list[dict]]:
+    """The change log's last entry id, and the entries after `after_id` made by another actor than
+    this session's (none when `after_id` is None: the first look). A bounded read: 50 at most."""
+    head = trail.head_id(db)
+    if after_id is None or head <= after_id:
+        return head, []
+    me = current_actor(db)
+    return head, [e for e in trail.entries(db, after_id=after_id) if e["actor"] != me][-50:]
+
+
+def change_line(entry: dict) -> str:
+    """One line of the "changed by others" notice: `14:02 UTC bob · breach.status breaches:3 (acme)
+    status: open → acknowledged`."""
+    where = f" ({entry['contract_id']})" if entry.get("contract_id") else ""
+    what = trail.change_text(entry.get("before"), entry.get("after"))
+    return (f"{entry['at'][11:16]} UTC {entry['actor']} · {entry['kind']} {entry.get('record') or ''}{where}"
+            + (f" {what}" if what else ""))
 
 
 def friendly_error(err: BaseException, db_path: str | Path | None = None) -> str:

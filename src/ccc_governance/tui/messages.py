@@ -41,3 +41,13 @@ class OpenKpi(Message):
         self.kpi_id = kpi_id
         self.period = period
         super().__init__()
+
+
+class OthersChanged(Message):
+    """A load saw the change log up to entry `head`; `entries`: those made since the app last looked
+    by someone else (another person or job on a shared store). Handled by the app."""
+
+    def __init__(self, head: int, entries: list[dict]) -> None:
+        self.head = head
+        self.entries = entries
+        super().__init__()

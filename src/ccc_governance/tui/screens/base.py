@@ -13,7 +13,7 @@ from textual import work
 from textual.screen import Screen
 
 from .. import data
-from ..messages import ActionDone, DataFailed, DataLoaded
+from ..messages import ActionDone, DataFailed, DataLoaded, OthersChanged
 from ...textsafe import visible
 from ..widgets.format import user_markup
 
@@ -58,12 +58,14 @@ class DataScreen(Screen):
             db = data.connect(path)
             try:
                 result = self.fetch_data(db)
+                head, news = data.changes_by_others(db, self.app.seen_log_id)
             finally:
                 db.conn.close()
         except Exception as err:  # every failure becomes one message, handled by the app
             self.post_message(DataFailed(data.friendly_error(err, path)))
             return
         self.post_message(DataLoaded(result))
+        self.app.post_message(OthersChanged(head, news))
 
     def on_data_loaded(self, message: DataLoaded) -> None:
         message.stop()

@@ -25,7 +25,6 @@ class PortfolioScreen(DataScreen):
         Binding("slash", "focus_filter", "Filter", id="portfolio.filter"),
         Binding("s", "cycle_status", "Status", id="portfolio.status"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="portfolio.clear"),
-        Binding("f5", "refresh", "Refresh", show=False, id="portfolio.refresh"),
     ]
 
     def __init__(self) -> None:
@@ -172,9 +171,6 @@ class PortfolioScreen(DataScreen):
         self.status_filter = STATUS_CYCLE[(STATUS_CYCLE.index(self.status_filter) + 1) % len(STATUS_CYCLE)]
         self.sub_title = f"{self.app.sub_title} · status: {self.status_filter}" if self.status_filter else None
         self.fill()
-
-    def action_refresh(self) -> None:
-        self.reload()
 
 
 def detail(row, *, wide: bool) -> Group:
