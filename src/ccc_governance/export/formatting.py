@@ -12,6 +12,8 @@ import math
 import re
 from datetime import date, datetime
 
+from ..metrics import get_metric
+
 DASH = "–"
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -27,28 +29,6 @@ LABELS = {
     "mtd_no_data": "no data so far",
     "na": "n/a",
     "n/a": "n/a",
-}
-
-#: Metric ids as people name them (the catalogue, `data/metrics.toml`, holds only ids).
-METRIC_NAMES = {
-    "service_level": "Service level",
-    "asa": "Average speed of answer",
-    "abandon_rate": "Abandon rate",
-    "first_response_within": "First response in time",
-    "aht": "Average handling time",
-    "schedule_adherence": "Schedule adherence",
-    "forecast_accuracy": "Forecast accuracy",
-    "fcr": "First-contact resolution",
-    "qa_score": "Quality score",
-    "complaint_acknowledged_on_time": "Complaints acknowledged on time",
-    "complaint_resolved_on_time": "Complaints resolved on time",
-    "complaint_escalated_on_time": "Complaints escalated on time",
-    "complaint_updated_on_time": "Complaints updated on time",
-    "csat": "Customer satisfaction",
-    "csat_mean": "Mean satisfaction score",
-    "nps": "Net promoter score",
-    "agent_attrition": "Agent attrition",
-    "employee_engagement": "Employee engagement",
 }
 
 
@@ -126,10 +106,11 @@ def label(value) -> str:
 
 
 def metric_name(metric) -> str:
-    """`service_level` → `Service level`; a metric the list does not know reads as words."""
+    """`service_level` → `Service level` (the catalogue's title); a metric it does not know reads as words."""
     if not metric:
         return DASH
-    return METRIC_NAMES.get(str(metric)) or label(metric).capitalize()
+    known = get_metric(str(metric))
+    return known.title if known is not None else label(metric).capitalize()
 
 
 def kpi_name(kpi: dict) -> str:
