@@ -16,6 +16,7 @@ import attrs
 import click
 
 from .errors import CccError, WorkspaceError
+from .export.write import default_path, portfolio_path
 from .workspace import CONFIG_NAME, init_workspace
 
 #: The date the demo pretends it is: the October 2026 review is due, September's was held late.
@@ -167,13 +168,13 @@ def closing_steps(ws: Path, as_of: str) -> list[Step]:
                                         "--as-of", "2026-11-02"]),
         Step("pre-read packs that are due", ["export", "due", "--as-of", as_of, "-o", str(packs)]),
         Step("October review pack (HTML)", ["export", "review", "--contract", "acme-utility-helpdesk", "--period",
-                                            "2026-10", "--format", "html", "-o", str(packs / "acme-utility-helpdesk-2026-10.html"), "--parents",
+                                            "2026-10", "--format", "html", "-o", str(packs / default_path("acme-utility-helpdesk", "2026-10", "html")), "--parents",
                                             "--as-of", as_of]),
         Step("October review pack (XLSX)", ["export", "review", "--contract", "acme-utility-helpdesk", "--period",
-                                            "2026-10", "--format", "xlsx", "-o", str(packs / "acme-utility-helpdesk-2026-10.xlsx"), "--parents",
+                                            "2026-10", "--format", "xlsx", "-o", str(packs / default_path("acme-utility-helpdesk", "2026-10", "xlsx")), "--parents",
                                             "--as-of", as_of]),
         Step("portfolio comparison", ["export", "portfolio", "--period", "2026-10", "--format", "md",
-                                      "-o", str(packs / "portfolio-2026-10.md"), "--parents", "--as-of", as_of]),
+                                      "-o", str(packs / portfolio_path("2026-10", "md")), "--parents", "--as-of", as_of]),
     ]
 
 

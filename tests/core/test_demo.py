@@ -41,7 +41,7 @@ def test_demo_builds_everything_and_summarises_without_a_terminal(tmp_path, monk
     assert {r["period"] for r in json.loads(ev.output)["results"]} == {"2026-10"}
 
     packs = sorted(p.name for p in (ws / "packs").iterdir())
-    assert "acme-utility-helpdesk-2026-10.html" in packs and "acme-utility-helpdesk-2026-10.xlsx" in packs
+    assert "acme-utility-helpdesk_2026-10.html" in packs and "acme-utility-helpdesk_2026-10.xlsx" in packs
 
     # a second run rebuilds the same workspace from scratch
     again = CliRunner().invoke(cli, ["demo", str(ws), "--no-tui"])
