@@ -131,7 +131,8 @@ def test_every_bound_is_in_the_json_schema():
                 hint = attrs.fields_dict(cls)[attribute.name].type
                 target = next(c for c in (model.ContractInfo, model.Scope, model.Kpi, model.ScheduleStep,
                                           model.VolumeBand, model.Review, model.Complaints, model.DataHandling,
-                                          model.Duty, model.BonusBand, model.ServiceCredits, model.Obligation)
+                                          model.Duty, model.BonusBand, model.ServiceCredits, model.Obligation,
+                                          model.Pricing, model.PriceLine, model.PriceTier)
                               if c.__name__ in str(hint))
                 stack.append((target, inner))
         tables[cls] = node

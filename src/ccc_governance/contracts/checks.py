@@ -10,6 +10,9 @@ Each check appends `Problem`s naming the line of the offending key. The rules:
   lower is better); its channel is one of the scope's; ids are unique; allocations add up to at
   most 1 (100 % of the credit pool); schedule steps start inside the contract's dates.
 - Opening hours, when given, open on some day; bonus bands name a KPI of the contract.
+- Pricing: a three-letter currency; unique line ids; each line's `unit` and `tiers` from their closed
+  lists; its channels inside the scope's; tiers in rising order of `from` (above 0, no two alike);
+  no tiers or scope on a `fixed_month` line, no channels on an `fte_month` line.
 
 The range of each number, date and duration on its own (percentages 0–100, days, months …) is
 checked while the file is read (`loader`), from the bounds the model declares.
@@ -74,6 +77,7 @@ class _Checker:
         self.scope()
         self.kpis()
         self.tables()
+        self.pricing()
         return self.problems
 
     def contract_info(self) -> None:
@@ -215,6 +219,52 @@ class _Checker:
             seen_ob.add(ob.id)
             if ob.every == "once" and ob.due is not None and not hasattr(ob.due, "isoformat"):
                 self.add(path + ("due",), f"obligation {ob.id}: a one-off obligation is due on a date (YYYY-MM-DD)")
+
+
+    def pricing(self) -> None:
+        pricing = self.c.pricing
+        if pricing is None:
+            return
+        if pricing.currency is not None and not re.fullmatch(r"[A-Z]{3}", pricing.currency):
+            self.add(("pricing", "currency"),
+                     f"pricing currency {pricing.currency!r} is not a three-letter ISO 4217 code (e.g. EUR)")
+        seen: dict[str, int] = {}
+        for i, line in enumerate(pricing.line):
+            path = ("pricing", "line", i)
+            if line.id in seen:
+                self.add(path + ("id",), f"duplicate pricing line id {line.id!r} (already used by line #{seen[line.id] + 1})")
+            else:
+                seen[line.id] = i
+            if not line.id.strip():
+                self.add(path + ("id",), "pricing line id must not be empty")
+            self.choice(path + ("unit",), line.unit, model.PRICING_UNITS, "pricing unit")
+            self.choice(path + ("tiers",), line.tiers, model.TIER_MODES, "tier mode")
+            for j, channel in enumerate(line.channels):
+                if channel not in model.CHANNELS:
+                    self.choice(path + ("channels", j), channel, model.CHANNELS, "channel")
+                elif channel not in self.c.scope.channels:
+                    self.add(path + ("channels", j), f"pricing line {line.id}: channel {channel!r} is not in the "
+                             f"scope's channels ({', '.join(self.c.scope.channels) or 'none'})")
+            if line.unit == "fixed_month":
+                if line.tier:
+                    self.add(path + ("tier",), f"pricing line {line.id}: a fixed_month line has no volume tiers")
+                if line.channels or line.queues:
+                    key = "channels" if line.channels else "queues"
+                    self.add(path + (key,), f"pricing line {line.id}: a fixed_month line has no scope "
+                             "(channels, queues): it is billed once a month")
+            elif line.unit == "fte_month" and line.channels:
+                self.add(path + ("channels",), f"pricing line {line.id}: an fte_month line counts people, "
+                         "not channels (give queues, or nothing for the whole team)")
+            previous = None
+            for j, tier in enumerate(line.tier):
+                tpath = path + ("tier", j, "from")
+                if tier.from_ <= 0:
+                    self.add(tpath, f"pricing line {line.id}: tier from {_fmt(tier.from_)} must be above 0 "
+                             "(the line's own rate applies from 0)")
+                elif previous is not None and tier.from_ <= previous:
+                    self.add(tpath, f"pricing line {line.id}: tier from {_fmt(tier.from_)} must be above the "
+                             f"previous tier's {_fmt(previous)} (write the tiers in rising order)")
+                previous = tier.from_ if previous is None or tier.from_ > previous else previous
 
 
 def check_contract(contract: Contract, data: dict, lines: dict, name: str) -> list[Problem]:

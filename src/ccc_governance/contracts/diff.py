@@ -5,9 +5,13 @@
     kpi aht-voice added
     review frequency quarterly → monthly
     obligation information-pack added
+    handled-voice rate 3.20 → 3.05 EUR from 2027-01-01
 
-KPIs, duties, obligations and bonus bands are matched by id (bonus bands by KPI), so reordering
-them is not a change. Target changes are compared on every date either version's schedule moves
+KPIs, duties, obligations, bonus bands and pricing lines are matched by id (bonus bands by KPI), so
+reordering them is not a change. A price change says its currency, and the day the new version
+takes over when that day moved (an amendment).
+
+Target changes are compared on every date either version's schedule moves
 them, so a new improvement step reads as a target change from its date.
 """
 
@@ -41,7 +45,7 @@ def fmt(value) -> str:
 
 #: fields holding tables or lists of tables, compared on their own
 _NESTED = {"schedule", "duty", "bonus", "kpi", "obligation", "contract", "scope", "volume_band", "review",
-           "complaints", "data_handling", "service_credits"}
+           "complaints", "data_handling", "service_credits", "pricing", "line", "tier"}
 
 
 def _fields(obj) -> dict:
@@ -144,6 +148,52 @@ def _compare_kpis(old: Contract, new: Contract) -> list[str]:
     return lines
 
 
+def money(value: float) -> str:
+    """A price or an amount: two decimals (more when the price has them), thousands separated."""
+    text = f"{value:,.2f}"
+    return text if round(value, 2) == value else f"{value:,.10f}".rstrip("0")
+
+
+def _tiers_text(line) -> str:
+    if not line.tier:
+        return "none"
+    return ", ".join(f"from {fmt(t.from_)} at {money(t.rate)}" for t in sorted(line.tier, key=lambda t: t.from_))
+
+
+def _compare_pricing(old: Contract, new: Contract) -> list[str]:
+    """Pricing lines by id; rates in the pricing currency, dated when the new version starts later."""
+    a, b = old.pricing, new.pricing
+    if a is None and b is None:
+        return []
+    lines: list[str] = []
+    if a is None:
+        lines.append("pricing added")
+    elif b is None:
+        return ["pricing removed"]
+    else:
+        lines += [x for x in _compare_fields("pricing", a, b)]
+    currency = new.pricing_currency
+    when = (f" from {new.contract.effective_from}"
+            if new.contract.effective_from > old.contract.effective_from else "")
+    old_lines = {line.id: line for line in (a.line if a else [])}
+    for line in b.line:
+        before = old_lines.pop(line.id, None)
+        if before is None:
+            if a is not None:
+                lines.append(f"pricing line {line.id} added ({line.unit} at {money(line.rate)} {currency}){when}")
+            continue
+        if before.rate != line.rate:
+            lines.append(f"{line.id} rate {money(before.rate)} → {money(line.rate)} {currency}{when}")
+        for key in ("unit", "channels", "queues", "tiers", "description"):
+            x, y = getattr(before, key), getattr(line, key)
+            if x != y:
+                lines.append(_change(f"{line.id} {key}", x, y) + when)
+        if _tiers_text(before) != _tiers_text(line):
+            lines.append(f"{line.id} tiers {_tiers_text(before)} → {_tiers_text(line)} {currency}{when}")
+    lines += [f"pricing line {k} removed{when}" for k in old_lines]
+    return lines
+
+
 def diff_contracts(old: Contract, new: Contract) -> list[str]:
     """The changes from `old` to `new`, one sentence each (empty when they mean the same)."""
     lines: list[str] = []
@@ -167,4 +217,5 @@ def diff_contracts(old: Contract, new: Contract) -> list[str]:
         key="kpi",
     )
     lines += _compare_lists("obligation", old.obligation, new.obligation)
+    lines += _compare_pricing(old, new)
     return lines

@@ -44,6 +44,9 @@ ENUMS = {
     (model.Duty, "every"): model.OBLIGATION_EVERY,
     (model.Obligation, "every"): model.OBLIGATION_EVERY,
     (model.VolumeBand, "per"): ("interval", "day"),
+    (model.PriceLine, "unit"): model.PRICING_UNITS,
+    (model.PriceLine, "tiers"): model.TIER_MODES,
+    (model.PriceLine, "channels"): model.CHANNELS,
 }
 
 _PARAM_TYPES = {

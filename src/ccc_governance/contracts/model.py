@@ -33,6 +33,10 @@ KPI_PERIODS = ("interval", "day", "week", "month", "quarter")
 KPI_CLASSES = ("critical", "key")
 FREQUENCIES = ("weekly", "monthly", "quarterly", "semiannual", "annual")
 OBLIGATION_EVERY = ("once",) + FREQUENCIES
+#: What a pricing line bills per (`[[pricing.line]] unit`): see docs/contract-format.md.
+PRICING_UNITS = ("handled_contact", "handled_minute", "productive_hour", "fte_month", "fixed_month")
+#: How a line's volume tiers apply: each tier's rate to the volume inside it, or one rate to all of it.
+TIER_MODES = ("marginal", "whole")
 
 # -- ranges ------------------------------------------------------------------------------------
 
@@ -270,6 +274,49 @@ class Obligation:
 
 
 @attrs.define
+class PriceTier:
+    """`[[pricing.line.tier]]`: from this monthly volume on (in the line's unit), this rate."""
+
+    from_: float = bounded(bound=Bound(0.0, NUMBER_LIMIT, hint=" (a monthly volume in the line's unit)"))
+    rate: float = bounded(bound=Bound(0.0, NUMBER_LIMIT, hint=" (a price per unit)"))
+
+
+@attrs.define
+class PriceLine:
+    """`[[pricing.line]]`: one thing the CCC may bill, its unit and its rate."""
+
+    id: str
+    unit: str  # one of PRICING_UNITS
+    rate: float = bounded(bound=Bound(0.0, NUMBER_LIMIT, hint=" (a price per unit)"))  # below the first tier
+    channels: list[str] = attrs.Factory(list)  # empty: every channel of the contract's scope
+    queues: list[str] = attrs.Factory(list)  # fnmatch globs; empty: every queue of the contract's scope
+    tiers: str = "marginal"  # marginal | whole: how `tier` applies
+    tier: list[PriceTier] = attrs.Factory(list)
+    description: str | None = None
+
+    def rate_for(self, volume: float) -> float:
+        """The rate of the tier `volume` falls in (the line's own rate below the first tier)."""
+        rate = self.rate
+        for tier in sorted(self.tier, key=lambda t: t.from_):
+            if volume >= tier.from_:
+                rate = tier.rate
+        return rate
+
+
+@attrs.define
+class Pricing:
+    """`[pricing]`: what the client pays the CCC, line by line, and how close an invoice must be."""
+
+    currency: str | None = None  # None: the contract's currency
+    tolerance_percent: float = bounded(0.5, bound=_PERCENT)  # of the expected amount …
+    tolerance_amount: float = bounded(1.0, bound=Bound(0.0, NUMBER_LIMIT))  # … or this much, whichever is larger
+    line: list[PriceLine] = attrs.Factory(list)
+
+    def line_by_id(self, line_id: str) -> PriceLine | None:
+        return next((line for line in self.line if line.id == line_id), None)
+
+
+@attrs.define
 class Contract:
     """A whole contract file."""
 
@@ -283,6 +330,7 @@ class Contract:
     data_handling: DataHandling | None = None
     service_credits: ServiceCredits | None = None
     obligation: list[Obligation] = attrs.Factory(list)
+    pricing: Pricing | None = None
 
     @property
     def id(self) -> str:
@@ -301,3 +349,10 @@ class Contract:
 
     def calendar(self) -> BusinessCalendar:
         return self.scope.calendar(self.contract.timezone)
+
+    @property
+    def pricing_currency(self) -> str:
+        """The currency of the pricing lines (`[pricing] currency`, else the contract's)."""
+        if self.pricing is not None and self.pricing.currency:
+            return self.pricing.currency
+        return self.contract.currency
