@@ -1,4 +1,4 @@
-"""`ccc export review|portfolio|due`: review packs for people who never open a terminal."""
+"""`ccc export review|portfolio|due|site`: review packs for people who never open a terminal."""
 
 from __future__ import annotations
 
@@ -97,9 +97,11 @@ def portfolio(app: AppContext, period, fmt, output, as_of, templates, parents) -
 @click.option("--format", "formats", type=FORMAT, multiple=True, help="Format(s) to produce (default html).")
 @click.option("--dry-run", is_flag=True, help="Only list the reviews that need a pre-read pack.")
 @click.option("--templates", type=click.Path(), help="Folder of templates overriding the built-in ones.")
+@click.option("--site", "site_dir", type=click.Path(file_okay=False),
+              help="Then refresh the static site in this folder (as `ccc export site`).")
 @parents_option
 @pass_app
-def due(app: AppContext, as_of, output, formats, dry_run, templates, parents) -> None:
+def due(app: AppContext, as_of, output, formats, dry_run, templates, site_dir, parents) -> None:
     """Produce the pre-read pack of every review whose pre-read date has come and that has none yet."""
     from ..export.due import due_reviews, produce_due
 
@@ -109,11 +111,48 @@ def due(app: AppContext, as_of, output, formats, dry_run, templates, parents) ->
             click.echo(f"{r['contract_id']}  {r['period']}  pre-read from {r['pre_read_on']}, hold by {r['hold_by']}"
                        f"  ({r['state'].replace('_', ' ')}; missing {', '.join(r['missing'])})")
         return
+    from ..export.site import check_site_folder
+    from ..outputs import ForeignEntryError
+
     settings = _settings(app, templates)
     folder = Path(output) if output else app.workspace.root / "packs"
+    if site_dir:
+        check_site_folder(site_dir, parents=parents)  # refused before any pack is written
     # Each pack is shown as it is written, so a clash raised at the end does not hide the others.
-    produced = produce_due(app.db, folder, as_of, formats=formats, templates_dir=settings["templates"],
-                           logo=settings["logo"], parents=parents,
-                           on_produced=lambda r: click.echo(f"{r['contract_id']}  {r['period']}  {r['path']}"))
-    if not produced:
+    clash = None
+    try:
+        produced = produce_due(app.db, folder, as_of, formats=formats, templates_dir=settings["templates"],
+                               logo=settings["logo"], parents=parents,
+                               on_produced=lambda r: click.echo(f"{r['contract_id']}  {r['period']}  {r['path']}"))
+    except ForeignEntryError as err:
+        if not site_dir:
+            raise
+        produced, clash = None, err  # the site still shows the packs that were written
+    if produced == []:
         click.echo("no pre-read pack due")
+    if site_dir:
+        _write_site(app, site_dir, as_of, None, settings, parents)
+    if clash is not None:
+        raise clash
+
+
+def _write_site(app: AppContext, folder, as_of, period, settings: dict, parents: bool) -> None:
+    from ..export.site import export_site
+
+    result = export_site(app.db, folder, as_of=as_of, period=period, templates_dir=settings["templates"],
+                         logo=settings["logo"], parents=parents)
+    click.echo(f"{result.index}  (site: {result.contracts} contracts, {len(result.packs)} review packs)")
+
+
+@export_group.command("site")
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--as-of", help="Today's date (YYYY-MM-DD; also CCC_AS_OF).")
+@click.option("--period", help="Evaluate this period first where nothing is stored (every contract in force).")
+@click.option("--templates", type=click.Path(), help="Folder of templates overriding the built-in ones.")
+@parents_option
+@pass_app
+def site(app: AppContext, folder, as_of, period, templates, parents) -> None:
+    """Write (or refresh) a static site in FOLDER: the portfolio, a page per contract, every stored
+    period's review pack. FOLDER must be new, empty or a site ccc wrote."""
+    p = parse_period(period) if period else None
+    _write_site(app, folder, as_of, p, _settings(app, templates), parents)
