@@ -1,4 +1,4 @@
-"""The HTML review pack and portfolio pack as a browser renders them: headless Chromium (Debian's
+"""The HTML review pack, the portfolio pack and the static site as a browser renders them: headless Chromium (Debian's
 `chromium`), no network. Checks the rendered text (the CCC's figure, no `None`, no `{"`, no raw
 status id or fraction), that nothing logs a console error, and that a screenshot is drawn (kept in
 pytest's temporary folder, never in the repo). Skipped where Chromium is not installed."""
@@ -11,10 +11,12 @@ import subprocess
 
 import pytest
 
+from ccc_governance.export.site import export_site
 from ccc_governance.export.write import export_portfolio, export_review
 
 from .conftest import add_contract
 from .test_readable import assert_readable, read_db, visible  # noqa: F401  (read_db is a fixture)
+from .test_site import broken_links, parse
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
@@ -58,3 +60,22 @@ def test_portfolio_pack_in_chromium(read_db, tmp_path):
     text = _render(page, tmp_path)
     assert_readable(text)
     assert "Service level" in text and "KPIs by status" in text and text.index("Beta line") < text.index("Acme support")
+
+
+def test_site_in_chromium(read_db, tmp_path):
+    add_contract(read_db, contract_id="beta", title="Beta line", ccc="Other CC",
+                 sl={"2026-10": (0.78, "breached", 100, 78)}, asa={})
+    site = tmp_path / "site"
+    export_site(read_db, site, as_of="2026-11-03")
+    index = _render(site / "index.html", tmp_path)
+    assert_readable(index)
+    assert index.index("Beta line") < index.index("Acme support") and "disputed" in index and "overdue" in index
+    page = site / "acme" / "index.html"
+    shots = tmp_path / "acme"
+    shots.mkdir()
+    contract = _render(page, shots)
+    assert_readable(contract)
+    assert re.search(r"82\.9 %\W+CCC: 84\.0 % \(ours -1\.1 pts\)", contract)  # ours, the CCC's, the difference
+    # Every link of the pages the browser drew resolves to a file of the site (and its anchor).
+    assert broken_links(site) == []
+    assert {"../index.html", "acme_2026-10.html"} <= set(parse(page).refs)
