@@ -23,6 +23,7 @@ from ..actor import current_actor
 from ..errors import NotFoundError, StateError
 from ..trail import record_change
 from . import credits, notifications
+from .credits import _chunks, _marks
 from .scope import all_versions
 
 STATUSES = ("open", "acknowledged", "disputed", "waived", "closed")
@@ -60,12 +61,6 @@ def _event(db, breach_id: int, day: str, now: int, status_from, status_to: str, 
 _LOGGED = ("contract_version", "kpi_id", "period", "status", "still_breached", "actual", "target", "breach", "volume")
 
 
-def _logged(db, breach_id: int, contract_id: str, before, actor: str) -> None:
-    """A change-log entry for what an evaluation did to a breach (`before`: its logged fields, or None)."""
-    record_change(db, "evaluate.breaches", contract_id=contract_id, record=f"breaches:{breach_id}",
-                  before=before, after=_snapshot(db, breach_id), actor=actor)
-
-
 def record(db, results: list[dict], contracts: dict, *, pm=None, workspace=None, as_of=None) -> list[dict]:
     """Store the breaches found in `results` (closed periods only); return the new ones.
 
@@ -73,6 +68,11 @@ def record(db, results: list[dict], contracts: dict, *, pm=None, workspace=None,
     today). Each new breach queues a `breach_detected` notification in the same transaction; with a
     plugin manager `pm`, every notification not yet delivered (these and earlier failed ones) is then
     delivered (`notifications.deliver_pending`): a notifier that fails gives a warning, never an error.
+
+    Set-based (issue #14: on PostgreSQL each statement is a round trip): the breaches of the evaluated
+    contracts and periods and the last day of each one's history are read in one statement; updates,
+    events and notifications are written with `executemany` (one pipeline on PostgreSQL); the change
+    log's entries are appended in the order the breaches were met, after their rows are written.
     """
     today = clock.today(as_of).isoformat()
     now = _now_ms()
@@ -80,51 +80,119 @@ def record(db, results: list[dict], contracts: dict, *, pm=None, workspace=None,
     new: list[int] = []
     seen: set[tuple] = set()
     results = [r for r in results if not r["status"].startswith("mtd_") and _contractual(r, contracts)]
-    periods = {(r["contract_id"], r["period"]) for r in results}
+    periods = sorted({(r["contract_id"], r["period"]) for r in results})
     with db.atomic():  # one transaction: a breach, its events and its queued notification, or nothing
+        known = _known(db, periods)
+        seen_again: list[list] = []  # UPDATE rows of the breaches found again
+        gone: list[list] = []  # UPDATE rows of the breaches no longer breached or found
+        events: list[list] = []  # breach_events rows, in the order met (a new breach's id given below)
+        logged: list[list] = []  # [breach id, contract id, before]: the change log, in the order met
+        inserts: list[tuple] = []  # (key, figures, result, its event row, its log row) of new breaches
+
+        def no_longer(b: dict, note: str) -> None:
+            day = max(today, b["last_day"] or today)
+            gone.append([day, now, b["id"]])
+            events.append([b["id"], day, now, b["status"], b["status"], note, who])
+            logged.append([b["id"], b["contract_id"], _before(b)])
+
         for r in results:
             key = (r["contract_id"], r["contract_version"], r["kpi_id"], r["period"])
             seen.add(key)
-            row = db.execute(
-                "SELECT id, still_breached, status FROM breaches WHERE contract_id = ? AND contract_version = ? "
-                "AND kpi_id = ? AND period = ?", list(key)).fetchone()
+            b = known.get(key)
             figures = [r["actual"], r["target"], r["breach"], r["volume"], int(bool(r["small_sample"]))]
             if r["status"] == "breached":
-                if row is None:
-                    cur = db.execute(
-                        "INSERT INTO breaches (contract_id, contract_version, kpi_id, period, status, first_seen_at, "
-                        "last_seen_at, first_recorded_at, last_recorded_at, actual, target, breach, volume, "
-                        "small_sample, still_breached) VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-                        [*key, today, today, now, now, *figures])
-                    bid = cur.lastrowid
-                    _event(db, bid, today, now, None, "open",
-                           f"found by evaluation: {r['kpi_id']} {_fmt(r['actual'])} against breach "
-                           f"threshold {_fmt(r['breach'] if r['breach'] is not None else r['target'])}", who)
-                    _logged(db, bid, r["contract_id"], None, who)
-                    notifications.queue(db, bid, r)
-                    new.append(bid)
+                if b is None:
+                    event = [None, today, now, None, "open",
+                             f"found by evaluation: {r['kpi_id']} {_fmt(r['actual'])} against breach "
+                             f"threshold {_fmt(r['breach'] if r['breach'] is not None else r['target'])}", who]
+                    log = [None, r["contract_id"], None]
+                    events.append(event)
+                    logged.append(log)
+                    inserts.append((key, figures, r, event, log))
                 else:
-                    day = max(today, last_day(db, row[0]) or today)
-                    before = None if row[1] else _snapshot(db, row[0])
-                    db.execute(
-                        "UPDATE breaches SET last_seen_at = ?, last_recorded_at = ?, actual = ?, target = ?, breach = ?, "
-                        "volume = ?, small_sample = ?, still_breached = 1 WHERE id = ?", [day, now, *figures, row[0]])
-                    if not row[1]:
-                        _event(db, row[0], day, now, row[2], row[2], "breached again after re-evaluation", who)
-                        _logged(db, row[0], r["contract_id"], before, who)
-            elif row is not None and row[1]:
-                _no_longer(db, row, r["contract_id"], today, now,
-                           f"no longer breached after re-evaluation ({r['status']}, {_fmt(r['actual'])})", who)
+                    day = max(today, b["last_day"] or today)
+                    seen_again.append([day, now, *figures, b["id"]])
+                    if not b["still_breached"]:
+                        events.append([b["id"], day, now, b["status"], b["status"],
+                                       "breached again after re-evaluation", who])
+                        logged.append([b["id"], b["contract_id"], _before(b)])
+            elif b is not None and b["still_breached"]:
+                no_longer(b, f"no longer breached after re-evaluation ({r['status']}, {_fmt(r['actual'])})")
         # Breaches of the evaluated periods that no result matched (e.g. a version no longer in force).
-        for cid, label in periods:
-            for row in db.execute(
-                "SELECT id, still_breached, status, contract_version, kpi_id FROM breaches "
-                "WHERE contract_id = ? AND period = ? AND still_breached = 1", [cid, label]).fetchall():
-                if (cid, row[3], row[4], label) not in seen:
-                    _no_longer(db, row, cid, today, now, "no longer found by re-evaluation", who)
+        for key, b in sorted(known.items(), key=lambda kv: (kv[0][0], kv[0][3], kv[1]["id"])):
+            if b["still_breached"] and key not in seen:
+                no_longer(b, "no longer found by re-evaluation")
+        queued = []
+        for key, figures, r, event, log in inserts:  # (one by one: each new breach's id is wanted)
+            cur = db.execute(
+                "INSERT INTO breaches (contract_id, contract_version, kpi_id, period, status, first_seen_at, "
+                "last_seen_at, first_recorded_at, last_recorded_at, actual, target, breach, volume, "
+                "small_sample, still_breached) VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                [*key, today, today, now, now, *figures])
+            event[0] = log[0] = cur.lastrowid
+            queued.append((cur.lastrowid, r))
+            new.append(cur.lastrowid)
+        if seen_again:
+            db.conn.executemany(
+                "UPDATE breaches SET last_seen_at = ?, last_recorded_at = ?, actual = ?, target = ?, breach = ?, "
+                "volume = ?, small_sample = ?, still_breached = 1 WHERE id = ?", seen_again)
+        if gone:
+            db.conn.executemany(
+                "UPDATE breaches SET still_breached = 0, last_seen_at = ?, last_recorded_at = ? WHERE id = ?", gone)
+        _events(db, events)
+        notifications.queue_many(db, queued)
+        after = _snapshots(db, [bid for bid, _, _ in logged])
+        for bid, cid, before in logged:
+            record_change(db, "evaluate.breaches", contract_id=cid, record=f"breaches:{bid}",
+                          before=before, after=after[bid], actor=who)
     if pm is not None:
         notifications.deliver_pending(db, pm, workspace, contracts=contracts)
     return [get_breach(db, bid) for bid in new]
+
+
+def _known(db, periods: list[tuple[str, str]]) -> dict[tuple, dict]:
+    """The stored breaches of these (contract, period) pairs by (contract, version, KPI, period),
+    each with the last day of its history (`last_day`), read at once."""
+    cids = sorted({c for c, _ in periods})
+    labels = sorted({p for _, p in periods})
+    wanted = set(periods)
+    out: dict[tuple, dict] = {}
+    for cs in _chunks(cids):
+        for ls in _chunks(labels):
+            where = f"contract_id IN ({_marks(len(cs))}) AND period IN ({_marks(len(ls))})"
+            rows = _rows(db, (
+                f"SELECT b.*, substr(b.last_seen_at, 1, 10) AS last_seen_day, e.last_event_day FROM breaches b "
+                f"LEFT JOIN (SELECT breach_id, MAX(substr(at, 1, 10)) AS last_event_day FROM breach_events "
+                f"WHERE breach_id IN (SELECT id FROM breaches WHERE {where}) GROUP BY breach_id) e "
+                f"ON e.breach_id = b.id WHERE b.{where.replace(' AND period', ' AND b.period')}"),
+                [*cs, *ls, *cs, *ls])
+            for b in rows:
+                if (b["contract_id"], b["period"]) not in wanted:
+                    continue
+                days = [d for d in (b["last_seen_day"], b["last_event_day"]) if d is not None]
+                b["last_day"] = max(days) if days else None
+                out[(b["contract_id"], b["contract_version"], b["kpi_id"], b["period"])] = b
+    return out
+
+
+def _before(b: dict) -> dict:
+    return {k: v for k, v in b.items() if k in _LOGGED}
+
+
+def _snapshots(db, ids: list[int]) -> dict[int, dict]:
+    """What the change log keeps of these breaches (`_LOGGED`) as stored now, read at once."""
+    out: dict[int, dict] = {}
+    unique = sorted(set(ids))
+    for part in _chunks(unique):
+        for b in _rows(db, f"SELECT * FROM breaches WHERE id IN ({_marks(len(part))})", part):
+            out[b["id"]] = _before(b)
+    return out
+
+
+def _events(db, rows: list[list]) -> None:
+    if rows:
+        db.conn.executemany("INSERT INTO breach_events (breach_id, at, recorded_at, status_from, status_to, note, "
+                            "actor) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def _contractual(result: dict, contracts: dict) -> bool:
@@ -136,19 +204,6 @@ def _contractual(result: dict, contracts: dict) -> bool:
     if kpi is None:
         return True
     return result["period_kind"] == ("day" if kpi.period == "interval" else kpi.period)
-
-
-def _snapshot(db, breach_id: int) -> dict:
-    return {k: v for k, v in get_breach(db, breach_id).items() if k in _LOGGED}
-
-
-def _no_longer(db, row, contract_id: str, today: str, now: int, note: str, who: str) -> None:
-    day = max(today, last_day(db, row[0]) or today)
-    before = _snapshot(db, row[0])
-    db.execute("UPDATE breaches SET still_breached = 0, last_seen_at = ?, last_recorded_at = ? WHERE id = ?",
-               [day, now, row[0]])
-    _event(db, row[0], day, now, row[2], row[2], note, who)
-    _logged(db, row[0], contract_id, before, who)
 
 
 def _fmt(x) -> str:

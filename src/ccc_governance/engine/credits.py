@@ -13,6 +13,7 @@ negative amount). Credits are computed for month periods only (the fee is monthl
 from __future__ import annotations
 
 from ..periods import parse_period
+from ..store.dialect import is_postgres
 from ..store import readcache
 
 
@@ -32,12 +33,51 @@ def _results(db, contract_id: str, label: str) -> list[dict]:
     return [dict(zip(names, r)) for r in cur.fetchall()]
 
 
-def compute_credits(db, contract_id: str, label: str, contracts: dict) -> list[dict]:
-    """The credit lines of one contract and month from the stored results (not persisted)."""
+class _Stored:
+    """What computing credits reads, for many contracts and months at once (issue #14: on PostgreSQL
+    each statement is a round trip): their stored results, waived breaches and stored credit months."""
+
+    def __init__(self, db, contract_ids, labels) -> None:
+        self.results: dict[tuple[str, str], list[dict]] = {}
+        self.waived: set[tuple] = set()
+        self.credited: set[tuple[str, str]] = set()
+        cids, labs = sorted(set(contract_ids)), sorted(set(labels))
+        for cs in _chunks(cids):
+            for ls in _chunks(labs):
+                where = f"contract_id IN ({_marks(len(cs))}) AND period IN ({_marks(len(ls))})"
+                args = [*cs, *ls]
+                cur = db.execute(f"SELECT * FROM kpi_results WHERE {where}", args)
+                names = [d[0] for d in cur.description]
+                for row in cur.fetchall():
+                    r = dict(zip(names, row))
+                    self.results.setdefault((r["contract_id"], r["period"]), []).append(r)
+                self.waived.update(tuple(r) for r in db.execute(
+                    f"SELECT contract_id, contract_version, kpi_id, period FROM breaches WHERE {where} "
+                    "AND status = 'waived'", args).fetchall())
+                self.credited.update(tuple(r) for r in db.execute(
+                    f"SELECT DISTINCT contract_id, period FROM credits WHERE {where}", args).fetchall())
+        for rows in self.results.values():
+            rows.sort(key=lambda r: r["contract_version"])
+
+
+def _chunks(items: list, n: int = 500):
+    """`items` in slices of `n` (values as parameters: a statement's count of them stays bounded)."""
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def _marks(n: int) -> str:
+    """`?, ?, ?` for `n` values (`IN (…)`)."""
+    return ", ".join("?" * n)
+
+
+def compute_credits(db, contract_id: str, label: str, contracts: dict, stored: _Stored | None = None) -> list[dict]:
+    """The credit lines of one contract and month from the stored results (not persisted).
+    `stored`: what they read, loaded beforehand (`refresh_many`); else read here."""
     period = parse_period(label)
     if period.kind != "month":
         return []
-    results = _results(db, contract_id, label)
+    results = stored.results.get((contract_id, label), []) if stored is not None else _results(db, contract_id, label)
     if not results or any(r["status"].startswith("mtd_") for r in results):
         return []
     lines: list[dict] = []
@@ -55,7 +95,7 @@ def compute_credits(db, contract_id: str, label: str, contracts: dict) -> list[d
             if kpi is None:
                 continue
             if kpi.kpi_class == "critical" and r["status"] == "breached":
-                waived = db.execute(
+                waived = ((contract_id, version, kpi.id, label) in stored.waived) if stored is not None else db.execute(
                     "SELECT 1 FROM breaches WHERE contract_id = ? AND contract_version = ? AND kpi_id = ? "
                     "AND period = ? AND status = 'waived'", [contract_id, version, kpi.id, label]).fetchone()
                 if waived:
@@ -66,7 +106,8 @@ def compute_credits(db, contract_id: str, label: str, contracts: dict) -> list[d
                         f"{money(amount, cur)}")
                 version_lines.append(_line(contract_id, version, label, kpi.id, "credit", amount, cur, text))
                 if sc.earn_back_periods:
-                    version_lines.append(_earn_back(db, contract_id, version, label, kpi.id, amount, cur, sc.earn_back_periods))
+                    version_lines.append(_earn_back(db, contract_id, version, label, kpi.id, amount, cur,
+                                                         sc.earn_back_periods, stored))
             bands = [b for b in sc.bonus if b.kpi == kpi.id and r["actual"] is not None and r["actual"] >= b.at_or_above]
             if bands:
                 band = max(bands, key=lambda b: b.at_or_above)
@@ -102,7 +143,8 @@ def _month_status(statuses: list[str]) -> str:
     return next((s for s in statuses if s in _NEUTRAL), "met")
 
 
-def _earn_back(db, cid: str, version: int, label: str, kpi_id: str, amount: float, cur: str, n: int) -> dict:
+def _earn_back(db, cid: str, version: int, label: str, kpi_id: str, amount: float, cur: str, n: int,
+               stored: _Stored | None = None) -> dict:
     """Waive the credit when the next `n` months all meet target; pending until they are known.
     A month without data neither earns back nor loses (it stays pending, see the module docstring)."""
     p = parse_period(label)
@@ -112,8 +154,11 @@ def _earn_back(db, cid: str, version: int, label: str, kpi_id: str, amount: floa
         following.append(p.label)
     statuses = {}
     for lab in following:
-        rows = db.execute("SELECT status FROM kpi_results WHERE contract_id = ? AND kpi_id = ? AND period = ?",
-                          [cid, kpi_id, lab]).fetchall()
+        if stored is not None:
+            rows = [(r["status"],) for r in stored.results.get((cid, lab), []) if r["kpi_id"] == kpi_id]
+        else:
+            rows = db.execute("SELECT status FROM kpi_results WHERE contract_id = ? AND kpi_id = ? AND period = ?",
+                              [cid, kpi_id, lab]).fetchall()
         if rows and not any(s.startswith("mtd_") for (s,) in rows):
             statuses[lab] = _month_status([s for (s,) in rows])
     missed = [f"{lab} {s}" for lab, s in statuses.items() if s != "met" and s not in _NEUTRAL]
@@ -137,9 +182,16 @@ def refresh_credits(db, contract_id: str, label: str, contracts: dict) -> list[d
 
 
 def refresh_many(db, keys, contracts: dict) -> None:
-    """`refresh_credits` for many `(contract_id, month label)` pairs, each month recomputed once."""
+    """`refresh_credits` for many `(contract_id, month label)` pairs, each month recomputed once.
+
+    What the months' credits read is read at once for all of them (`_Stored`, with the months their
+    earn-back looks at); on PostgreSQL their old lines are deleted with one statement per contract and
+    the new ones inserted with one `executemany` (one round trip). SQLite deletes and inserts month by
+    month as before: its ids (`INTEGER PRIMARY KEY`, the largest + 1) stay the same as they were.
+    """
     todo: dict[str, set[str]] = {}
     evaluated = set(keys)
+    earn_back: dict[str, int] = {}
     for contract_id, label in keys:
         period = parse_period(label)
         if period.kind != "month":
@@ -148,27 +200,62 @@ def refresh_many(db, keys, contracts: dict) -> None:
                  if cid == contract_id and c.service_credits), default=0)
         labels = todo.setdefault(contract_id, set())
         labels.add(label)
+        earn_back[contract_id] = max(earn_back.get(contract_id, 0), n)
         p = period
         for _ in range(n):
             p = p.previous()
             labels.add(p.label)
+    if not todo:
+        return
+    wanted: set[str] = set()
+    for contract_id, labels in todo.items():
+        for label in labels:
+            p = parse_period(label)
+            wanted.add(label)
+            for _ in range(earn_back[contract_id]):  # the months an earn-back looks at
+                p = p.next()
+                wanted.add(p.label)
     with db.atomic():  # (`with db.conn` is no transaction under sqlite-utils 4; atomic nests in a caller's)
+        stored = _Stored(db, list(todo), wanted)
+        months: list[tuple[str, str, list[dict]]] = []
         for contract_id, labels in todo.items():
-            _store(db, contract_id, sorted(labels), evaluated, contracts)
+            for lab in sorted(labels):
+                lines = compute_credits(db, contract_id, lab, contracts, stored)
+                if not lines and (contract_id, lab) not in evaluated and (contract_id, lab) not in stored.credited:
+                    continue  # an earlier month with nothing stored and nothing owed: leave it alone
+                months.append((contract_id, lab, lines))
+        _replace(db, months)
 
 
-def _store(db, contract_id: str, labels: list[str], evaluated: set, contracts: dict) -> None:
-    for lab in labels:
-        lines = compute_credits(db, contract_id, lab, contracts)
-        if not lines and (contract_id, lab) not in evaluated and not db.execute(
-                "SELECT 1 FROM credits WHERE contract_id = ? AND period = ?", [contract_id, lab]).fetchone():
-            continue  # an earlier month with nothing stored and nothing owed: leave it alone
-        db.execute("DELETE FROM credits WHERE contract_id = ? AND period = ?", [contract_id, lab])
-        db.conn.executemany(
-            "INSERT INTO credits (contract_id, contract_version, period, kpi_id, kind, amount, currency, explanation) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [[l["contract_id"], l["contract_version"], l["period"], l["kpi_id"], l["kind"], l["amount"],
-              l["currency"], l["explanation"]] for l in lines])
+_INSERT_CREDIT = ("INSERT INTO credits (contract_id, contract_version, period, kpi_id, kind, amount, currency, "
+                  "explanation) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def _credit_row(l: dict) -> list:
+    return [l["contract_id"], l["contract_version"], l["period"], l["kpi_id"], l["kind"], l["amount"],
+            l["currency"], l["explanation"]]
+
+
+def _replace(db, months: list[tuple[str, str, list[dict]]]) -> None:
+    """Replace the stored credit lines of these (contract, month) pairs by theirs, in this order."""
+    if not is_postgres(db):  # (no round trips; month by month keeps SQLite's ids as they were)
+        for contract_id, lab, lines in months:
+            db.execute("DELETE FROM credits WHERE contract_id = ? AND period = ?", [contract_id, lab])
+            db.conn.executemany(_INSERT_CREDIT, [_credit_row(l) for l in lines])
+        return
+    by_contract: dict[str, list[str]] = {}
+    for contract_id, lab, _ in months:
+        by_contract.setdefault(contract_id, []).append(lab)
+    # Contracts with the same months (usual: one evaluation's periods) share one pipelined DELETE.
+    groups: dict[int, list[list]] = {}
+    for contract_id, labs in by_contract.items():
+        for part in _chunks(labs):
+            groups.setdefault(len(part), []).append([contract_id, *part])
+    for n, rows in groups.items():
+        db.conn.executemany(f"DELETE FROM credits WHERE contract_id = ? AND period IN ({_marks(n)})", rows)
+    rows = [_credit_row(l) for _, _, lines in months for l in lines]
+    if rows:
+        db.conn.executemany(_INSERT_CREDIT, rows)
 
 
 def credits_for(db, contract_id: str, period_label: str) -> list[dict]:

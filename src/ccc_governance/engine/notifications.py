@@ -35,6 +35,16 @@ def queue(db, breach_id: int, result: dict) -> None:
         [breach_id, HOOK, json.dumps(result, default=str), _now_ms()])
 
 
+def queue_many(db, items) -> None:
+    """`queue` for many `(breach_id, result)` pairs, in order, with one `executemany` (one round trip
+    on PostgreSQL)."""
+    rows = [[breach_id, HOOK, json.dumps(result, default=str), _now_ms()] for breach_id, result in items]
+    if rows:
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO notifications (breach_id, hook, result, state, created_at) "
+            "VALUES (?, ?, ?, 'pending', ?)", rows)
+
+
 def _rows(db, sql: str, args=()) -> list[dict]:
     cur = db.execute(sql, list(args))
     names = [d[0] for d in cur.description]
