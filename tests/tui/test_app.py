@@ -393,3 +393,33 @@ async def test_refresh_shows_what_others_changed_and_who(fixture_db, as_of):
         await pilot.press("f5")  # nothing new: no second notice
         await settle(app, pilot)
         assert len([n for n in app._notifications if "by others" in str(n.title)]) == 1
+
+
+@sync
+async def test_tables_sort_by_any_column_and_come_back_to_worst_first(fixture_db, as_of):
+    """`>` steps the sort through the columns (▲ then ▼), `<` steps back to the screen's own order;
+    a click on a header sorts by it. Numbers compare as numbers, the cursor stays on its row."""
+    app = CccApp(fixture_db, as_of)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        worst_first = [r[0] for r in table_rows(app.screen)]
+        assert worst_first[0] == "acme-support"
+        await pilot.press("greater_than_sign")  # contract id, ascending
+        assert [r[0] for r in table_rows(app.screen)] == sorted(worst_first)
+        table = app.screen.query_one(DataTable)
+        assert str(table.ordered_columns[0].label).endswith(" ▲")
+        await pilot.press("greater_than_sign")  # descending
+        assert [r[0] for r in table_rows(app.screen)] == sorted(worst_first, reverse=True)
+        assert str(table.ordered_columns[0].label).endswith(" ▼")
+        await pilot.press("less_than_sign", "less_than_sign")  # back to worst first, no arrow
+        assert [r[0] for r in table_rows(app.screen)] == worst_first
+        assert not str(table.ordered_columns[0].label).endswith(("▲", "▼"))
+        await pilot.press("b")
+        await settle(app, pilot)
+        breaches = app.screen.query_one(DataTable)
+        names = [str(c.label) for c in breaches.ordered_columns]
+        actual = names.index("Actual")
+        await pilot.click(breaches, offset=(sum(c.get_render_width(breaches) for c in breaches.ordered_columns[:actual]) + 2, 0))
+        await settle(app, pilot)
+        values = [float(r[actual].rstrip("%")) for r in table_rows(app.screen)]
+        assert values == sorted(values) and str(breaches.ordered_columns[actual].label) == "Actual ▲"

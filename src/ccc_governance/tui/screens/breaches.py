@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Footer, Header
 from .. import data
 from ..messages import OpenKpi
 from ..widgets import format as fmt
+from ..widgets.sortable import SortableTable
 from .base import DataScreen
 from .modals import NoteModal
 
@@ -82,11 +83,11 @@ class BreachesScreen(BreachActions, DataScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield DataTable(id="breaches", cursor_type="row", zebra_stripes=True, classes="main")
+        yield SortableTable(id="breaches", cursor_type="row", zebra_stripes=True, classes="main")
         yield Footer(compact=True, show_command_palette=False)  # ^p is in the help
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one(SortableTable)
         for label, key in (("#", "id"), ("Contract", "contract"), ("KPI", "kpi"), ("Period", "period"),
                            ("Actual", "actual"), ("Breach", "breach"), ("Status", "status"), ("Note", "note")):
             table.add_column(label, key=key)
@@ -99,7 +100,7 @@ class BreachesScreen(BreachActions, DataScreen):
     def show_data(self, rows: list[dict]) -> None:
         before = self.current_breach()
         self.rows = rows
-        table = self.query_one(DataTable)
+        table = self.query_one(SortableTable)
         table.clear()
         for b in rows:
             rate = fmt.is_rate(b.get("actual"), b.get("breach"), b.get("target"))
@@ -111,6 +112,7 @@ class BreachesScreen(BreachActions, DataScreen):
                 fmt.status(b["status"]), note,
                 key=str(b["id"]),
             )
+        table.apply_sort()
         # Keep the cursor on the same breach when its new status re-sorts the list.
         if before and str(before["id"]) in table.rows:
             table.move_cursor(row=table.get_row_index(str(before["id"])))
@@ -118,7 +120,7 @@ class BreachesScreen(BreachActions, DataScreen):
             self.app.notify("no breaches stored", title="breaches")
 
     def current_breach(self) -> dict | None:
-        table = self.query_one(DataTable)
+        table = self.query_one(SortableTable)
         if not table.row_count:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value

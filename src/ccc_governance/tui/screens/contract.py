@@ -13,6 +13,7 @@ from ...textsafe import visible
 from .. import data
 from ..messages import OpenKpi
 from ..widgets import format as fmt
+from ..widgets.sortable import SortableTable
 from .base import DataScreen
 
 
@@ -36,7 +37,7 @@ class ContractScreen(DataScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="contract-head")
-        yield DataTable(id="kpis", cursor_type="row", zebra_stripes=True, classes="main")
+        yield SortableTable(id="kpis", cursor_type="row", zebra_stripes=True, classes="main")
         with TabbedContent(id="sections"):
             with TabPane("Credits", id="tab-credits"):
                 yield Static("", id="credits")
@@ -51,7 +52,7 @@ class ContractScreen(DataScreen):
         yield Footer(compact=True, show_command_palette=False)  # ^p is in the help
 
     def on_mount(self) -> None:
-        table = self.query_one("#kpis", DataTable)
+        table = self.query_one("#kpis", SortableTable)
         for label, key in (("KPI", "kpi"), ("Actual", "actual"), ("Target", "target"), ("Breach", "breach"),
                            ("Status", "status"), ("Volume", "volume"), ("Trend (12)", "trend")):
             table.add_column(label, key=key)
@@ -74,7 +75,7 @@ class ContractScreen(DataScreen):
                         f" ({view.periods[0]} – {view.periods[-1]}) · p/n to step", style="dim")
         head.append(review_text, style="red" if review and review["state"] == "overdue" else "")
         self.query_one("#contract-head", Static).update(head)
-        table = self.query_one("#kpis", DataTable)
+        table = self.query_one("#kpis", SortableTable)
         row_before = table.cursor_row
         table.clear()
         for k in view.kpis:
@@ -89,6 +90,7 @@ class ContractScreen(DataScreen):
                 Text(fmt.spark(k.trend), style="cyan"),
                 key=k.kpi_id,
             )
+        table.apply_sort()
         if table.row_count:
             table.move_cursor(row=min(row_before, table.row_count - 1))
         self.query_one("#credits", Static).update(_credits_text(view))

@@ -8,12 +8,15 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from ..widgets.sortable import SortableTable
+
 ABOUT = """[b]ccc-governance[/b] — the vendor manager's terminal
 
 Portfolio → Enter opens a contract → Enter on a KPI opens its drill-down; Esc goes back one step. \
 Breaches (b), Reviews (r) and the portfolio (g, Home) are one key away everywhere and replace the \
 screen you jump from, so Esc always leads home. Ctrl+P opens the command palette (open: contract X, \
-show: breaches …). Mouse clicks work too.
+show: breaches …). Tables sort by any column: > and < step through the columns (▲ ▼ in the header), \
+a click on a header sorts by it. Mouse clicks work too.
 """
 
 
@@ -29,7 +32,8 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         lines = [ABOUT, f"[b]{type(self.under).__name__.replace('Screen', '')} keys[/b]"]
         seen: set[str] = set()
-        for binding in [*self.under.BINDINGS, *self.app.BINDINGS]:
+        tables = list(SortableTable.BINDINGS) if self.under.query(SortableTable) else []
+        for binding in [*self.under.BINDINGS, *tables, *self.app.BINDINGS]:
             if isinstance(binding, Binding) and binding.description and binding.description not in seen:
                 seen.add(binding.description)  # a screen's own copy of an app key is listed once
                 lines.append(f"  {keys(self.app, binding):<14} {binding.description}")

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from .. import data
 from ..widgets import format as fmt
+from ..widgets.sortable import SortableTable
 from .base import DataScreen
 
 STATUS_CYCLE = ("", "breached", "at_risk", "met")
@@ -36,7 +37,7 @@ class PortfolioScreen(DataScreen):
         yield Header()
         yield Input(placeholder="filter: client, CCC or status (e.g. acme, status:breached) — press /", id="filter")
         yield Static("", id="problem")
-        yield DataTable(id="portfolio", cursor_type="row", zebra_stripes=True, classes="main")
+        yield SortableTable(id="portfolio", cursor_type="row", zebra_stripes=True, classes="main")
         yield Static("", id="detail")
         yield Static("", id="imports")
         yield Footer(compact=True)
@@ -91,7 +92,7 @@ class PortfolioScreen(DataScreen):
         """Redraw the table from the loaded portfolio, applying the filters."""
         if self.portfolio is None:
             return
-        table = self.query_one(DataTable)
+        table = self.query_one(SortableTable)
         text = self.query_one("#filter", Input).value
         if self.status_filter:
             text += f" status:{self.status_filter}"
@@ -118,6 +119,7 @@ class PortfolioScreen(DataScreen):
                 cells = [fmt.user_text(row.contract_id), fmt.status(row.status), fmt.why(row.worst, short=True),
                          self._open(row), review]
             table.add_row(*cells, key=row.contract_id)
+        table.apply_sort()
         if selected and selected in table.rows:
             table.move_cursor(row=table.get_row_index(selected))
 
@@ -141,7 +143,7 @@ class PortfolioScreen(DataScreen):
 
     def selected_contract(self) -> str | None:
         """The contract id under the cursor."""
-        table = self.query_one(DataTable)
+        table = self.query_one(SortableTable)
         if not table.row_count:
             return None
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value

@@ -8,6 +8,7 @@ from textual.widgets import DataTable, Footer, Header
 
 from .. import data
 from ..widgets import format as fmt
+from ..widgets.sortable import SortableTable
 from .base import DataScreen
 from .modals import ActionModal, ReviewModal
 
@@ -30,11 +31,11 @@ class ReviewsScreen(DataScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield DataTable(id="reviews", cursor_type="row", zebra_stripes=True, classes="main")
+        yield SortableTable(id="reviews", cursor_type="row", zebra_stripes=True, classes="main")
         yield Footer(compact=True, show_command_palette=False)  # ^p is in the help
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one(SortableTable)
         for label, key in (("Contract", "contract"), ("Period", "period"), ("State", "state"),
                            ("Pre-read by", "pre_read"), ("Hold by", "hold_by"), ("Held on", "held_on"),
                            ("Open actions", "actions")):
@@ -48,7 +49,7 @@ class ReviewsScreen(DataScreen):
     def show_data(self, rows: list[dict]) -> None:
         before = self.current()
         self.rows = rows
-        table = self.query_one(DataTable)
+        table = self.query_one(SortableTable)
         table.clear()
         for r in rows:
             table.add_row(
@@ -56,13 +57,14 @@ class ReviewsScreen(DataScreen):
                 r.get("hold_by") or "—", r.get("held_on") or "—", str(r["open_actions"]),
                 key=f"{r['contract_id']}|{r['period']}",
             )
+        table.apply_sort()
         # Keep the cursor on the same review when a write re-sorts the list.
         key = f"{before['contract_id']}|{before['period']}" if before else None
         if key and key in table.rows:
             table.move_cursor(row=table.get_row_index(key))
 
     def current(self) -> dict | None:
-        table = self.query_one(DataTable)
+        table = self.query_one(SortableTable)
         if not table.row_count:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
