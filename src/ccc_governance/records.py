@@ -308,6 +308,31 @@ class ReportedFigure:
 
 
 @attrs.define
+class InvoiceLine:
+    """One line of the CCC's invoice to the client: what it bills for one pricing line and period.
+
+    `source_id` should be stable for the same contract, period and line (e.g. `"acme|2026-10|handled-voice"`),
+    so that a corrected invoice replaces the lines it re-issues.
+    """
+
+    source_id: str = _source_id()
+    period_start: datetime = instant("midnight UTC of the first day of the invoiced period (its label: `period`)",
+                                     required=True)
+    period: str = text("the invoiced period as a label (`2026-10`, `2026-Q4`)", required=True)
+    line_id: str = text("the contract's pricing line id the CCC bills under (as the invoice writes it)",
+                        required=True)
+    quantity: float = number("quantity billed, in the pricing line's unit", required=True)
+    amount: float = number("amount billed for the line, before tax", required=True)
+    unit_price: float | None = number("price per unit billed")
+    currency: str | None = text("ISO 4217 code of the amounts")
+    contract: str | None = text("the contract id the invoice is for")
+    invoice: str | None = text("the invoice's number")
+    description: str | None = text("the line's text on the invoice")
+    version: datetime | None = _version()
+    line: int | None = _line()
+
+
+@attrs.define
 class Rejected:
     """A row the reader could not read: it is quarantined with its line and reason, never stored."""
 
@@ -326,6 +351,7 @@ KINDS = {
     "interval": IntervalAggregate,
     "workforce": WorkforceFigure,
     "reported": ReportedFigure,
+    "invoice_line": InvoiceLine,
 }
 
 #: Fields of every kind that are not in the specification: the record's id, where it was read,

@@ -58,7 +58,7 @@ class Source:
     - `description`: one line for `ccc plugins`;
     - `patterns`: file-name globs it usually reads (`queue_log*`, `*.jsonl`), for guessing and docs;
     - `kinds`: the record kinds it yields (`contact`, `survey`, `complaint`, `quality`, `interval`,
-      `workforce`, `reported`; see `ccc_governance.records.KINDS`);
+      `workforce`, `reported`, `invoice_line`; see `ccc_governance.records.KINDS`);
     - `read`: called with a `ReadContext`; yields records and `Rejected` rows, or
       `ccc_governance.blocks.ColumnBlock`s of records. It may raise
       `ccc_governance.errors.SourceError` when the file as a whole cannot be read;

@@ -21,7 +21,7 @@ ROLES = ("ccc_viewer", "ccc_manager", "ccc_integrator", "ccc_admin")
 _DERIVED = ("agg_meta", "agg_queues", "agg_state", "kpi_daily", "kpi_results", "credits", "notifications",
             "breaches", "breach_events")
 _IMPORTS = ("batches", "contacts", "surveys", "complaints", "quality_evaluations", "interval_aggregates",
-            "workforce", "reported_figures", "quarantine", "replaced_rows", "source_state", "store_meta",
+            "workforce", "reported_figures", "invoice_lines", "quarantine", "replaced_rows", "source_state", "store_meta",
             "contact_slices", "contact_intervals", "contact_waits", "contact_csat", "contact_first_response",
             "contact_intervals_bulk")
 _GOVERNANCE = ("reviews", "review_signoffs", "actions", "evidence", "blobs", "audits", "audit_answers",

@@ -23,6 +23,7 @@ KIND_TABLES = {
     "interval": "interval_aggregates",
     "workforce": "workforce",
     "reported": "reported_figures",
+    "invoice_line": "invoice_lines",
 }
 
 _RECORD_COMMON = """
@@ -179,3 +180,18 @@ def m003_contact_intervals(db: Database) -> None:
 
     intervals.create(db.conn)
     intervals.rebuild(db.conn)
+
+
+@migrations()
+def m004_invoice_lines(db: Database) -> None:
+    """The CCC's invoice lines (`records.InvoiceLine`), checked by `ccc invoice check`."""
+    db.executescript(
+        f"""
+        CREATE TABLE invoice_lines ({_RECORD_COMMON}
+            period_start INTEGER, period TEXT, line_id TEXT, quantity REAL, amount REAL, unit_price REAL,
+            currency TEXT, contract TEXT, invoice TEXT, description TEXT,
+            UNIQUE (source, source_id)
+        );
+        CREATE INDEX invoice_lines_contract_period ON invoice_lines(contract, period_start);
+        """
+    )
