@@ -94,6 +94,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                   "Declared exclusion windows (outage, force majeure, ramp-up) with their evidence."),
     "credits": ("ccc_governance.cli.evaluate:credits_command",
                 "Service credits and bonuses per contract and month, each with its arithmetic in words."),
+    "invoice": ("ccc_governance.cli.invoice:invoice_group",
+                "The CCC's invoice checked against the contract's pricing and the volumes in the store."),
     "notifications": ("ccc_governance.cli.notifications:notifications_command",
                       "Breach notifications not yet delivered to every notifier (with --all: every one)."),
     "reviews": ("ccc_governance.cli.governance:reviews_command",

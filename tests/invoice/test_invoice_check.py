@@ -1,0 +1,303 @@
+"""`ccc invoice check`: hand-computed cases, through the real plugins, the registry and the engine.
+
+Contacts are imported with the csv plugin (a mapping), invoices with invoice-csv; every expected
+figure below is worked out by hand in the comment beside it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from ccc_governance.cli import cli
+from ccc_governance.contracts.registry import register
+from ccc_governance.engine.evaluate import evaluate
+from ccc_governance.invoicing import InvoiceCheckError, check_invoice
+from ccc_governance.periods import parse_period
+from ccc_governance.plugins import get_plugin_manager
+from ccc_governance.testing import import_file
+
+CONTRACT = """\
+schema = "ccc-contract/1"
+
+[contract]
+id = "acme"
+title = "Acme helpdesk"
+client = "Acme"
+ccc = "CallCo"
+effective_from = {start}
+timezone = "Europe/Paris"
+monthly_fee = 10000
+
+[scope]
+queues = ["sales*", "support"]
+channels = ["voice", "email"]
+{extra}
+[pricing]
+tolerance_percent = 0.5
+
+[[pricing.line]]
+id = "handled-voice"
+unit = "handled_contact"
+channels = ["voice"]
+rate = {voice_rate}
+tiers = "{tiers}"
+{tier}
+[[pricing.line]]
+id = "email-minutes"
+unit = "handled_minute"
+channels = ["email"]
+queues = ["support"]
+rate = 0.50
+
+[[pricing.line]]
+id = "platform"
+unit = "fixed_month"
+rate = {platform}
+"""
+
+TIER = """
+[[pricing.line.tier]]
+from = 20
+rate = 3.00
+"""
+
+CREDITS = """
+[[kpi]]
+id = "sl-voice"
+metric = "service_level"
+answer_within_s = 20
+target = 0.8
+breach = 0.7
+channel = "voice"
+class = "critical"
+allocation = 1.0
+
+[service_credits]
+at_risk_percent = 5
+"""
+
+MAPPING = """\
+kind = "contact"
+source_id = "id"
+timezone = "Europe/Paris"
+timestamp_format = "%Y-%m-%d %H:%M:%S"
+[fields]
+arrived_at = "arrived"
+answered_at = "answered"
+queue = "queue"
+outcome = "outcome"
+channel = "channel"
+wait_s = "wait"
+talk_s = "talk"
+hold_s = "hold"
+wrap_s = "wrap"
+"""
+
+
+def contract(start="2026-10-01", voice_rate="3.20", tiers="marginal", tier=TIER, platform="1500", extra=""):
+    return CONTRACT.format(start=start, voice_rate=voice_rate, tiers=tiers, tier=tier, platform=platform,
+                           extra=extra)
+
+
+class Calls:
+    """Contacts written as CSV rows (local Paris times)."""
+
+    def __init__(self):
+        self.rows = ["id,arrived,answered,queue,outcome,channel,wait,talk,hold,wrap"]
+
+    def add(self, when, queue="sales-fr", channel="voice", outcome="answered", wait=10, talk=180, hold=20, wrap=40):
+        answered = when if outcome == "answered" else ""
+        self.rows.append(f"c{len(self.rows)},{when},{answered},{queue},{outcome},{channel},{wait},{talk},{hold},{wrap}")
+        return self
+
+    def october(self):
+        """26 handled voice contacts in scope (15 within 20 s), 5 abandoned, 3 in a queue out of scope,
+        10 support e-mails of 5 handled minutes, 4 sales e-mails; and a call of 1 November (Paris)."""
+        for i in range(25):
+            self.add(f"2026-10-{1 + i:02d} 10:00:00", queue="sales-fr" if i % 2 else "sales-en",
+                     wait=10 if i < 15 else 40)
+        self.add("2026-10-31 23:30:00", talk=60, hold=0, wrap=0)  # 22:30 UTC: still October in Paris
+        self.add("2026-11-01 00:30:00", talk=60, hold=0, wrap=0)  # 31 October in UTC, November in Paris
+        for i in range(5):
+            self.add(f"2026-10-{2 + i:02d} 11:00:00", outcome="abandoned", wait=60, talk=0, hold=0, wrap=0)
+        for i in range(3):
+            self.add(f"2026-10-{3 + i:02d} 12:00:00", queue="other")
+        for i in range(10):
+            self.add(f"2026-10-{5 + i:02d} 09:00:00", queue="support", channel="email", talk=240, hold=0, wrap=60)
+        for i in range(4):
+            self.add(f"2026-10-{5 + i:02d} 09:00:00", queue="sales-en", channel="email", talk=600, hold=0, wrap=0)
+        return self
+
+
+@pytest.fixture
+def ws(ccc_workspace, ccc_db, tmp_path):
+    """A workspace: `contract(text)` registers a version, `calls(Calls)` and `invoice(text)` import."""
+    pm = get_plugin_manager(ccc_workspace)
+    (tmp_path / "mapping.toml").write_text(MAPPING)
+    n = {"files": 0}
+
+    class W:
+        db = ccc_db
+
+        @staticmethod
+        def contract(text):
+            n["files"] += 1
+            path = tmp_path / f"contract-{n['files']}.toml"
+            path.write_text(text)
+            return register(ccc_db, path)
+
+        @staticmethod
+        def calls(calls: Calls):
+            n["files"] += 1
+            path = tmp_path / f"calls-{n['files']}.csv"
+            path.write_text("\n".join(calls.rows) + "\n")
+            return import_file(ccc_db, ccc_workspace, pm, "csv", path, options={"mapping": str(tmp_path / "mapping.toml")})
+
+        @staticmethod
+        def invoice(*lines, period="2026-10"):
+            n["files"] += 1
+            path = tmp_path / f"invoice-{n['files']}.csv"
+            body = "\n".join(f"acme,{period},{line}" for line in lines)
+            path.write_text("contract,period,line_id,quantity,unit_price,amount\n" + body + "\n")
+            return import_file(ccc_db, ccc_workspace, pm, "invoice-csv", path, options={"currency": "EUR"})
+
+    return W
+
+
+def by_id(check):
+    return {line.line_id: line for line in check.lines}
+
+
+def test_marginal_tiers_scope_over_and_under_billed_and_an_unpriced_line(ws):
+    ws.contract(contract())
+    ws.calls(Calls().october())
+    ws.invoice("handled-voice,28,3.20,89.60", "email-minutes,40,0.50,20.00", "platform,1,1500,1500",
+               "overtime,3,40,120")
+    check = check_invoice(ws.db, "acme", "2026-10")
+    lines = by_id(check)
+    voice = lines["handled-voice"]
+    # 25 sales calls + the one of 31 October 23:30 = 26 (not the queue `other`, not 1 November, not abandons):
+    # 20 × 3.20 = 64.00 and 6 × 3.00 = 18.00 → 82.00; invoiced 89.60: +7.60, over 0.5 % and 1 EUR
+    assert (voice.expected_quantity, voice.expected_amount, voice.invoiced_amount) == (26, 82.00, 89.60)
+    assert voice.difference == 7.60 and voice.status == "over-billed" and not voice.within_tolerance
+    assert voice.words == ("26 handled calls: 20 × 3.20 EUR + 6 × 3.00 EUR = 82.00 EUR; invoiced 28 × 3.20 = "
+                           "89.60 EUR: +2 calls, +7.60 EUR (outside the tolerance)")
+    # the line's scope: support e-mails only, 10 × (240 + 60) s = 50 minutes × 0.50 = 25.00; invoiced 20.00
+    email = lines["email-minutes"]
+    assert (email.expected_quantity, email.expected_amount, email.difference) == (50, 25.00, -5.00)
+    assert email.status == "under-billed"
+    assert lines["platform"].status == "ok" and lines["platform"].words.startswith("1 month × 1,500.00 EUR")
+    assert (lines["overtime"].unit, lines["overtime"].status) == (None, "not priced")
+    assert (check.expected_lines_total, check.invoiced_total, check.credits) == (1607.00, 1729.60, 0.0)
+    assert not check.ok
+
+
+def test_whole_volume_tiers_price_all_the_volume_at_the_tier_reached(ws):
+    ws.contract(contract(tiers="whole"))
+    ws.calls(Calls().october())
+    ws.invoice("handled-voice,26,3.00,78.00", "email-minutes,50,0.50,25", "platform,1,1500,1500")
+    check = check_invoice(ws.db, "acme", "2026-10")
+    voice = by_id(check)["handled-voice"]
+    # 26 ≥ 20: every call at 3.00 = 78.00
+    assert (voice.expected_amount, voice.difference, voice.status) == (78.00, 0.0, "ok")
+    assert voice.words == ("26 handled calls × 3.00 EUR = 78.00 EUR; invoiced 26 × 3.00 = 78.00 EUR: as expected")
+    assert check.ok
+
+
+def test_version_change_inside_the_quarter_prices_each_part_by_its_version(ws):
+    ws.contract(contract(tier=""))
+    ws.contract(contract(start="2026-11-16", voice_rate="3.05", tier="", platform="1600"))
+    calls = Calls()
+    for day in ("2026-10-05", "2026-10-06", "2026-10-07", "2026-10-08", "2026-11-05", "2026-11-06",
+                "2026-11-20", "2026-11-21", "2026-11-22"):
+        calls.add(f"{day} 10:00:00")
+    ws.calls(calls)
+    for month in ("2026-10", "2026-11", "2026-12"):
+        ws.invoice("platform,1,,1500", period=month)
+    check = check_invoice(ws.db, "acme", parse_period("2026-Q4"))
+    lines = by_id(check)
+    # October 4 and 5–15 November 2 at 3.20 (19.20), from 16 November 3 at 3.05 (9.15) = 28.35
+    voice = lines["handled-voice"]
+    assert (voice.expected_quantity, voice.expected_amount) == (9, 28.35)
+    assert voice.words.startswith("9 handled calls: 6 × 3.20 EUR + 3 × 3.05 EUR = 28.35 EUR; not invoiced")
+    assert voice.status == "under-billed"
+    # platform: October 1,500; November 15/30 × 1,500 + 15/30 × 1,600 = 1,550; December 1,600 → 4,650
+    platform = lines["platform"]
+    assert (platform.expected_quantity, platform.expected_amount) == (3, 4650.00)
+    assert (platform.invoiced_quantity, platform.invoiced_amount, platform.difference) == (3, 4500.00, -150.00)
+
+
+def test_credits_are_netted_from_the_total_due_and_tolerance_gives_exit_0(ws, ccc_workspace, monkeypatch):
+    ws.contract(contract(extra=CREDITS))
+    ws.calls(Calls().october())
+    # the service level: 15 within 20 s of 26 answered + 5 abandoned = 48.4 % < 70 %: breached,
+    # credit 10,000 × 5 % = 500.00
+    evaluate(ws.db, contract_id="acme", period=parse_period("2026-10"), as_of="2026-11-16")
+    # invoiced: voice 82.00 + e-mail 25.00 (+0.10, inside 0.5 % of 25 or 1 EUR) + platform 1,500
+    # and the credit written on the invoice as a line of its own
+    ws.invoice("handled-voice,26,,82.00", "email-minutes,50,0.50,25.10", "platform,1,1500,1500",
+               "service-credit,1,,-500")
+    check = check_invoice(ws.db, "acme", "2026-10")
+    assert check.credits == 500.00
+    assert (check.expected_lines_total, check.expected_total) == (1607.00, 1107.00)
+    assert (check.invoiced_total, check.total_difference) == (1107.10, 0.10)
+    assert by_id(check)["service-credit"].status == "credit on the invoice"
+    assert check.ok
+    monkeypatch.chdir(ccc_workspace.root)
+    result = CliRunner().invoke(cli, ["invoice", "check", "--contract", "acme", "--period", "2026-10",
+                                      "--format", "json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert (data["credits"], data["expected_total"], data["invoiced_total"]) == (500.0, 1107.0, 1107.1)
+    first = data["lines"][0]
+    assert {k: first[k] for k in ("line_id", "unit", "invoiced_quantity", "invoiced_amount", "expected_quantity",
+                                  "expected_amount", "difference")} == {
+        "line_id": "handled-voice", "unit": "handled_contact", "invoiced_quantity": 26.0, "invoiced_amount": 82.0,
+        "expected_quantity": 26.0, "expected_amount": 82.0, "difference": 0.0}
+    table = CliRunner().invoke(cli, ["invoice", "check", "--contract", "acme", "--period", "2026-10"])
+    assert table.exit_code == 0
+    assert "total due: expected 1,607.00 EUR − 500.00 EUR service credits = 1,107.00 EUR due" in table.output
+
+
+def test_an_over_billed_invoice_exits_1_in_every_format(ws, ccc_workspace, monkeypatch, tmp_path):
+    ws.contract(contract())
+    ws.calls(Calls().october())
+    ws.invoice("handled-voice,28,3.20,89.60", "email-minutes,50,0.50,25", "platform,1,1500,1500")
+    monkeypatch.chdir(ccc_workspace.root)
+    for fmt in ("table", "json", "md"):
+        result = CliRunner().invoke(cli, ["invoice", "check", "--contract", "acme", "--period", "2026-10",
+                                          "--format", fmt])
+        assert result.exit_code == 1, (fmt, result.output)
+        assert "+7.60" in result.output
+    out = tmp_path / "check.xlsx"
+    result = CliRunner().invoke(cli, ["invoice", "check", "--contract", "acme", "--period", "2026-10",
+                                      "--format", "xlsx", "-o", str(out)])
+    assert result.exit_code == 1 and out.read_bytes()[:2] == b"PK"
+
+
+def test_a_missing_workforce_figure_is_refused_with_one_line(ws, ccc_workspace, monkeypatch):
+    ws.contract(contract().replace('id = "platform"\nunit = "fixed_month"', 'id = "agents"\nunit = "fte_month"'))
+    with pytest.raises(InvoiceCheckError, match="pricing line 'agents' \\(fte_month\\) needs the CCC's workforce"):
+        check_invoice(ws.db, "acme", "2026-10")
+    monkeypatch.chdir(ccc_workspace.root)
+    result = CliRunner().invoke(cli, ["invoice", "check", "--contract", "acme", "--period", "2026-10"])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and result.output.startswith(
+        "error: pricing line 'agents' (fte_month) needs the CCC's workforce figures (headcount) for 2026-10")
+
+
+def test_bad_input_is_one_line_and_exit_2(ws, ccc_workspace, monkeypatch):
+    ws.contract(contract())
+    monkeypatch.chdir(ccc_workspace.root)
+    for args, message in (
+        (["--contract", "acme", "--period", "2026-10-05"], "an invoice covers whole months"),
+        (["--contract", "acme", "--period", "2025-10"], "contract acme is not in force in 2025-10"),
+        (["--contract", "nope", "--period", "2026-10"], "nope"),
+        (["--contract", "acme", "--period", "2026-10", "--format", "xlsx"], "give -o FILE.xlsx"),
+    ):
+        result = CliRunner().invoke(cli, ["invoice", "check", *args])
+        assert result.exit_code == 2, args
+        assert result.output.startswith("error: ") and message in result.output and result.output.count("\n") == 1
