@@ -301,3 +301,30 @@ def test_bad_input_is_one_line_and_exit_2(ws, ccc_workspace, monkeypatch):
         result = CliRunner().invoke(cli, ["invoice", "check", *args])
         assert result.exit_code == 2, args
         assert result.output.startswith("error: ") and message in result.output and result.output.count("\n") == 1
+
+
+WORKFORCE_MAPPING = """\
+kind = "workforce"
+source_id = "id"
+timezone = "Europe/Paris"
+timestamp_format = "%Y-%m-%d"
+[fields]
+day = "day"
+days = "days"
+headcount = "headcount"
+"""
+
+
+def test_fte_months_come_from_the_reported_headcount_day_weighted(ws, ccc_workspace, tmp_path):
+    ws.contract(contract().replace('id = "platform"\nunit = "fixed_month"\nrate = 1500',
+                                   'id = "agents"\nunit = "fte_month"\nrate = 3000'))
+    (tmp_path / "wf.toml").write_text(WORKFORCE_MAPPING)
+    (tmp_path / "wf.csv").write_text("id,day,days,headcount\nw1,2026-10-01,15,10\nw2,2026-10-16,16,12\n")
+    import_file(ws.db, ccc_workspace, get_plugin_manager(ccc_workspace), "csv", tmp_path / "wf.csv",
+                options={"mapping": str(tmp_path / "wf.toml")})
+    ws.invoice("agents,11,3000,33000")
+    agents = by_id(check_invoice(ws.db, "acme", "2026-10"))["agents"]
+    # (10 people × 15 days + 12 × 16) / 31 days = 11.0323 FTE-months × 3,000 = 33,096.77
+    assert (agents.expected_quantity, agents.expected_amount) == (11.0323, 33096.77)
+    assert agents.words.startswith("11.03 FTE-months × 3,000.00 EUR = 33,096.77 EUR; invoiced 11 × 3,000.00")
+    assert agents.difference == -96.77 and agents.status == "ok"  # within 0.5 % of 33,096.77 (165.48)

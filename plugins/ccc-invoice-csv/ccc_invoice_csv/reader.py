@@ -43,6 +43,9 @@ def read_invoice(ctx: ReadContext) -> Iterator[Any]:
     table = Table(Path(ctx.path), options, columns, REQUIRED, progress=ctx.progress)
     default_contract = str(options.get("contract") or "").strip() or None
     default_currency = str(options.get("currency") or "").strip().upper() or None
+    decimal = str(options.get("decimal") or "").strip() or None
+    if decimal not in (None, ".", ","):
+        raise SourceError(f"option decimal={decimal!r} is not . or ,", file=str(ctx.path))
     checked = False
     for row in table.rows():
         if not checked:
@@ -58,7 +61,7 @@ def read_invoice(ctx: ReadContext) -> Iterator[Any]:
             continue
         label = row.values.get("line_id")
         try:
-            yield line_from(row, table, default_contract, default_currency)
+            yield line_from(row, table, default_contract, default_currency, decimal)
         except FieldError as err:
             prefix = f"invoice line {label}: " if label else ""
             yield ctx.reject(row.line, f"{prefix}{err}", raw=row.raw)
@@ -81,13 +84,17 @@ def mapped_columns(options: dict[str, Any], path: Path) -> dict[str, tuple[str, 
     return columns
 
 
-def line_from(row: Row, table: Table, default_contract: str | None, default_currency: str | None) -> InvoiceLine:
+def line_from(row: Row, table: Table, default_contract: str | None, default_currency: str | None,
+              decimal: str | None = None) -> InvoiceLine:
     """One row → an `InvoiceLine`; raises `FieldError` naming the column at fault."""
+    def number(text: str) -> float:
+        return parse_money(text, decimal)
+
     period = row.get("period", parse_period, required=True)
     line_id = row.text("line_id", required=True)
-    quantity = row.get("quantity", parse_money, required=True)
-    unit_price = row.get("unit_price", parse_money)
-    amount = row.get("amount", parse_money)
+    quantity = row.get("quantity", number, required=True)
+    unit_price = row.get("unit_price", number)
+    amount = row.get("amount", number)
     if amount is None:
         if unit_price is None:
             raise FieldError(f"{table.header_of('amount')} is empty (and no {table.header_of('unit_price')} "
@@ -140,11 +147,15 @@ def parse_period(text: str) -> tuple[str, datetime]:
     return f"{year:04d}-{month:02d}", datetime(year, month, 1, tzinfo=timezone.utc)
 
 
-def parse_money(text: str) -> float:
+def parse_money(text: str, decimal: str | None = None) -> float:
     """A number as invoices write it: `4486.40`, `4,486.40`, `4 486,40`, `4.486,40`, with or without a
-    currency sign."""
+    currency sign. `decimal` (`.` or `,`) says which mark is the decimal one when a file writes
+    `1.402` for 1402; without it a lone mark is read as the decimal one."""
     value = re.sub(r"[\s\u00a0\u202f€$£']|EUR|USD|GBP|CHF", "", text.strip(), flags=re.I)
-    if "," in value and "." in value:
+    if decimal is not None:
+        thousands = "." if decimal == "," else ","
+        value = value.replace(thousands, "").replace(",", ".")
+    elif "," in value and "." in value:
         decimal = "," if value.rfind(",") > value.rfind(".") else "."
         value = value.replace("." if decimal == "," else ",", "").replace(",", ".")
     elif value.count(",") == 1:

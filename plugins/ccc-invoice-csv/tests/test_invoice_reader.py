@@ -74,3 +74,11 @@ def test_bad_invoice_file_is_quarantined_with_reasons(tmp_path, ccc_workspace, c
     assert reasons[5].startswith("invoice line minutes: quantity -5 is negative")
     assert reasons[6] == "invoice line extra: currency 'EUROS' is not a three-letter code (EUR)"
     assert reasons[7] == "has 2 fields, the header has 6"
+
+
+def test_decimal_option_reads_a_dot_as_thousands(tmp_path):
+    path = write(tmp_path, "period;line_id;quantity;unit_price;amount\n2026-10;v;1.402;3,20;4.486,40\n")
+    (auto,) = read(path, contract="acme")
+    assert (auto.quantity, auto.amount) == (1.402, 4486.4)
+    (line,) = read(path, contract="acme", decimal=",")
+    assert (line.quantity, line.unit_price, line.amount) == (1402.0, 3.2, 4486.4)
