@@ -73,11 +73,13 @@ class SortableTable(DataTable):
         self._order()
 
     def apply_sort(self) -> None:
-        """After a fill: note the screen's own order of the rows, then order them as chosen."""
+        """After a fill: note the screen's own order of the rows, then order them as chosen (nothing
+        to do while no sort was chosen: the fill is in the screen's order)."""
         keys = [self.coordinate_to_cell_key((i, 0)).row_key for i in range(self.row_count)] \
             if self.ordered_columns else []
         self._natural = {tuple(map(id, self.get_row(k))): i for i, k in enumerate(keys)}
-        self._order()
+        if self.sort_state is not None:
+            self._order()
 
     def _order(self) -> None:
         for i, column in enumerate(self.ordered_columns):
