@@ -12,6 +12,7 @@ from .. import clock
 from ..governance import actions as actions_mod
 from ..governance import audit as audit_mod
 from ..governance import evidence as evidence_mod
+from ..governance import incidents as incidents_mod
 from ..governance import obligations as obligations_mod
 from ..governance import purge as purge_mod
 from ..governance import reviews as reviews_mod
@@ -257,6 +258,81 @@ def evidence_get(app: AppContext, evidence_id, output, parents) -> None:
     """Write an evidence file back out."""
     path = evidence_mod.save_file(app.db, evidence_id, output, parents=parents)
     click.echo(f"wrote {path}")
+
+
+# --- data-protection incidents ----------------------------------------------------------------
+
+INCIDENT_COLUMNS = ["id", "contract_id", "detected_at", "notify_by", "state", "notified_at", "late_hours", "description"]
+
+
+def _list_incidents(app: AppContext, contract_id, open_only, as_of, as_json) -> None:
+    rows = incidents_mod.list_incidents(app.db, contract_id, as_of, open_only=open_only)
+    if as_json:
+        _json(rows)
+    else:
+        _table(rows, INCIDENT_COLUMNS)
+
+
+@click.command("incidents")
+@click.option("--contract", "contract_id", help="Only this contract.")
+@click.option("--open", "open_only", is_flag=True, help="Only incidents not yet notified.")
+@click.option("--as-of", help=AS_OF_HELP + " Default: now.")
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@pass_app
+def incidents_command(app: AppContext, contract_id, open_only, as_of, as_json) -> None:
+    """Data-protection incidents and their notification deadlines: due, overdue, notified."""
+    _list_incidents(app, contract_id, open_only, as_of, as_json)
+
+
+@click.group("incident")
+def incident_group() -> None:
+    """Record a data-protection incident or its notification."""
+
+
+@incident_group.command("add")
+@click.argument("contract_id")
+@click.option("--detected-at", required=True, help="When it was detected (YYYY-MM-DDTHH:MM, the contract's time zone "
+              "unless an offset is given).")
+@click.option("--description", required=True, help="What happened (no personal data).")
+@pass_app
+def incident_add(app: AppContext, contract_id, detected_at, description) -> None:
+    """Record a data-protection incident of CONTRACT; its notification deadline follows from the contract."""
+    i = incidents_mod.add_incident(app.db, contract_id, detected_at=detected_at, description=description)
+    click.echo(visible(f"incident #{i['id']}: detected {i['detected_at']}, notify by {i['notify_by']} ({i['within']})"))
+
+
+@incident_group.command("notify")
+@click.argument("incident_id", type=int)
+@click.option("--on", "on", required=True, help="When it was notified (YYYY-MM-DDTHH:MM or YYYY-MM-DD).")
+@click.option("--file", "file_path", type=click.Path(dir_okay=False), help="Proof of the notification, stored by hash.")
+@click.option("--note", help="A note (to whom, how).")
+@pass_app
+def incident_notify(app: AppContext, incident_id, on, file_path, note) -> None:
+    """Record that INCIDENT was notified, with its evidence."""
+    i = incidents_mod.notify(app.db, incident_id, on=on, note=note, file_path=file_path)
+    late = f", {i['late_hours']} h late" if i["late_hours"] else ", on time"
+    click.echo(visible(f"incident #{i['id']} notified {i['notified_at']} (deadline {i['notify_by']}{late}); "
+                       f"evidence #{i['evidence'][-1]}"))
+
+
+@incident_group.command("list")
+@click.option("--contract", "contract_id", help="Only this contract.")
+@click.option("--open", "open_only", is_flag=True, help="Only incidents not yet notified.")
+@click.option("--as-of", help=AS_OF_HELP + " Default: now.")
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@pass_app
+def incident_list(app: AppContext, contract_id, open_only, as_of, as_json) -> None:
+    """Incidents with their state (same as `ccc incidents`)."""
+    _list_incidents(app, contract_id, open_only, as_of, as_json)
+
+
+@incident_group.command("show")
+@click.argument("incident_id", type=int)
+@click.option("--as-of", help=AS_OF_HELP + " Default: now.")
+@pass_app
+def incident_show(app: AppContext, incident_id, as_of) -> None:
+    """One incident (JSON)."""
+    _json(incidents_mod.get_incident(app.db, incident_id, as_of=as_of))
 
 
 # --- purge ---------------------------------------------------------------------------------

@@ -15,7 +15,8 @@ How each duty is judged on `as_of` (docs/iso18295.md is generated from this text
   the last `audit_within_months` (ccc.toml `[iso18295]`, default 12) and closed. None: missing;
   older or still open: partly.
 - protection: complaint time-frames and data-handling rules in the contract, dated data-handling
-  duties (`[[data_handling.duty]]`), and those owed so far met on time. Neither complaint
+  duties (`[[data_handling.duty]]`), and those owed so far met on time, data-protection incidents
+  (`ccc incident`) included: each notified by its deadline. Neither complaint
   time-frames nor data-handling rules: missing; anything else short: partly.
 - improvement: no breach (still found by the last evaluation) left `open` more than `breach_follow_up_days` (default 14) after the later
   of its period's end and the day it was first seen, with no status change (acknowledged, disputed,
@@ -302,7 +303,7 @@ def _audit(judge, db, cid, ccc, as_of, months) -> str:
 def _protection(judge, contract, occurrences, as_of) -> str:
     has_complaints = _complaint_terms(judge, contract)
     has_rules = _data_rules(judge, contract)
-    duties = [r for r in occurrences if r["kind"] == "duty"]
+    duties = [r for r in occurrences if r["kind"] in ("duty", "incident")]
     if contract.data_handling is None or not contract.data_handling.duty:
         judge.bad("no_duties")
     else:

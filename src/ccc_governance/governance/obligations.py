@@ -20,20 +20,31 @@ from datetime import date, timedelta
 
 from .. import clock
 from ..durations import Duration
-from ..errors import DurationError, NotFoundError
+from ..contracts.model import Duty
+from ..errors import CccError, DurationError, NotFoundError
 from ..periods import FREQUENCY_KIND, period_containing
 from ..store import readcache
+from .incidents import DUTY_ID, incidents_of
 from .inforce import contract_for, require_contract
+
+#: The id of the duty `breach_notification_within` generates.
+INCIDENT_DUTY = DUTY_ID
 
 #: How many days before its due date an occurrence turns from `upcoming` to `due`.
 DUE_WINDOW_DAYS = 7
 
 
 def duties_of(contract) -> list[tuple[str, object]]:
-    """`(kind, item)` for every obligation (`kind="obligation"`) and data-handling duty (`"duty"`)."""
+    """`(kind, item)` for every obligation (`kind="obligation"`) and data-handling duty (`"duty"`),
+    and the duty `breach_notification_within` generates (`"incident"`: its occurrences are the
+    recorded incidents, see `incidents.py`)."""
     items: list[tuple[str, object]] = [("obligation", o) for o in contract.obligation]
-    if contract.data_handling is not None:
-        items += [("duty", d) for d in contract.data_handling.duty]
+    dh = contract.data_handling
+    if dh is not None:
+        items += [("duty", d) for d in dh.duty]
+        if dh.breach_notification_within is not None:
+            items.append(("incident", Duty(id=INCIDENT_DUTY, every="incident", owner="ccc",
+                                           description=f"Notify a data-protection incident within {dh.breach_notification_within}")))
     return items
 
 
@@ -41,6 +52,9 @@ def find_duty(contract, obligation_id: str) -> tuple[str, object]:
     """The obligation or duty with this id (raises a one-line `NotFoundError` naming the known ids)."""
     for kind, item in duties_of(contract):
         if item.id == obligation_id:
+            if kind == "incident":
+                raise CccError(f"{obligation_id} is met incident by incident: record the notification with "
+                               "`ccc incident notify ID --on DATETIME --note TEXT`")
             return kind, item
     known = ", ".join(item.id for _, item in duties_of(contract)) or "none"
     raise NotFoundError(f"contract {contract.id} has no obligation or duty {obligation_id!r} (known: {known})")
@@ -116,14 +130,18 @@ def _state(due: date, met_on: date | None, as_of: date) -> str:
 def _evidence_by_occurrence(db, contract_id: str) -> dict[tuple[str, str], list[dict]]:
     found: dict[tuple[str, str], list[dict]] = {}
     rows = readcache.grouped(db, "evidence", "contract_id", contract_id, lambda d: list(d.query(
-        "SELECT contract_id, id, obligation_id, occurrence, date, note, file_name, sha256 FROM evidence ORDER BY date, id")))
+        "SELECT contract_id, id, obligation_id, occurrence, date, note, file_name, sha256, incident_id FROM evidence"
+        " ORDER BY date, id")))
     if rows is not None:
         rows = [{k: v for k, v in r.items() if k != "contract_id"} for r in rows]
     else:
-        rows = db.query("SELECT id, obligation_id, occurrence, date, note, file_name, sha256 FROM evidence "
+        rows = db.query("SELECT id, obligation_id, occurrence, date, note, file_name, sha256, incident_id FROM evidence "
                         "WHERE contract_id = ? ORDER BY date, id", [contract_id])
     for r in rows:
-        found.setdefault((r["obligation_id"], r["occurrence"]), []).append(r)
+        if r["incident_id"] is not None:
+            found.setdefault(("incident", r["incident_id"]), []).append(r)
+        else:
+            found.setdefault((r["obligation_id"], r["occurrence"]), []).append(r)
     return found
 
 
@@ -137,6 +155,9 @@ def schedule(db, contract_id: str, as_of: date | str | None = None) -> list[dict
     evidence = _evidence_by_occurrence(db, contract_id)
     out: list[dict] = []
     for kind, item in duties_of(contract):
+        if kind == "incident":
+            out += _incident_rows(db, contract_id, item, as_of, evidence)
+            continue
         for occ in occurrences(contract, item, as_of):
             proofs = [e for e in evidence.get((item.id, occ["due"].isoformat()), []) if e["date"] <= as_of.isoformat()]
             met_on = date.fromisoformat(proofs[0]["date"]) if proofs else None
@@ -158,6 +179,19 @@ def schedule(db, contract_id: str, as_of: date | str | None = None) -> list[dict
             )
     out.sort(key=lambda r: (r["due"], r["obligation_id"]))
     return out
+
+
+def _incident_rows(db, contract_id: str, item, as_of: date, evidence: dict) -> list[dict]:
+    """The schedule's rows of the incident duty: one per incident detected by `as_of`."""
+    state = {"notified": "met", "overdue": "overdue", "due": "due"}
+    return [{"contract_id": contract_id, "obligation_id": item.id, "kind": "incident",
+             "description": f"incident #{i['id']}: {i['description']}", "owner": item.owner, "every": item.every,
+             "period": f"incident {i['id']}", "due": i["notify_by"][:10], "state": state[i["state"]],
+             "met_on": i["notified_at"][:10] if i["state"] == "notified" else None,
+             "late_days": -(-i["late_hours"] // 24),  # a notification an hour late is a day late
+             "evidence": [e["id"] for e in evidence.get(("incident", i["id"]), []) if e["date"] <= as_of.isoformat()],
+             "incident_id": i["id"], "notify_by": i["notify_by"]}
+            for i in incidents_of(db, contract_id, as_of)]
 
 
 def overdue(db, contract_id: str, as_of: date | str | None = None) -> list[dict]:

@@ -116,3 +116,30 @@ def m003_actors(db: Database) -> None:
         ALTER TABLE purges ADD COLUMN purged_by TEXT;
         """
     )
+
+
+@migrations()
+def m004_incidents(db: Database) -> None:
+    """Data-protection incidents (`breach_notification_within`): detected, deadline, notified; the
+    notification's evidence is an `evidence` row naming the incident."""
+    db.executescript(
+        """
+        CREATE TABLE incidents (
+            id INTEGER PRIMARY KEY,
+            contract_id TEXT NOT NULL,
+            detected_at TEXT NOT NULL,     -- ISO instant with the contract's UTC offset
+            detected_ms INTEGER NOT NULL,
+            notify_by TEXT NOT NULL,       -- the deadline: detected + breach_notification_within
+            notify_by_ms INTEGER NOT NULL,
+            within TEXT NOT NULL,          -- the contract's breach_notification_within when recorded
+            description TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            recorded_by TEXT,
+            notified_at TEXT,              -- when the notification was made (ISO instant), or NULL
+            notified_ms INTEGER,
+            notified_by TEXT
+        );
+        CREATE INDEX incidents_contract ON incidents(contract_id, detected_ms);
+        ALTER TABLE evidence ADD COLUMN incident_id INTEGER;
+        """
+    )
