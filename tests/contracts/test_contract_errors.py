@@ -57,6 +57,8 @@ CASES = [
      "'soon' is not a duration"),
     ("unknown-table", APPEND, "\n[reviews]\nfrequency = \"monthly\"\n", 40,
      "unknown key `reviews` in the file (did you mean 'review'?)"),
+    ("reserved-duty-id", APPEND, '\n[[data_handling.duty]]\nid = "breach-notification"\nevery = "annual"\n', 41,
+     "duty id 'breach-notification' is kept for data-protection incidents"),
     ("negative-not-allowed", APPEND, '\n[complaints]\nresolve_within = "-2d"\n', 41, "a negative duration is not allowed"),
     ("complaint-kpi-without-timeframe", 'metric = "aht"\ntarget = 300\nbreach = 360',
      'metric = "complaint_resolved_on_time"\ntarget = 0.9\nbreach = 0.8', 29, "needs [complaints] resolve_within"),

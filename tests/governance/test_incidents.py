@@ -122,3 +122,49 @@ def test_cli(run):
         result = run(*args)
         lines = [line for line in result.output.splitlines() if line.strip()]
         assert result.exit_code == 2 and len(lines) == 1 and lines[0].startswith("error: ") and text in lines[0], result.output
+
+
+def _attested(acme: str, extra: str) -> str:
+    return acme.replace("retention_days = 365", "retention_days = 365\n" + extra)
+
+
+@pytest.mark.parametrize("extra, expected", [
+    ('data_location = "EU"', {"data-location": "annual"}),
+    ("do_not_contact = true", {"do-not-contact": "quarterly"}),
+    ("do_not_contact = false", {}),
+    ("", {}),
+    ('data_location = "EU"\ndo_not_contact = true', {"data-location": "annual", "do-not-contact": "quarterly"}),
+])
+def test_data_location_and_do_not_contact_become_duties(tmp_path, contract_texts, extra, expected):
+    folder = tmp_path / "contracts"
+    folder.mkdir()
+    (folder / "acme.toml").write_text(_attested(contract_texts["acme"], extra), encoding="utf-8")
+    db = open_db(tmp_path / "ccc.db")
+    registry.register(db, folder)
+    rows = obligations.schedule(db, "acme", "2026-12-31")
+    generated = {r["obligation_id"]: r["every"] for r in rows if r["obligation_id"] in ("data-location", "do-not-contact")}
+    assert generated == expected
+    if "do-not-contact" in expected:
+        dnc = [r for r in rows if r["obligation_id"] == "do-not-contact"]
+        # Quarterly, due on each quarter's last day, owed by the CCC; the Q1 attestation is overdue.
+        assert [(r["period"], r["due"], r["owner"]) for r in dnc][:2] == [("2026-Q1", "2026-03-31", "ccc"),
+                                                                         ("2026-Q2", "2026-06-30", "ccc")]
+        assert dnc[0]["state"] == "overdue"
+        ev = evidence.add_evidence(db, "acme", "do-not-contact", on="2026-03-30", note="Screening log Q1 checked")
+        assert ev["occurrence"] == "2026-03-31"
+        after = [r for r in obligations.schedule(db, "acme", "2026-12-31") if r["obligation_id"] == "do-not-contact"]
+        assert (after[0]["state"], after[0]["evidence"]) == ("met", [ev["id"]])
+    db.conn.close()
+
+
+def test_a_declared_duty_replaces_the_generated_one(tmp_path, contract_texts):
+    text = _attested(contract_texts["acme"], 'data_location = "EU"') + (
+        '\n[[data_handling.duty]]\nid = "data-location"\nevery = "quarterly"\ndescription = "Location report"\n')
+    folder = tmp_path / "contracts"
+    folder.mkdir()
+    (folder / "acme.toml").write_text(text, encoding="utf-8")
+    db = open_db(tmp_path / "ccc.db")
+    registry.register(db, folder)
+    rows = [r for r in obligations.schedule(db, "acme", "2026-06-30") if r["obligation_id"] == "data-location"]
+    assert {(r["every"], r["description"]) for r in rows} == {("quarterly", "Location report")}
+    db.conn.close()

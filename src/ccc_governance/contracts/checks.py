@@ -202,6 +202,9 @@ class _Checker:
                 self.choice(path + ("every",), duty.every, model.OBLIGATION_EVERY, "frequency")
                 if duty.id in seen:
                     self.add(path + ("id",), f"duplicate duty id {duty.id!r}")
+                if duty.id == "breach-notification":
+                    self.add(path + ("id",), "duty id 'breach-notification' is kept for data-protection incidents "
+                             "(breach_notification_within, ccc incident): choose another id")
                 seen.add(duty.id)
         if c.service_credits is not None:
             sc = c.service_credits

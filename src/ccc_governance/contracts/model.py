@@ -237,7 +237,8 @@ class DataHandling:
     recording_retention_days: int | None = bounded(None, bound=Bound(0, 36600, unit=" days"))
     breach_notification_within: Duration | None = None
     pseudonymise_customer_ids: bool = True
-    do_not_contact: bool = True  # the CCC honours the client's do-not-contact list
+    # true: the CCC honours the client's do-not-contact list, a duty attested quarterly (none when unset)
+    do_not_contact: bool | None = None
     duty: list[Duty] = attrs.Factory(list)
 
 

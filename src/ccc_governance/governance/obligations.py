@@ -34,14 +34,35 @@ INCIDENT_DUTY = DUTY_ID
 DUE_WINDOW_DAYS = 7
 
 
+#: The ids of the duties `data_location` and `do_not_contact` generate.
+LOCATION_DUTY = "data-location"
+DO_NOT_CONTACT_DUTY = "do-not-contact"
+
+
+def attested_duties(dh) -> list[Duty]:
+    """The attestations the CCC owes for `data_location` (yearly: the data stayed there) and
+    `do_not_contact = true` (quarterly: outbound lists were screened against the client's list).
+    A `[[data_handling.duty]]` of the same id replaces one (to change its frequency, due or owner)."""
+    out = []
+    if dh.data_location:
+        out.append(Duty(id=LOCATION_DUTY, every="annual", owner="ccc",
+                        description=f"Attest that customer data is held and processed in {dh.data_location} only"))
+    if dh.do_not_contact:
+        out.append(Duty(id=DO_NOT_CONTACT_DUTY, every="quarterly", owner="ccc",
+                        description="Attest that outbound contacts were screened against the client's do-not-contact list"))
+    return out
+
+
 def duties_of(contract) -> list[tuple[str, object]]:
-    """`(kind, item)` for every obligation (`kind="obligation"`) and data-handling duty (`"duty"`),
-    and the duty `breach_notification_within` generates (`"incident"`: its occurrences are the
+    """`(kind, item)` for every obligation (`kind="obligation"`) and data-handling duty (`"duty"`:
+    the declared ones, then the attestations of `attested_duties`), and the duty `breach_notification_within` generates (`"incident"`: its occurrences are the
     recorded incidents, see `incidents.py`)."""
     items: list[tuple[str, object]] = [("obligation", o) for o in contract.obligation]
     dh = contract.data_handling
     if dh is not None:
         items += [("duty", d) for d in dh.duty]
+        declared = {d.id for d in dh.duty}
+        items += [("duty", d) for d in attested_duties(dh) if d.id not in declared]
         if dh.breach_notification_within is not None:
             items.append(("incident", Duty(id=INCIDENT_DUTY, every="incident", owner="ccc",
                                            description=f"Notify a data-protection incident within {dh.breach_notification_within}")))
