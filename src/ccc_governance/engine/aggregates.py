@@ -120,7 +120,7 @@ def batch_span(db, batch_id: int) -> tuple[int | None, int | None]:
 def ensure_fresh(db, versions: list[Version], *, skipped: dict[str, str] | None = None) -> list[str]:
     """Rebuild the aggregates of every version whose contract, exclusions or data changed.
 
-    Returns the `contract_id vN` labels rebuilt. Cheap when nothing changed (one query per version).
+    Returns the `contract_id vN` labels rebuilt. Cheap when nothing changed (a few queries, whatever the number of versions).
     With `skipped` (a dict), a contract that cannot be read or built is left out and
     `skipped[contract_id]` says why, so that the others are still brought up to date; its
     aggregates stay unbuilt (each build is one transaction) and are tried again next time.
@@ -133,15 +133,19 @@ def ensure_fresh(db, versions: list[Version], *, skipped: dict[str, str] | None 
         # Unseen data may touch any contract: rebuild them all before recording the batches as seen.
         versions = all_versions(db, skipped=skipped)
     rebuilt = []
+    # Every contract's exclusions and every version's state read once (not two round trips per
+    # version on PostgreSQL): building a version changes only its own state.
+    exclusions: dict[str, list[tuple]] = {}
+    for cid, *row in db.execute("SELECT contract_id, id, starts_at, ends_at FROM exclusions ORDER BY id").fetchall():
+        exclusions.setdefault(cid, []).append(tuple(row))
+    states = {(cid, version): fp for cid, version, fp in db.execute(
+        "SELECT contract_id, contract_version, fingerprint FROM agg_state").fetchall()}
     for v in versions:
         if v.first is None or (skipped and v.contract_id in skipped):
             continue
-        fp = fingerprint(v, _exclusions(db, v.contract_id))
-        state = db.execute(
-            "SELECT fingerprint FROM agg_state WHERE contract_id = ? AND contract_version = ?",
-            [v.contract_id, v.version],
-        ).fetchone()
-        if data_changed or state is None or state[0] != fp:
+        fp = fingerprint(v, exclusions.get(v.contract_id, []))
+        state = states.get((v.contract_id, v.version))
+        if data_changed or state is None or state != fp:
             try:
                 build_version(db, v)
             except CONTRACT_FAILURES as err:
