@@ -57,6 +57,8 @@ CASES = [
      "'soon' is not a duration"),
     ("unknown-table", APPEND, "\n[reviews]\nfrequency = \"monthly\"\n", 40,
      "unknown key `reviews` in the file (did you mean 'review'?)"),
+    ("removed-key", APPEND, "\n[data_handling]\npseudonymise_customer_ids = true\n", 41,
+     "`pseudonymise_customer_ids` in [data_handling] was removed: customer ids are always pseudonymised"),
     ("reserved-duty-id", APPEND, '\n[[data_handling.duty]]\nid = "breach-notification"\nevery = "annual"\n', 41,
      "duty id 'breach-notification' is kept for data-protection incidents"),
     ("negative-not-allowed", APPEND, '\n[complaints]\nresolve_within = "-2d"\n', 41, "a negative duration is not allowed"),
@@ -122,3 +124,29 @@ def test_binary_file_is_a_problem_not_a_traceback(tmp_path):
     path = tmp_path / "bin.toml"
     path.write_bytes(b"\xff\xfe\x00garbage")
     assert validate_paths([path])[0].message == "not a text file in UTF-8"
+
+
+
+def test_a_removed_key_is_one_line_at_its_line_through_the_cli_and_refused_by_the_schema(tmp_path):
+    from click.testing import CliRunner
+
+    from ccc_governance.cli import cli
+    from ccc_governance.contracts.jsonschema import contract_schema
+
+    path = write(tmp_path, BASE + "\n[data_handling]\npseudonymise_customer_ids = false\n", "old.toml")
+    result = CliRunner().invoke(cli, ["contract", "validate", str(path)])
+    lines = [line for line in result.output.splitlines() if "pseudonymise" in line]
+    assert result.exit_code != 0 and len(lines) == 1, result.output
+    assert f"{path}:41:" in lines[0] and "was removed: customer ids are always pseudonymised" in lines[0]
+    # The schema names the key only to refuse it (`not: {}` matches no value), with the same reason.
+    prop = contract_schema()["properties"]["data_handling"]["properties"]["pseudonymise_customer_ids"]
+    assert prop["not"] == {} and "always pseudonymised" in prop["description"]
+
+
+def test_a_stored_version_that_sets_a_removed_key_still_loads():
+    from ccc_governance.contracts.loader import load_contract_text
+
+    text = BASE + "\n[data_handling]\npseudonymise_customer_ids = true\nretention_days = 30\n"
+    contract = load_contract_text(text, "demo v1")
+    assert contract.data_handling.retention_days == 30
+    assert not hasattr(contract.data_handling, "pseudonymise_customer_ids")

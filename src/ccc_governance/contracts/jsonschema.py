@@ -132,6 +132,10 @@ def _object(cls: type) -> dict:
         properties[key] = prop
         if attribute.default is attrs.NOTHING:
             required.append(key)
+    for (owner_cls, key), why in model.REMOVED_KEYS.items():
+        if owner_cls is cls:
+            # Listed so that an editor says why, not just "not allowed".
+            properties[key] = {"not": {}, "deprecated": True, "description": f"Removed: {why}."}
     out: dict[str, Any] = {"type": "object", "description": _doc(cls), "properties": properties}
     if required:
         out["required"] = required

@@ -142,8 +142,8 @@ class _Walker:
     data: dict
     problems: list[Problem] = attrs.Factory(list)
 
-    def problem(self, path: tuple, message: str) -> None:
-        self.problems.append(Problem(self.name, line_of(self.lines, path), message))
+    def problem(self, path: tuple, message: str, *, removed: bool = False) -> None:
+        self.problems.append(Problem(self.name, line_of(self.lines, path), message, removed=removed))
 
     def bounded(self, value, bound: Bound, path: tuple):
         """`value` if `bound` holds it; else a problem, and the value brought inside the range so that
@@ -192,6 +192,11 @@ class _Walker:
         else:
             # An unknown key is told and ignored: the rest of the table still builds and is checked.
             for key in extra:
+                removed = model.REMOVED_KEYS.get((cls, key))
+                if removed is not None:
+                    self.problem(path + (key,), f"`{key}` in {self._table_label(path)} was removed: {removed}",
+                                 removed=True)
+                    continue
                 self.problem(
                     path + (key,),
                     f"unknown key `{shown(key)}` in {self._table_label(path)}{did_you_mean(key, keys)}",
@@ -494,12 +499,14 @@ def load_contract_text(text: str, name: str = "<contract>") -> Contract:
     """Build a `Contract` from TOML text; raises `ContractError` (file:line: message) on the first problem.
 
     The same text and name give the same `Contract` object again (built once per process): treat it
-    as read-only."""
+    as read-only. A key removed from the format since (`model.REMOVED_KEYS`) is ignored here: a
+    registered version stays readable; a file that still sets it is refused by `load_contract`."""
     key = (text, name)
     contract = _BUILT.get(key)
     if contract is not None:
         return contract
     contract, problems, _ = read_contract_text(text, name)
+    problems = [p for p in problems if not p.removed]
     if problems:
         raise problems[0].error()
     assert contract is not None

@@ -236,10 +236,17 @@ class DataHandling:
     retention_days: int | None = bounded(None, bound=Bound(0, 36600, unit=" days"))  # up to 100 years
     recording_retention_days: int | None = bounded(None, bound=Bound(0, 36600, unit=" days"))
     breach_notification_within: Duration | None = None
-    pseudonymise_customer_ids: bool = True
     # true: the CCC honours the client's do-not-contact list, a duty attested quarterly (none when unset)
     do_not_contact: bool | None = None
     duty: list[Duty] = attrs.Factory(list)
+
+
+#: Keys taken out of the format: `(class, key) → why`. A file that still sets one gets a clear
+#: message at its line (contracts/loader.py) and the JSON Schema refuses it with the same words.
+REMOVED_KEYS: dict[tuple[type, str], str] = {
+    (DataHandling, "pseudonymise_customer_ids"): "customer ids are always pseudonymised (a keyed hash at import, "
+    "whatever the contract says); delete the line",
+}
 
 
 @attrs.define

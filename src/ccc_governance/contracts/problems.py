@@ -29,6 +29,8 @@ class Problem:
     file: str
     line: int | None
     message: str = attrs.field(converter=one_line)
+    #: A key taken out of the format (`model.REMOVED_KEYS`): refused in a file, ignored in a stored version.
+    removed: bool = False
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
