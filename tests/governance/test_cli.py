@@ -142,3 +142,11 @@ def test_audit_commands_and_status(run):
     assert "Last audit: #1 on 2026-11-02, score 66.7 %" in st.output
     assert "OVERDUE" in st.output and "Open breaches: 0" in st.output
     assert json.loads(run("status", "acme", "--as-of", "2026-12-03", "--json").output)["next_review"]["period"] == "2026-01"
+
+
+def test_purge_duty_must_be_a_data_handling_duty_of_the_contract(run):
+    _one_line_error(run("purge", "--contract", "acme", "--as-of", "2027-06-01", "--duty", "forecast", "--yes"),
+                    "a purge is evidence only for a [[data_handling.duty]] of acme: forecast is an obligation of the client")
+    _one_line_error(run("purge", "--contract", "acme", "--as-of", "2027-06-01", "--duty", "nope"),
+                    "has no obligation or duty 'nope'")
+    assert run("purge", "--contract", "acme", "--as-of", "2027-06-01", "--duty", "dpia").exit_code == 0

@@ -168,3 +168,21 @@ def test_a_declared_duty_replaces_the_generated_one(tmp_path, contract_texts):
     rows = [r for r in obligations.schedule(db, "acme", "2026-06-30") if r["obligation_id"] == "data-location"]
     assert {(r["every"], r["description"]) for r in rows} == {("quarterly", "Location report")}
     db.conn.close()
+
+
+def test_a_purge_cannot_prove_an_attestation_or_an_incident(tmp_path, contract_texts):
+    from ccc_governance.governance import purge
+
+    folder = tmp_path / "contracts"
+    folder.mkdir()
+    (folder / "acme.toml").write_text(
+        _attested(_with_deadline(contract_texts["acme"]), 'data_location = "EU"\ndo_not_contact = true'), encoding="utf-8")
+    db = open_db(tmp_path / "ccc.db")
+    registry.register(db, folder)
+    for duty in ("data-location", "do-not-contact"):
+        with pytest.raises(CccError, match=f"{duty} is an attestation the contract's data_handling adds"):
+            purge.purge(db, "acme", "2027-06-01", duty=duty)
+    with pytest.raises(CccError, match="ccc incident notify"):
+        purge.purge(db, "acme", "2027-06-01", duty="breach-notification")
+    purge.check_purge_duty(db, "acme", "access-review", "2027-06-01")  # a declared duty: accepted
+    db.conn.close()

@@ -121,3 +121,15 @@ def test_unknown_duty_rolls_the_purge_back(records):
 def test_contract_without_retention(gdb):
     with pytest.raises(CccError, match="contract beta sets no \\[data_handling\\] retention_days"):
         purge.purge(gdb, "beta", "2027-01-01")
+
+
+@pytest.mark.parametrize("duty, words", [
+    ("forecast", "forecast is an obligation of the client (its data-handling duties: access-review, dpia)"),
+])
+def test_a_purge_refuses_evidence_for_a_duty_it_does_not_belong_to(records, duty, words):
+    before = _snapshot(records)
+    for dry_run in (True, False):
+        with pytest.raises(CccError, match="a purge is evidence only for a \\[\\[data_handling.duty\\]\\] of acme") as info:
+            purge.purge(records, "acme", "2027-11-01", dry_run=dry_run, duty=duty)
+        assert words in str(info.value) and "\n" not in str(info.value)
+    assert _snapshot(records) == before and purge.list_purges(records) == []

@@ -154,12 +154,30 @@ def due(db, as_of: date | str | None = None) -> list[dict]:
     return reports
 
 
+def check_purge_duty(db, contract_id: str, duty: str, as_of: date | str | None = None) -> None:
+    """Refuse, in one line, a `duty` a purge cannot prove: one the contract does not have, or one that
+    is not a declared `[[data_handling.duty]]` (a client obligation, an incident's notification, the
+    data-location or do-not-contact attestation)."""
+    from .obligations import find_duty
+
+    contract = contract_for(db, contract_id, clock.today(as_of))
+    kind, _item = find_duty(contract, duty)
+    declared = [d.id for d in contract.data_handling.duty] if contract.data_handling is not None else []
+    if duty in declared:
+        return
+    what = "an obligation of the client" if kind == "obligation" else "an attestation the contract's data_handling adds"
+    raise CccError(f"a purge is evidence only for a [[data_handling.duty]] of {contract_id}: {duty} is {what} "
+                   f"(its data-handling duties: {', '.join(declared) or 'none'})")
+
+
 def purge(db, contract_id: str, as_of: date | str | None = None, *, dry_run: bool = True, duty: str | None = None,
           report: dict | None = None) -> dict:
     """Report (dry run) or delete the records past retention, in one transaction, and record the
     purge in `purges`; with `duty` (a data-handling duty id), the purge is also recorded as that
     duty's evidence, dated `as_of`. `report`: what to delete, when already worked out (`due()`);
     default `expired()`. Returns that report plus `purge_id` (None on a dry run) and `evidence_id`."""
+    if duty:
+        check_purge_duty(db, contract_id, duty, as_of)
     report = report if report is not None else expired(db, contract_id, as_of)
     report["evidence_id"] = None
     report["purge_id"] = None
