@@ -6,6 +6,7 @@ import asyncio
 import functools
 import os
 import sqlite3
+from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Input, Static
@@ -423,3 +424,32 @@ async def test_tables_sort_by_any_column_and_come_back_to_worst_first(fixture_db
         await settle(app, pilot)
         values = [float(r[actual].rstrip("%")) for r in table_rows(app.screen)]
         assert values == sorted(values) and str(breaches.ordered_columns[actual].label) == "Actual ▲"
+
+
+@sync
+async def test_palette_refreshes_the_static_site_and_refuses_a_foreign_folder(fixture_db, as_of):
+    """`export: refresh the static site` writes site/ beside the database, as `ccc export site`; a
+    site/ holding someone else's file is refused in one notice and that file is left alone."""
+    site = Path(fixture_db).parent / "site"
+    app = CccApp(fixture_db, as_of)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"export: refresh the static site")
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        index = (site / "index.html").read_text(encoding="utf-8")
+        assert "acme-support" in index and 'href="' in index
+        assert any(str(n.message).startswith("site refreshed: ") for n in app._notifications)
+    (site / "notes.txt").write_text("mine", encoding="utf-8")
+    app = CccApp(fixture_db, as_of)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        app.action_refresh_site()
+        await settle(app, pilot)
+        errors = [str(n.message) for n in app._notifications if n.severity == "error"]
+        assert len(errors) == 1 and "notes.txt" in errors[0]
+    assert (site / "notes.txt").read_text(encoding="utf-8") == "mine"

@@ -80,6 +80,12 @@ class CccApp(App):
         self.notify(user_markup("\n".join(lines)), title=f"{len(news)} change(s) by others since you looked",
                     timeout=15)
 
+    def action_refresh_site(self) -> None:
+        """Write or refresh the static site in the workspace's `site/` folder (`ccc export site site`)."""
+        folder, as_of = self.db_path.parent / "site", self.as_of
+        if hasattr(self.screen, "run_write"):
+            self.screen.run_write(lambda db: data.refresh_site(db, folder, as_of))
+
     def action_refresh(self) -> None:
         """Read the store again (what others changed shows, with who changed it)."""
         if hasattr(self.screen, "reload"):

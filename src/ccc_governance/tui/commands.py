@@ -38,6 +38,8 @@ class CccCommands(Provider):
             ("show: reviews", app.action_show_reviews, "due and overdue reviews"),
             ("toggle: theme", app.action_toggle_theme, "switch between light and dark"),
             ("show: help", app.action_help, "keys and screens"),
+            ("export: refresh the static site", app.action_refresh_site,
+             "the portfolio, a page per contract and its packs in site/ (as ccc export site site)"),
         ]
         for c in getattr(self, "contracts", []):
             # The palette reads its help as markup; ids, clients and CCCs come from contract files.

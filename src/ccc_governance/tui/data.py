@@ -390,6 +390,15 @@ def pre_read_pack(db, contract_id: str, period: str, as_of: date, out_dir: Path)
     return path
 
 
+def refresh_site(db, folder: Path, as_of: date) -> str:
+    """Write (or refresh) the static site in `folder` (as `ccc export site`); what to say when done.
+    A folder holding files ccc did not write is refused (`CccError`, one line), nothing written."""
+    from ..export.site import export_site
+
+    result = export_site(db, folder, as_of=as_of)
+    return f"site refreshed: {result.index} ({result.contracts} contracts, {len(result.packs)} review packs)"
+
+
 def resolve_as_of(as_of: str | date | None) -> date:
     """The TUI's "today": `--as-of`, `CCC_AS_OF` or the calendar date."""
     return today(as_of)
