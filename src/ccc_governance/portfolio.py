@@ -2,7 +2,7 @@
 
 One row per contract (its latest registered version): the last closed period with stored results
 and its worst KPI status, open breaches, credits due for that period, the next review and its
-state, overdue obligations. Shown by the TUI's first screen and by `ccc portfolio`. Headless: it
+state, overdue obligations, records held past the retention. Shown by the TUI's first screen and by `ccc portfolio`. Headless: it
 reads stored results through the engine, contracts and governance modules and never evaluates.
 
 A contract whose row cannot be worked out (a stored text that no longer validates, dates that
@@ -22,7 +22,9 @@ from .engine import credits as engine_credits
 from .engine.results import last_closed_periods
 from .engine.statuses import STATUS_RANK
 from .governance import obligations as gov_obligations
+from .governance import purge as gov_purge
 from .governance import reviews as gov_reviews
+from .governance.inforce import contract_for
 from .governance.status import OPEN_BREACH_STATUSES
 from .periods import FREQUENCY_KIND
 from .store import readcache
@@ -126,6 +128,9 @@ class PortfolioRow:
     overdue_obligations: int
     problem: str | None = None  # why this contract's row could not be worked out (one line), if so
     kpis: list[KpiSummary] = field(default_factory=list)  # the period's KPIs, worst first
+    # Records held past the contract's retention (`governance.purge.past_retention`: records, counts,
+    # oldest, due_since, retention_days), or None when nothing is.
+    past_retention: dict | None = None
 
     @property
     def worst(self) -> KpiSummary | None:
@@ -197,17 +202,31 @@ def _portfolio(db, as_of: date) -> Portfolio:
     for b in engine_breaches.list_breaches(db):
         if b["status"] in OPEN_BREACH_STATUSES:
             open_breaches[b["contract_id"]] = open_breaches.get(b["contract_id"], 0) + 1
+    latest = registry.latest(db)
+    held = gov_purge.past_retention(db, _in_force(db, latest, as_of), as_of)
     rows = []
-    for stored in registry.latest(db):
+    for stored in latest:
         # Each contract on its own: one that cannot be worked out must not take out the others.
         try:
             row = _row(db, contract_row(stored), closed, open_breaches, as_of)
             row.kpis = kpis.get(stored["contract_id"], [])
+            row.past_retention = held.get(stored["contract_id"])
             rows.append(row)
         except CONTRACT_FAILURES as err:
             rows.append(_problem_row(stored, open_breaches, failure_reason(err)))
     rows.sort(key=PortfolioRow.sort_key)
     return Portfolio(rows=rows, imports=last_imports(db), as_of=as_of)
+
+
+def _in_force(db, latest: list[dict], as_of: date) -> dict:
+    """contract_id → the version that applies on `as_of`, for the contracts that can be read."""
+    out = {}
+    for stored in latest:
+        try:
+            out[stored["contract_id"]] = contract_for(db, stored["contract_id"], as_of)
+        except CONTRACT_FAILURES:
+            continue  # its row says why
+    return out
 
 
 def kpi_summaries(db, closed: dict[str, tuple[str, str]], as_of: date) -> dict[str, list[KpiSummary]]:

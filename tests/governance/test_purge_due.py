@@ -117,3 +117,54 @@ def test_status_flags_records_held_past_retention(db_path):
             "run `ccc purge --contract acme`") in text
     beta = CliRunner().invoke(cli, ["--db", str(db_path), "status", "beta", "--as-of", AS_OF, "--json"]).output
     assert json.loads(beta)["past_retention"] is None  # no retention set
+
+
+def test_the_portfolio_flags_what_status_flags_in_one_read_for_all_contracts(db_path):
+    from ccc_governance.portfolio import portfolio
+    from ccc_governance.tui.screens.portfolio import detail
+
+    db = open_db(db_path)
+    try:
+        rows = {r.contract_id: r for r in portfolio(db, datetime.fromisoformat(AS_OF).date()).rows}
+        statuses = {cid: json.loads(CliRunner().invoke(cli, ["--db", str(db_path), "status", cid, "--as-of", AS_OF,
+                                                             "--json"]).output)["past_retention"] for cid in rows}
+    finally:
+        db.conn.close()
+    # gamma keeps two years: nothing of its scope is past it; beta and delta set no retention.
+    assert {cid: r.past_retention for cid, r in rows.items() if r.past_retention} == {
+        "acme": {**statuses["acme"], "retention_days": 365}}
+    assert statuses["gamma"] is None and statuses["beta"] is None
+    text = " ".join(CliRunner().invoke(cli, ["--db", str(db_path), "portfolio", "--as-of", AS_OF]).output.split())
+    assert ("acme: 3 records held past the 365-day retention (3 contacts), oldest from 2026-06-01, "
+            "due since 2027-06-02: run `ccc purge --due`") in text
+    assert "gamma: " not in text
+    data = json.loads(CliRunner().invoke(cli, ["--db", str(db_path), "portfolio", "--as-of", AS_OF, "--json"]).output)
+    assert {c["contract_id"]: c["past_retention"] for c in data["contracts"]}["acme"]["records"] == 3
+    from rich.console import Console
+
+    console = Console(width=200, record=True)
+    console.print(detail(rows["acme"], wide=True))
+    pane = console.export_text()
+    assert "past retention: 3 records (3 contacts) held beyond 365 days, oldest from 2026-06-01, due since 2027-06-02" in pane
+    console = Console(width=200, record=True)
+    console.print(detail(rows["gamma"], wide=True))
+    assert "past retention" not in console.export_text()
+
+
+def test_past_retention_matches_expired_at_each_cutoff(db_path):
+    """The grouped read gives the counts `expired()` gives, day after day around the cut-offs."""
+    from datetime import date, timedelta
+
+    from ccc_governance.governance.inforce import contract_for
+
+    db = open_db(db_path)
+    try:
+        for offset in range(-2, 3):
+            day = date(2027, 6, 2) + timedelta(days=offset)
+            contracts = {cid: contract_for(db, cid, day) for cid in ("acme", "gamma", "delta")}
+            held = purge.past_retention(db, contracts, day)
+            for cid in ("acme", "gamma"):
+                counts = purge.expired(db, cid, day)["counts"]
+                assert (held[cid]["counts"] if cid in held else dict.fromkeys(counts, 0)) == counts, (cid, day)
+    finally:
+        db.conn.close()

@@ -115,7 +115,7 @@ def test_portfolio_is_headless_core_and_printed_by_ccc_portfolio(fixture_db, as_
     assert [r["contract_id"] for r in printed["contracts"]] == [r.contract_id for r in shown.rows]
     assert list(printed["contracts"][0]) == [
         "contract_id", "title", "client", "ccc", "period", "status", "open_breaches", "credits_due", "currency",
-        "next_review", "review_state", "overdue_obligations", "problem", "kpis",
+        "next_review", "review_state", "overdue_obligations", "problem", "kpis", "past_retention",
     ]
     worst = printed["contracts"][0]["kpis"][0]  # the KPI that explains the status comes first
     assert (worst["kpi_id"], worst["status"], worst["actual"], worst["target"]) == ("service-level", "breached", 0.62, 0.8)

@@ -15,9 +15,17 @@ if TYPE_CHECKING:
     from rich.table import Table
 
 
-def portfolio_table(db, as_of) -> tuple[Table, list[str], list[str]]:
+def past_retention_text(held: dict) -> str:
+    """One line on records held past retention: how many, of what, since when."""
+    tables = ", ".join(f"{n} {t.replace('_', ' ')}" for t, n in held["counts"].items() if n)
+    return (f"{held['records']} records held past the {held['retention_days']}-day retention ({tables}), "
+            f"oldest from {held['oldest']}, due since {held['due_since']}: run `ccc purge --due`")
+
+
+def portfolio_table(db, as_of) -> tuple[Table, list[str], list[str], list[str]]:
     """The portfolio as a rich table, why each contract that cannot be shown is not (one line each),
-    and the 'last import per source' lines."""
+    the contracts holding records past their retention (one line each) and the 'last import per
+    source' lines."""
     from rich import box
     from rich.table import Table
 
@@ -46,8 +54,9 @@ def portfolio_table(db, as_of) -> tuple[Table, list[str], list[str]]:
     table.caption = "brch: open breaches · review: next review and its state · late: overdue obligations"
     table.caption_justify = "left"
     problems = [f"{r.contract_id}: {r.problem}" for r in data.rows if r.problem]
+    held = [f"{r.contract_id}: {past_retention_text(r.past_retention)}" for r in data.rows if r.past_retention]
     imports = [f"{i.source}: last import {i.last_imported} ({i.batches} batches)" for i in data.imports]
-    return table, problems, imports
+    return table, problems, held, imports
 
 
 @click.command("portfolio")
@@ -69,10 +78,12 @@ def portfolio_command(app, as_of: str | None, as_json: bool) -> None:
         return
     from rich.console import Console  # here: `--json` does without rich
 
-    table, problems, imports = portfolio_table(app.db, day)
+    table, problems, held, imports = portfolio_table(app.db, day)
     console = Console(emoji=False)  # contract ids and reasons are shown as written, `:x:` included
     console.print(table)
     for line in problems:  # as written (markup off): the reason may quote the contract's text
         console.print(line, style="red", markup=False, highlight=False)
+    for line in held:  # as written: contract ids are the users' text
+        console.print(line, style="yellow", markup=False, highlight=False)
     for line in imports:
         console.print(line, style="dim")

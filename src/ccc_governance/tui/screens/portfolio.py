@@ -177,7 +177,8 @@ class PortfolioScreen(DataScreen):
 
 def detail(row, *, wide: bool) -> Group:
     """The detail pane of one portfolio row: a title line, its KPIs (worst first) with status and a
-    trend scaled to include target and breach, then breaches, review and obligations."""
+    trend scaled to include target and breach, then breaches, review and obligations, and records held
+    past the retention when there are any."""
     head = Text()
     head.append_text(fmt.user_text(row.contract_id, style="bold"))
     head.append(" · ")
@@ -214,4 +215,11 @@ def detail(row, *, wide: bool) -> Group:
         foot.append_text(fmt.status(row.review_state))
     foot.append(f" · {row.overdue_obligations} overdue obligation{'s' if row.overdue_obligations != 1 else ''}",
                 style="bold red" if row.overdue_obligations else "")
-    return Group(head, table, foot)
+    held = row.past_retention
+    if not held:
+        return Group(head, table, foot)
+    # The words carry it, not the colour: how much is held, since when, and what to run.
+    tables = ", ".join(f"{n} {t.replace('_', ' ')}" for t, n in held["counts"].items() if n)
+    retention = Text(f"past retention: {held['records']} records ({tables}) held beyond {held['retention_days']} days, "
+                     f"oldest from {held['oldest']}, due since {held['due_since']} · ccc purge --due", style="bold yellow")
+    return Group(head, table, foot, retention)
