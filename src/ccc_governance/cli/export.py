@@ -65,8 +65,10 @@ def review(app: AppContext, contract_id, all_, period, fmt, output, as_of, templ
             click.echo(str(path))
         return
     path = Path(output or default_path(contract_id, p, fmt))
+    from .conformity import _settings as iso_settings
+
     pack = export_review(app.db, contract_id, p, fmt, path, as_of=as_of, templates_dir=settings["templates"],
-                         logo=settings["logo"], parents=parents)
+                         logo=settings["logo"], parents=parents, iso_settings=iso_settings(app))
     click.echo(f"{path}  ({pack['summary']['status'].replace('_', ' ')}, {pack['summary']['kpi_count']} KPIs)")
 
 

@@ -26,6 +26,7 @@ from ..engine import exclusions as engine_exclusions
 from ..engine.statuses import STATUS_RANK, STATUSES
 from ..errors import NotFoundError
 from ..governance import actions as gov_actions
+from ..governance import conformity
 from ..governance import evidence as gov_evidence
 from ..governance import obligations as gov_obligations
 from ..governance.status import OPEN_BREACH_STATUSES
@@ -47,6 +48,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("audits", "Audit findings"),
     ("actions", "Actions"),
     ("provenance", "Data provenance"),
+    ("iso18295", "ISO 18295"),
 ]
 
 #: A rate computed on fewer contacts than this is flagged "rests on few contacts": its Wilson
@@ -426,11 +428,28 @@ def _provenance(db, contract_id: str, period: Period, tz: str) -> list[dict]:
 # --------------------------------------------------------------------------- the pack
 
 
-def build_pack(db, contract_id: str, period: Period | str, as_of=None) -> dict:
+def _iso18295(db, contract_id: str, day: date, settings: dict | None, lang: str) -> dict:
+    """The contract's ISO 18295-2 readiness on `day` (`governance.conformity`): each client duty's
+    status with reasons and evidence, the report's labels in `lang`, and a count per status."""
+    conf = dict(conformity.DEFAULT_SETTINGS) | {k: v for k, v in (settings or {}).items()
+                                                if k in conformity.DEFAULT_SETTINGS}
+    found = conformity.contract_readiness(db, contract_id, day, conf, lang)
+    labels = conformity.LABELS[lang]
+    return {"lang": lang, "as_of": day.isoformat(), "settings": conf, "met": found["met"],
+            "counts": {s: sum(1 for d in found["duties"] if d["status"] == s) for s in ("met", "partly", "missing")},
+            "duties": found["duties"],
+            "labels": {k: labels[k] for k in ("title", "duty", "status", "reasons", "evidence", "none", "met",
+                                              "partly", "missing", "generated")}}
+
+
+def build_pack(db, contract_id: str, period: Period | str, as_of=None, *, iso_settings: dict | None = None,
+               lang: str = "en") -> dict:
     """All the data of one contract's review pack for `period`, JSON-ready, sections in review order.
 
     Reads stored results; call `ensure_results()` first to evaluate a period not yet evaluated.
-    Raises `NotFoundError` for an unregistered contract.
+    Raises `NotFoundError` for an unregistered contract. The "ISO 18295" section judges the
+    client's readiness on `as_of` with `iso_settings` (ccc.toml `[iso18295]`; default: the
+    package's) and labels it in `lang` (`en`, `fr`); the pack's other headings are English.
     """
     if isinstance(period, str):
         period = parse_period(period)
@@ -492,6 +511,7 @@ def build_pack(db, contract_id: str, period: Period | str, as_of=None) -> dict:
         "audits": _audits(db, contract_id, current.get("ccc") or info.get("ccc"), period),
         "actions": _actions(db, contract_id, period),
         "provenance": _provenance(db, contract_id, period, tz),
+        "iso18295": _iso18295(db, contract_id, day, iso_settings, lang),
     }
 
 

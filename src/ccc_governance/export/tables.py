@@ -105,6 +105,10 @@ def pack_tables(pack: dict) -> list[Table]:
                                 "evidence_file": e.get("file_name"), "evidence_sha256": e.get("sha256")})
     findings = [dict(f, audit_id=a["id"], audit=a["title"], started_on=a["started_on"]) for a in pack["audits"] for f in a["findings"]]
     actions = pack["actions"]["open"] + pack["actions"]["closed"]
+    iso = pack.get("iso18295") or {"duties": [], "labels": {}}
+    readiness = [{"duty": d["duty"], "name": d["name"], "status": d["status"],
+                  "status_label": iso["labels"].get(d["status"], d["status"]),
+                  "reasons": "; ".join(d["reasons"]), "evidence": "; ".join(d["evidence"])} for d in iso["duties"]]
 
     return [
         Table("summary", "Summary", [C("item", "Item"), C("value", "Value", "cell")], summary_rows),
@@ -159,6 +163,11 @@ def pack_tables(pack: dict) -> list[Table]:
             C("sha256", "sha256"), C("imported_at", "Imported at (UTC)", "datetime"), C("imported", "Records", "count"),
             C("quarantined", "Quarantined", "count"), C("first_at", "First record (UTC)", "datetime"),
             C("last_at", "Last record (UTC)", "datetime")], pack["provenance"]),
+        Table("iso18295", "ISO 18295", [
+            C("duty", "Duty"), C("name", iso["labels"].get("duty", "Client duty")),
+            C("status", "Status", "status"), C("status_label", iso["labels"].get("status", "Status")),
+            C("reasons", iso["labels"].get("reasons", "Reasons")),
+            C("evidence", iso["labels"].get("evidence", "Evidence"))], readiness),
     ]
 
 

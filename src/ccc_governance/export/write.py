@@ -99,14 +99,16 @@ def portfolio_path(period: Period | str, fmt: str) -> str:
 
 
 def export_review(db, contract_id: str, period: Period | str, fmt: str, path: str | Path, *, as_of=None,
-                  templates_dir=None, logo=None, evaluate: bool = True, parents: bool = False) -> dict:
+                  templates_dir=None, logo=None, evaluate: bool = True, parents: bool = False,
+                  iso_settings: dict | None = None) -> dict:
     """Build and write one contract's review pack at `path`; returns the pack (evaluating first if
-    needed). The path is checked before anything is evaluated or stored."""
+    needed). The path is checked before anything is evaluated or stored. `iso_settings`: the
+    workspace's `[iso18295]` settings for the pack's ISO 18295 section (default: the package's)."""
     period = parse_period(period) if isinstance(period, str) else period
     check_output(fmt, path, parents=parents)
     if evaluate:
         ensure_results(db, contract_id, period, as_of)
-    pack = build_pack(db, contract_id, period, as_of)
+    pack = build_pack(db, contract_id, period, as_of, iso_settings=iso_settings)
     write_document("pack", pack, fmt, path, templates_dir=templates_dir, logo=logo, parents=parents)
     return pack
 

@@ -26,7 +26,8 @@ How each duty is judged on `as_of` (docs/iso18295.md is generated from this text
 Each status comes with `reasons` (what falls short) and `evidence` (what was found), in English or
 French; `LABELS` holds the report's headings in both languages. Rendering is the caller's:
 `ccc conformity` (cli/conformity.py, templates in data/conformity/); the review pack's "ISO 18295"
-section should call `readiness()` and render it with its own templates and `LABELS`.
+section (export/pack.py, JSON key `iso18295`) calls `contract_readiness()` and renders it with its own
+templates and `LABELS`.
 """
 
 from __future__ import annotations
