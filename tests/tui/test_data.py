@@ -146,3 +146,17 @@ def test_the_workspace_store_opens_as_the_path_does(fixture_db, as_of):
     by_store = data.portfolio(data.connect(StoreLocation("sqlite", path=Path(fixture_db))), as_of).rows
     by_path = data.portfolio(data.connect(fixture_db), as_of).rows
     assert [r.contract_id for r in by_store] == [r.contract_id for r in by_path] != []
+
+
+def test_breach_rows_carry_their_metric_so_values_show_in_its_unit(fixture_db):
+    from ccc_governance.tui import data as tui_data
+    from ccc_governance.tui.widgets import format as fmt
+
+    db = tui_data.connect(fixture_db)
+    try:
+        rows = {r["id"]: r for r in tui_data.breaches(db)}
+    finally:
+        db.conn.close()
+    assert rows[1]["metric"] == "service_level" and rows[2]["metric"] == "abandon_rate"
+    assert fmt.kpi_value(rows[1]["actual"], rows[1]["metric"]) == "62.0%"
+    assert fmt.kpi_value(13.17, "asa") == "13.2 s"

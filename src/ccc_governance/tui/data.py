@@ -359,11 +359,14 @@ def breaches(db, status: str | None = None) -> list[dict]:
             "(SELECT MAX(id) FROM breach_events f WHERE f.breach_id = e.breach_id AND f.note IS NOT NULL)"
         ).fetchall()
     }
+    metrics = {(cid, version, kid): metric for cid, version, kid, metric in db.execute(
+        "SELECT DISTINCT contract_id, contract_version, kpi_id, metric FROM kpi_results").fetchall()}
     for r in rows:
         c = names.get(r["contract_id"])
         r["client"] = c.client if c else ""
         r["ccc"] = c.ccc if c else ""
         r["note"] = notes.get(r["id"])
+        r["metric"] = metrics.get((r["contract_id"], r["contract_version"], r["kpi_id"]))  # (its unit)
     # Unresolved first; otherwise a stable order, so that a row stays put when its status changes.
     rows.sort(key=lambda r: (r["status"] not in OPEN_BREACH_STATUSES, r["contract_id"], r["period"], r["kpi_id"]))
     return rows

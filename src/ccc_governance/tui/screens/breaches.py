@@ -104,11 +104,12 @@ class BreachesScreen(BreachActions, DataScreen):
         table.clear()
         for b in rows:
             rate = fmt.is_rate(b.get("actual"), b.get("breach"), b.get("target"))
+            shown = (lambda v: fmt.kpi_value(v, b["metric"])) if b.get("metric") else (lambda v: fmt.value(v, rate))
             note = fmt.user_text(b.get("note"))
             note.overflow, note.no_wrap = "ellipsis", True
             table.add_row(
                 str(b["id"]), fmt.user_text(b["contract_id"]), fmt.user_text(b["kpi_id"]), b["period"],
-                fmt.value(b.get("actual"), rate), fmt.value(b.get("breach"), rate),
+                shown(b.get("actual")), shown(b.get("breach")),
                 fmt.status(b["status"]), note,
                 key=str(b["id"]),
             )
