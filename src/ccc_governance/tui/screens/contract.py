@@ -79,12 +79,11 @@ class ContractScreen(DataScreen):
         row_before = table.cursor_row
         table.clear()
         for k in view.kpis:
-            rate = fmt.is_rate(k.actual, k.target, k.breach)
             table.add_row(
                 fmt.user_text(k.kpi_id),
-                fmt.value(k.actual, rate),
-                fmt.value(k.target, rate),
-                fmt.value(k.breach, rate),
+                fmt.kpi_value(k.actual, k.metric),  # (in its metric's unit: 82.9%, 13.2 s)
+                fmt.kpi_value(k.target, k.metric),
+                fmt.kpi_value(k.breach, k.metric),
                 fmt.status(k.status),
                 "—" if k.volume is None else f"{k.volume:,.0f}",
                 Text(fmt.spark(k.trend), style="cyan"),
