@@ -184,24 +184,9 @@ def _prefetch_sums(db, spans) -> dict[tuple, dict[str, list[dict]]]:
     trips there): `_span_sums` reads each span as it comes."""
     if not is_postgres(db):
         return {}
-    from ..store.dialect import to_postgres
-
     wanted = [(v, a, b) for v, a, b in spans if v.contract.volume_band is None]
-    if not wanted:
-        return {}
-    raw = db.conn.raw  # (psycopg's pipeline: the store's connection has no word for it yet)
-    cursors = []
-    with raw.pipeline():
-        for v, a, b in wanted:
-            (sql, params), = _span_queries(v, a, b, [])
-            cur = raw.cursor()
-            cur.execute(to_postgres(sql), params)
-            cursors.append(cur)
-    out = {}
-    for (v, a, b), cur in zip(wanted, cursors):
-        out[(v.version, a, b)] = _by_kpi([([d.name for d in cur.description], cur.fetchall())])
-        cur.close()
-    return out
+    answers = db.conn.query_many(_span_queries(v, a, b, [])[0] for v, a, b in wanted) if wanted else []
+    return {(v.version, a, b): _by_kpi([answer]) for (v, a, b), answer in zip(wanted, answers)}
 
 
 def band_days(db, v: Version, a: date, b: date) -> dict[str, dict]:

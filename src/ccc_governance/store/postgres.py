@@ -123,6 +123,20 @@ class PgConnection:
             self._ids = None
         return PgCursor(cur, lastrowid)
 
+    def query_many(self, statements: Iterable[tuple[str, Any]]) -> list[tuple[list[str], list[tuple]]]:
+        """Several reads `(sql, parameters)` in one round trip (psycopg's pipeline): each one's column
+        names and rows, in order."""
+        cursors = []
+        with self.raw.pipeline():
+            for sql, parameters in statements:
+                cur = self.raw.cursor()
+                cur.execute(to_postgres(sql), tuple(parameters))
+                cursors.append(cur)
+        answers = [([d.name for d in cur.description], cur.fetchall()) for cur in cursors]
+        for cur in cursors:
+            cur.close()
+        return answers
+
     def executemany(self, sql: str, seq: Iterable, /) -> PgCursor:
         cur = self.raw.cursor()
         cur.executemany(to_postgres(sql), [tuple(p) for p in seq])
