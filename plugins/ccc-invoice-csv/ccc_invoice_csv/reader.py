@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ccc_governance.errors import SourceError
-from ccc_governance.readers import FieldError, Row, Table, option_pairs
+from ccc_governance.readers import FieldError, Row, Table, option_pairs, parse_float
 from ccc_governance.records import InvoiceLine
 from ccc_governance.sources import ReadContext
 
@@ -158,12 +158,6 @@ def parse_money(text: str, decimal: str | None = None) -> float:
     elif "," in value and "." in value:
         decimal = "," if value.rfind(",") > value.rfind(".") else "."
         value = value.replace("." if decimal == "," else ",", "").replace(",", ".")
-    elif value.count(",") == 1:
-        value = value.replace(",", ".")
-    try:
-        number = float(value)
-    except ValueError:
-        raise FieldError("is not a number") from None
-    if number != number or number in (float("inf"), float("-inf")):
-        raise FieldError("is not a number")
-    return number
+    if value.endswith("%"):
+        raise FieldError("is not a number")  # (an amount, not a share)
+    return parse_float(value)  # (a lone comma is the decimal one; NaN and infinities refused)

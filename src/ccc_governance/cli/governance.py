@@ -265,14 +265,6 @@ def evidence_get(app: AppContext, evidence_id, output, parents) -> None:
 INCIDENT_COLUMNS = ["id", "contract_id", "detected_at", "notify_by", "state", "notified_at", "late_hours", "description"]
 
 
-def _list_incidents(app: AppContext, contract_id, open_only, as_of, as_json) -> None:
-    rows = incidents_mod.list_incidents(app.db, contract_id, as_of, open_only=open_only)
-    if as_json:
-        _json(rows)
-    else:
-        _table(rows, INCIDENT_COLUMNS)
-
-
 @click.command("incidents")
 @click.option("--contract", "contract_id", help="Only this contract.")
 @click.option("--open", "open_only", is_flag=True, help="Only incidents not yet notified.")
@@ -281,12 +273,19 @@ def _list_incidents(app: AppContext, contract_id, open_only, as_of, as_json) -> 
 @pass_app
 def incidents_command(app: AppContext, contract_id, open_only, as_of, as_json) -> None:
     """Data-protection incidents and their notification deadlines: due, overdue, notified."""
-    _list_incidents(app, contract_id, open_only, as_of, as_json)
+    rows = incidents_mod.list_incidents(app.db, contract_id, as_of, open_only=open_only)
+    if as_json:
+        _json(rows)
+    else:
+        _table(rows, INCIDENT_COLUMNS)
 
 
 @click.group("incident")
 def incident_group() -> None:
     """Record a data-protection incident or its notification."""
+
+
+incident_group.add_command(incidents_command, "list")  # (`ccc incident list` is `ccc incidents`)
 
 
 @incident_group.command("add")
@@ -313,17 +312,6 @@ def incident_notify(app: AppContext, incident_id, on, file_path, note) -> None:
     late = f", {i['late_hours']} h late" if i["late_hours"] else ", on time"
     click.echo(visible(f"incident #{i['id']} notified {i['notified_at']} (deadline {i['notify_by']}{late}); "
                        f"evidence #{i['evidence'][-1]}"))
-
-
-@incident_group.command("list")
-@click.option("--contract", "contract_id", help="Only this contract.")
-@click.option("--open", "open_only", is_flag=True, help="Only incidents not yet notified.")
-@click.option("--as-of", help=AS_OF_HELP + " Default: now.")
-@click.option("--json", "as_json", is_flag=True, help="JSON output.")
-@pass_app
-def incident_list(app: AppContext, contract_id, open_only, as_of, as_json) -> None:
-    """Incidents with their state (same as `ccc incidents`)."""
-    _list_incidents(app, contract_id, open_only, as_of, as_json)
 
 
 @incident_group.command("show")
