@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import random
 import shutil
@@ -46,7 +45,7 @@ ROOT = Path(__file__).resolve().parent
 OUT = ROOT / "out"
 sys.path.insert(0, str(ROOT))
 
-from generators import CONTACTS_HEADER, CONTACTS_MAPPING  # noqa: E402
+from generators import CONTACTS_HEADER, CONTACTS_MAPPING, engine_row  # noqa: E402
 from harness import measure, rotations  # noqa: E402
 
 QUEUES = [f"q{i:02d}" for i in range(10)]
@@ -99,10 +98,6 @@ cap_percent = 10.0
 HOURS = "[scope.hours]\n" + "\n".join(f'{d} = ["08:00-20:00"]' for d in ("mon", "tue", "wed", "thu", "fri", "sat"))
 
 
-def _iso(dt: datetime) -> str:
-    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def generate(path: Path, n: int, start: datetime, end: datetime, seed: int, prefix: str) -> Path:
     """`n` contacts evenly spread over [start, end), round-robin over QUEUES, 90 % answered."""
     if path.exists():
@@ -115,15 +110,7 @@ def generate(path: Path, n: int, start: datetime, end: datetime, seed: int, pref
         lines = []
         for i in range(n):
             t = start + timedelta(seconds=int(i * step))
-            wait = round(rnd.expovariate(1 / 15), 1)
-            if rnd.random() < 0.9:
-                talk, hold, wrap = rnd.randint(30, 900), rnd.randint(0, 60), rnd.randint(0, 120)
-                ans = t + timedelta(seconds=math.ceil(wait))
-                lines.append(f"{prefix}{i},{_iso(t)},{_iso(ans)},{_iso(ans + timedelta(seconds=talk + hold))},"
-                             f"{QUEUES[i % 10]},ANSWERED,{wait},{talk},{hold},{wrap},agent{i % 57},+3363{i % 100000:05d}\n")
-            else:
-                lines.append(f"{prefix}{i},{_iso(t)},,{_iso(t + timedelta(seconds=math.ceil(wait)))},{QUEUES[i % 10]},"
-                             f"ABANDONED,{wait},,,,,+3363{i % 100000:05d}\n")
+            lines.append(engine_row(f"{prefix}{i}", t, QUEUES[i % 10], i, rnd))
             if len(lines) >= 10_000:
                 fh.writelines(lines)
                 lines.clear()

@@ -9,6 +9,7 @@ The same `n` and seed always give the same bytes.
 from __future__ import annotations
 
 import json
+import math
 import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -40,6 +41,19 @@ ABANDONED = "abandoned"
 
 def _iso(dt: datetime) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def engine_row(cid: str, t: datetime, queue: str, i: int, rnd: random.Random) -> str:
+    """One CSV line of the engine benches (CONTACTS_HEADER): 90 % answered, waits exponential of mean
+    15 s with one decimal, talk 30–900 s, hold 0–60 s, wrap 0–120 s."""
+    wait = round(rnd.expovariate(1 / 15), 1)
+    if rnd.random() < 0.9:
+        talk, hold, wrap = rnd.randint(30, 900), rnd.randint(0, 60), rnd.randint(0, 120)
+        ans = t + timedelta(seconds=math.ceil(wait))
+        return (f"{cid},{_iso(t)},{_iso(ans)},{_iso(ans + timedelta(seconds=talk + hold))},{queue},"
+                f"ANSWERED,{wait},{talk},{hold},{wrap},agent{i % 57},+3363{i % 100000:05d}\n")
+    return (f"{cid},{_iso(t)},,{_iso(t + timedelta(seconds=math.ceil(wait)))},{queue},"
+            f"ABANDONED,{wait},,,,,+3363{i % 100000:05d}\n")
 
 
 def contacts_csv(path: Path, n: int, seed: int = 1) -> Path:

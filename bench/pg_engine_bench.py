@@ -51,7 +51,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import random
 import re
@@ -68,7 +67,7 @@ sys.path.insert(0, str(ROOT))
 
 import tui_bench  # noqa: E402
 from engine_bench import AS_OF, CONTRACT, FROM, TO  # noqa: E402
-from generators import CONTACTS_HEADER, CONTACTS_MAPPING  # noqa: E402
+from generators import CONTACTS_HEADER, CONTACTS_MAPPING, engine_row  # noqa: E402
 from harness import measure, rotations, summarize  # noqa: E402
 from import_bench import Code, _run  # noqa: E402
 from pg_import_bench import DURABLE, durable, fresh, psql  # noqa: E402
@@ -97,10 +96,6 @@ def queues(n: int) -> list[str]:
     return [f"q{i:02d}" for i in range(n)]
 
 
-def _iso(dt: datetime) -> str:
-    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def generate(n: int, per_file: int, qs: list[str], tag: str) -> list[Path]:
     """`n` contacts evenly over 2025-01-01…2026-12-31 (engine_bench's rows, round-robin over `qs`),
     in files of `per_file` rows (each with the header), in time order; kept in bench/out/ for next time."""
@@ -120,16 +115,7 @@ def generate(n: int, per_file: int, qs: list[str], tag: str) -> list[Path]:
             lines = []
             for i in range(lo, hi):
                 t = start + timedelta(seconds=int(i * step))
-                wait = round(rnd.expovariate(1 / 15), 1)
-                q = qs[i % len(qs)]
-                if rnd.random() < 0.9:
-                    talk, hold, wrap = rnd.randint(30, 900), rnd.randint(0, 60), rnd.randint(0, 120)
-                    ans = t + timedelta(seconds=math.ceil(wait))
-                    lines.append(f"c{i},{_iso(t)},{_iso(ans)},{_iso(ans + timedelta(seconds=talk + hold))},{q},"
-                                 f"ANSWERED,{wait},{talk},{hold},{wrap},agent{i % 57},+3363{i % 100000:05d}\n")
-                else:
-                    lines.append(f"c{i},{_iso(t)},,{_iso(t + timedelta(seconds=math.ceil(wait)))},{q},"
-                                 f"ABANDONED,{wait},,,,,+3363{i % 100000:05d}\n")
+                lines.append(engine_row(f"c{i}", t, qs[i % len(qs)], i, rnd))
                 if len(lines) >= 10_000:
                     fh.writelines(lines)
                     lines.clear()
