@@ -87,6 +87,8 @@ class SortableTable(DataTable):
             if self.sort_state and self.sort_state[0] == i:
                 label += " ▼" if self.sort_state[1] else " ▲"
             column.label = Text(label, style=column.label.style)
+            if column.auto_width:  # (room for the arrow in a narrow column: `# ▲`)
+                column.content_width = max(column.content_width, column.label.cell_len)
         if not self.row_count:
             pass
         elif self.sort_state is None or self.sort_state[0] >= len(self.ordered_columns):
