@@ -208,37 +208,87 @@ def _matches(globs: list[str], queue: str | None, name: str | None) -> bool:
     return any(fnmatch.fnmatchcase(queue, g) or (name and fnmatch.fnmatchcase(name, g)) for g in globs)
 
 
-def _contact_quantity(db, contract: Contract, line: PriceLine, first: date, last: date) -> float:
-    """Handled contacts, minutes or hours of `line` over local days `first`..`last`."""
+@attrs.define
+class Handled:
+    """What the store says was handled over a span: answered contacts, their handle time (talk + hold
+    + wrap, seconds) and their first-contact-resolution marks (`fcr_yes` of `fcr_n` marked)."""
+
+    contacts: float = 0.0
+    seconds: float = 0.0
+    fcr_yes: float = 0.0
+    fcr_n: float = 0.0
+
+    def add(self, row) -> None:
+        self.contacts += row[0] or 0
+        self.seconds += row[1] or 0.0
+        self.fcr_yes += row[2] or 0
+        self.fcr_n += row[3] or 0
+
+    def quantity(self, unit: str) -> float:
+        if unit == "handled_contact":
+            return float(self.contacts)
+        if unit == "handled_minute":
+            return self.seconds / 60
+        return self.seconds / 3600  # productive_hour
+
+
+def _queue_name(db, queue: str) -> str | None:
+    """A queue's name as its contacts carry it (one indexed lookup), for scopes that name queues."""
+    row = db.execute("SELECT queue_name FROM contacts WHERE queue = ? AND queue_name IS NOT NULL LIMIT 1",
+                     [queue]).fetchone()
+    return row[0] if row else None
+
+
+def handled(db, contract: Contract, channels: list[str], queues: list[str], first: date, last: date) -> Handled:
+    """Answered contacts of the contract's scope, narrowed to `channels` and queue globs `queues` (empty:
+    no narrowing), arrived on local days `first`..`last`. Read from the contract-independent interval
+    figures (`store.intervals`: local midnights fall on their 15-minute boundaries), never by a scan of
+    `contacts`; contacts without a queue (not in those figures) are counted from `contacts` by index, for a
+    scope and line of every queue (`*`)."""
     zone = ZoneInfo(contract.contract.timezone)
     scope = contract.scope
-    channels = [c for c in scope.channels if not line.channels or c in line.channels]
-    if not channels:
-        return 0.0
-    where = [f"channel IN ({', '.join('?' * len(channels))})", "arrived_at >= ?", "arrived_at < ?",
-             "outcome = 'answered'"]
-    args: list = [*channels, _ms(first, zone), _ms(last + timedelta(days=1), zone)]
+    chosen = [c for c in scope.channels if not channels or c in channels]
+    out = Handled()
+    if not chosen:
+        return out
+    span = [_ms(first, zone), _ms(last + timedelta(days=1), zone)]
+    scope_globs, line_globs = scope.queues or ["*"], queues or ["*"]
+    where = [f"channel IN ({', '.join('?' * len(chosen))})"]
+    args: list = list(chosen)
     if scope.direction != "any":
-        where.append("COALESCE(direction, 'inbound') = ?")
+        where.append("direction = ?")
         args.append(scope.direction)
     if scope.sources:
         where.append(f"source IN ({', '.join('?' * len(scope.sources))})")
         args += list(scope.sources)
-    rows = db.execute(
-        "SELECT queue, queue_name, COUNT(*), SUM(COALESCE(talk_s, 0) + COALESCE(hold_s, 0) + COALESCE(wrap_s, 0)) "
-        f"FROM contacts WHERE {' AND '.join(where)} GROUP BY queue, queue_name", args).fetchall()
-    scope_globs = scope.queues or ["*"]
-    line_globs = line.queues or ["*"]
-    count, seconds = 0, 0.0
-    for queue, name, n, handled_s in rows:
+    names: dict[str, str | None] = {}
+    slices = []
+    rows = db.execute(f"SELECT id, queue FROM contact_slices WHERE {' AND '.join(where)}", args).fetchall()
+    for slice_id, queue in rows:
+        if queue not in names:
+            names[queue] = None if _matches(scope_globs, queue, None) and _matches(line_globs, queue, None) \
+                else _queue_name(db, queue)
+        name = names[queue]
         if _matches(scope_globs, queue, name) and _matches(line_globs, queue, name):
-            count += n
-            seconds += handled_s or 0.0
-    if line.unit == "handled_contact":
-        return float(count)
-    if line.unit == "handled_minute":
-        return seconds / 60
-    return seconds / 3600  # productive_hour
+            slices.append(slice_id)
+    if slices:
+        out.add(db.execute(
+            "SELECT SUM(answered), SUM(handle_sum), SUM(fcr_yes), SUM(fcr_n) FROM contact_intervals "
+            f"WHERE slice IN ({', '.join('?' * len(slices))}) AND interval_start >= ? AND interval_start < ?",
+            slices + span).fetchone())
+    if "*" in scope_globs and "*" in line_globs:
+        unqueued = [w.replace("direction = ?", "COALESCE(direction, 'inbound') = ?") for w in where]
+        out.add(db.execute(
+            "SELECT COUNT(*), SUM(COALESCE(talk_s, 0) + COALESCE(hold_s, 0) + COALESCE(wrap_s, 0)), "
+            "SUM(CASE WHEN fcr = 1 THEN 1 ELSE 0 END), SUM(CASE WHEN fcr IS NOT NULL THEN 1 ELSE 0 END) "
+            "FROM contacts WHERE queue IS NULL AND arrived_at >= ? AND arrived_at < ? AND outcome = 'answered' AND "
+            + " AND ".join(unqueued), span + args).fetchone())
+    return out
+
+
+def _contact_quantity(db, contract: Contract, line: PriceLine, first: date, last: date) -> float:
+    """Handled contacts, minutes or hours of `line` over local days `first`..`last`."""
+    return handled(db, contract, line.channels, line.queues, first, last).quantity(line.unit)
 
 
 def _fte_quantity(db, contract: Contract, line: PriceLine, first: date, last: date, month: Period) -> float | None:
@@ -298,43 +348,63 @@ def _noun(unit: str, channels: list[str]) -> str:
     return UNIT_WORDS[unit][1]
 
 
-def _expected(db, contract_id: str, months: list[Period]) -> tuple[dict, Contract | None]:
-    """line id → (unit, noun, priced parts) over `months`; and the last version in force."""
+def _pieces(first: date, last: date, within: tuple[date, date] | None) -> list[tuple[date, date, bool]]:
+    """A version's days `first`..`last` of a month, cut where `within` starts: (first, last, counted)."""
+    if within is None or first >= within[0]:
+        return [(first, last, True)]
+    cut = within[0] - timedelta(days=1)
+    return [(first, min(last, cut), False)] + ([(within[0], last, True)] if last >= within[0] else [])
+
+
+def _expected(db, contract_id: str, months: list[Period], within: tuple[date, date] | None = None
+              ) -> tuple[dict, Contract | None]:
+    """line id → (unit, noun, priced parts) over `months`; and the last version in force.
+
+    `within` (first, last day): only the parts of those days are priced, each month's volume before
+    them still counting for its tiers and the month ending at `last` (a month to date)."""
     found: dict[str, tuple[str, str, list[Part]]] = {}
     last_contract = None
     for month in months:
-        spans = versions_in_force(db, contract_id, month.start, month.last_day)
-        pieces: dict[str, list[tuple[PriceLine, float]]] = {}
-        for _row, contract, first, last in spans:
+        month_last = month.last_day if within is None else min(month.last_day, within[1])
+        spans = versions_in_force(db, contract_id, month.start, month_last)
+        pieces: dict[str, list[tuple[PriceLine, float, bool]]] = {}
+        for _row, contract, span_first, span_last in spans:
             last_contract = contract
             if contract.pricing is None:
                 continue
-            for line in contract.pricing.line:
-                if line.unit == "fixed_month":
-                    q = ((last - first).days + 1) / (month.end - month.start).days
-                elif line.unit == "fte_month":
-                    q = _fte_quantity(db, contract, line, first, last, month)
-                    if q is None:
-                        raise InvoiceCheckError(
-                            f"pricing line {line.id!r} (fte_month) needs the CCC's workforce figures (headcount) "
-                            f"for {month.label}, and the store has none: import them (e.g. ccc import vendor-report …)")
-                else:
-                    q = _contact_quantity(db, contract, line, first, last)
-                pieces.setdefault(line.id, []).append((line, q))
+            for first, last, counted in _pieces(span_first, span_last, within):
+                for line in contract.pricing.line:
+                    pieces.setdefault(line.id, []).append((line, _quantity(db, contract, line, first, last, month),
+                                                           counted))
         for line_id, items in pieces.items():
-            month_total = sum(q for _, q in items)
+            month_total = sum(q for _, q, _ in items)
             before = 0.0
             unit, noun, parts = found.get(line_id, (items[-1][0].unit, "", []))
-            for line, q in items:
-                if line.tiers == "whole" or not line.tier:
-                    parts.append(Part(q, line.rate_for(month_total)))
-                else:
-                    parts += marginal_parts(line, before, q)
+            for line, q, counted in items:
+                if counted:
+                    if line.tiers == "whole" or not line.tier:
+                        parts.append(Part(q, line.rate_for(month_total)))
+                    else:
+                        parts += marginal_parts(line, before, q)
                 before += q
             last_line = items[-1][0]
             found[line_id] = (last_line.unit, _noun(last_line.unit, last_line.channels or
                                                      (last_contract.scope.channels if last_contract else [])), parts)
     return found, last_contract
+
+
+def _quantity(db, contract: Contract, line: PriceLine, first: date, last: date, month: Period) -> float:
+    """The billable quantity of `line` over local days `first`..`last` of `month`."""
+    if line.unit == "fixed_month":
+        return ((last - first).days + 1) / (month.end - month.start).days
+    if line.unit == "fte_month":
+        q = _fte_quantity(db, contract, line, first, last, month)
+        if q is None:
+            raise InvoiceCheckError(
+                f"pricing line {line.id!r} (fte_month) needs the CCC's workforce figures (headcount) "
+                f"for {month.label}, and the store has none: import them (e.g. ccc import vendor-report …)")
+        return q
+    return _contact_quantity(db, contract, line, first, last)
 
 
 def _invoiced(db, contract_id: str, period: Period) -> dict[str, list[dict]]:
@@ -434,3 +504,74 @@ def check_invoice(db, contract_id: str, period: Period | str) -> InvoiceCheck:
     return InvoiceCheck(contract_id, period.label, currency, lines, credits, credit_lines,
                         round(sum(line.expected_amount for line in lines), 2),
                         round(sum(line.invoiced_amount for line in lines), 2), percent, slack, notes)
+
+
+# -- cost KPIs --------------------------------------------------------------------------------
+
+@attrs.define
+class Cost:
+    """What a span of days cost by the contract's pricing, and what was handled and resolved in it."""
+
+    amount: float  # the expected amounts of the pricing lines counted (before service credits)
+    currency: str
+    handled: float  # answered contacts of the scope (of the KPI's channel, if any)
+    resolved: float | None  # handled × the share resolved at first contact; None: no FCR answer at all
+    resolved_basis: str  # which answers gave that share
+    lines: list[str]  # the pricing lines counted
+    left_out: list[str]  # lines not counted (a KPI on one channel counts only lines of that channel)
+
+    def details(self) -> dict:
+        return {"cost_amount": round(self.amount, 2), "currency": self.currency, "handled": self.handled,
+                "resolved": self.resolved, "resolved_basis": self.resolved_basis, "pricing_lines": self.lines,
+                "pricing_lines_left_out": self.left_out}
+
+
+def _months_between(first: date, last: date) -> list[Period]:
+    out, day = [], date(first.year, first.month, 1)
+    while day <= last:
+        nxt = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        out.append(Period(day, nxt, "month", f"{day.year:04d}-{day.month:02d}"))
+        day = nxt
+    return out
+
+
+def _survey_fcr(db, contract: Contract, channel: str | None, first: date, last: date) -> tuple[float, float]:
+    """(resolved, answered) first-contact-resolution answers of surveys in the contract's scope."""
+    zone = ZoneInfo(contract.contract.timezone)
+    sql = ("SELECT queue, SUM(CASE WHEN resolved = 1 THEN 1 ELSE 0 END), COUNT(*) FROM surveys "
+           "WHERE resolved IS NOT NULL AND responded_at >= ? AND responded_at < ?")
+    args: list = [_ms(first, zone), _ms(last + timedelta(days=1), zone)]
+    if channel:
+        sql += " AND (channel = ? OR channel IS NULL)"
+        args.append(channel)
+    yes = n = 0.0
+    globs = contract.scope.queues or ["*"]
+    for queue, resolved, count in db.execute(sql + " GROUP BY queue", args).fetchall():
+        if _matches(globs, queue, None if queue is None else _queue_name(db, queue) or None):
+            yes, n = yes + (resolved or 0), n + count
+    return yes, n
+
+
+def cost_of(db, contract_id: str, contract: Contract, first: date, last: date, channel: str | None = None) -> Cost:
+    """The cost of local days `first`..`last` by the pricing in force (monthly tiers counted from each
+    month's start), beside the contacts handled and resolved in those days. With `channel`, only the
+    pricing lines limited to that channel and that channel's contacts count. The share resolved at
+    first contact comes from the contacts' own FCR marks, else from survey answers."""
+    expected, _ = _expected(db, contract_id, _months_between(first, last), within=(first, last))
+    lines, left_out, amount = [], [], 0.0
+    for line_id, (_unit, _noun, parts) in expected.items():
+        line = contract.pricing.line_by_id(line_id) if contract.pricing else None
+        if channel and not (line and line.channels == [channel]):
+            left_out.append(line_id)
+            continue
+        lines.append(line_id)
+        amount += sum(p.quantity * p.rate for p in parts)
+    h = handled(db, contract, [channel] if channel else [], [], first, last)
+    if h.fcr_n:
+        resolved = h.contacts * h.fcr_yes / h.fcr_n
+        basis = f"contacts' FCR marks ({quantity_text(h.fcr_yes)} of {quantity_text(h.fcr_n)})"
+    else:
+        yes, n = _survey_fcr(db, contract, channel, first, last)
+        resolved = h.contacts * yes / n if n else None
+        basis = f"survey answers ({quantity_text(yes)} of {quantity_text(n)})" if n else "no FCR answer"
+    return Cost(amount, contract.pricing_currency, float(h.contacts), resolved, basis, lines, left_out)

@@ -108,7 +108,7 @@ def test_metric_catalogue():
         "service_level", "asa", "abandon_rate", "aht", "fcr", "csat", "csat_mean", "nps", "first_response_within",
         "complaint_acknowledged_on_time", "complaint_resolved_on_time", "complaint_escalated_on_time",
         "complaint_updated_on_time", "qa_score", "schedule_adherence", "forecast_accuracy", "agent_attrition",
-        "employee_engagement",
+        "employee_engagement", "cost_per_contact", "cost_per_resolved_contact",
     }
     assert set(CATALOGUE) == expected
 

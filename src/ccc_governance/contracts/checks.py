@@ -141,6 +141,8 @@ class _Checker:
                 self.thresholds(base, kpi.id, metric, kpi.target, kpi.breach)
                 if metric.name.startswith("complaint_") and "within" not in kpi.params:
                     self.complaint_time(base, kpi.id, metric.name)
+                if metric.unit == "currency":
+                    self.priced(base, kpi, metric.name)
             for j, step in enumerate(kpi.schedule):
                 spath = base + ("schedule", j)
                 if step.from_ < info.effective_from or (info.effective_to and step.from_ > info.effective_to):
@@ -154,6 +156,15 @@ class _Checker:
             first = next(i for i, k in enumerate(self.c.kpi) if k.allocation)
             self.add(("kpi", first, "allocation"), f"KPI allocations add up to {total_allocation * 100:g} % of the "
                      "service-credit pool: they must not exceed 100 % (1.0)")
+
+    def priced(self, base: tuple, kpi, metric: str) -> None:
+        """A cost KPI is priced from the contract's `[pricing]`, month by month."""
+        if self.c.pricing is None or not self.c.pricing.line:
+            self.add(base + ("metric",), f"kpi {kpi.id}: metric {metric} is computed from the contract's "
+                     "[pricing], and this contract has no [[pricing.line]]")
+        if kpi.period not in ("month", "quarter"):
+            self.add(base + ("period",), f"kpi {kpi.id}: metric {metric} is priced per calendar month: its "
+                     f"period must be month or quarter, not {kpi.period}")
 
     def complaint_time(self, base: tuple, kpi_id: str, metric: str) -> None:
         key = {

@@ -225,6 +225,8 @@ def _result(db, v: Version, kpi, p: Period, a: date, b: date, mtd: bool, today: 
         ]
         if aggregates.complaint_limit(contract, kpi) is None:
             details["reason"] = "the contract sets no [complaints] time-frame for this KPI"
+    if metric in formulas.COST_METRICS:
+        rows = _cost_rows(db, v, kpi, a, b, details)
     if metric not in formulas.CONTACT_METRICS or metric == "forecast_accuracy":
         banded = {}
     sums = dict.fromkeys(_SUM_COLUMNS, 0.0)
@@ -288,6 +290,26 @@ def _result(db, v: Version, kpi, p: Period, a: date, b: date, mtd: bool, today: 
         "details": details, "evaluated_at": evaluated_at, "kpi_class": kpi.kpi_class,
         "higher_is_better": higher,
     }
+
+
+def _cost_rows(db, v: Version, kpi, a: date, b: date, details: dict) -> list[dict]:
+    """A cost KPI's one row over a..b from the contract's pricing (`invoicing.cost_of`); its figures go
+    into `details`. A cost that cannot be priced (an `fte_month` line without workforce figures) gives
+    no row and the reason."""
+    from ..invoicing import InvoiceCheckError, cost_of
+
+    try:
+        cost = cost_of(db, v.contract_id, v.contract, a, b, kpi.channel)
+    except InvoiceCheckError as err:
+        details["reason"] = str(err)
+        return []
+    details.update(cost.details())
+    if kpi.metric == "cost_per_resolved_contact":
+        den = cost.resolved or 0.0
+    else:
+        den = cost.handled
+    return [{"day": None, "excl_id": 0, **dict.fromkeys(_SUM_COLUMNS, 0.0),
+             "volume": cost.handled, "num": cost.amount, "den": den}]
 
 
 def _projection(actual, ci, target, breach, higher) -> tuple[str, str]:

@@ -40,6 +40,8 @@ COMPLAINT_METRICS = {
     "complaint_escalated_on_time": "escalate_within",
     "complaint_resolved_on_time": "resolve_within",
 }
+#: priced from the contract's `[pricing]` at evaluation (`invoicing.cost_of`), not from `kpi_daily`
+COST_METRICS = {"cost_per_contact", "cost_per_resolved_contact"}
 WORKFORCE_METRICS = {"schedule_adherence", "agent_attrition", "employee_engagement"}
 SL_VARIANTS = ("default", "offered", "answered", "abandons_in_sl")
 

@@ -135,6 +135,8 @@ def kpi_value(v: float | None, metric: str) -> str:
         return f"{v:,.1f} s" if abs(v) < 1000 else f"{v:,.0f} s"
     if unit == "count":
         return f"{v:,.0f}"
+    if unit == "currency":
+        return f"{v:,.2f}"
     return f"{v:,.1f}"
 
 
