@@ -83,13 +83,15 @@ def review(app: AppContext, contract_id, all_, period, fmt, output, as_of, templ
 @pass_app
 def portfolio(app: AppContext, period, fmt, output, as_of, templates, parents) -> None:
     """Compare every CCC on the KPIs their contracts share (same metric and parameters)."""
+    from ..currency import workspace_rates
     from ..export.write import EXTENSIONS, export_portfolio, safe_name
 
     p = parse_period(period)
     settings = _settings(app, templates)
+    rates = workspace_rates(app.workspace)  # a mistake in [currency] stops here, before anything is written
     path = Path(output or f"portfolio_{safe_name(p.label)}{EXTENSIONS[fmt]}")
     result = export_portfolio(app.db, p, fmt, path, as_of=as_of, templates_dir=settings["templates"],
-                              logo=settings["logo"], parents=parents)
+                              logo=settings["logo"], parents=parents, rates=rates)
     click.echo(f"{path}  ({len(result['contracts'])} contracts, {len(result['groups'])} shared KPIs)")
 
 

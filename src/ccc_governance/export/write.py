@@ -162,13 +162,14 @@ def export_all(db, period: Period | str, fmt: str, folder: str | Path, *, as_of=
 
 
 def export_portfolio(db, period: Period | str, fmt: str, path: str | Path, *, as_of=None, templates_dir=None,
-                     logo=None, evaluate: bool = True, parents: bool = False) -> dict:
-    """Build and write the multi-vendor comparison of `period`; returns it."""
+                     logo=None, evaluate: bool = True, parents: bool = False, rates=None) -> dict:
+    """Build and write the multi-vendor comparison of `period`; returns it. `rates`: the workspace's
+    `[currency]` rates (`currency.Rates`), for totals in one reporting currency."""
     period = parse_period(period) if isinstance(period, str) else period
     check_output(fmt, path, parents=parents)
     if evaluate:
         for cid in contracts_in_period(db, period):
             ensure_results(db, cid, period, as_of)
-    portfolio = build_portfolio(db, period, as_of)
+    portfolio = build_portfolio(db, period, as_of, rates)
     write_document("portfolio", portfolio, fmt, path, templates_dir=templates_dir, logo=logo, parents=parents)
     return portfolio
