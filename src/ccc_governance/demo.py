@@ -64,7 +64,7 @@ def demo_imports(ex: Path) -> list[tuple[str, Path]]:
                ("amazon-connect", ex / "october-2026" / "ctr.jsonl"),
                ("genesys-cloud", ex / "october-2026" / "genesys.json")]
     for folder, source in (("zendesk", "zendesk"), ("complaints", "complaints-csv"), ("surveys", "survey-csv"),
-                           ("vendor-report", "vendor-report")):
+                           ("vendor-report", "vendor-report"), ("invoices", "invoice-csv")):
         october += [(source, p) for p in sorted((ex / folder).glob("*"))
                     if p.suffix.lower() in (".csv", ".json", ".jsonl")]
     months = sorted(p for p in (ex / "history").glob("20*") if p.is_dir()) if (ex / "history").is_dir() else []
@@ -166,6 +166,8 @@ def closing_steps(ws: Path, as_of: str) -> list[Step]:
         Step("answer audit questions", ["audit", "answer", "1", "quality.subcontracting", "no", "--comment",
                                         "Overflow sent to a partner site without written agreement",
                                         "--as-of", "2026-11-02"]),
+        Step("check Contact Co's October invoice (one line over-billed: exit 1)", [
+            "invoice", "check", "--contract", "acme-utility-helpdesk", "--period", "2026-10"], expect_codes=(1,)),
         Step("pre-read packs that are due", ["export", "due", "--as-of", as_of, "-o", str(packs)]),
         Step("October review pack (HTML)", ["export", "review", "--contract", "acme-utility-helpdesk", "--period",
                                             "2026-10", "--format", "html", "-o", str(packs / default_path("acme-utility-helpdesk", "2026-10", "html")), "--parents",

@@ -127,12 +127,22 @@ class InvoiceCheck:
         """Every line and the total within tolerance (exit 0)."""
         return self.total_within_tolerance and all(line.within_tolerance for line in self.lines)
 
+    @property
+    def credits_on_invoice(self) -> float:
+        """What the CCC deducted on its invoice itself (its lines with a negative amount and no pricing line)."""
+        return round(-sum(line.invoiced_amount for line in self.lines
+                          if line.unit is None and line.invoiced_amount < 0), 2)
+
     def total_words(self) -> str:
         c = self.currency
         credit = f" − {money(self.credits)} {c} service credits" if self.credits else ""
-        return (f"expected {money(self.expected_lines_total)} {c}{credit} = {money(self.expected_total)} {c} due; "
-                f"invoiced {money(self.invoiced_total)} {c}: {signed(self.total_difference)} {c}"
-                f"{'' if self.total_within_tolerance else ' (outside the tolerance)'}")
+        text = (f"expected {money(self.expected_lines_total)} {c}{credit} = {money(self.expected_total)} {c} due; "
+                f"invoiced {money(self.invoiced_total)} {c}: {signed(self.total_difference)} {c}")
+        if self.credits and not self.credits_on_invoice:
+            lines = self.invoiced_total - self.expected_lines_total
+            text += (f" ({signed(lines)} {c} on the lines, and the {money(self.credits)} {c} of service credits "
+                     "not deducted on the invoice)")
+        return text + ("" if self.total_within_tolerance else " (outside the tolerance)")
 
     def as_dict(self) -> dict:
         return {
@@ -480,8 +490,8 @@ def check_invoice(db, contract_id: str, period: Period | str) -> InvoiceCheck:
         inv_q = round(sum(r["quantity"] or 0 for r in rows), 4)
         inv_a = round(sum(r["amount"] or 0 for r in rows), 2)
         prices = {r["unit_price"] for r in rows}
-        price = prices.pop() if len(prices) == 1 and None not in prices else (
-            round(inv_a / inv_q, 4) if inv_q else None) if rows else None
+        # the unit price the invoice states (one for all its rows); an average of tiers is not one
+        price = prices.pop() if len(prices) == 1 and None not in prices else None
         if line_id in expected:
             unit, noun, parts = expected[line_id]
             exp_q = round(sum(p.quantity for p in parts), 4)
