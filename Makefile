@@ -27,8 +27,8 @@ demo: $(STAMP)
 	$(BIN)/ccc demo demo
 
 # The tests that run on PostgreSQL too (`pytest --store=postgres`): the store, imports, engine, governance,
-# exports and the TUI (contracts, readers and the core are the same code on both stores).
-PG_TESTS := tests/store tests/engine tests/imports tests/governance tests/export tests/tui
+# exports, invoices and the TUI (contracts, readers and the core are the same code on both stores).
+PG_TESTS := tests/store tests/engine tests/imports tests/governance tests/export tests/invoice tests/tui
 
 ## make test: install what the tests need and run them; the PostgreSQL half when CCC_TEST_PG names a
 ## server (`.ci/run` starts a throw-away one)
