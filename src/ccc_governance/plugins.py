@@ -13,27 +13,33 @@ invalid source give one warning line naming it on stderr and are ignored; a sour
 already keeps its first plugin (built-in, then entry points, then the plugins folder) and the
 later one is ignored with a warning. A hook implementation whose name is not a hook (a
 misspelling) is an error.
+
+`ccc --help` lists plugins' commands, which means loading every entry-point plugin (pluggy,
+importlib.metadata, the plugins and what they import: most of the time `ccc --help` takes). When
+no installed plugin implements `register_commands`, that fact is remembered (`remember_no_commands`,
+in the user's cache folder) with what it depends on: the interpreter, `sys.path` and the mtime of
+each of its folders (a distribution installed or removed), `CCC_NO_PLUGINS`, and the size and mtime
+of every module file loading the plugins imported. The next `ccc --help` checks that record
+(`no_commands_remembered`: a few `stat` calls) and, while it holds, lists the built-in commands
+without loading the plugins; any change, a warning or a plugin with commands means no record, and
+the plugins are loaded as before.
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
-import importlib.util
 import os
-import pkgutil
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import attrs
-import pluggy
-
-from . import hookspecs
 from .errors import PluginError
 
 if TYPE_CHECKING:
+    import pluggy
+
     from .sources import Source
 
 ENTRY_POINT_GROUP = "ccc_governance"
@@ -43,7 +49,7 @@ ORIGIN_BUILTIN = "built-in"
 ORIGIN_CODE = "registered in code"
 
 
-@attrs.define
+@dataclass(slots=True)
 class PluginInfo:
     """Where a registered plugin came from, for `ccc plugins` and for sources' attribution."""
 
@@ -53,8 +59,14 @@ class PluginInfo:
     distribution: str | None = None
 
 
+#: Warnings given by this process (`remember_no_commands` records nothing after one).
+_warnings = 0
+
+
 def warn(message: str) -> None:
     """One warning line on stderr (plugin problems that must not stop the tool)."""
+    global _warnings
+    _warnings += 1
     print(f"warning: {message}", file=sys.stderr)
 
 
@@ -85,6 +97,10 @@ def get_plugin_manager(workspace=None, *, entrypoints: bool = True) -> pluggy.Pl
 
     Raises `PluginError` when a plugin implements a hook that does not exist.
     """
+    import pluggy  # here: `import ccc_governance.plugins` stays cheap (`no_commands_remembered`)
+
+    from . import hookspecs
+
     pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
     pm.add_hookspecs(hookspecs)
     pm.ccc_info = {}  # plugin name -> PluginInfo
@@ -103,6 +119,8 @@ def get_plugin_manager(workspace=None, *, entrypoints: bool = True) -> pluggy.Pl
 
 
 def _register(pm: pluggy.PluginManager, module: Any, info: PluginInfo) -> None:
+    import pluggy
+
     try:
         pm.register(module, name=info.name)
     except ValueError as err:  # a plugin of that name is already registered
@@ -114,6 +132,8 @@ def _register(pm: pluggy.PluginManager, module: Any, info: PluginInfo) -> None:
 
 
 def _load_builtins(pm: pluggy.PluginManager) -> None:
+    import pkgutil
+
     package = importlib.import_module("ccc_governance")
     for mod in pkgutil.iter_modules(package.__path__):
         if mod.name.startswith("default_"):
@@ -124,6 +144,8 @@ def _load_builtins(pm: pluggy.PluginManager) -> None:
 
 
 def _load_entry_points(pm: pluggy.PluginManager) -> None:
+    import importlib.metadata
+
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         dist = getattr(ep, "dist", None)
         dist_name = dist.metadata["Name"] if dist is not None else None
@@ -141,6 +163,8 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
 
 
 def _load_folder(pm: pluggy.PluginManager, folder: Path) -> None:
+    import importlib.util
+
     if not folder.is_dir():
         return
     for path in sorted(folder.glob("*.py")):
@@ -282,3 +306,129 @@ def find_source(pm: pluggy.PluginManager, name: str) -> Source:
     close = difflib.get_close_matches(name, list(sources), n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
     raise PluginError(f"unknown source {name!r}.{hint} Known sources: {known}")
+
+
+# --------------------------------------------------------------------------- `ccc --help` without the plugins
+
+#: The record's format (and this code's way of deciding): another value is no record.
+_RECORD_FORMAT = 1
+
+
+def _record_path() -> Path | None:
+    """Where the record of "no plugin adds commands" is kept: the user's cache folder
+    (`$XDG_CACHE_HOME`, else `~/.cache`), one file per interpreter; None when there is none."""
+    import zlib
+
+    base = os.environ.get("XDG_CACHE_HOME") or ""
+    if not os.path.isabs(base):  # unset, or relative (which the XDG spec says to ignore)
+        home = os.path.expanduser("~")
+        if not os.path.isabs(home):
+            return None
+        base = os.path.join(home, ".cache")
+    tag = zlib.crc32(os.fsencode(f"{sys.prefix}\0{sys.executable}"))
+    return Path(base, "ccc-governance", f"plugin-commands-{tag:08x}.marshal")
+
+
+def _environment() -> tuple:
+    """What, besides the module files themselves, decides which plugins `get_plugin_manager(None)`
+    loads: the interpreter, this package, `CCC_NO_PLUGINS`, `sys.path` with each folder's mtime (a
+    distribution installed, upgraded or removed changes its folder's). The current folder of
+    `python -c` (an empty entry) is left out: a workspace's changes with every write."""
+    from . import __version__
+
+    folders = []
+    for entry in sys.path:
+        if not entry:
+            continue
+        try:
+            folders.append((entry, os.stat(entry).st_mtime_ns))
+        except OSError:
+            folders.append((entry, None))
+    here = os.path.dirname(os.path.abspath(__file__))  # built-in `default_*.py` plugins are listed from it
+    return (_RECORD_FORMAT, sys.version, sys.executable, sys.prefix, __version__,
+            os.environ.get("CCC_NO_PLUGINS", ""), tuple(folders), (here, os.stat(here).st_mtime_ns))
+
+
+def _stamp(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+def no_commands_remembered() -> bool:
+    """Whether a record says that no plugin `get_plugin_manager(None)` would load implements
+    `register_commands`, and everything it depends on is as it was (see the module docstring).
+
+    The record is read with `marshal`, as Python reads the `.pyc` files of the same user's folders.
+    """
+    import marshal
+
+    path = _record_path()
+    if path is None:
+        return False
+    try:
+        with open(path, "rb") as f:
+            environment, files = marshal.load(f)
+        if environment != _environment():
+            return False
+        return all(_stamp(name) == tuple(stamp) for name, stamp in files)
+    except Exception:  # noqa: BLE001 - unreadable, another format: no record, the plugins load
+        return False
+
+
+def commands_snapshot() -> tuple:
+    """What `remember_no_commands` needs from before the plugins load: the environment, the
+    modules loaded already and the warnings given so far."""
+    return _environment(), set(sys.modules), _warnings
+
+
+def remember_no_commands(pm: pluggy.PluginManager, snapshot: tuple) -> None:
+    """Record that no plugin of `pm` (built by `get_plugin_manager(None)` after `snapshot` was
+    taken) implements `register_commands`, with the files it depends on: every module file loaded
+    since the snapshot, each plugin's among them. Nothing is recorded when a plugin implements it,
+    a warning was given, a plugin's module was loaded before the snapshot (its files would not be
+    known), or the environment changed meanwhile; a record that cannot be written is no record."""
+    import marshal
+    import types
+
+    environment, before, warnings = snapshot
+    if warnings != _warnings or pm.hook.register_commands.get_hookimpls():
+        return
+    new = {name: module for name, module in list(sys.modules.items()) if name not in before}
+    for plugin in pm.get_plugins():
+        name = plugin.__name__ if isinstance(plugin, types.ModuleType) else \
+            getattr(plugin, "__module__", None) or type(plugin).__module__
+        if name not in new:
+            return
+    files = {os.path.abspath(__file__)}
+    hookspecs = sys.modules.get(f"{__package__}.hookspecs")
+    if hookspecs is not None and getattr(hookspecs, "__file__", None):
+        files.add(os.path.abspath(hookspecs.__file__))
+    for module in new.values():
+        name = getattr(module, "__file__", None)
+        if isinstance(name, str) and name:
+            files.add(os.path.abspath(name))
+    stamped = []
+    for name in sorted(files):
+        stamp = _stamp(name)
+        if stamp is None:
+            return
+        stamped.append((name, stamp))
+    if _environment() != environment:
+        return
+    path = _record_path()
+    if path is None:
+        return
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # written whole, then renamed: never half a record
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as f:
+            marshal.dump((environment, tuple(stamped)), f)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass

@@ -43,7 +43,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import tomli_w
 
 from .errors import WorkspaceError
 
@@ -96,6 +95,8 @@ def default_config(key: str | None = None) -> dict[str, Any]:
 
 def init_workspace(directory: str | Path, *, key: str | None = None, force: bool = False) -> Path:
     """Write `ccc.toml` (and the contracts/plugins folders) in `directory`; return the config path."""
+    import tomli_w  # here: only `ccc init` writes TOML
+
     root = Path(directory).resolve()
     root.mkdir(parents=True, exist_ok=True)
     path = root / CONFIG_NAME

@@ -5,7 +5,8 @@ The modules are loaded lazily: `COMMANDS` maps each command name to where it is 
 one-line help, so that `ccc --help` lists every command and `ccc portfolio` runs after loading
 only `cli.portfolio` (a test checks the table against the commands themselves). Plugins' commands
 (`register_commands` hook) are added when `main` runs and a name is not a built-in command, or
-when the list of commands is shown.
+when the list of commands is shown; for the list, `main` lets a record that no installed plugin
+has commands stand in for loading them (`plugins.no_commands_remembered`).
 
 Exit codes: 0 success; 1 problems found (`ccc contract validate`); 2 a user error (bad input, no
 workspace, unknown name, a mistyped option), always one `error: …` line on stderr; 3 `ccc evaluate`
@@ -21,7 +22,6 @@ import click
 
 from .. import __version__
 from ..errors import CccError
-from ..textsafe import visible
 from .context import AppContext, pass_app
 
 __all__ = ["cli", "main", "pass_app", "AppContext", "COMMANDS"]
@@ -35,6 +35,8 @@ class _OneLine:
     where = ""
 
     def show(self, file=None) -> None:
+        from ..textsafe import visible
+
         click.echo(f"error: {visible(self.where + self.format_message())}", file=file, err=True)
 
 
@@ -140,19 +142,21 @@ class CccGroup(click.Group):
     Commands named in `lazy` (name -> ("module:attribute", one-line help)) are imported when first
     asked for; the help lists them from the table. A lazy command wins over one of the same name
     added with `add_command`. With `plugin_commands` set, plugins' commands are added once, when a
-    name is neither lazy nor added already, or when the commands are listed.
+    name is neither lazy nor added already, or when the commands are listed; with `plugin_record` set
+    too, listing them trusts a record that no plugin has commands (`add_plugin_commands`).
     """
 
     def __init__(self, *args, lazy: dict[str, tuple[str, str]] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.lazy = dict(lazy or {})
         self.plugin_commands = False
+        self.plugin_record = False
         self._loaded: dict[str, click.Command] = {}
 
-    def _add_plugin_commands(self) -> None:
+    def _add_plugin_commands(self, *, listing: bool = False) -> None:
         if self.plugin_commands:
             self.plugin_commands = False  # once
-            add_plugin_commands(self)
+            add_plugin_commands(self, record=listing and self.plugin_record)
 
     def _load(self, name: str) -> click.Command:
         if name not in self._loaded:
@@ -161,7 +165,7 @@ class CccGroup(click.Group):
         return self._loaded[name]
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        self._add_plugin_commands()
+        self._add_plugin_commands(listing=True)
         return sorted(set(self.commands) | set(self.lazy))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
@@ -201,6 +205,8 @@ class CccGroup(click.Group):
         try:
             return super().invoke(ctx)
         except CccError as err:
+            from ..textsafe import visible
+
             click.echo(f"error: {visible(err.format())}", err=True)
             ctx.exit(err.exit_code)
         except click.ClickException as err:  # subcommands' parsing and callbacks
@@ -209,6 +215,8 @@ class CccGroup(click.Group):
                 raise
             raise one from None
         except Exception as err:
+            from ..textsafe import visible
+
             pg = _postgres_error(err)
             if pg is not None:
                 click.echo(f"error: {visible(pg.format())}", err=True)
@@ -269,17 +277,24 @@ def cli(ctx: click.Context, db_path: str | None, actor: str | None) -> None:
         declare_actor(ctx, actor)
 
 
-def add_plugin_commands(group: click.Group = cli) -> None:
+def add_plugin_commands(group: click.Group = cli, *, record: bool = False) -> None:
     """Let installed plugins add commands to `group` (`register_commands` hook).
 
     Only entry-point plugins can add commands: the workspace is not known yet. A plugin whose hook
     fails gives one warning line and the tool goes on; a command named like a built-in one is
-    ignored with a warning (the built-in one runs).
+    ignored with a warning (the built-in one runs). With `record`, a record that no plugin has
+    commands (still true: `plugins.no_commands_remembered`) stands in for loading the plugins, and
+    loading them writes one when it is so (`plugins.remember_no_commands`).
     """
-    from ..plugins import fault_text, get_plugin_manager, warn
+    from .. import plugins
+    from ..textsafe import visible
 
+    if record and plugins.no_commands_remembered():
+        return
+    snapshot = plugins.commands_snapshot() if record else None
+    fault_text, warn = plugins.fault_text, plugins.warn
     try:
-        pm = get_plugin_manager(None)
+        pm = plugins.get_plugin_manager(None)
     except CccError as err:
         warn(err.format())
         return
@@ -295,13 +310,41 @@ def add_plugin_commands(group: click.Group = cli) -> None:
                 del group.commands[name]
                 warn(visible(f"plugin {impl.plugin_name!r}: its command {name!r} is ignored: "
                              "a built-in command has that name"))
+    if snapshot is not None:
+        plugins.remember_no_commands(pm, snapshot)
+
+
+def _defer_dateutil_parser() -> None:
+    """sqlite-utils imports `dateutil.parser` (and with it `dateutil.tz`: some 15 ms of every command
+    that opens the store) for its `convert` recipes, which ccc never runs: in the `ccc` process it is
+    a lazy module instead, loaded when first used (`importlib.util.LazyLoader`)."""
+    if "dateutil.parser" in sys.modules:
+        return
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("dateutil.parser")
+    except (ImportError, ValueError):
+        return
+    if spec is None or spec.loader is None:
+        return
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    setattr(sys.modules["dateutil"], "parser", module)  # as an import of the submodule would
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: plugins' commands are added when first needed."""
+    """Console-script entry point: plugins' commands are added when first needed (for the list of
+    commands, a record that no plugin has any does instead)."""
+    _defer_dateutil_parser()
     cli.plugin_commands = True
+    cli.plugin_record = True
     try:
         cli.main(args=argv, prog_name="ccc", standalone_mode=True)
     except CccError as err:  # raised outside command invocation (e.g. while building context)
+        from ..textsafe import visible
+
         click.echo(f"error: {visible(err.format())}", err=True)
         sys.exit(err.exit_code)
