@@ -8,19 +8,14 @@ import json
 
 import click
 
+from ..export.invoice import HEADERS, footer, line_cells
 from ..textsafe import visible
 from .context import pass_app
 
-HEADERS = ("line", "unit", "invoiced qty", "invoiced", "expected qty", "expected", "difference", "status")
-
 
 def _rows(check) -> list[tuple]:
-    from ..invoicing import money, quantity_text
-
-    return [(line.line_id, line.unit or "–", quantity_text(line.invoiced_quantity), money(line.invoiced_amount),
-             quantity_text(line.expected_quantity), money(line.expected_amount),
-             ("+" if line.difference > 0 else "") + money(line.difference), line.status)
-            for line in check.lines]
+    """The table's rows as text (`export.invoice.line_cells`, as the review pack's Invoice section)."""
+    return [tuple(line_cells(line.as_dict()).values()) for line in check.lines]
 
 
 def render_text(check) -> str:
@@ -44,19 +39,8 @@ def render_text(check) -> str:
 
 
 def _footer(check) -> list[str]:
-    from ..invoicing import money
-
-    out = []
-    for credit in check.credit_lines:
-        out.append(f"credit {credit.get('kpi_id') or credit['kind']}: {money(credit['amount'])} {check.currency}"
-                   f" — {credit['explanation']}")
-    out.append(f"service credits: {money(check.credits)} {check.currency}")
-    out.append(f"total due: {check.total_words()}")
-    out += [f"note: {n}" for n in check.notes]
-    out.append("within tolerance" if check.ok else
-               f"outside tolerance (max of {check.tolerance_percent:g} % and {money(check.tolerance_amount)} "
-               f"{check.currency})")
-    return out
+    """Credits netted, the total due, notes, the verdict (`export.invoice.footer`)."""
+    return footer(check.as_dict())
 
 
 def render_md(check) -> str:
