@@ -1,12 +1,14 @@
 """The data of a review pack: every section a review walks through, gathered in one place.
 
-`build_pack()` is the only part of the export area that reads the database; the renderers
-(`render_*.py`) turn its JSON-ready dict into Markdown, HTML, XLSX, CSV or JSON and never query.
+`build_pack()` (with the readers it calls, such as `invoice.pack_invoice`) is the only part of the
+export area that reads the database; the renderers (`render_*.py`) turn its JSON-ready dict into
+Markdown, HTML, XLSX, CSV or JSON and never query.
 Each section calls the area that owns its data (the registry, the engine's results, breaches and
 credits, governance's schedule and actions …); the pack only reads directly what no area provides
 (audit answers, batches as provenance).
 
-Sections come in the order a review runs (`SECTIONS`). Values stay raw (rates as fractions,
+Sections come in the order a review runs (`SECTIONS`); the "Invoice" section (`INVOICE_SECTION`,
+key `invoice`) follows them only when the CCC's invoice lines for the period were imported. Values stay raw (rates as fractions,
 durations in seconds, dates ISO); formatting is the renderers' job (`formatting.py`). Lists a
 review argues over come worst first: KPIs and their changes by the engine's status order
 (`engine.statuses.STATUS_RANK`), breaches unresolved first.
@@ -32,6 +34,7 @@ from ..governance import obligations as gov_obligations
 from ..governance.status import OPEN_BREACH_STATUSES
 from ..metrics import CATALOGUE
 from ..periods import Period, parse_period
+from .invoice import pack_invoice
 
 PACK_SCHEMA = "ccc-review-pack/1"
 
@@ -50,6 +53,9 @@ SECTIONS: list[tuple[str, str]] = [
     ("provenance", "Data provenance"),
     ("iso18295", "ISO 18295"),
 ]
+
+#: The section after `SECTIONS` when the CCC's invoice for the period was imported (`invoice.pack_invoice`).
+INVOICE_SECTION = ("invoice", "Invoice")
 
 #: A rate computed on fewer contacts than this is flagged "rests on few contacts": its Wilson
 #: interval is then wider than about ±18 points, too wide to argue a breach on alone.
@@ -449,7 +455,9 @@ def build_pack(db, contract_id: str, period: Period | str, as_of=None, *, iso_se
     Reads stored results; call `ensure_results()` first to evaluate a period not yet evaluated.
     Raises `NotFoundError` for an unregistered contract. The "ISO 18295" section judges the
     client's readiness on `as_of` with `iso_settings` (ccc.toml `[iso18295]`; default: the
-    package's) and labels it in `lang` (`en`, `fr`); the pack's other headings are English.
+    package's) and labels it in `lang` (`en`, `fr`); the pack's other headings are English. When
+    invoice lines of the contract lie inside a whole-month `period`, `invoice` holds their check
+    (`InvoiceCheck.as_dict()`, or `{"error": …}`) and "Invoice" ends `sections`; otherwise the key is absent.
     """
     if isinstance(period, str):
         period = parse_period(period)
@@ -473,8 +481,9 @@ def build_pack(db, contract_id: str, period: Period | str, as_of=None, *, iso_se
     breaches = _breaches(db, contract_id, period, {k["kpi_id"]: k for k in kpis}, kpi_defs)
     credits = _credits(db, contract_id, period, currency, info.get("monthly_fee"))
     counts = {s: sum(1 for k in kpis if k["status"] == s) for s in STATUSES}
+    invoice = pack_invoice(db, contract_id, period)
 
-    return {
+    pack = {
         "schema": PACK_SCHEMA,
         "as_of": day.isoformat(),
         "contract": {
@@ -513,6 +522,10 @@ def build_pack(db, contract_id: str, period: Period | str, as_of=None, *, iso_se
         "provenance": _provenance(db, contract_id, period, tz),
         "iso18295": _iso18295(db, contract_id, day, iso_settings, lang),
     }
+    if invoice is not None:  # only when invoice lines of the period were imported: the keys above never change
+        pack["sections"].append(dict(zip(("key", "title"), INVOICE_SECTION)))
+        pack["invoice"] = invoice
+    return pack
 
 
 def file_hashes(pack: dict) -> list[dict]:

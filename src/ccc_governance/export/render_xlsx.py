@@ -5,7 +5,8 @@ on every sheet, counts as whole numbers (`#,##0`), other figures with two decima
 decimals, days as real dates. Statuses, kinds and metrics read as words (`at risk`, `earn-back`,
 `Service level`, from `formatting`), and a status cell is coloured by what it means (red: breached,
 open, overdue; amber: at risk, acknowledged, disputed, due; green: met, closed, held; grey: no
-data, insufficient volume, waived) through conditional formats, so a filter keeps the colour.
+data, insufficient volume, waived; on the invoice sheet red: over-billed, under-billed, not priced,
+outside tolerance, green: ok, within tolerance) through conditional formats, so a filter keeps the colour.
 Each sheet has a bold frozen header row and an autofilter over its table. Text that a spreadsheet
 would run as a formula is neutralised (see `cells.py`).
 """
@@ -46,6 +47,9 @@ STATUS_COLOURS = {
     "at risk": AMBER, "acknowledged": AMBER, "disputed": AMBER, "due": AMBER, "pre-read due": AMBER,
     "met": GREEN, "closed": GREEN, "held": GREEN, "signed off": GREEN,
     "insufficient volume": GREY, "no data": GREY, "waived": GREY,
+    # the invoice check (`invoice` sheet): a line's status, the total's verdict
+    "over-billed": RED, "under-billed": RED, "not priced": RED, "outside tolerance": RED,
+    "ok": GREEN, "within tolerance": GREEN, "credit on the invoice": GREY,
 }
 
 

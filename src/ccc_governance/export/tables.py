@@ -16,6 +16,7 @@ from __future__ import annotations
 import attrs
 
 from .formatting import fmt_params, kpi_name, metric_name
+from .invoice import credit_words
 
 
 @attrs.frozen
@@ -49,6 +50,38 @@ KPI_COLUMNS = [
 ]
 
 
+INVOICE_COLUMNS = [
+    C("row", "Row", "label"), C("line_id", "Line"), C("unit", "Unit", "label"),
+    C("invoiced_quantity", "Invoiced quantity", "number"), C("invoiced_unit_price", "Invoiced unit price", "number"),
+    C("invoiced_amount", "Invoiced amount", "money"), C("expected_quantity", "Expected quantity", "number"),
+    C("expected_amount", "Expected amount", "money"), C("difference", "Difference", "money"),
+    C("quantity_difference", "Quantity difference", "number"), C("status", "Status", "status"),
+    C("within_tolerance", "Within tolerance"), C("currency", "Currency"), C("words", "Arithmetic"),
+]
+_INVOICE_LINE_KEYS = ("line_id", "unit", "invoiced_quantity", "invoiced_unit_price", "invoiced_amount",
+                      "expected_quantity", "expected_amount", "difference", "quantity_difference", "status",
+                      "within_tolerance", "words")
+
+
+def invoice_table(check: dict) -> Table:
+    """The pack's `invoice` (a check's dict, `export.invoice`) as one table: a row per line, then
+    `service credits` (netted: negative), `total due` (the check's verdict as its status) and a row
+    per `note`; a check that could not be made is one `error` row."""
+    if "error" in check:
+        return Table("invoice", "Invoice", INVOICE_COLUMNS, [{"row": "error", "words": check["error"]}])
+    currency = check["currency"]
+    rows = [dict({k: line.get(k) for k in _INVOICE_LINE_KEYS}, row="line", currency=currency)
+            for line in check["lines"]]
+    rows.append({"row": "service credits", "expected_amount": -check["credits"] or 0.0, "currency": currency,
+                 "words": "; ".join(credit_words(check)) or None})
+    rows.append({"row": "total due", "invoiced_amount": check["invoiced_total"],
+                 "expected_amount": check["expected_total"], "difference": check["total_difference"],
+                 "status": "within tolerance" if check["within_tolerance"] else "outside tolerance",
+                 "within_tolerance": check["within_tolerance"], "currency": currency, "words": check["total_words"]})
+    rows += [{"row": "note", "words": note} for note in check["notes"]]
+    return Table("invoice", "Invoice", INVOICE_COLUMNS, rows)
+
+
 def _unit(u: str | None) -> str:
     return "fraction" if u == "fraction" else "number"
 
@@ -61,7 +94,7 @@ def _term_format(key: str, value) -> str:
 
 
 def pack_tables(pack: dict) -> list[Table]:
-    """Every section of a review pack as a `Table`, in review order."""
+    """Every section of a review pack as a `Table`, in review order (`invoice` only when the pack has one)."""
     s = pack["summary"]
     c = pack["contract"]
     summary_rows = [
@@ -168,7 +201,7 @@ def pack_tables(pack: dict) -> list[Table]:
             C("status", "Status", "status"), C("status_label", iso["labels"].get("status", "Status")),
             C("reasons", iso["labels"].get("reasons", "Reasons")),
             C("evidence", iso["labels"].get("evidence", "Evidence"))], readiness),
-    ]
+    ] + ([invoice_table(pack["invoice"])] if pack.get("invoice") else [])
 
 
 def portfolio_tables(portfolio: dict) -> list[Table]:

@@ -17,7 +17,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..errors import CccError, WorkspaceError
-from . import charts, formatting
+from . import charts, formatting, invoice
 from .pack import file_hashes
 
 BUILTIN = Path(__file__).parent / "templates"
@@ -88,6 +88,8 @@ def environment(kind: str, templates_dir: str | Path | None = None) -> jinja2.En
         reported=formatting.fmt_reported, reported_parts=formatting.reported_parts, term=formatting.fmt_term,
         duration=formatting.fmt_duration, note=formatting.engine_note, params=formatting.fmt_params,
         metric_name=formatting.metric_name, kpi_name=formatting.kpi_name, hashes=file_hashes,
+        invoice_cells=invoice.line_cells, invoice_footer=invoice.footer, invoice_verdict=invoice.verdict,
+        invoice_credits=invoice.credit_words,
     )
     return env
 
