@@ -208,6 +208,16 @@ class KpiLine:
 
 
 @dataclass
+class InvoiceView:
+    """The contract screen's Invoice part: the check of the CCC's invoice for one period."""
+
+    period: str  # the period checked: the screen's when whole months, else the latest invoiced one
+    check: dict | None  # `InvoiceCheck.as_dict()`; None with `error`, or when nothing was invoiced for `period`
+    error: str | None  # the one line saying why the check cannot be made
+    latest: str  # the latest period the contract's invoice lines name
+
+
+@dataclass
 class ContractView:
     contract: ContractRow
     periods: list[str]
@@ -221,6 +231,7 @@ class ContractView:
     actions: list[dict]
     review: dict | None
     as_of: date
+    invoice: InvoiceView | None = None  # None: no invoice line of the contract was imported
 
 
 def contract_periods(db, contract_id: str, kind: str) -> list[str]:
@@ -304,7 +315,28 @@ def contract_view(db, contract_id: str, period: str | None, as_of: date) -> Cont
         actions=open_actions(db, as_of, contract_id),
         review=next_review(calendar) or (calendar[-1] if calendar else None),
         as_of=as_of,
+        invoice=contract_invoice(db, contract_id, period),
     )
+
+
+def contract_invoice(db, contract_id: str, period: str | None) -> InvoiceView | None:
+    """The invoice check the contract screen shows: for `period` when it is whole months, else for the
+    latest period the contract's invoice lines name. None when no invoice line of the contract was
+    imported. One query, then the check's own (a number that does not grow with the invoice lines)."""
+    from ..export import invoice as invoices
+    from ..periods import parse_period
+
+    invoiced = invoices.invoiced_periods(db, contract_id)
+    if not invoiced:
+        return None
+    target = parse_period(period) if period else None
+    if target is None or not invoices.whole_months(target):
+        target = invoiced[-1]
+    latest = invoiced[-1].label
+    if not invoices.inside(invoiced, target):
+        return InvoiceView(target.label, None, None, latest)
+    found = invoices.checked(db, contract_id, target)
+    return InvoiceView(target.label, None if "error" in found else found, found.get("error"), latest)
 
 
 def _period_end(db, contract_id: str, period: str) -> str:

@@ -1,5 +1,5 @@
-"""One contract: its KPIs for a period (with trend), and tabs for exclusions, credits, complaints,
-obligations and evidence, and open actions."""
+"""One contract: its KPIs for a period (with trend), and tabs for credits, the CCC's invoice (when one
+was imported), exclusions, complaints, obligations and evidence, and open actions."""
 
 from __future__ import annotations
 
@@ -41,6 +41,8 @@ class ContractScreen(DataScreen):
         with TabbedContent(id="sections"):
             with TabPane("Credits", id="tab-credits"):
                 yield Static("", id="credits")
+            with TabPane("Invoice", id="tab-invoice"):  # shown when an invoice was imported
+                yield Static("", id="invoice")
             with TabPane("Exclusions", id="tab-exclusions"):
                 yield Static("", id="exclusions")
             with TabPane("Complaints", id="tab-complaints"):
@@ -57,6 +59,7 @@ class ContractScreen(DataScreen):
                            ("Status", "status"), ("Volume", "volume"), ("Trend (12)", "trend")):
             table.add_column(label, key=key)
         table.focus()
+        self.query_one("#sections", TabbedContent).hide_tab("tab-invoice")
         super().on_mount()
 
     def fetch_data(self, db) -> data.ContractView:
@@ -93,6 +96,12 @@ class ContractScreen(DataScreen):
         if table.row_count:
             table.move_cursor(row=min(row_before, table.row_count - 1))
         self.query_one("#credits", Static).update(_credits_text(view))
+        sections = self.query_one("#sections", TabbedContent)
+        if view.invoice is None:
+            sections.hide_tab("tab-invoice")
+        else:
+            sections.show_tab("tab-invoice")
+            self.query_one("#invoice", Static).update(_invoice_text(view.invoice))
         self.query_one("#exclusions", Static).update(_exclusions_text(view))
         self.query_one("#complaints", Static).update(_complaints_text(view))
         self.query_one("#obligations", Static).update(_obligations_text(view))
@@ -123,6 +132,60 @@ def _credits_text(view: data.ContractView) -> Text:
         out.append(f"{fmt.money(line.get('amount'), line.get('currency') or view.contract.currency):>16}  ", style="bold")
         out.append(f"{visible(line.get('explanation', ''))}\n")
     out.append(f"{'total':<20} {fmt.money(total, view.contract.currency):>16}", style="bold")
+    return out
+
+
+def _invoice_text(invoice: data.InvoiceView):
+    """The check of the CCC's invoice: the verdict, a line per pricing line with its status, the total
+    due against the invoiced total, and the arithmetic of every line outside the tolerance."""
+    from rich.console import Group
+    from rich.table import Table
+
+    from ...export.invoice import line_cells, verdict
+
+    if invoice.error:
+        out = Text(f"invoice {invoice.period}: cannot be checked: ", style="bold red")
+        out.append(visible(invoice.error), style="")
+        return out
+    check = invoice.check
+    if check is None:
+        return Text(f"no invoice imported for {invoice.period} (the latest is for {invoice.latest})", style="dim")
+    head = Text(f"invoice {check['period']} ({visible(check['currency'])}): ", style="bold")
+    head.append(verdict(check), style="bold red" if not check["within_tolerance"] else "green")
+    table = Table(box=None, pad_edge=False, show_edge=False, padding=(0, 2, 0, 0))
+    for name, justify in (("Line", "left"), ("Invoiced", "right"), ("Expected", "right"), ("Difference", "right"),
+                          ("Status", "left")):
+        table.add_column(name, justify=justify, header_style="bold", no_wrap=True)
+    for line in check["lines"]:
+        cells = line_cells(line)
+        style = "bold red" if not line["within_tolerance"] else "green" if line["status"] == "ok" else "dim"
+        table.add_row(fmt.user_text(cells["line_id"]), cells["invoiced"], cells["expected"],
+                      Text(cells["difference"], style="bold red" if not line["within_tolerance"] else ""),
+                      Text(cells["status"], style=style))
+    parts = [head, table, _invoice_total(check)]
+    for line in check["lines"]:
+        if not line["within_tolerance"]:
+            words = Text(f"{visible(line['line_id'])}: ", style="bold red")
+            words.append(visible(line["words"]))
+            parts.append(words)
+    parts += [Text(f"note: {visible(n)}", style="dim") for n in check["notes"]]
+    return Group(*parts)
+
+
+def _invoice_total(check: dict) -> Text:
+    """`due 3,747.70 (9,147.70 − 5,400.00 credits) · invoiced 9,348.70 · +5,601.00`: one line (the pane
+    is short; the currency is in the heading above), where `InvoiceCheck.total_words()` takes three."""
+    def money(x: float) -> str:
+        return f"{x:,.2f}"
+
+    out = Text("due ", style="bold")
+    out.append(money(check["expected_total"]), style="bold")
+    if check["credits"]:
+        out.append(f" ({money(check['expected_lines_total'])} − {money(check['credits'])} credits)")
+    out.append(f" · invoiced {money(check['invoiced_total'])} · ")
+    difference = check["total_difference"]
+    sign = "+" if difference > 0 else "−" if difference < 0 else ""
+    out.append(f"{sign}{money(abs(difference))}", style="" if check["within_tolerance"] else "bold red")
     return out
 
 
