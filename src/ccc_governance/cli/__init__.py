@@ -15,6 +15,7 @@ found a breach.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 
@@ -167,6 +168,12 @@ class CccGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         self._add_plugin_commands(listing=True)
         return sorted(set(self.commands) | set(self.lazy))
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        try:
+            return super().resolve_command(ctx, args)
+        finally:
+            _resume_gc()  # the command is loaded: the start-up is over (see `main`)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.lazy:
@@ -335,9 +342,29 @@ def _defer_dateutil_parser() -> None:
     setattr(sys.modules["dateutil"], "parser", module)  # as an import of the submodule would
 
 
+#: Whether `main` paused the cyclic garbage collector for the start-up.
+_gc_paused = False
+
+
+def _resume_gc() -> None:
+    global _gc_paused
+    if _gc_paused:
+        _gc_paused = False
+        gc.enable()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: plugins' commands are added when first needed (for the list of
-    commands, a record that no plugin has any does instead)."""
+    commands, a record that no plugin has any does instead).
+
+    The cyclic garbage collector is paused until the command is loaded: the start-up's imports make
+    objects that live as long as the process, which it would otherwise scan again and again for
+    nothing (~17 ms of `ccc portfolio`'s CPU; `ccc tui` pauses it again until its first screen).
+    """
+    global _gc_paused
+    if gc.isenabled():
+        gc.disable()
+        _gc_paused = True
     _defer_dateutil_parser()
     cli.plugin_commands = True
     cli.plugin_record = True
@@ -348,3 +375,5 @@ def main(argv: list[str] | None = None) -> None:
 
         click.echo(f"error: {visible(err.format())}", err=True)
         sys.exit(err.exit_code)
+    finally:
+        _resume_gc()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import click
@@ -53,9 +54,19 @@ def tui_command(app: AppContext, as_of: str | None, light: bool) -> None:
         raise WorkspaceError(
             f"{path}: no database here yet (run `ccc demo`, `ccc contract register` or `ccc import`)"
         )
-    # Imported here: the rest of the CLI must not pay for loading Textual.
-    from ..tui.app import DARK, LIGHT, CccApp
+    # Until the portfolio is shown, no cyclic garbage collection: Textual's and the store's imports
+    # and the app's start make objects that live as long as it does (~50 ms of collections that
+    # find nothing). The app resumes it once its first screen has its data (`gc_paused`).
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        # Imported here: the rest of the CLI must not pay for loading Textual.
+        from ..tui.app import DARK, LIGHT, CccApp
 
-    if store.is_postgres:
-        app.db  # opened once here: a store that cannot be reached is one line before the screen starts
-    CccApp(path, day, theme=LIGHT if light else DARK, store=store).run()
+        if store.is_postgres:
+            app.db  # opened once here: a store that cannot be reached is one line before the screen starts
+        CccApp(path, day, theme=LIGHT if light else DARK, store=store, gc_paused=paused).run()
+    finally:
+        if paused:
+            gc.enable()

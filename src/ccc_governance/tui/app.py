@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import date
 from pathlib import Path
 
@@ -12,13 +13,10 @@ from ..textsafe import visible
 from . import data
 from .commands import CccCommands
 from .messages import DataFailed, OpenKpi, OthersChanged
-from .screens.breaches import BreachesScreen
-from .screens.contract import ContractScreen
-from .screens.help import HelpScreen
-from .screens.kpi import KpiScreen
 from .screens.portfolio import PortfolioScreen
-from .screens.reviews import ReviewsScreen
 from .widgets.format import user_markup
+
+# The other screens are imported when first opened: the portfolio shows sooner (issue #13).
 
 DARK, LIGHT = "textual-dark", "textual-light"
 
@@ -39,10 +37,14 @@ class CccApp(App):
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
-    def __init__(self, db_path: str | Path, as_of: date, *, theme: str = DARK, store=None) -> None:
+    def __init__(self, db_path: str | Path, as_of: date, *, theme: str = DARK, store=None,
+                 gc_paused: bool = False) -> None:
         """`db_path`: the workspace's SQLite file (packs are written beside it); `store`: the
-        store when it is another one (a PostgreSQL `StoreLocation`)."""
+        store when it is another one (a PostgreSQL `StoreLocation`); `gc_paused`: the caller paused
+        the cyclic garbage collector for the start-up, for the app to resume once the first screen
+        has its data (or its error), or after 10 s whatever happens (`ccc tui`)."""
         super().__init__()
+        self.gc_paused = gc_paused
         self.db_path = Path(db_path)
         self.store = store if store is not None else self.db_path
         self.as_of = as_of
@@ -54,6 +56,14 @@ class CccApp(App):
         name = self.store.display() if getattr(self.store, "is_postgres", False) else self.db_path.name
         self.sub_title = visible(f"{name} · as of {self.as_of}")
         self.push_screen(PortfolioScreen())
+        if self.gc_paused:
+            self.set_timer(10, self.resume_gc)
+
+    def resume_gc(self) -> None:
+        """Turn the garbage collector paused for the start-up back on (see `__init__`)."""
+        if self.gc_paused:
+            self.gc_paused = False
+            gc.enable()
 
     def on_data_failed(self, message: DataFailed) -> None:
         """Every worker error ends here: one notification, and the screen stops its spinner.
@@ -65,10 +75,12 @@ class CccApp(App):
             screen.set_busy(False)
             screen.show_problem(message.text)
         self.notify(user_markup(message.text), title="error", severity="error", timeout=8)
+        self.call_after_refresh(self.resume_gc)
 
     def on_others_changed(self, message: OthersChanged) -> None:
         """Changes someone else made since the last look (a shared store): one notice saying who
         changed what, the screens having reloaded already."""
+        self.call_after_refresh(self.resume_gc)  # a load ended: the first screen has its data
         seen = self.seen_log_id
         self.seen_log_id = max(message.head, seen or 0)
         news = [e for e in message.entries if seen is not None and e["id"] > seen]
@@ -98,27 +110,37 @@ class CccApp(App):
 
     def open_contract(self, contract_id: str) -> None:
         """Open a contract's screen (from the palette or elsewhere), in place of any other jump."""
+        from .screens.contract import ContractScreen
+
         self._home()
         self.push_screen(ContractScreen(contract_id))
 
     def on_open_kpi(self, message: OpenKpi) -> None:
         """A screen asked for a KPI's drill-down (from the contract's KPIs or a breach)."""
+        from .screens.kpi import KpiScreen
+
         self.push_screen(KpiScreen(message.contract_id, message.kpi_id, message.period))
 
     def action_show_portfolio(self) -> None:
         self._home()
 
     def action_show_breaches(self) -> None:
+        from .screens.breaches import BreachesScreen
+
         if not isinstance(self.screen, BreachesScreen):
             self._home()
             self.push_screen(BreachesScreen())
 
     def action_show_reviews(self) -> None:
+        from .screens.reviews import ReviewsScreen
+
         if not isinstance(self.screen, ReviewsScreen):
             self._home()
             self.push_screen(ReviewsScreen())
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
