@@ -204,6 +204,34 @@ def pack_tables(pack: dict) -> list[Table]:
     ] + ([invoice_table(pack["invoice"])] if pack.get("invoice") else [])
 
 
+MONEY_COLUMNS = [
+    C("contract_id", "Contract"), C("ccc", "CCC"), C("currency", "Currency"), C("expected", "Expected", "money"),
+    C("credits", "Service credits", "money"), C("due", "Due", "money"), C("invoiced", "Invoiced", "money"),
+    C("rate_text", "Rate used"), C("reporting_currency", "Reporting currency"),
+    C("reporting_expected", "Expected (reporting)", "money"),
+    C("reporting_credits", "Service credits (reporting)", "money"),
+    C("reporting_due", "Due (reporting)", "money"), C("reporting_invoiced", "Invoiced (reporting)", "money"),
+    C("note", "Note"),
+]
+
+
+def _money_rows(money: dict | None) -> list[dict]:
+    """The portfolio's money: a row per contract, then the totals in the reporting currency (if any)."""
+    if not money:
+        return []
+    reporting = money.get("reporting_currency")
+    keys = ("expected", "credits", "due", "invoiced")
+    rows = [dict(r, reporting_currency=reporting if r.get("rate") else None,
+                 **{f"reporting_{k}": (r.get("reporting") or {}).get(k) for k in keys})
+            for r in money["contracts"]]
+    if money.get("totals"):
+        rows.append({"contract_id": "total", "reporting_currency": reporting,
+                     **{f"reporting_{k}": v for k, v in money["totals"].items()},
+                     "note": "; ".join(f"not converted: {r['contract_id']} ({r['currency']})"
+                                       for r in money["not_converted"]) or None})
+    return rows
+
+
 def portfolio_tables(portfolio: dict) -> list[Table]:
     """The portfolio as tables: its contracts worst first, and one row per shared KPI × contract."""
     contracts = []
@@ -226,10 +254,13 @@ def portfolio_tables(portfolio: dict) -> list[Table]:
             C("review_hold_by", "Hold by", "date"), C("review_state", "Review state", "status"),
             C("overdue_obligations", "Overdue obligations", "count"),
             C("credits_total", "Service credits", "money"), C("currency", "Currency")], contracts),
+        Table("money", "Money", MONEY_COLUMNS, _money_rows(portfolio.get("money"))),
         Table("comparison", "Shared KPIs", [
             C("metric", "Metric", "metric"), C("params", "Parameters"), C("channel", "Channel"),
             C("contract_id", "Contract"), C("ccc", "CCC"), C("kpi_id", "KPI"), C("status", "Status", "status"),
             C("actual", "Actual", "value"), C("target", "Target", "value"), C("breach", "Breach threshold", "value"),
-            C("volume", "Volume", "count"), C("denominator", "Rate basis", "count"), C("rank", "Rank (1 = best)", "integer")],
+            C("volume", "Volume", "count"), C("denominator", "Rate basis", "count"),
+            C("rank", "Rank (1 = best)", "integer"), C("currency", "Currency"), C("compare", "Ranked on", "value"),
+            C("rate_text", "Rate used")],
             rows),
     ]
