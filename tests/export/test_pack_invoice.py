@@ -9,7 +9,6 @@ out by hand in the comment beside it.
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import re
 from pathlib import Path
@@ -17,39 +16,17 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from ccc_governance.engine.evaluate import evaluate
+import invoice_cases
+from invoice_cases import over_billed, ws  # noqa: F401 - `ws` is a fixture
+
 from ccc_governance.export.pack import SECTIONS, build_pack
 from ccc_governance.export.tables import pack_tables
 from ccc_governance.export.write import export_review
-from ccc_governance.periods import parse_period
 
-
-def _invoice_cases():
-    """tests/invoice/test_invoice_check.py, loaded by path (its folder is no package)."""
-    path = Path(__file__).resolve().parents[1] / "invoice" / "test_invoice_check.py"
-    spec = importlib.util.spec_from_file_location("invoice_check_cases", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-cases = _invoice_cases()
-ws = cases.ws  # the fixture: ws.contract(text), ws.calls(Calls), ws.invoice(*lines, period=…)
+cases = invoice_cases
 
 AS_OF = "2026-11-16"
 FORMATS = {"md": "pack.md", "html": "pack.html", "json": "pack.json", "xlsx": "pack.xlsx", "csv": "csv"}
-
-
-def over_billed(ws):
-    """The contract with a critical service-level KPI and a service credit, October's contacts, evaluated,
-    and an invoice whose voice line bills two calls too many."""
-    ws.contract(cases.contract(extra=cases.CREDITS))
-    ws.calls(cases.Calls().october())
-    # the service level is breached (15 of 26 answered within 20 s, with 5 abandons: far under 70 %):
-    # a credit of 10,000 × 5 % = 500.00 EUR
-    evaluate(ws.db, contract_id="acme", period=parse_period("2026-10"), as_of=AS_OF)
-    ws.invoice("handled-voice,28,3.20,89.60", "email-minutes,50,0.50,25", "platform,1,1500,1500",
-               "service-credit,1,,-500")
 
 
 def export_all(ws, out: Path, period="2026-10") -> dict[str, Path]:

@@ -4,7 +4,7 @@ through the real import, registry and engine (issue #17, item 4)."""
 from __future__ import annotations
 
 import pytest
-from test_invoice_check import MAPPING, Calls, contract, ws  # noqa: F401 - `ws` is a fixture
+from invoice_cases import MAPPING, Calls, contract, ws  # noqa: F401 - `ws` is a fixture
 
 from ccc_governance.contracts.loader import load_contract_text
 from ccc_governance.engine.evaluate import evaluate

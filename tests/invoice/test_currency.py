@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from test_cost_kpis import COST_KPIS
-from test_invoice_check import Calls, contract, ws  # noqa: F401 - `ws` is a fixture
+from invoice_cases import Calls, contract, ws  # noqa: F401 - `ws` is a fixture
 
 from ccc_governance.currency import Rates, rates_from_config
 from ccc_governance.engine.evaluate import evaluate

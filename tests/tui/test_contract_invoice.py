@@ -10,9 +10,7 @@ and in tests/export/test_pack_invoice.py.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 from datetime import date
-from pathlib import Path
 
 from rich.console import Console
 from textual.widgets import Static, TabbedContent
@@ -20,35 +18,16 @@ from textual.widgets import Static, TabbedContent
 from test_bounded_queries import counting
 from tui_waiting import settle
 
-from ccc_governance.engine.evaluate import evaluate
-from ccc_governance.periods import parse_period
+import invoice_cases
+from invoice_cases import over_billed, ws  # noqa: F401 - `ws` is a fixture
+
 from ccc_governance.tui import data
 from ccc_governance.tui.app import CccApp
 from ccc_governance.tui.screens.contract import ContractScreen
 
-
-def _invoice_cases():
-    """tests/invoice/test_invoice_check.py, loaded by path (its folder is no package)."""
-    path = Path(__file__).resolve().parents[1] / "invoice" / "test_invoice_check.py"
-    spec = importlib.util.spec_from_file_location("invoice_check_cases", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-cases = _invoice_cases()
-ws = cases.ws  # the fixture: ws.contract(text), ws.calls(Calls), ws.invoice(*lines, period=…)
+cases = invoice_cases
 
 AS_OF = date(2026, 11, 16)
-
-
-def over_billed(ws):
-    """October evaluated (a 500.00 EUR service credit) and an invoice billing two calls too many."""
-    ws.contract(cases.contract(extra=cases.CREDITS))
-    ws.calls(cases.Calls().october())
-    evaluate(ws.db, contract_id="acme", period=parse_period("2026-10"), as_of=AS_OF)
-    ws.invoice("handled-voice,28,3.20,89.60", "email-minutes,50,0.50,25", "platform,1,1500,1500",
-               "service-credit,1,,-500")
 
 
 def shown(static) -> str:
