@@ -160,3 +160,17 @@ def test_breach_rows_carry_their_metric_so_values_show_in_its_unit(fixture_db):
     assert rows[1]["metric"] == "service_level" and rows[2]["metric"] == "abandon_rate"
     assert fmt.kpi_value(rows[1]["actual"], rows[1]["metric"]) == "62.0%"
     assert fmt.kpi_value(13.17, "asa") == "13.2 s"
+
+
+def test_breach_notes_show_the_engines_figures_in_the_kpis_unit():
+    from ccc_governance.tui.widgets.format import breach_note
+
+    note = "found by evaluation: abandon-voice 0.1241 against breach threshold 0.1"
+    assert breach_note(note, "abandon_rate") == (
+        "found by evaluation: abandon-voice 12.4% against breach threshold 10.0%")
+    assert breach_note("found by evaluation: asa 13.17 against breach threshold 12", "asa") == (
+        "found by evaluation: asa 13.2 s against breach threshold 12.0 s")
+    assert breach_note("no longer breached after re-evaluation (at_risk, 0.771)", "service_level") == (
+        "no longer breached after re-evaluation (at risk, 77.1%)")
+    assert breach_note("CCC plan received 0.5", "service_level") == "CCC plan received 0.5"  # people's words
+    assert breach_note(None, "asa") == ""

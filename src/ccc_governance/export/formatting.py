@@ -218,18 +218,20 @@ def _number(text: str):
         return None
 
 
-def engine_note(note, unit: str | None = None) -> str:
+def engine_note(note, unit: str | None = None, *, show=None) -> str:
     """A breach event's note for reading: the engine's own notes with their figures in the KPI's
-    unit (`found by evaluation: sl 84.6 % against breach threshold 90.0 %`); people's notes as written."""
+    unit (`found by evaluation: sl 84.6 % against breach threshold 90.0 %`); people's notes as written.
+    `show(value)` formats a figure (default: `fmt_value(value, unit)`; the TUI passes its own)."""
     if note is None or note == "":
         return DASH
+    show = show or (lambda value: fmt_value(value, unit))
     text = str(note)
     m = _ENGINE_NOTES[0].match(text)
     if m:
-        return f"{m[1]}{fmt_value(_number(m[2]), unit)}{m[3]}{fmt_value(_number(m[4]), unit)}"
+        return f"{m[1]}{show(_number(m[2]))}{m[3]}{show(_number(m[4]))}"
     m = _ENGINE_NOTES[1].match(text)
     if m:
-        return f"{m[1]}{label(m[2])}{m[3]}{fmt_value(_number(m[4]), unit)}{m[5]}"
+        return f"{m[1]}{label(m[2])}{m[3]}{show(_number(m[4]))}{m[5]}"
     return text
 
 

@@ -105,7 +105,7 @@ class BreachesScreen(BreachActions, DataScreen):
         for b in rows:
             rate = fmt.is_rate(b.get("actual"), b.get("breach"), b.get("target"))
             shown = (lambda v: fmt.kpi_value(v, b["metric"])) if b.get("metric") else (lambda v: fmt.value(v, rate))
-            note = fmt.user_text(b.get("note"))
+            note = fmt.user_text(fmt.breach_note(b.get("note"), b.get("metric")))
             note.overflow, note.no_wrap = "ellipsis", True
             table.add_row(
                 str(b["id"]), fmt.user_text(b["contract_id"]), fmt.user_text(b["kpi_id"]), b["period"],

@@ -176,7 +176,7 @@ def _why(view: data.KpiView, rate: bool) -> Text:
             out.append(f"  by {visible(e.get('actor') or 'unknown')}", style="bold")
             out.append(f" ({fmt.instant(e.get('recorded_at'))})", style="dim")
             if e.get("note"):
-                out.append(f"  {visible(e['note'])}")
+                out.append(f"  {visible(fmt.breach_note(e['note'], r.get('metric')))}")
             out.append("\n")
         if len(events) > 5:
             out.append(f"  … {len(events) - 5} earlier change(s): ccc breach show {b['id']}\n", style="dim")

@@ -190,3 +190,13 @@ def spark(values: list[float | None], *, include: tuple[float | None, ...] = ())
     return "".join(
         " " if v is None else BLOCKS[min(7, int((v - low) / span * 7.999))] for v in values
     )
+
+
+def breach_note(note: str | None, metric: str | None) -> str:
+    """A breach event's note with the engine's figures in the KPI's unit (`found by evaluation: sl
+    82.4% against breach threshold 80.0%`), as the packs show it; people's notes as written."""
+    from ...export.formatting import engine_note
+
+    if not note:
+        return ""
+    return engine_note(note, show=lambda v: kpi_value(v, metric) if metric else value(v, is_rate(v)))
