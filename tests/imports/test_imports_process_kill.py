@@ -143,8 +143,11 @@ def test_ctrl_c_during_an_import_stops_it_in_one_line(ccc_workspace, tmp_path):
             fh.write(f"k{i},2026-10-01T08:{i % 60:02d}:00Z,answered,{i % 90},+336399{i % 100000:05d}\n")
     env = dict(os.environ, CCC_IMPORT_PROCESS="always")
     ccc = str(Path(sys.executable).with_name("ccc"))
+    # Ctrl-C as in a terminal: SIGINT's default action restored in the command, which a test run started
+    # in the background (`make test`'s PostgreSQL half, a CI job under `&`) would otherwise inherit as ignored
     proc = subprocess.Popen([ccc, "import", "csv", str(big), "--option", f"mapping={root / 'map.toml'}"], cwd=root,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     reader = None
     try:
         deadline = time.monotonic() + 60
