@@ -2,6 +2,10 @@
 
     .venv/bin/python bench/engine_bench.py --baseline-python /work/bench-base/.venv/bin/python \\
         [--contacts 1000000] [--undo-contacts 1000000] [--pairs 3]
+    .venv/bin/python bench/engine_bench.py --no-baseline --contacts 10000000 ...   # the candidate alone
+
+`--no-baseline` times the candidate alone (for goals in absolute seconds, when the baseline's rebuild
+would take too long at that size): the same steps, `--pairs` rounds, no ratio.
 
 Prepared once per code version (untimed, but the import's wall and CPU are reported): a workspace
 (`ccc init`) with 10 contracts registered (one queue each, Europe/Paris, service level T = 20 s,
@@ -11,7 +15,7 @@ over 2025-01-01…2026-12-31 in the 10 queues imported with `ccc import csv` (ba
 golden copy; inputs are generated once into bench/out/ (waits: exponential, mean 15 s, one decimal).
 
 Timed, each on a fresh copy of the golden workspace, each step a whole process, candidate and
-baseline in rotating order (A B, B A, …) for `--pairs` rounds:
+baseline (if any) in rotating order (A B, B A, …) for `--pairs` rounds:
 - `register`: `ccc contract register new.toml` (a new contract over all 10 queues, opening hours
   08:00-20:00 Mon–Sat) then `ccc evaluate --contract bench-new --from 2025-01-01 --to 2026-12-31`
   (its build included);
@@ -209,7 +213,9 @@ def scenario(name: str, code: Code, ws: Path, files: list[Path]) -> list[tuple[s
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--baseline-python", required=True)
+    base = ap.add_mutually_exclusive_group(required=True)
+    base.add_argument("--baseline-python", help="the baseline code's interpreter (its venv's python)")
+    base.add_argument("--no-baseline", action="store_true", help="time the candidate alone")
     ap.add_argument("--contacts", type=int, default=1_000_000)
     ap.add_argument("--undo-contacts", type=int, default=1_000_000)
     ap.add_argument("--pairs", type=int, default=3)
@@ -223,7 +229,9 @@ def main() -> None:
         generate(OUT / f"engine-{args.undo_contacts}-january.csv", args.undo_contacts,
                  datetime(2027, 1, 1, tzinfo=timezone.utc), datetime(2027, 2, 1, tzinfo=timezone.utc), 12, "j"),
     ]
-    codes = [Code("candidate", sys.executable), Code("baseline", args.baseline_python)]
+    codes = [Code("candidate", sys.executable)]
+    if not args.no_baseline:
+        codes.append(Code("baseline", args.baseline_python))
     prepared = {}
     for code in codes:
         prepared[code.label] = prepare(code, files, args.contacts)
@@ -262,10 +270,26 @@ def main() -> None:
     report = {"args": vars(args), "codes": {c.label: c.commit for c in codes},
               "prepared": {k: v[1] for k, v in prepared.items()}, "results": results}
     (OUT / f"engine-{stamp}.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
-    print(f"\n| {args.contacts:,} + {args.undo_contacts:,} contacts | candidate wall s | CPU s | baseline wall s | CPU s |"
-          " baseline ÷ candidate (wall) | step times (median wall, candidate / baseline) |")
-    print("|---|---|---|---|---|---|---|")
-    for name, by_code in results.items():
+    labels = [c.label for c in codes]
+    if len(labels) == 1:
+        print(f"\n| {args.contacts:,} + {args.undo_contacts:,} contacts | candidate wall s, median (min–max) | CPU s |"
+              " step times (median wall / CPU) | load at start (min–max) |")
+        print("|---|---|---|---|---|")
+        for name, by_code in results.items():
+            rs = by_code["candidate"]
+            w, c = [x["wall_s"] for x in rs], [x["cpu_s"] for x in rs]
+            loads = [x["steps"][0]["load1"] for x in rs]
+            steps = "; ".join(
+                f"{s}: {statistics.median(x['steps'][k]['wall_s'] for x in rs):.2f} / "
+                f"{statistics.median(x['steps'][k]['cpu_s'] for x in rs):.2f}"
+                for k, s in enumerate(st["step"] for st in rs[0]["steps"]))
+            print(f"| {name} | {statistics.median(w):.2f} ({min(w):.2f}–{max(w):.2f}) | {statistics.median(c):.2f} | "
+                  f"{steps} | {min(loads):.2f}–{max(loads):.2f} |")
+    else:
+        print(f"\n| {args.contacts:,} + {args.undo_contacts:,} contacts | candidate wall s | CPU s | baseline wall s | CPU s |"
+              " baseline ÷ candidate (wall) | step times (median wall, candidate / baseline) |")
+        print("|---|---|---|---|---|---|---|")
+    for name, by_code in results.items() if len(labels) > 1 else ():
         cells = []
         for label in ("candidate", "baseline"):
             rs = by_code[label]
@@ -281,7 +305,8 @@ def main() -> None:
         print(f"| {name} | {cells[0]} | {cells[1]} | {cells[2]} | {cells[3]} | {ratio:.1f}× | {steps} |")
     for label, (_, facts) in prepared.items():
         db = facts["db"]
-        print(f"\n{label}: {db['contacts']:,} contacts, {db['bytes_per_contact']:.0f} bytes per contact "
+        print(f"\n{label}: {db['contacts']:,} contacts, {db['file_bytes'] / 1e9:.2f} GB file, "
+              f"{db['bytes_per_contact']:.0f} bytes per contact "
               f"({db['by_group_per_contact']}); imports: "
               + ", ".join(f"{i['file']} wall {i['wall_s']:.1f} s CPU {i['cpu_s']:.1f} s" for i in facts["imports"]))
     print(f"load average at the end: {os.getloadavg()}")

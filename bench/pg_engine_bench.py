@@ -1,7 +1,7 @@
 """Evaluation 50 × 24 and the TUI's first screen on a PostgreSQL store (issue #14), whole processes.
 
     .venv/bin/python bench/pg_engine_bench.py [--contacts 10000000] [--contracts 50] [--runs 3]
-        [--sqlite-too] [--pgdir DIR | --server ADMIN_URL] [--count-contracts 10,50] [--no-count]
+        [--sqlite-too | --sqlite-only] [--pgdir DIR | --server ADMIN_URL] [--count-contracts 10,50] [--no-count]
 
 Issue #14's goals: "Evaluation 50 × 24 over 10 M contacts on PostgreSQL: < 2 s; the TUI's first
 screen on PostgreSQL: < 1 s", and "the portfolio and each TUI screen in a bounded number of queries".
@@ -35,6 +35,7 @@ Timed, whole processes, `--runs` rounds in a rotating order (harness.rotations),
   ("imported (real time, UTC) …", written after the table is filled) is drawn (tui_bench.run_tui;
   its CPU is the process's, read when it is killed).
 `--sqlite-too`: the same set-up and the same three on a SQLite workspace (same CSV files).
+`--sqlite-only`: the SQLite workspace alone (no server is started, no query counts).
 Wall and CPU per run (`harness.measure` for the evaluations: the process tree's CPU; the server's
 backends are other processes, in `others_cores`), the 1-minute load average at each start.
 
@@ -266,6 +267,7 @@ def main() -> None:
     ap.add_argument("--contracts", type=int, default=50)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--sqlite-too", action="store_true", help="the same on a SQLite workspace, for comparison")
+    ap.add_argument("--sqlite-only", action="store_true", help="the SQLite workspace alone: no server, no counts")
     ap.add_argument("--pgdir", type=Path, default=OUT / "pg-engine-server",
                     help="where the bench's own server runs (.ci/pg-server)")
     ap.add_argument("--server", help="an admin URL of a running server to use instead of starting one")
@@ -280,11 +282,13 @@ def main() -> None:
     tui_bench.MARK = TUI_MARK  # run_tui waits for this text
     code = Code("candidate", sys.executable)
     code.verify("csv")
-    admin = args.server or start_server(args.pgdir.resolve(), not args.no_count)
+    if args.sqlite_only:
+        args.no_count = True
+    admin = None if args.sqlite_only else args.server or start_server(args.pgdir.resolve(), not args.no_count)
     try:
         report = bench(args, code, admin)
     finally:
-        if not args.server and not args.keep_server:
+        if admin and not args.server and not args.keep_server:
             subprocess.run([str(PG_SERVER), "stop", str(args.pgdir.resolve())], capture_output=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     path = OUT / f"pg-engine-{stamp}.json"
@@ -294,15 +298,17 @@ def main() -> None:
 
 
 def bench(args, code: Code, admin: str) -> dict:
-    server = {"version": psql(admin, "-c", "SHOW server_version").strip(),
-              **{s: psql(admin, "-c", f"SHOW {s}").strip() for s in (*DURABLE, "shared_preload_libraries")},
-              "own": not args.server}
+    server = {"version": None} if admin is None else {
+        "version": psql(admin, "-c", "SHOW server_version").strip(),
+        **{s: psql(admin, "-c", f"SHOW {s}").strip() for s in (*DURABLE, "shared_preload_libraries")},
+        "own": not args.server}
     print(f"server: PostgreSQL {server}; code: {code.probe.get('commit')}", file=sys.stderr, flush=True)
     counter = None if args.no_count else available_counter(admin)
     qs = queues(args.contracts)
     files = generate(args.contacts, args.file_contacts, qs, "main")
-    workspaces = [Workspace(code, OUT / "pg-engine-ws-pg", fresh(admin, "pgeng_main"), "pgeng_main")]
-    if args.sqlite_too:
+    workspaces = [] if admin is None else [
+        Workspace(code, OUT / "pg-engine-ws-pg", fresh(admin, "pgeng_main"), "pgeng_main")]
+    if args.sqlite_too or admin is None:
         workspaces.append(Workspace(code, OUT / "pg-engine-ws-sqlite", None))
     report: dict = {"args": vars(args), "code": code.probe, "server": server, "load_at_start": os.getloadavg(),
                     "tui_as_of": TUI_AS_OF, "evaluate_as_of": AS_OF, "prepared": {}, "runs": {}, "counts": {}}
@@ -358,7 +364,7 @@ def bench(args, code: Code, admin: str) -> dict:
     return report
 
 
-GOALS = {"PostgreSQL evaluate-24-months": 2.0, "PostgreSQL tui": 1.0}
+GOALS = {"PostgreSQL evaluate-24-months": 2.0, "PostgreSQL tui": 1.0, "SQLite evaluate-24-months": 0.5}  # #14; #13
 LABELS = {"evaluate-24-months": "evaluate 50 × 24 months (one process, engine's `evaluate`)",
           "evaluate-range": "`ccc evaluate --from 2025-01-01 --to 2026-12-31` (one range period)",
           "tui": f"`ccc tui --as-of {TUI_AS_OF}` to a filled portfolio"}
@@ -367,9 +373,9 @@ LABELS = {"evaluate-24-months": "evaluate 50 × 24 months (one process, engine's
 def print_report(report: dict) -> None:
     a = report["args"]
     print(f"\n{a['contacts']:,} contacts, {a['contracts']} contracts, {a['runs']} rounds (rotating order); "
-          f"PostgreSQL {report['server']['version']} ("
-          + ", ".join(f"{s} {report['server'][s]}" for s in DURABLE)
-          + f"); load {report['load_at_start'][0]:.2f} at start, {report.get('load_at_end', [0])[0]:.2f} at end\n")
+          + (f"PostgreSQL {report['server']['version']} (" + ", ".join(f"{s} {report['server'][s]}" for s in DURABLE)
+             + ")" if report["server"]["version"] else "SQLite only")
+          + f"; load {report['load_at_start'][0]:.2f} at start, {report.get('load_at_end', [0])[0]:.2f} at end\n")
     print("| store | command | wall s, median (min–max) | CPU s, median (min–max) | load at start, median | goal |")
     print("|---|---|---|---|---|---|")
     for key, runs in report["runs"].items():
