@@ -79,7 +79,8 @@ def record(db, results: list[dict], contracts: dict, *, pm=None, workspace=None,
     who = current_actor(db)
     new: list[int] = []
     seen: set[tuple] = set()
-    results = [r for r in results if not r["status"].startswith("mtd_") and _contractual(r, contracts)]
+    kpis: dict[tuple, object] = {}  # (contract id, version, KPI id) → its Kpi, looked up once
+    results = [r for r in results if not r["status"].startswith("mtd_") and _contractual(r, contracts, kpis)]
     periods = sorted({(r["contract_id"], r["period"]) for r in results})
     with db.atomic():  # one transaction: a breach, its events and its queued notification, or nothing
         known = _known(db, periods)
@@ -195,12 +196,18 @@ def _events(db, rows: list[list]) -> None:
                             "actor) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def _contractual(result: dict, contracts: dict) -> bool:
+def _contractual(result: dict, contracts: dict, kpis: dict | None = None) -> bool:
     """A breach is of the KPI's own measurement period (`[[kpi]] period`): a monthly KPI evaluated over
     a quarter or a week is a view of it, not a second breach of the same misses. A KPI measured per
     `interval` is breached per day, the finest period evaluated."""
-    contract = contracts.get((result["contract_id"], result["contract_version"]))
-    kpi = contract.kpi_by_id(result["kpi_id"]) if contract is not None else None
+    key = (result["contract_id"], result["contract_version"], result["kpi_id"])
+    if kpis is not None and key in kpis:
+        kpi = kpis[key]
+    else:
+        contract = contracts.get(key[:2])
+        kpi = contract.kpi_by_id(result["kpi_id"]) if contract is not None else None
+        if kpis is not None:
+            kpis[key] = kpi
     if kpi is None:
         return True
     return result["period_kind"] == ("day" if kpi.period == "interval" else kpi.period)

@@ -192,12 +192,15 @@ def refresh_many(db, keys, contracts: dict) -> None:
     todo: dict[str, set[str]] = {}
     evaluated = set(keys)
     earn_back: dict[str, int] = {}
+    longest: dict[str, int] = {}  # contract id → the longest earn-back of its versions
+    for (cid, _), c in contracts.items():
+        if c.service_credits:
+            longest[cid] = max(longest.get(cid, 0), c.service_credits.earn_back_periods)
     for contract_id, label in keys:
         period = parse_period(label)
         if period.kind != "month":
             continue
-        n = max((c.service_credits.earn_back_periods for (cid, _), c in contracts.items()
-                 if cid == contract_id and c.service_credits), default=0)
+        n = longest.get(contract_id, 0)
         labels = todo.setdefault(contract_id, set())
         labels.add(label)
         earn_back[contract_id] = max(earn_back.get(contract_id, 0), n)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -147,16 +148,32 @@ def _day_rows(db, v: Version, kpi_id: str, a: date, b: date) -> list[dict]:
 
 
 def _span_queries(v: Version, a: date, b: date, banded: list[str]) -> list[tuple[str, list]]:
-    sums = ", ".join(f"SUM({c}) AS {c}" for c in _SUM_COLUMNS)
-    base = "FROM kpi_daily WHERE contract_id = ? AND contract_version = ? AND day >= ? AND day <= ?"
-    args = [v.contract_id, v.version, a.isoformat(), b.isoformat()]
-    marks = ",".join("?" * len(banded))
-    queries = [(f"SELECT kpi_id, NULL AS day, excl_id, {sums} {base}"
-                + (f" AND day NOT IN ({marks})" if banded else "") + " GROUP BY kpi_id, excl_id", args + banded)]
+    """The statements of `_span_sums`. Only the version's KPI ids are read (the caller asks for no
+    other, e.g. not the scope row `*`): with `kpi_id IN (…)` the primary key (contract, version, KPI,
+    day, exclusion) finds each KPI's days as a range, instead of every row of the version being read
+    and its day tested (24 months of 50 contracts: 1,200 statements). Same rows, same order."""
+    kpi_ids = sorted({k.id for k in v.contract.kpi}) or [""]  # no KPI: no row (PostgreSQL has no `IN ()`)
+    args = [v.contract_id, v.version, *kpi_ids, a.isoformat(), b.isoformat()]
+    sums_sql, banded_sql = _span_sql(len(kpi_ids), len(banded))
+    queries = [(sums_sql, args + banded)]
     if banded:
-        queries.append((f"SELECT kpi_id, day, excl_id, {sums} {base} AND day IN ({marks}) "
-                        "GROUP BY kpi_id, day, excl_id", args + banded))
+        queries.append((banded_sql, args + banded))
     return queries
+
+
+@lru_cache(maxsize=64)
+def _span_sql(kpis: int, banded: int) -> tuple[str, str | None]:
+    """`_span_queries`'s statements for a number of KPI ids and of volume-band days (the text is the
+    same for every span with those numbers: built once)."""
+    sums = ", ".join(f"SUM({c}) AS {c}" for c in _SUM_COLUMNS)
+    base = (f"FROM kpi_daily WHERE contract_id = ? AND contract_version = ? AND kpi_id IN ({','.join('?' * kpis)})"
+            " AND day >= ? AND day <= ?")
+    marks = ",".join("?" * banded)
+    first = (f"SELECT kpi_id, NULL AS day, excl_id, {sums} {base}"
+             + (f" AND day NOT IN ({marks})" if banded else "") + " GROUP BY kpi_id, excl_id")
+    second = (f"SELECT kpi_id, day, excl_id, {sums} {base} AND day IN ({marks}) GROUP BY kpi_id, day, excl_id"
+              if banded else None)
+    return first, second
 
 
 def _by_kpi(answers) -> dict[str, list[dict]]:
@@ -259,7 +276,7 @@ def _result(db, v: Version, kpi, p: Period, a: date, b: date, mtd: bool, today: 
     volume, num, den, extra = sums["volume"], sums["num"], sums["den"], sums["extra"]
     actual = formulas.period_actual(metric, volume, num, den, extra)
     target, breach = kpi.thresholds_on(b)
-    higher = formulas.higher_is_better(metric)
+    higher, rate = _metric_facts(metric)
     status = status_for(actual, target, breach, higher, volume=volume, min_volume=kpi.min_volume)
     if sums["unusable"]:
         details["not_computable_intervals"] = int(sums["unusable"])
@@ -272,7 +289,7 @@ def _result(db, v: Version, kpi, p: Period, a: date, b: date, mtd: bool, today: 
               "abandoned_within", "unresolved", "not_queued", "forecast"):
         if sums[c]:
             details[c] = sums[c]
-    ci = stats.wilson(num, den) if formulas.is_rate(metric) and den and 0 <= num <= den else None
+    ci = stats.wilson(num, den) if rate and den and 0 <= num <= den else None
     n = den if ci else volume
     small = stats.small_sample(n, ci, [target, breach]) if actual is not None else False
     reported = _reported(db, contract, kpi, p, queue_pairs) if queue_pairs is not None else None
@@ -290,6 +307,13 @@ def _result(db, v: Version, kpi, p: Period, a: date, b: date, mtd: bool, today: 
         "details": details, "evaluated_at": evaluated_at, "kpi_class": kpi.kpi_class,
         "higher_is_better": higher,
     }
+
+
+@lru_cache(maxsize=256)
+def _metric_facts(metric: str) -> tuple[bool, bool]:
+    """(higher is better, is a rate) of a metric: `formulas`' answers, looked up once per metric
+    (an evaluation asks for each of its results: 4,800 for 50 contracts × 24 months)."""
+    return formulas.higher_is_better(metric), formulas.is_rate(metric)
 
 
 def _cost_rows(db, v: Version, kpi, a: date, b: date, details: dict) -> list[dict]:
@@ -357,7 +381,7 @@ def stored_row(result: dict) -> dict:
             "period_end", "channel", "volume", "numerator", "denominator", "actual", "target", "breach",
             "status", "ci_low", "ci_high", "reported", "reported_diff", "evaluated_at")
     row = {c: result[c] for c in cols}
-    row["excluded"] = json.dumps(result["excluded"])
+    row["excluded"] = json.dumps(result["excluded"]) if result["excluded"] else "[]"
     row["details"] = json.dumps({**result["details"], "small_sample": result["small_sample"],
                                  "kpi_class": result["kpi_class"]})
     return row
