@@ -1,6 +1,6 @@
 """How fast `ccc tui` shows a filled portfolio on a big database (run by hand).
 
-    .venv/bin/python bench/tui_bench.py [CONTACTS] [--runs N] [--baseline-src DIR] [--in-process]
+    .venv/bin/python bench/tui_bench.py [CONTACTS] [--runs N] [--baseline-src DIR] [--workspace DIR] [--in-process]
 
 Synthesises, with plain SQL, in a workspace made by `ccc init`: 100 contracts × 4 KPIs × 24 months
 of `kpi_results`, a breach per contract, credits, and a `contacts` table of CONTACTS rows (default
@@ -11,6 +11,8 @@ table is filled) reaches the terminal; the process is then killed and its CPU ti
 `os.wait4`) read. Medians over `--runs` (default 7), the load average before and after. Goal (issue
 #13): < 0.6 s wall. `--in-process` instead times the app inside this process (Textual's `run_test`),
 as the bench did before. The portfolio reads stored results only; it never touches `contacts`.
+`--workspace DIR` keeps the workspace in DIR (built there when DIR has no `ccc.db`, reused as it
+is when it has one), so that before/after runs need not build the database again.
 """
 
 from __future__ import annotations
@@ -181,15 +183,21 @@ def main() -> None:
     parser.add_argument("contacts", nargs="?", type=int, default=10_000_000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--baseline-src", type=Path)
+    parser.add_argument("--workspace", type=Path, help="Keep (or reuse) the workspace in DIR.")
     parser.add_argument("--in-process", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        workspace = Path(tmp) / "ws"
-        subprocess.run([sys.executable, "-c", CCC, "init", str(workspace)], check=True, stdout=subprocess.DEVNULL)
+        workspace = args.workspace.resolve() if args.workspace else Path(tmp) / "ws"
         path = workspace / "ccc.db"
-        t0 = time.perf_counter()
-        build(path, args.contacts)
-        print(f"built 100 contracts, 9,600 kpi_results, {args.contacts:,} contacts in {time.perf_counter() - t0:.1f} s")
+        if path.exists():
+            print(f"reusing {path} (not built again)")
+        else:
+            subprocess.run([sys.executable, "-c", CCC, "init", str(workspace)], check=True,
+                           stdout=subprocess.DEVNULL)
+            t0 = time.perf_counter()
+            build(path, args.contacts)
+            print(f"built 100 contracts, 9,600 kpi_results, {args.contacts:,} contacts in "
+                  f"{time.perf_counter() - t0:.1f} s")
         if args.in_process:
             elapsed = asyncio.run(time_portfolio(path))
             print(f"portfolio drawn in {elapsed:.3f} s, in this process")
