@@ -61,3 +61,30 @@ def test_every_renderer_shows_it(pack_db, tmp_path):
     export_review(pack_db, "acme", "2026-10", "csv", folder, as_of="2026-11-03", evaluate=False)
     assert (folder / "iso18295.csv").read_text(encoding="utf-8").splitlines()[0] == \
         "duty,name,status,status_label,reasons,evidence"
+
+
+def test_every_pack_command_uses_the_workspaces_settings(pack_db, tmp_path, monkeypatch):
+    """`[iso18295]` of ccc.toml reaches the packs of `export review --all`, `export due` and `export site`
+    as it reaches `export review` (they used the package's defaults)."""
+    from click.testing import CliRunner
+
+    from ccc_governance.cli import cli
+    from ccc_governance.testing import store_folder
+
+    monkeypatch.delenv("CCC_AS_OF", raising=False)
+    monkeypatch.delenv("CCC_DB", raising=False)
+    folder = store_folder(pack_db)
+    (folder / "ccc.toml").write_text('[workspace]\ndatabase = "ccc.db"\n\n[iso18295]\naudit_within_months = 0\n',
+                                     encoding="utf-8")
+    db = ["--db", str(folder / "ccc.db")]
+    r = CliRunner().invoke(cli, [*db, "export", "review", "--all", "--period", "2026-10", "--format", "json",
+                                 "-o", str(tmp_path / "all"), "--as-of", "2026-11-03"])
+    assert r.exit_code == 0, r.output
+    pack = json.loads((tmp_path / "all" / "acme_2026-10.json").read_text(encoding="utf-8"))
+    audit = next(d for d in pack["iso18295"]["duties"] if d["duty"] == "audit")
+    assert pack["iso18295"]["settings"]["audit_within_months"] == 0
+    assert audit["reasons"] == ["last audit #1 started 2026-10-03, more than 0 months before 2026-11-03"]
+    r = CliRunner().invoke(cli, [*db, "export", "site", str(tmp_path / "site"), "--as-of", "2026-11-03"])
+    assert r.exit_code == 0, r.output
+    page = (tmp_path / "site" / "acme" / "acme_2026-10.html").read_text(encoding="utf-8")
+    assert "more than 0 months before 2026-11-03" in page  # the default (12 months) says "is not closed"

@@ -11,6 +11,14 @@ from ..periods import parse_period
 from .context import AppContext, pass_app
 from .notifications import deliver_when_done
 
+
+def iso_settings(app: AppContext) -> dict:
+    """The workspace's `[iso18295]` settings for the packs' ISO 18295 section (every pack command)."""
+    from .conformity import _settings
+
+    return _settings(app)
+
+
 FORMAT = click.Choice(["md", "html", "xlsx", "csv", "json"])
 
 
@@ -60,13 +68,11 @@ def review(app: AppContext, contract_id, all_, period, fmt, output, as_of, templ
     if all_:
         folder = Path(output or f"packs_{p.label.replace('..', '_to_')}")
         written = export_all(app.db, p, fmt, folder, as_of=as_of, templates_dir=settings["templates"],
-                             logo=settings["logo"], parents=parents)
+                             logo=settings["logo"], parents=parents, iso_settings=iso_settings(app))
         for path in written:
             click.echo(str(path))
         return
     path = Path(output or default_path(contract_id, p, fmt))
-    from .conformity import _settings as iso_settings
-
     pack = export_review(app.db, contract_id, p, fmt, path, as_of=as_of, templates_dir=settings["templates"],
                          logo=settings["logo"], parents=parents, iso_settings=iso_settings(app))
     click.echo(f"{path}  ({pack['summary']['status'].replace('_', ' ')}, {pack['summary']['kpi_count']} KPIs)")
@@ -126,7 +132,7 @@ def due(app: AppContext, as_of, output, formats, dry_run, templates, site_dir, p
     clash = None
     try:
         produced = produce_due(app.db, folder, as_of, formats=formats, templates_dir=settings["templates"],
-                               logo=settings["logo"], parents=parents,
+                               logo=settings["logo"], parents=parents, iso_settings=iso_settings(app),
                                on_produced=lambda r: click.echo(f"{r['contract_id']}  {r['period']}  {r['path']}"))
     except ForeignEntryError as err:
         if not site_dir:
@@ -144,7 +150,7 @@ def _write_site(app: AppContext, folder, as_of, period, settings: dict, parents:
     from ..export.site import export_site
 
     result = export_site(app.db, folder, as_of=as_of, period=period, templates_dir=settings["templates"],
-                         logo=settings["logo"], parents=parents)
+                         logo=settings["logo"], parents=parents, iso_settings=iso_settings(app))
     click.echo(f"{result.index}  (site: {result.contracts} contracts, {len(result.packs)} review packs)")
 
 

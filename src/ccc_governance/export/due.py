@@ -59,7 +59,7 @@ def _digest(path: Path) -> str:
 
 
 def produce_due(db, out_dir: str | Path, as_of=None, *, formats=("html",), templates_dir=None, logo=None,
-                parents: bool = False, on_produced=None) -> list[dict]:
+                parents: bool = False, on_produced=None, iso_settings: dict | None = None) -> list[dict]:
     """Produce every missing pre-read pack in `out_dir` and record it; return what was produced
     (`contract_id, period, format, path, sha256`). A pack is recorded only once it is fully written.
 
@@ -76,7 +76,7 @@ def produce_due(db, out_dir: str | Path, as_of=None, *, formats=("html",), templ
         for fmt in review["missing"]:
             try:
                 path, _pack = export_review_into(db, review["contract_id"], period, fmt, folder, as_of=day,
-                                                 templates_dir=templates_dir, logo=logo)
+                                                 templates_dir=templates_dir, logo=logo, iso_settings=iso_settings)
             except ForeignEntryError as err:
                 clashes.append(err)
                 continue

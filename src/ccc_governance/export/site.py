@@ -207,7 +207,7 @@ def _worst(row: PortfolioRow) -> dict | None:
 
 
 def export_site(db, folder: str | Path, *, as_of=None, period: Period | str | None = None, templates_dir=None,
-                logo=None, parents: bool = False) -> SiteResult:
+                logo=None, parents: bool = False, iso_settings: dict | None = None) -> SiteResult:
     """Write (or refresh) the static site in `folder`; see the module docstring.
 
     Pages read stored results only. With `period`, every contract in force in it is evaluated first
@@ -248,7 +248,7 @@ def export_site(db, folder: str | Path, *, as_of=None, period: Period | str | No
         problems = [row.problem] if row.problem else []
         for p in periods:
             try:
-                pack = build_pack(db, cid, p, day)
+                pack = build_pack(db, cid, p, day, iso_settings=iso_settings)
             except CONTRACT_FAILURES as err:
                 problems.append(f"{p.label}: the pack cannot be made ({failure_reason(err)})")
                 packs.pop(p.label)

@@ -115,7 +115,7 @@ def export_review(db, contract_id: str, period: Period | str, fmt: str, path: st
 
 def export_review_into(db, contract_id: str, period: Period | str, fmt: str, folder: str | Path | PackFolder, *,
                        as_of=None, templates_dir=None, logo=None, evaluate: bool = True,
-                       parents: bool = False) -> tuple[Path, dict]:
+                       parents: bool = False, iso_settings: dict | None = None) -> tuple[Path, dict]:
     """Write one review pack under its default name into `folder`, a collection folder (`export due`,
     the TUI's `packs/`): the folder may hold other files, but the pack replaces only a pack ccc wrote
     there (listed in the folder's `.ccc-pack`). Returns the pack's path and the pack."""
@@ -123,12 +123,13 @@ def export_review_into(db, contract_id: str, period: Period | str, fmt: str, fol
     out = folder if isinstance(folder, PackFolder) else PackFolder(folder, strict=False, parents=parents)
     (path,) = out.claim([default_path(contract_id, period, fmt)])
     pack = export_review(db, contract_id, period, fmt, path, as_of=as_of, templates_dir=templates_dir, logo=logo,
-                         evaluate=evaluate)
+                         evaluate=evaluate, iso_settings=iso_settings)
     return path, pack
 
 
 def export_all(db, period: Period | str, fmt: str, folder: str | Path, *, as_of=None, templates_dir=None,
-               logo=None, evaluate: bool = True, parents: bool = False) -> list[Path]:
+               logo=None, evaluate: bool = True, parents: bool = False,
+               iso_settings: dict | None = None) -> list[Path]:
     """A pack per contract in force in `period` in `folder`, plus an index (`index.<fmt>`; for XLSX,
     CSV and JSON an `index.json`). Returns the paths written, index last.
 
@@ -149,7 +150,7 @@ def export_all(db, period: Period | str, fmt: str, folder: str | Path, *, as_of=
     written, entries = [], []
     for cid, name, path in zip(cids, names, paths):
         pack = export_review(db, cid, period, fmt, path, as_of=as_of, templates_dir=templates_dir,
-                             logo=logo, evaluate=evaluate)
+                             logo=logo, evaluate=evaluate, iso_settings=iso_settings)
         written.append(path)
         entries.append({"contract_id": cid, "title": pack["contract"]["title"], "ccc": pack["contract"]["ccc"],
                         "status": pack["summary"]["status"], "credits_total": pack["summary"]["credits_total"],
