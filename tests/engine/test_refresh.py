@@ -1,12 +1,14 @@
 """Incremental refresh after a batch gives exactly what a full rebuild gives."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ccc_governance.engine import aggregates
 from ccc_governance.engine.evaluate import evaluate
+
+from invoice_cases import ws  # noqa: F401 - `ws` is a fixture
 
 from .conftest import SL
 
@@ -81,3 +83,46 @@ def test_unseen_data_rebuilds_other_contracts_too(store, ccc_db):
     evaluate(ccc_db, contract_id="a", period="2026-10", as_of="2026-12-15")  # notices the unseen batch
     [b] = evaluate(ccc_db, contract_id="b", period="2026-10", as_of="2026-12-15")
     assert b["denominator"] == 2
+
+
+def test_undo_refreshes_only_the_days_it_touched_and_equals_a_full_rebuild(ws):
+    """`ccc batch undo` (undo, then `refresh_after_undo`): the batch's days and the days of the rows it
+    had replaced are recomputed, nothing else; the figures equal a full rebuild and the next
+    evaluation rebuilds nothing."""
+    from invoice_cases import CREDITS, Calls, contract
+
+    from ccc_governance.engine.scope import all_versions
+    from ccc_governance.store.batches import undo_batch
+
+    db = ws.db
+    ws.contract(contract(extra=CREDITS))
+    ws.calls(Calls().october())  # batch: c1…c44 in October
+    evaluate(db, period="2026-10", as_of="2026-12-15")  # builds the aggregates
+    second = Calls()
+    second.add("2026-10-03 10:00:00", outcome="abandoned", wait=90)  # c1 again: replaces October's c1
+    for day in (10, 11, 12):
+        second.add(f"2026-11-{day:02d} 10:00:00", queue="support")  # c2…c4 again, moved to November
+    bid = ws.calls(second)["batch_id"]
+    aggregates.refresh_after_batch(db, bid)
+    before = aggregates.batches_signature(db)
+    undo_batch(db, bid)
+    stats = aggregates.refresh_after_undo(db, bid, before)
+    # the batch's own span (3 Oct … 12 Nov) and the replaced rows' days (1 … 3 Oct): 43 days, not 2 years
+    assert stats["versions"] == 1 and stats["days"] == (date(2026, 11, 12) - date(2026, 10, 1)).days + 1
+    incremental = daily(db)
+    assert aggregates.ensure_fresh(db, all_versions(db)) == []  # nothing left for the evaluation to rebuild
+    aggregates.rebuild_all(db)
+    assert daily(db) == incremental
+
+
+def test_undo_after_an_unseen_change_leaves_the_rebuild_to_the_engine(ws):
+    from invoice_cases import CREDITS, Calls, contract
+
+    from ccc_governance.store.batches import undo_batch
+
+    db = ws.db
+    ws.contract(contract(extra=CREDITS))
+    bid = ws.calls(Calls().october())["batch_id"]
+    before = aggregates.batches_signature(db)  # the aggregates were never built: not current
+    undo_batch(db, bid)
+    assert aggregates.refresh_after_undo(db, bid, before) == {"versions": 0, "days": 0, "rows": 0}

@@ -183,9 +183,12 @@ def batch_show(app, batch_id, as_json):
 @pass_app
 def batch_undo(app, batch_id):
     """Remove batch BATCH_ID's records and restore the records it replaced (one transaction)."""
+    from ..engine.aggregates import batches_signature, refresh_after_undo
     from ..store.batches import undo_batch
 
+    before = batches_signature(app.db)
     r = undo_batch(app.db, batch_id)
+    refresh_after_undo(app.db, r["batch_id"], before)  # the engine's figures of the days it touched
     _echo(f"batch {r['batch_id']} undone: {r['removed']:,} records removed, {r['restored']:,} restored")
 
 

@@ -55,9 +55,14 @@ _DAILY_VALUES = ("volume", "num", "den", "contacts", "offered", "answered", "aba
                  "answered_within", "abandoned_within", "unresolved", "not_queued", "forecast", "unusable", "extra")
 
 
-def _batches_signature(db) -> str:
+def batches_signature(db) -> str:
+    """What the aggregates were last built for: the batches' count, last id and how many are not
+    complete. `ensure_fresh` rebuilds everything when the stored one differs."""
     row = db.execute(_SIGNATURE).fetchone()
     return json.dumps(list(row))
+
+
+_batches_signature = batches_signature
 
 
 def _exclusions(db, contract_id: str) -> list[tuple]:
@@ -792,6 +797,43 @@ def refresh_after_batch(db, batch_id: int) -> dict:
         stats["days"] += (last - first).days + 1
     with db.conn:  # (only reached when the aggregates were current before the batch)
         db.execute(_SET_BATCHES, [_batches_signature(db)])
+    return stats
+
+
+def refresh_after_undo(db, batch_id: int, signature_before: str) -> dict:
+    """Recompute the aggregates for the local days an undone batch touched — its own span and the
+    instants of the rows it had replaced, now put back — in every built version, as
+    `refresh_after_batch` does after an import: a `batch undo` then costs those days, not a rebuild of
+    every contract over all stored data. `signature_before`: `batches_signature` read before the undo;
+    when the aggregates were not current then, nothing is done here (`ensure_fresh` rebuilds).
+    Returns `{"versions": n, "days": n, "rows": n}`."""
+    stats = {"versions": 0, "days": 0, "rows": 0}
+    stored = db.execute("SELECT value FROM agg_meta WHERE key = 'batches'").fetchone()
+    if stored is None or stored[0] != signature_before:
+        return stats
+    own = db.execute("SELECT first_at, last_at FROM batches WHERE id = ?", [batch_id]).fetchone()
+    back = batch_span(db, batch_id)  # (its own rows are gone: this is the rows it had replaced, put back)
+    instants = [x for x in (*own, *back) if x is not None]
+    lo, hi = (min(instants), max(instants)) if instants else (None, None)
+    built = {(r[0], r[1]): r[2] for r in db.execute(
+        "SELECT contract_id, contract_version, fingerprint FROM agg_state").fetchall()}
+    for v in all_versions(db) if lo is not None else []:
+        if v.first is None or (v.contract_id, v.version) not in built:
+            continue
+        if built[(v.contract_id, v.version)] != fingerprint(v, _exclusions(db, v.contract_id)):
+            continue  # stale for another reason: ensure_fresh rebuilds it whole
+        zone = ZoneInfo(v.contract.contract.timezone)
+        first, last = max(local_day(lo, zone), v.first), min(local_day(hi, zone), v.last or date.max)
+        if first > last:
+            continue
+        with db.conn:  # days left with no data at all (the undone batch was their only one) are emptied too
+            db.execute("DELETE FROM kpi_daily WHERE contract_id = ? AND contract_version = ? AND day >= ? "
+                       "AND day <= ?", [v.contract_id, v.version, first.isoformat(), last.isoformat()])
+        stats["rows"] += build_version(db, v, first, last)
+        stats["versions"] += 1
+        stats["days"] += (last - first).days + 1
+    with db.conn:
+        db.execute(_SET_BATCHES, [batches_signature(db)])
     return stats
 
 
