@@ -87,6 +87,37 @@ def test_every_layout_yields_the_objects_with_their_lines(rows, chunk, layout):
     assert [(i.value, i.line, i.index) for i in items] == [(r, n, k) for k, (r, n) in enumerate(zip(rows, lines))]
 
 
+_LINES = st.one_of(
+    st.dictionaries(st.text(max_size=4), values, max_size=3).map(lambda d: json.dumps(d)),
+    st.dictionaries(st.text(max_size=4), values, max_size=3).map(lambda d: "," + json.dumps(d, indent=1)),
+    st.sampled_from(["", "[", "]", ",", "  ", "\r", '{"a": 1}{"b": [2]}', '{"a": 1},', '[{"a": 1}', '{"a": 2, "b":',
+                     '{"a": tru}', '{"a": "cut', "1", '"text"', "}", '{"a": 1} x', "{}"]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_LINES, max_size=12), st.sampled_from([1, 3, 8, 64, 1 << 20]), st.booleans(), st.booleans())
+def test_runs_of_objects_read_as_one_at_a_time(lines, chunk, crlf, wrapped):
+    # `iter_objects` decodes runs of objects in a tight loop; with that loop made to take nothing
+    # (every object then goes the general way) every file must give the same items.
+    from unittest import mock
+
+    from ccc_governance.readers import jsonstream
+
+    text = ("\r\n" if crlf else "\n").join(lines)
+    if wrapped:
+        text = '{"total": 3, "results": [' + text + '], "next": null}'
+    key = "results" if wrapped else None
+    quick = _objects(text, chunk=chunk, wrapper_key=key)
+
+    def nothing(buf, pos):
+        raise StopIteration(pos)
+
+    with mock.patch.object(jsonstream, "_scan", nothing):
+        general = _objects(text, chunk=chunk, wrapper_key=key)
+    assert quick == general
+
+
 def test_wrapper_key():
     text = '{"totalHits": 2, "conversations": [\n{"a": 1},\n{"a": 2}\n], "cursor": {"next": [1, 2]}}'
     items = _objects(text, chunk=5, wrapper_key="conversations")

@@ -22,6 +22,7 @@ import codecs
 import json
 import re
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any, BinaryIO, NamedTuple
 
 #: Bytes read at a time.
@@ -32,6 +33,12 @@ _WS = " \t\r\n"
 _SEPARATORS = " \t\r\n,[]"
 _NUMBER_CHARS = "0123456789.eE+-"
 _decoder = json.JSONDecoder()
+_scan = _decoder.scan_once
+#: What may come between two objects of a run (see `iter_objects`): blanks, commas, an array's `[`.
+_between = re.compile(r"[ \t\r\n,\[]*").match
+#: An object of a run that starts this far from the buffer's end, or further, is decoded even if no
+#: line ends after it (objects written back to back on one line).
+_RUN_MARGIN = 1 << 16
 
 
 class JsonSyntaxError(ValueError):
@@ -48,6 +55,10 @@ class Item(NamedTuple):
     value: object
     line: int
     index: int
+
+
+#: `Item((value, line, index))` without the Python-level `__new__` of a named tuple.
+_item = partial(tuple.__new__, Item)
 
 
 class Broken(NamedTuple):
@@ -205,6 +216,7 @@ def iter_objects(raw: BinaryIO, *, wrapper_key: str | None = None, progress: Cal
     s = JsonStream(raw, chunk=chunk, progress=progress, errors="replace")
     index = 0
     in_wrapper = False
+    slow = False  # the next object is decoded by the general path (the quick run failed on it)
     while True:
         # Skip blanks and the punctuation between top-level objects.
         while True:
@@ -241,6 +253,45 @@ def iter_objects(raw: BinaryIO, *, wrapper_key: str | None = None, progress: Cal
                 in_wrapper = True
                 continue
             buf, pos = s._buf, s._pos
+        if ch == "{" and (wrapper is None or in_wrapper) and not slow:
+            # Objects one after another (one per line, or `,` between them in an array), decoded in
+            # a tight loop: no walk over the characters between them. It stops at anything else (a
+            # `]`, text that is not JSON), which the general path below takes with the same result
+            # as if it had read every object itself. Only objects that start before the buffer's
+            # last line end (or `_RUN_MARGIN` before its end) are taken: they are complete, so an
+            # object cut by the buffer's end is not decoded in vain (a failed decode counts the
+            # buffer's lines for its message); the buffer is filled up instead.
+            safe = len(buf) if s._eof else max(buf.rfind("\n"), len(buf) - _RUN_MARGIN)
+            if pos > safe:
+                s._fill()
+                continue
+            p, last, line, taken = pos, pos, s.line, 0
+            while p <= safe:
+                try:
+                    value, end = _scan(buf, p)
+                except (ValueError, StopIteration):
+                    break
+                line += buf.count("\n", last, p)
+                last = p
+                yield _item((value, line, index))
+                index += 1
+                taken += 1
+                if buf.startswith("\n{", end):  # one object per line
+                    p = end + 1
+                    continue
+                if buf.startswith("\n,{", end):  # one element per line, the comma leading
+                    p = end + 2
+                    continue
+                p = end
+                q = _between(buf, end).end()
+                if buf.startswith("{", q):
+                    p = q
+                else:
+                    break
+            if taken:
+                s._pos, s.line = p, line + buf.count("\n", last, p)
+                continue
+            slow = True  # this object goes through the general path (which reports it if broken)
         try:
             value, end = _decoder.raw_decode(buf, pos)
         except json.JSONDecodeError as exc:
@@ -253,9 +304,11 @@ def iter_objects(raw: BinaryIO, *, wrapper_key: str | None = None, progress: Cal
             yield Broken(s.line, index, f"invalid JSON ({exc.msg}): a record cut short or mistyped", text[:300])
             index += 1
             s._advance(resume)
+            slow = False
             continue
         yield Item(value, s.line, index)
         index += 1
+        slow = False
         s._advance(end)
         if len(buf) - end < 4096 and not s._eof and end > s._chunk:
             s._fill()
