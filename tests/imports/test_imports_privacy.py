@@ -93,6 +93,7 @@ _IDENTIFIERS = st.one_of(
     st.text(max_size=20),
     st.from_regex(r"(tel:|sip:|TEL:|mailto:)?(\+|00|0|\+00)?[0-9 .\-]{0,16}", fullmatch=True),
     st.from_regex(r"[A-Za-z.]{1,8}@[a-z]{1,8}\.(com|FR)", fullmatch=True),
+    st.from_regex(r"\s?(mailto:|MAILTO:|Sip:|tel:)?\s?[A-Za-zÉ.+]{1,8}@[a-zA-Z]{1,8}\.(com|FR)\s?", fullmatch=True),
 )
 
 
