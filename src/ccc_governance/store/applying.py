@@ -59,6 +59,7 @@ DEFER_INDEX_BYTES = 4_000_000
 GROUP_ROWS = 20_000  # PostgreSQL: `UNCHECKED` rows held for one COPY (two groups in memory at most)
 IMPORT_LOCK = 0x0CCC  # PostgreSQL: the advisory lock (with the source's hash) an import of a source holds
 COUNTERS = ("imported", "replaced", "duplicates", "older_skipped", "quarantined")
+COUNT_ROWS = 10_000  # SQLite: contacts counted into the interval figures at a time, as they are applied
 
 
 class _Conflict(Exception):
@@ -122,6 +123,7 @@ class _KindApplier:
         self.held_rows = 0
         self.sending: _Group | None = None  # the group whose COPY a thread runs
         self.pg_types: dict[str, str] | None = None  # column → PostgreSQL type, for a binary COPY
+        self.before_change = None  # called before rows stored already (this batch's too) are changed
 
     def _insert(self, columns: list) -> None:
         """INSERT rows given column by column, naming only the columns that hold a value in some
@@ -268,6 +270,8 @@ class _KindApplier:
             self._insert_new(columns)
             self.counts["imported"] += n
             return
+        if self.before_change is not None:
+            self.before_change()
         counts = dict.fromkeys(self.counts, 0)
         nones = (None,) * n
         held_by_id: dict[str, _Held] = {}
@@ -388,8 +392,9 @@ class BatchFile:
 
 class SqliteBatch:
     """One batch being applied, inside the caller's transaction: `open` writes the batch row;
-    the reading side's units and quarantine go to `unit`/`quarantine`; `close` counts the batch
-    into the interval figures (`store.intervals`) and saves the source's state and counters.
+    the reading side's units and quarantine go to `unit`/`quarantine` (on SQLite, `unit` counts
+    new contacts into the interval figures as it goes: `store.intervals`); `close` counts the rest
+    and saves the source's state and counters.
     `defer_indexes`: drop secondary indexes of empty enough tables for the batch (a big file read
     in this process)."""
 
@@ -402,6 +407,12 @@ class SqliteBatch:
         self.deferred: list[tuple[str, str]] = []
         self.batch_id: int | None = None
         self.state_before: str | None = None
+        # SQLite: the batch's contacts are counted into the interval figures as they are inserted
+        # (`intervals.add_rows`, `COUNT_ROWS` at a time): while a reader process reads on, not all
+        # at the end. `counted`: the contacts with an id in (counted[0], counted[1]] are counted,
+        # None once the batch changes a stored row (they are then taken out, and `close` counts
+        # the batch whole).
+        self.counted: list[int] | None = None
 
     def open(self) -> int:
         f = self.file
@@ -416,7 +427,10 @@ class SqliteBatch:
              now_text(), json.dumps(f.options, default=str), self.state_before, self.actor),
         )
         self.batch_id = cur.lastrowid
-        intervals.begin_bulk(self.conn, self.batch_id)  # its contacts are counted at once by `close`
+        intervals.begin_bulk(self.conn, self.batch_id)  # its contacts are counted by `unit` and `close`
+        if not is_postgres(self.conn):
+            last = self.conn.execute("SELECT max(id) FROM contacts").fetchone()[0] or 0
+            self.counted = [last, last]
         return self.batch_id
 
     def fresh(self) -> dict[str, bool]:
@@ -439,7 +453,23 @@ class SqliteBatch:
                                                               self.batch_id, self.counts)
             if self.defer:
                 self.deferred.extend(_defer_indexes(self.conn, applier.table, self.file.size // 200))
+            if unit.kind == "contact" and self.counted is not None:
+                applier.before_change = self._stop_counting
         applier.apply(unit)
+        if unit.kind == "contact" and self.counted is not None:
+            last = self.conn.execute("SELECT max(id) FROM contacts").fetchone()[0] or 0
+            if last - self.counted[1] >= COUNT_ROWS:
+                intervals.add_rows(self.conn, self.counted[1], last)
+                self.counted[1] = last
+
+    def _stop_counting(self) -> None:
+        """The batch is about to change rows stored already: take out what it counted (those
+        rows are as they were counted) and leave the counting to `close`."""
+        if self.counted is not None:
+            first, last = self.counted
+            if last > first:
+                intervals.take_out_rows(self.conn, first, last)
+            self.counted = None
 
     def quarantine(self, rows: list[Quarantined]) -> None:
         if rows:
@@ -454,7 +484,7 @@ class SqliteBatch:
         self.counts["quarantined"] += result.quarantined
         for _name, sql in self.deferred:
             conn.execute(sql)
-        intervals.add_batch(conn, self.batch_id)
+        intervals.add_batch(conn, self.batch_id, after_id=self.counted[1] if self.counted is not None else None)
         if state or self.state_before is not None:
             conn.execute(
                 "INSERT INTO source_state (source, state, batch_id) VALUES (?, ?, ?) "

@@ -13,8 +13,11 @@ UTC interval (`interval_start`: `arrived_at` floored to 15 minutes, epoch ms; ev
 - `contact_csat`: CSAT answers by (`csat_scale`, -1 when none was given; the answer);
 - `contact_first_response`: first responses by their ceiling second (`w <= d` ⇔ `fr_ceil <= d`).
 
-Kept up to date in the writer's transaction: an import adds its batch in bulk when it closes
-(`add_batch`, after `begin_bulk` took the per-row triggers away for the batch); `ccc batch undo` takes
+Kept up to date in the writer's transaction: an import adds its batch in bulk (after `begin_bulk`
+took the per-row triggers away for the batch): on SQLite, its new contacts 10,000 at a time as they
+are inserted (`add_rows`, while its reader process reads on), the rest when it closes (`add_batch`;
+the whole batch there once it changes a stored row, `take_out_rows` then taking back what it had
+counted); `ccc batch undo` takes
 the batch out and puts back the rows it replaced (`remove_batch`, `restore_replaced`); any other write to `contacts`
 (privacy purge, a test or tool writing rows itself) goes through the per-row triggers. Rows whose
 count falls to 0 are deleted. This module holds all of that SQL; the schema migration calls
@@ -251,8 +254,8 @@ _REPLACED_ROWS = (
 )
 
 
-def _batch_rows() -> str:
-    return "(SELECT " + ", ".join(f"x.{col}" for col in COLUMNS) + " FROM contacts x WHERE x.batch_id = ?) c"
+def _batch_rows(where: str = "x.batch_id = ?") -> str:
+    return "(SELECT " + ", ".join(f"x.{col}" for col in COLUMNS) + f" FROM contacts x WHERE {where}) c"
 
 
 def begin_bulk(conn, batch_id: int) -> None:
@@ -279,14 +282,31 @@ def end_bulk(conn, batch_id: int) -> None:
             conn.execute(sql)
 
 
-def add_batch(conn, batch_id: int) -> None:
+def add_batch(conn, batch_id: int, *, after_id: int | None = None) -> None:
     """Count an applied batch: take out the earlier rows it replaced, add its rows as stored now.
-    Ends the bulk mode `begin_bulk` started."""
+    `after_id`: its rows up to this id are counted already (`add_rows`, as they were applied):
+    only the later ones are added. Ends the bulk mode `begin_bulk` started."""
     if conn.execute("SELECT 1 FROM replaced_rows WHERE batch_id = ? AND tbl = 'contacts' LIMIT 1",
                     (batch_id,)).fetchone():
         _run(conn, _REPLACED_ROWS, (batch_id,), -1)
-    _run(conn, _batch_rows(), (batch_id,), 1)
+    if after_id is None:
+        _run(conn, _batch_rows(), (batch_id,), 1)
+    else:
+        _run(conn, _batch_rows("x.batch_id = ? AND x.id > ?"), (batch_id, after_id), 1)
     end_bulk(conn, batch_id)
+
+
+def add_rows(conn, after_id: int, upto_id: int) -> None:
+    """Count the contacts with an id in (`after_id`, `upto_id`]: rows a batch in bulk mode has
+    inserted (an import counts its rows as it goes, while its reader process reads on, instead of
+    all at once at the end). Rows counted so are taken out again (`take_out_rows`) before the
+    batch changes any of them."""
+    _run(conn, _batch_rows("x.id > ? AND x.id <= ?"), (after_id, upto_id), 1)
+
+
+def take_out_rows(conn, after_id: int, upto_id: int) -> None:
+    """Undo `add_rows(conn, after_id, upto_id)` (the rows unchanged since)."""
+    _run(conn, _batch_rows("x.id > ? AND x.id <= ?"), (after_id, upto_id), -1)
 
 
 def remove_batch(conn, batch_id: int) -> None:
