@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ccc_governance.blocks import ColumnBlock
 from ccc_governance.errors import SourceError
@@ -260,3 +262,86 @@ def test_absurd_durations_are_rejected_not_a_crash(tmp_path):
     bad, good = read(path)
     assert (bad.line, bad.reason) == (1, "contact 1: preQueueSeconds 1e+308 is more than 300 years")
     assert (good.source_id, good.wait_s) == ("2", 4.0)
+
+
+USUAL = {  # one completed contact as GET /contacts/completed writes it (bench/nice_cxone_bench.py's shape)
+    "abandoned": False, "abandonSeconds": 0, "ACWSeconds": 67, "agentId": 1104000, "agentSeconds": 275,
+    "contactId": 70000000000, "contactStart": "2026-10-01T00:00:02.000Z", "fromAddr": "+33639900000",
+    "holdSeconds": 15, "inQueueSeconds": 84, "isOutbound": False, "lastUpdateTime": "2026-10-01T00:08:11.000Z",
+    "mediaType": 4, "mediaTypeName": "Call", "preQueueSeconds": 3, "skillId": 4100, "skillName": "Billing FR",
+    "toAddr": "+33170000001", "totalDurationSeconds": 362, "transferIndicatorId": 0,
+}
+ODD_VALUES = {
+    "abandoned": [True, None, "true", "False", 1, "maybe"],
+    "isOutbound": [True, None, "True", 0],
+    "isActive": [True, False, None],
+    "ACWSeconds": [0, None, -1, 12.5, "30", 1e308],
+    "acwSeconds": [5],
+    "agentId": [0, None, "1104", "0", True],
+    "agentSeconds": [0, None, 30, -5, "200", 2.5, 1 << 70],
+    "contactId": ["70000000001", " 7 ", "", None, 1.5, True, 0],
+    "contactStart": ["2026-10-01T00:00:02Z", "2026-10-01T02:00:02+02:00", "2026-10-01 00:00:02", "2026-10-1T00:00Z",
+                     " 2026-10-01T00:00:02Z", None, 5, "Z"],
+    "contactStartDate": ["2026-10-01T00:00:05.1234567Z"],
+    "fromAddr": [None, "", "  ", 33639900000, " client@example.fr "],
+    "fromAddress": ["+33639900009"],
+    "holdSeconds": [0, None, 40, -1, "15"],
+    "inQueueSeconds": [0, None, 20, -3, "12", 0.5],
+    "lastUpdateTime": [None, "", "2026-10-01T00:08:11+00:00", "2026-10-01 00:08:11", "nope", "Z", 7],
+    "mediaTypeName": ["Chat", "Email", "Voice Mail", "Work Item", "Digital", "Carrier Pigeon", None, 4, " Call"],
+    "mediaSubTypeName": ["WhatsApp", "Email"],
+    "mediaTypeId": [3, 5, "9"],
+    "preQueueSeconds": [0, None, 20, -1, "4"],
+    "skillName": [None, "", "  Support  ", 4100],
+    "skillId": [None, 0, "0", "", 4200],
+    "toAddr": [None, "+33170000009", 5],
+    "totalDurationSeconds": [0, None, 10, -1, "100", float("nan")],
+    "transferIndicatorId": [1, None, "1", "x"],
+    "transferIndicatorName": ["None", "Transfer"],
+}
+
+
+#: The usual shapes besides USUAL's answered call: what each changes in it.
+KINDS = {
+    "answered": {}, "abandoned": {"abandoned": True, "agentSeconds": 0, "agentId": 0, "ACWSeconds": 0},
+    "ivr": {"abandoned": True, "agentSeconds": 0, "agentId": 0, "inQueueSeconds": 0},
+    "timeout": {"agentSeconds": 0, "agentId": 0}, "not queued": {"agentSeconds": 0, "inQueueSeconds": 0},
+    "outbound": {"isOutbound": True, "preQueueSeconds": 0}, "transferred chat": {"mediaTypeName": "Chat",
+                                                                                 "transferIndicatorId": 1},
+    "work item": {"mediaTypeName": "Work Item"},
+}
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(st.sampled_from(sorted(ODD_VALUES)), st.data(), max_size=4),
+       st.sets(st.sampled_from(sorted(USUAL)), max_size=2), st.sampled_from(sorted(KINDS)))
+def test_the_usual_shape_is_read_as_any_shape_is(changes, missing, kind):
+    # `contact_row` reads the usual shape itself and leaves the rest to `read_contact`: the same
+    # row (or the same reason to quarantine) either way.
+    from ccc_nice_cxone.reader import BadRecord, contact_row, read_contact
+
+    record = {k: v for k, v in {**USUAL, **KINDS[kind]}.items() if k not in missing}
+    for key, data in changes.items():
+        record[key] = data.draw(st.sampled_from(ODD_VALUES[key]))
+
+    def outcome(read):
+        try:
+            return read(dict(record), 7)
+        except BadRecord as err:
+            return f"BadRecord: {err}"
+
+    assert outcome(contact_row) == outcome(read_contact)
+
+
+def test_the_usual_shape_is_read_inline():
+    from ccc_nice_cxone import reader
+
+    calls = []
+    original = reader.read_contact
+    try:
+        reader.read_contact = lambda *a: calls.append(a) or original(*a)
+        row = reader.contact_row(dict(USUAL), 3)
+    finally:
+        reader.read_contact = original
+    assert calls == [] and row == original(dict(USUAL), 3)
+    assert row[3:6] == ("answered", "voice", "inbound") and row[10:14] == (84.0, 260.0, 15.0, 67.0)

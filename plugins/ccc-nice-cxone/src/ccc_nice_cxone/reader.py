@@ -22,6 +22,7 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import datetime, timezone, tzinfo
+from operator import itemgetter
 
 from ccc_governance.blocks import BlockBuilder, ColumnBlock
 from ccc_governance.errors import SourceError
@@ -105,39 +106,78 @@ def read_completed_contacts(context: ReadContext) -> Iterator[ColumnBlock | Reje
             items = _page_items(raw, context)
         else:
             items = iter_objects(raw, progress=context.progress)
-        builder = BlockBuilder("contact", FIELDS, size=BLOCK)
+        rows: list[tuple] = []  # block rows not yielded yet
         count = 0
-        for record, line, raw_text in _records(items):
-            count += 1
-            if record is None:  # text that is not JSON
-                check.seen(count)
-                check.unreadable(line, raw_text[0])
-                if block := builder.flush():
-                    yield block
-                yield context.reject(line, raw_text[1], raw_text[0])
-                continue
-            cid = record.get("contactId") if record.__class__ is dict else None
-            if cid is None or cid == "":
-                check.seen(count)
-                check.unreadable(line, _short(record))
-                if block := builder.flush():
-                    yield block
-                yield context.reject(line, "not a completed contact (no contactId)", _short(record))
-                continue
-            if not check.ok:
-                check.recognised()
-            try:
-                row = contact_row(record, line, zone)
-            except BadRecord as exc:
-                if block := builder.flush():
-                    yield block
-                yield context.reject(line, f"contact {cid}: {exc}", _short(record), str(cid))
-                continue
-            if row is not None and (block := builder.add(row)):
-                yield block
-        if block := builder.flush():
-            yield block
+        for item in items:
+            if item.__class__ is Item:  # the usual item, a contact with its contactId: read here, inline
+                record = item.value
+                cid = record.get("contactId") if record.__class__ is dict else None
+                if cid is not None and cid != "":
+                    count += 1
+                    if not check.ok:
+                        check.recognised()
+                    try:
+                        row = contact_row(record, item.line, zone)
+                    except BadRecord as exc:
+                        if rows:
+                            yield _block(rows)
+                            rows = []
+                        yield context.reject(item.line, f"contact {cid}: {exc}", _short(record), str(cid))
+                        continue
+                    if row is not None:
+                        rows.append(row)
+                        if len(rows) >= BLOCK:
+                            yield _block(rows)
+                            rows = []
+                    continue
+            # Anything else (text that is not JSON, a page inside JSON lines, an object without
+            # contactId): as `_records` gives it.
+            for record, line, raw_text in _records((item,)):
+                count += 1
+                if record is None:  # text that is not JSON
+                    check.seen(count)
+                    check.unreadable(line, raw_text[0])
+                    if rows:
+                        yield _block(rows)
+                        rows = []
+                    yield context.reject(line, raw_text[1], raw_text[0])
+                    continue
+                cid = record.get("contactId") if record.__class__ is dict else None
+                if cid is None or cid == "":
+                    check.seen(count)
+                    check.unreadable(line, _short(record))
+                    if rows:
+                        yield _block(rows)
+                        rows = []
+                    yield context.reject(line, "not a completed contact (no contactId)", _short(record))
+                    continue
+                if not check.ok:
+                    check.recognised()
+                try:
+                    row = contact_row(record, line, zone)
+                except BadRecord as exc:
+                    if rows:
+                        yield _block(rows)
+                        rows = []
+                    yield context.reject(line, f"contact {cid}: {exc}", _short(record), str(cid))
+                    continue
+                if row is not None:
+                    rows.append(row)
+                    if len(rows) >= BLOCK:
+                        yield _block(rows)
+                        rows = []
+        if rows:
+            yield _block(rows)
         check.finish()
+
+
+#: The layout of the blocks, checked once (ValueError if the host cannot take it).
+BlockBuilder("contact", FIELDS)
+
+
+def _block(rows: list[tuple]) -> ColumnBlock:
+    """Block rows `(source_id, line, *FIELDS)` as a block."""
+    return ColumnBlock(kind="contact", fields=FIELDS, columns=[list(c) for c in zip(*rows)])
 
 
 def _records(items) -> Iterator[tuple]:
@@ -203,13 +243,68 @@ def _walk_page(stream: JsonStream, found: list) -> Iterator[tuple[int, object]]:
             stream.skip()
 
 
+#: The fields of a completed contact in the usual shape, taken from it at once by `contact_row`.
+_USUAL = itemgetter("contactId", "mediaTypeName", "contactStart", "preQueueSeconds", "inQueueSeconds",
+                    "agentSeconds", "holdSeconds", "ACWSeconds", "totalDurationSeconds", "abandoned", "isOutbound",
+                    "agentId", "skillName", "fromAddr", "toAddr", "lastUpdateTime", "transferIndicatorId")
+
+
 def contact_row(r: dict, line: int | None, zone: tzinfo = _UTC) -> tuple | None:
     """The block row `(source_id, line, *FIELDS)` of one completed-contact object, or None for a
     media type that is not a live customer contact (voicemail, work item, fax: skipped). Raises
     `BadRecord` with the reason.
 
-    The usual shape (JSON numbers and booleans, a known `mediaTypeName`) is read inline; anything
-    else goes through the helpers below, which give the reasons."""
+    The usual shape (every field of `GET /contacts/completed`: JSON numbers and booleans, whole
+    seconds, times in UTC with `Z`, a known `mediaTypeName`) is read here, its fields taken at
+    once; anything else by `read_contact`, which gives the same row (a test compares the two)."""
+    try:
+        (cid, name, start, pre, in_queue, agent_s, hold, acw, total, abandoned, outbound, agent, skill, caller,
+         called, updated, transfer) = _USUAL(r)
+    except KeyError:
+        return read_contact(r, line, zone)
+    channel = _MEDIA_NAMES.get(name) if name.__class__ is str else None
+    customer = called if outbound is True else caller
+    if (channel is None or cid.__class__ is not int or start.__class__ is not str or start[-1:] != "Z"
+            or updated.__class__ is not str or updated[-1:] != "Z" or pre.__class__ is not int
+            or in_queue.__class__ is not int or agent_s.__class__ is not int or hold.__class__ is not int
+            or acw.__class__ is not int or total.__class__ is not int or agent.__class__ is not int
+            or transfer.__class__ is not int or skill.__class__ is not str or customer.__class__ is not str
+            or (abandoned is not True and abandoned is not False) or (outbound is not True and outbound is not False)
+            or "isActive" in r):
+        return read_contact(r, line, zone)
+    if channel is SKIP:
+        return None
+    if not (0 <= pre <= MAX_SECONDS and 0 <= in_queue <= MAX_SECONDS and 0 <= agent_s <= MAX_SECONDS
+            and 0 <= hold <= MAX_SECONDS and 0 <= acw <= MAX_SECONDS and 0 <= total <= MAX_SECONDS):
+        return read_contact(r, line, zone)
+    try:
+        start = _fromiso(start).timestamp()
+        version = round(_fromiso(updated).timestamp() * 1000)
+    except ValueError:
+        return read_contact(r, line, zone)
+    pre, in_queue = float(pre), float(in_queue)
+    arrived = start + pre if pre else start
+    skill = skill.strip() or None
+    queue = skill if skill is not None else _skill_id(r)
+    customer = customer.strip() or None
+    direction = "outbound" if outbound else "inbound"
+    ended = round((start + total) * 1000)
+    if agent_s > 0:
+        hold = float(hold)
+        return (str(cid), line, round(arrived * 1000), "answered", channel, direction, queue, skill,
+                round((arrived + in_queue) * 1000), ended, in_queue, max(0.0, float(agent_s) - hold), hold,
+                float(acw), str(agent) if agent else None, transfer != 0, customer, version)
+    if abandoned:
+        outcome = "not_queued" if in_queue == 0 and pre else "abandoned"
+    else:
+        outcome = "timeout" if in_queue else "not_queued"
+    return (str(cid), line, round(arrived * 1000), outcome, channel, direction, queue, skill, None, ended,
+            None if outcome == "not_queued" else in_queue, None, None, None, None, None, customer, version)
+
+
+def read_contact(r: dict, line: int | None, zone: tzinfo = _UTC) -> tuple | None:
+    """`contact_row` for a contact of any shape: both spellings of the fields, numbers and booleans
+    as text, null or missing fields, times with an offset or none."""
     get = r.get
     cid = get("contactId")
     source_id = str(cid) if cid.__class__ is int else _identifier(cid)
@@ -222,7 +317,10 @@ def contact_row(r: dict, line: int | None, zone: tzinfo = _UTC) -> tuple | None:
     text = get("contactStart")
     if text is None:
         text = get("contactStartDate")
-    start = _utc_epoch(text)
+    try:  # the usual `2026-10-05T08:00:00.250Z`, read inline
+        start = _fromiso(text).timestamp() if text.__class__ is str and text[-1:] == "Z" else None
+    except ValueError:
+        start = None
     if start is None:
         start = _epoch(text, "contactStart", zone)
         if start is None:
@@ -275,11 +373,7 @@ def contact_row(r: dict, line: int | None, zone: tzinfo = _UTC) -> tuple | None:
 
     skill = get("skillName")
     skill = (skill.strip() or None) if skill.__class__ is str else _text(skill)
-    if skill is not None:
-        queue = skill
-    else:
-        skill_id = get("skillId")
-        queue = str(skill_id) if skill_id not in (None, "", 0, "0") else None
+    queue = skill if skill is not None else _skill_id(r)
     if outbound:
         customer = get("toAddr")
         if customer is None:
@@ -290,7 +384,10 @@ def contact_row(r: dict, line: int | None, zone: tzinfo = _UTC) -> tuple | None:
             customer = get("fromAddress")
     customer = (customer.strip() or None) if customer.__class__ is str else _text(customer)
     text = get("lastUpdateTime")
-    version = _utc_epoch(text)
+    try:
+        version = _fromiso(text).timestamp() if text.__class__ is str and text[-1:] == "Z" else None
+    except ValueError:
+        version = None
     if version is None:
         version = _epoch(text, "lastUpdateTime", zone)
     version = None if version is None else round(version * 1000)
@@ -310,6 +407,12 @@ def contact_row(r: dict, line: int | None, zone: tzinfo = _UTC) -> tuple | None:
         max(0.0, agent_s - (hold or 0.0)) if agent_s is not None else None,
         hold, acw, agent, transferred, customer, version,
     )
+
+
+def _skill_id(r: dict) -> str | None:
+    """The queue of a contact without a skill name: its skill's id (0 or nothing: none)."""
+    skill_id = r.get("skillId")
+    return str(skill_id) if skill_id not in (None, "", 0, "0") else None
 
 
 def _pick(r: dict, *names: str):
@@ -354,16 +457,6 @@ def _channel(r: dict) -> str:
         sub = str(r.get("mediaSubTypeName") or "").lower()
         return next((ch for word, ch in DIGITAL_WORDS if word in sub), "chat")
     return channel
-
-
-def _utc_epoch(value) -> float | None:
-    """The usual `2026-10-05T08:00:00.250Z` as epoch seconds; None for anything else (`_epoch` reads it)."""
-    if value.__class__ is str and value[-1:] == "Z":
-        try:
-            return _fromiso(value).timestamp()
-        except ValueError:
-            return None
-    return None
 
 
 def _epoch(value, field: str, zone: tzinfo) -> float | None:
