@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ccc_governance.blocks import ColumnBlock
 from ccc_governance.errors import SourceError
@@ -246,3 +248,78 @@ def test_blocks_in_storage_form_partial_apart_and_in_file_order(tmp_path):
     assert column["arrived_at"] == [1791187200000, 1791187800000]  # 2026-10-05T08:00Z and 08:10Z
     assert column["version"][0] == 1791273900000 and column["ended_at"] == [1791273600000, None]
     assert column["first_response_s"] == [5400.0, None] and column["resolution_s"] == [86400.0, None]
+
+
+USUAL = {  # a listed ticket with its stats (bench/freshdesk_bench.py's shape)
+    "cc_emails": [], "spam": False, "group_id": 84000219438, "priority": 1, "requester_id": 84001000000,
+    "responder_id": 84007931837, "source": 1, "status": 4, "id": 1000, "type": "Question",
+    "created_at": "2026-10-01T00:01:07Z", "updated_at": "2026-10-02T04:08:52Z", "tags": [],
+    "stats": {"agent_responded_at": "2026-10-01T04:08:52Z", "requester_responded_at": None,
+              "first_responded_at": "2026-10-01T04:08:52Z", "status_updated_at": "2026-10-02T04:08:52Z",
+              "reopened_at": None, "resolved_at": "2026-10-02T04:08:52Z", "closed_at": None, "pending_since": None},
+}
+TIMES = [None, "", "2026-10-01T04:08:52Z", "2026-09-30T00:00:00Z", "2026-10-02T04:08:52Z", "2026-10-01T06:08:52+02:00",
+         "2026-10-01 04:08:52", "2026-10-1T04:08Z", 5, "Z"]
+ODD_VALUES = {
+    "spam": [True, None, "false"], "deleted": [True, False], "id": ["1000", " 7 ", "", None, 1.0, 1.5, True],
+    "created_at": TIMES, "updated_at": TIMES, "status": [2, 3, 5, 6, 1, "Open", "4", None, 4.0],
+    "source": [2, 3, 7, 10, 99, "Email", None, True], "group_id": [None, "84000219439", 1.0],
+    "responder_id": [None, "84007931838", 0], "requester_id": [None, "x", 2.5], "stats": [None, [], "x", {}],
+    "stats.first_responded_at": TIMES, "stats.agent_responded_at": [None, "2026-10-01T05:00:00Z"],
+    "stats.resolved_at": TIMES, "stats.closed_at": TIMES,
+}
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(st.sampled_from(sorted(ODD_VALUES)), st.data(), max_size=4),
+       st.sets(st.sampled_from(["created_at", "updated_at", "stats", "status", "stats.resolved_at", "group_id"]),
+               max_size=2),
+       st.sampled_from([{}, {"groups": "84000219438=Billing"}, {"queue": "priority"}, {"timezone": "Europe/Paris"}]),
+       st.sampled_from([2, 3, 4, 5, 6]), st.sampled_from(["resolved", "closed", "first", "none"]))
+def test_the_usual_shape_is_read_as_any_shape_is(changes, missing, options, status, stats):
+    # `ticket_row` reads the usual shape itself and leaves the rest to `read_ticket`: the same row
+    # (or the same reason to quarantine) either way.
+    from ccc_freshdesk.reader import BadTicket, Options, read_ticket, ticket_row
+
+    ticket = json.loads(json.dumps(USUAL))
+    ticket["status"] = status  # the usual shapes: every status, stats with or without each time
+    if stats == "closed":
+        ticket["stats"]["resolved_at"], ticket["stats"]["closed_at"] = None, "2026-10-03T00:00:00Z"
+    elif stats == "first":
+        ticket["stats"]["resolved_at"] = None
+    elif stats == "none":
+        ticket["stats"].update(first_responded_at=None, agent_responded_at=None, resolved_at=None)
+    for key, data in changes.items():
+        value = data.draw(st.sampled_from(ODD_VALUES[key]))
+        if key.startswith("stats."):
+            if isinstance(ticket.get("stats"), dict):
+                ticket["stats"][key[6:]] = value
+        else:
+            ticket[key] = value
+    for key in missing:
+        if key.startswith("stats."):
+            if isinstance(ticket.get("stats"), dict):
+                ticket["stats"].pop(key[6:], None)
+        else:
+            ticket.pop(key, None)
+    opts = Options(options, Path("t.json"))
+
+    def outcome(read):
+        try:
+            return read(json.loads(json.dumps(ticket)), 7, opts)
+        except BadTicket as err:
+            return f"BadTicket: {err}"
+
+    assert outcome(ticket_row) == outcome(read_ticket)
+
+
+def test_the_usual_shape_is_read_inline(monkeypatch):
+    from ccc_freshdesk import reader
+
+    monkeypatch.setattr(reader, "read_ticket", lambda *a: pytest.fail("read_ticket called"))
+    partial, row = reader.ticket_row(json.loads(json.dumps(USUAL)), 3, reader.Options({}, Path("t.json")))
+    ms = lambda *args: round(at(*args).timestamp() * 1000)  # noqa: E731
+    assert partial is False and row[:4] == ("1000", 3, ms(2026, 10, 1, 0, 1, 7), "answered")
+    # first response 4:07:45 after creation, resolved 1 day 4:07:45 after it; updated_at the version
+    assert row[8:] == (ms(2026, 10, 2, 4, 8, 52), "84007931837", 14865.0, 101265.0, "84001000000",
+                       ms(2026, 10, 2, 4, 8, 52))
