@@ -118,6 +118,38 @@ def test_runs_of_objects_read_as_one_at_a_time(lines, chunk, crlf, wrapped):
     assert quick == general
 
 
+def _tail_end_by_copy(buf: str, pos: int):
+    """`_wrapper_tail_end` as it was: the rest of the buffer copied and decoded as an object."""
+    i = pos
+    while i < len(buf) and buf[i] in " \t\r\n":
+        i += 1
+    if i >= len(buf):
+        return None
+    if buf[i] == "}":
+        return i + 1
+    if buf[i] != ",":
+        return i
+    try:
+        _, end = json.JSONDecoder().raw_decode("{" + buf[i + 1:])
+    except json.JSONDecodeError:
+        return None
+    return i + end
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=3), values, max_size=3), st.integers(0, 40),
+       st.sampled_from(["", " ", "\n", "x", '{"a": 1}', ",", "}"]), st.sampled_from(["", " ", "\n  "]),
+       st.sampled_from([None, ",}", ", 12", ',"a" 1}', ',"a":}', ", 1: 2}", ',"a":1,}', ']', ' , "k": [1, {"b": "}"}]}']))
+def test_the_wrapper_tail_is_found_where_it_is(members, cut, after, space, odd):
+    from ccc_governance.readers.jsonstream import _wrapper_tail_end
+
+    tail = odd if odd is not None else space + "," + json.dumps(members)[1:] if members else space + "}"
+    text = "]" + tail + after
+    for end in sorted({len(text), min(len(text), 1 + cut)}):  # whole, and cut short by the buffer's end
+        buf = text[:end]
+        assert _wrapper_tail_end(buf, 1) == _tail_end_by_copy(buf, 1), buf
+
+
 def test_wrapper_key():
     text = '{"totalHits": 2, "conversations": [\n{"a": 1},\n{"a": 2}\n], "cursor": {"next": [1, 2]}}'
     items = _objects(text, chunk=5, wrapper_key="conversations")

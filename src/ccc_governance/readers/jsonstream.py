@@ -36,6 +36,7 @@ _decoder = json.JSONDecoder()
 _scan = _decoder.scan_once
 #: What may come between two objects of a run (see `iter_objects`): blanks, commas, an array's `[`.
 _between = re.compile(r"[ \t\r\n,\[]*").match
+_ws = re.compile(r"[ \t\r\n]*").match
 #: An object of a run that starts this far from the buffer's end, or further, is decoded even if no
 #: line ends after it (objects written back to back on one line).
 _RUN_MARGIN = 1 << 16
@@ -325,11 +326,27 @@ def _wrapper_tail_end(buf: str, pos: int) -> int | None:
         return i + 1
     if buf[i] != ",":
         return i  # not a wrapper tail after all: resume reading objects here
-    try:
-        _, end = _decoder.raw_decode("{" + buf[i + 1 :])
-    except json.JSONDecodeError:
-        return None
-    return i + end
+    # The wrapper's other members, `"key": value` after `,` up to its `}`, decoded where they are
+    # (a copy of the buffer's rest for each wrapper would cost a page of 30 records its size).
+    j = _ws(buf, i + 1).end()
+    if buf.startswith("}", j):
+        return j + 1
+    while buf.startswith('"', j):
+        try:
+            _, j = _scan(buf, j)
+            j = _ws(buf, j).end()
+            if not buf.startswith(":", j):
+                return None
+            _, j = _scan(buf, _ws(buf, j + 1).end())
+        except (ValueError, StopIteration):
+            return None
+        j = _ws(buf, j).end()
+        if buf.startswith("}", j):
+            return j + 1
+        if not buf.startswith(",", j):
+            return None
+        j = _ws(buf, j + 1).end()
+    return None
 
 
 def _resume_at(buf: str, start: int, error: int) -> int:
