@@ -275,7 +275,7 @@ ODD_VALUES = {
        st.sets(st.sampled_from(["created_at", "updated_at", "stats", "status", "stats.resolved_at", "group_id"]),
                max_size=2),
        st.sampled_from([{}, {"groups": "84000219438=Billing"}, {"queue": "priority"}, {"timezone": "Europe/Paris"}]),
-       st.sampled_from([2, 3, 4, 5, 6]), st.sampled_from(["resolved", "closed", "first", "none"]))
+       st.sampled_from([2, 3, 4, 5, 6]), st.sampled_from(["resolved", "closed", "first", "none", "search", "null"]))
 def test_the_usual_shape_is_read_as_any_shape_is(changes, missing, options, status, stats):
     # `ticket_row` reads the usual shape itself and leaves the rest to `read_ticket`: the same row
     # (or the same reason to quarantine) either way.
@@ -289,6 +289,10 @@ def test_the_usual_shape_is_read_as_any_shape_is(changes, missing, options, stat
         ticket["stats"]["resolved_at"] = None
     elif stats == "none":
         ticket["stats"].update(first_responded_at=None, agent_responded_at=None, resolved_at=None)
+    elif stats == "search":  # a search result: no stats (a partial contact)
+        del ticket["stats"]
+    elif stats == "null":
+        ticket["stats"] = None
     for key, data in changes.items():
         value = data.draw(st.sampled_from(ODD_VALUES[key]))
         if key.startswith("stats."):
@@ -323,3 +327,7 @@ def test_the_usual_shape_is_read_inline(monkeypatch):
     # first response 4:07:45 after creation, resolved 1 day 4:07:45 after it; updated_at the version
     assert row[8:] == (ms(2026, 10, 2, 4, 8, 52), "84007931837", 14865.0, 101265.0, "84001000000",
                        ms(2026, 10, 2, 4, 8, 52))
+    found = json.loads(json.dumps(USUAL))
+    del found["stats"]  # a search result: a partial contact, read inline too
+    partial, row = reader.ticket_row(found, 3, reader.Options({}, Path("t.json")))
+    assert partial is True and row[3] == "answered" and row[8] is None and row[10:12] == (None, None)

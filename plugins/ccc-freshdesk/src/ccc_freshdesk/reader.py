@@ -170,9 +170,10 @@ def _since(later: int | None, earlier: int, name: str) -> float | None:
     return (later - earlier) / 1000
 
 
-#: The properties of a ticket in the usual shape (`GET /api/v2/tickets?include=stats`), taken at once.
-_USUAL = itemgetter("spam", "id", "created_at", "status", "source", "stats", "group_id", "responder_id",
-                    "requester_id", "updated_at")
+#: The properties of a ticket in the usual shape (`GET /api/v2/tickets?include=stats`, or a search
+#: result without `stats`), taken at once.
+_USUAL = itemgetter("spam", "id", "created_at", "status", "source", "group_id", "responder_id", "requester_id",
+                    "updated_at")
 _USUAL_STATS = itemgetter("first_responded_at", "agent_responded_at", "resolved_at", "closed_at")
 _NUMBER_OR_NONE = (int, type(None))
 
@@ -181,19 +182,20 @@ def ticket_row(t: dict, line: int, opts: Options) -> tuple[bool, tuple] | None:
     """`(partial, block row)` of one ticket: `partial` when it has no stats, the row `(source_id,
     line, *FIELDS)`; None for a ticket that is not a customer contact (spam, deleted). Raises `BadTicket`.
 
-    The usual shape (a listed ticket with its stats: numbers as JSON numbers, times in UTC with
-    `Z`, queues by group) is read here, its properties taken at once; anything else by
-    `read_ticket`, which gives the same row (a test compares the two)."""
+    The usual shape (a listed ticket with its stats, or a search result without: numbers as JSON
+    numbers, times in UTC with `Z`, queues by group) is read here, its properties taken at once;
+    anything else by `read_ticket`, which gives the same row (a test compares the two)."""
     try:
-        spam, tid, created, status, source, stats, group, agent, customer, updated = _USUAL(t)
-        first, responded, resolved, closed = _USUAL_STATS(stats)
+        spam, tid, created, status, source, group, agent, customer, updated = _USUAL(t)
+        stats = t.get("stats")
+        first, responded, resolved, closed = (None,) * 4 if stats is None else _USUAL_STATS(stats)
     except (KeyError, TypeError):  # (TypeError: stats is not an object)
         return read_ticket(t, line, opts)
     channel = opts.sources.get(source) if source.__class__ is int else None
     if (spam is not False or channel is None or tid.__class__ is not int or status.__class__ is not int
-            or status < OPEN or stats.__class__ is not dict or "deleted" in t or opts.queue_by != "group"
-            or created.__class__ is not str or created[-1:] != "Z" or updated.__class__ is not str
-            or updated[-1:] != "Z" or group.__class__ not in _NUMBER_OR_NONE
+            or status < OPEN or (stats is not None and stats.__class__ is not dict) or "deleted" in t
+            or opts.queue_by != "group" or created.__class__ is not str or created[-1:] != "Z"
+            or updated.__class__ is not str or updated[-1:] != "Z" or group.__class__ not in _NUMBER_OR_NONE
             or agent.__class__ not in _NUMBER_OR_NONE or customer.__class__ not in _NUMBER_OR_NONE
             or (first is not None and (first.__class__ is not str or first[-1:] != "Z"))):
         return read_ticket(t, line, opts)
@@ -206,7 +208,7 @@ def ticket_row(t: dict, line: int, opts: Options) -> tuple[bool, tuple] | None:
     if first_ms is not None and first_ms < created_ms:
         return read_ticket(t, line, opts)  # (the reason is given there)
     ended = resolution = None
-    if status == RESOLVED or status == CLOSED:
+    if stats is not None and (status == RESOLVED or status == CLOSED):
         end = resolved if resolved is not None else closed
         if end is not None:
             if end.__class__ is not str or end[-1:] != "Z":
@@ -223,7 +225,7 @@ def ticket_row(t: dict, line: int, opts: Options) -> tuple[bool, tuple] | None:
     else:
         outcome = "answered"
     queue = None if group is None else str(group)
-    return False, (
+    return stats is None, (
         str(tid), line, created_ms, outcome, channel, "outbound" if source == OUTBOUND_SOURCE else "inbound", queue,
         opts.groups.get(queue) if queue and opts.groups else None, ended, None if agent is None else str(agent),
         None if first_ms is None else (first_ms - created_ms) / 1000, resolution,
