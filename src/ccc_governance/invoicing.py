@@ -198,8 +198,13 @@ def months_of(period: Period) -> list[Period]:
     if period.kind == "day" or period.kind == "week" or period.start.day != 1 or period.end.day != 1:
         raise InvoiceCheckError(f"period {period.label}: an invoice covers whole months (give a month 2026-10, "
                                 "a quarter 2026-Q4, a half or a year)")
-    out, day = [], period.start
-    while day < period.end:
+    return _months_between(period.start, period.last_day)
+
+
+def _months_between(first: date, last: date) -> list[Period]:
+    """The calendar months holding local days `first`..`last`."""
+    out, day = [], date(first.year, first.month, 1)
+    while day <= last:
         nxt = date(day.year + day.month // 12, day.month % 12 + 1, 1)
         out.append(Period(day, nxt, "month", f"{day.year:04d}-{day.month:02d}"))
         day = nxt
@@ -534,15 +539,6 @@ class Cost:
         return {"cost_amount": round(self.amount, 2), "currency": self.currency, "handled": self.handled,
                 "resolved": self.resolved, "resolved_basis": self.resolved_basis, "pricing_lines": self.lines,
                 "pricing_lines_left_out": self.left_out}
-
-
-def _months_between(first: date, last: date) -> list[Period]:
-    out, day = [], date(first.year, first.month, 1)
-    while day <= last:
-        nxt = date(day.year + day.month // 12, day.month % 12 + 1, 1)
-        out.append(Period(day, nxt, "month", f"{day.year:04d}-{day.month:02d}"))
-        day = nxt
-    return out
 
 
 def _survey_fcr(db, contract: Contract, channel: str | None, first: date, last: date) -> tuple[float, float]:
