@@ -151,7 +151,7 @@ class Workspace:
                 fh.write(f"\n[store]\nurl = {json.dumps(self.url)}\n")
         for q in queues(contracts):
             (self.path / "contracts" / f"bench-{q}.toml").write_text(
-                CONTRACT.format(id=f"bench-{q}", queues=json.dumps([q]), hours=""), encoding="utf-8")
+                CONTRACT.format(id=f"bench-{q}", queues=json.dumps([q]), hours="", t=20, s=5), encoding="utf-8")
         _run([*code.ccc, "contract", "register"], cwd=self.path, env=code.env)
         _run([*code.ccc, "evaluate", "--as-of", AS_OF], cwd=self.path, env=code.env, ok=(0, 3))
 

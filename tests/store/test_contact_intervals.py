@@ -78,6 +78,7 @@ def _floor(x: float) -> int:
 def recount(db) -> dict:
     """The interval figures, counted plainly from `contacts` (the oracle)."""
     tables: dict = {t: {} for t in intervals.TABLES}
+    rules = db.execute("SELECT rule, seconds FROM contact_wait_rules").fetchall()
     for (source, queue, channel, direction, at, outcome, wait, talk, hold, wrap, fcr, csat, scale,
          fr) in db.execute("SELECT source, queue, channel, direction, arrived_at, outcome, wait_s, talk_s, hold_s, "
                            "wrap_s, fcr, csat, csat_scale, first_response_s FROM contacts").fetchall():
@@ -101,6 +102,13 @@ def recount(db) -> dict:
         if outcome in ("answered", "abandoned") and wait is not None:
             k = key + (int(outcome == "abandoned"), _floor(wait), int(wait != _floor(wait)))
             tables["contact_waits"][k] = tables["contact_waits"].get(k, 0) + 1
+        for rule, seconds in rules:
+            if wait is not None and (
+                    (rule == intervals.WITHIN and outcome == "answered" and wait <= seconds)
+                    or (rule == intervals.ABANDONED_WITHIN and outcome == "abandoned" and wait <= seconds)
+                    or (rule == intervals.SHORT and outcome == "abandoned" and wait < seconds)):
+                k = key + (rule, seconds)
+                tables["contact_wait_counts"][k] = tables["contact_wait_counts"].get(k, 0) + 1
         if csat is not None:
             k = key + (-1 if scale is None else scale, csat)
             tables["contact_csat"][k] = tables["contact_csat"].get(k, 0) + 1
@@ -115,7 +123,8 @@ def stored(db) -> dict:
     main = ("n, answered, abandoned, unresolved, not_queued, wait_n, fcr_yes, fcr_n, csat_n, fr_n, "
             "wait_sum, handle_sum")
     keys = {"contact_intervals": "", "contact_waits": "t.abandoned, t.wait_floor, t.wait_frac, ",
-            "contact_csat": "t.csat_scale, t.csat, ", "contact_first_response": "t.fr_ceil, "}
+            "contact_csat": "t.csat_scale, t.csat, ", "contact_first_response": "t.fr_ceil, ",
+            "contact_wait_counts": "t.rule, t.seconds, "}
     for table, key in keys.items():
         values = main if table == "contact_intervals" else "t.n"
         rows = db.execute(f"SELECT s.source, s.queue, s.channel, s.direction, t.interval_start, {key}{values} "
@@ -155,6 +164,11 @@ def test_interval_figures_equal_a_recount_after_imports_replacements_and_undo(
         ccc_db.execute("DELETE FROM replaced_rows")
         ccc_db.execute("DELETE FROM contacts")
         ccc_db.execute("UPDATE batches SET status = 'undone'")
+        ccc_db.execute("DELETE FROM contact_wait_rules")
+        # wait rules tracked before any contact (the next ones after the first batch: their
+        # counts then come from the stored histogram, `track_wait_rules`' one pass)
+        intervals.track_wait_rules(ccc_db.conn, [(intervals.WITHIN, 20), (intervals.SHORT, 5),
+                                                 (intervals.ABANDONED_WITHIN, 0)])
     assert_matches_recount(ccc_db)
     done = []
     for i, (items, undo_it) in enumerate(steps):
@@ -165,6 +179,13 @@ def test_interval_figures_equal_a_recount_after_imports_replacements_and_undo(
         assert summary["status"] != "already_imported"
         done.append(summary["batch_id"])
         assert_matches_recount(ccc_db)
+        if i == 0:
+            with ccc_db.conn:
+                added = intervals.track_wait_rules(ccc_db.conn, [
+                    (intervals.WITHIN, 20), (intervals.WITHIN, 60), (intervals.ABANDONED_WITHIN, 20),
+                    (intervals.SHORT, 1), (intervals.SHORT, 3601)])
+            assert len(added) == 4  # (WITHIN 20 was tracked already)
+            assert_matches_recount(ccc_db)
         if undo_it:
             undo_batch(ccc_db, done.pop())
             assert_matches_recount(ccc_db)

@@ -21,6 +21,7 @@ from ..clock import now_utc
 from ..durations import parse_duration
 from ..contracts.model import Contract
 from ..contracts.problems import CONTRACT_FAILURES, failure_reason
+from ..store import intervals
 from ..store.intervals import INTERVAL_MS
 from . import formulas
 from .scope import (
@@ -170,6 +171,7 @@ def build_version(db, v: Version, first: date | None = None, last: date | None =
     within the stored data). Returns the number of rows written. One transaction."""
     zone = ZoneInfo(v.contract.contract.timezone)
     span = data_span(db)
+    _track_wait_rules(db, v.contract)
     with db.conn:
         if first is None and last is None:
             db.execute("DELETE FROM kpi_daily WHERE contract_id = ? AND contract_version = ?", [v.contract_id, v.version])
@@ -194,6 +196,20 @@ def build_version(db, v: Version, first: date | None = None, last: date | None =
             [v.contract_id, v.version, fp, now_utc().isoformat(timespec="seconds")],
         )
     return rows
+
+
+def _track_wait_rules(db, contract: Contract) -> None:
+    """Have the interval figures count the contract's wait rules (whole-second thresholds), in a
+    transaction of its own before the build's: the first contract with a threshold pays one pass
+    over the wait histogram, every later one reads the counts."""
+    feats = _contact_features([k for k in contract.kpi if formulas.known(k.metric)])
+    if not _whole_thresholds(feats):
+        return  # (such a contract is computed from its contacts)
+    codes = {"within": intervals.WITHIN, "abwithin": intervals.ABANDONED_WITHIN, "short": intervals.SHORT}
+    rules = {(codes[key.split(":")[0]], int(params[0])) for key, _, params in feats if key.split(":")[0] in codes}
+    if rules:
+        with db.conn:
+            intervals.track_wait_rules(db.conn, rules)
 
 
 def _write(db, v: Version, per_kpi: dict) -> int:
@@ -478,9 +494,11 @@ _CSAT_NORM = "(h.csat * ? / (CASE WHEN h.csat_scale = -1 THEN ? ELSE h.csat_scal
 #: threshold feature (the part of its key before ':') → (table, expression over its histogram rows `h`);
 #: the parameters are the contact feature's, in the same order
 _HISTOGRAMS = {
-    "within": ("contact_waits", "SUM(CASE WHEN h.abandoned = 0 AND h.wait_floor + h.wait_frac <= ? THEN h.n END)"),
-    "abwithin": ("contact_waits", "SUM(CASE WHEN h.abandoned = 1 AND h.wait_floor + h.wait_frac <= ? THEN h.n END)"),
-    "short": ("contact_waits", "SUM(CASE WHEN h.abandoned = 1 AND h.wait_floor < ? THEN h.n END)"),
+    # (the wait rules are tracked before a build: `_track_wait_rules`)
+    "within": ("contact_wait_counts", f"SUM(CASE WHEN h.rule = {intervals.WITHIN} AND h.seconds = ? THEN h.n END)"),
+    "abwithin": ("contact_wait_counts",
+                 f"SUM(CASE WHEN h.rule = {intervals.ABANDONED_WITHIN} AND h.seconds = ? THEN h.n END)"),
+    "short": ("contact_wait_counts", f"SUM(CASE WHEN h.rule = {intervals.SHORT} AND h.seconds = ? THEN h.n END)"),
     "csat_sat": ("contact_csat", f"SUM(CASE WHEN {_CSAT_NORM} >= ? THEN h.n END)"),
     "csat_sum": ("contact_csat", f"TOTAL(h.n * {_CSAT_NORM})"),
     "fr_within": ("contact_first_response", "SUM(CASE WHEN h.fr_ceil <= ? THEN h.n END)"),

@@ -11,7 +11,13 @@ UTC interval (`interval_start`: `arrived_at` floored to 15 minutes, epoch ms; ev
   `(wait_floor, wait_frac)` = (floor(w), w ≠ floor(w)), so that for a whole-second T and S
   `w <= T` ⇔ `wait_floor + wait_frac <= T` and `w < S` ⇔ `wait_floor < S`;
 - `contact_csat`: CSAT answers by (`csat_scale`, -1 when none was given; the answer);
-- `contact_first_response`: first responses by their ceiling second (`w <= d` ⇔ `fr_ceil <= d`).
+- `contact_first_response`: first responses by their ceiling second (`w <= d` ⇔ `fr_ceil <= d`);
+- `contact_wait_counts`: for each wait rule in `contact_wait_rules` (answered within T, abandoned
+  within T, abandoned before S — the whole-second thresholds of the contracts built so far), the
+  contacts that meet it: a contract whose thresholds are already tracked sums a few rows per
+  slice and interval instead of the histogram's (nearly one per contact when intervals are
+  sparse). A rule is tracked from the first build that needs it (`track_wait_rules`, one pass
+  over `contact_waits`) and kept from then on like the other figures.
 
 Kept up to date in the writer's transaction: an import adds its batch in bulk (after `begin_bulk`
 took the per-row triggers away for the batch): on SQLite, its new contacts 10,000 at a time as they
@@ -30,7 +36,9 @@ from .dialect import is_postgres
 
 INTERVAL_MS = 900_000
 TRIGGERS = ("contact_intervals_insert", "contact_intervals_delete", "contact_intervals_update")
-TABLES = ("contact_intervals", "contact_waits", "contact_csat", "contact_first_response")
+TABLES = ("contact_intervals", "contact_waits", "contact_csat", "contact_first_response", "contact_wait_counts")
+#: `contact_wait_rules.rule`: answered with w <= T, abandoned with w <= T, abandoned with w < S
+WITHIN, ABANDONED_WITHIN, SHORT = 0, 1, 2
 
 SCHEMA = """
 CREATE TABLE contact_slices (
@@ -71,6 +79,17 @@ CREATE TABLE contact_first_response (
     fr_ceil INTEGER NOT NULL,
     n INTEGER NOT NULL,
     PRIMARY KEY (slice, interval_start, fr_ceil)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS contact_wait_rules (
+    rule INTEGER NOT NULL,             -- WITHIN, ABANDONED_WITHIN, SHORT
+    seconds INTEGER NOT NULL,
+    PRIMARY KEY (rule, seconds)
+);
+CREATE TABLE IF NOT EXISTS contact_wait_counts (
+    slice INTEGER NOT NULL, interval_start INTEGER NOT NULL,
+    rule INTEGER NOT NULL, seconds INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (slice, interval_start, rule, seconds)
 ) WITHOUT ROWID;
 -- A row here while an import or undo applies a batch in bulk (inside its transaction): the
 -- per-row triggers stand aside, the batch is counted at once.
@@ -135,6 +154,13 @@ def _figures(floor) -> dict:
             ("csat_scale", "csat"), ("COALESCE(c.csat_scale, -1)", "c.csat"), "c.csat IS NOT NULL",
             (("n", "COUNT(*)"),),
         ),
+        "contact_wait_counts": (
+            ("rule", "seconds"), ("r.rule", "r.seconds"),
+            f"c.wait_s IS NOT NULL AND CASE r.rule WHEN {WITHIN} THEN c.outcome = 'answered' AND c.wait_s <= r.seconds "
+            f"WHEN {ABANDONED_WITHIN} THEN c.outcome = 'abandoned' AND c.wait_s <= r.seconds "
+            f"WHEN {SHORT} THEN c.outcome = 'abandoned' AND c.wait_s < r.seconds ELSE FALSE END",
+            (("n", "COUNT(*)"),),
+        ),
         "contact_first_response": (
             ("fr_ceil",), (f"{floor('c.first_response_s')} + "
                            + _flag(f"c.first_response_s > {floor('c.first_response_s')}"),),
@@ -146,6 +172,8 @@ def _figures(floor) -> dict:
 
 _FIGURES = _figures(_floor)
 _PG_FIGURES = _figures(_pg_floor)
+#: figure table → what its contacts are joined with (each tracked rule: one row per rule met)
+_JOINS = {"contact_wait_counts": "CROSS JOIN contact_wait_rules r"}
 #: figures that go back to exactly 0 when their count does (float sums would keep a residue)
 _ZEROED = {"wait_sum": "wait_n", "handle_sum": "answered"}
 
@@ -171,7 +199,7 @@ def _upserts(sign: int, figures: dict, source: str, slice_: str, start: str) -> 
             else:
                 updates.append(f"{v} = {table}.{v} + excluded.{v}")
         out.append(
-            f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(exprs)} FROM {source} "
+            f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(exprs)} FROM {source} {_JOINS.get(table, '')} "
             f"{where} GROUP BY {', '.join(str(i + 1) for i in range(2 + len(keys)))} "
             f"ON CONFLICT (slice, interval_start{''.join(', ' + k for k in keys)}) DO UPDATE SET {', '.join(updates)}"
         )
@@ -237,8 +265,12 @@ def _run(conn, rows: str, args: tuple, sign: int, *, once: bool = True) -> None:
             finally:
                 conn.execute("SELECT " + ", ".join(f"set_config('{name}', ?, true)" for name in _PG_PLAN), before)
     else:
+        # (no tracked rule: the wait counts' statement would read the rows for nothing; a writer
+        # here holds SQLite's write lock, so no rule is tracked meanwhile)
+        counts = conn.execute("SELECT 1 FROM contact_wait_rules LIMIT 1").fetchone() is not None
         for sql in _statements(rows, sign):
-            conn.execute(sql, args)
+            if counts or not sql.startswith("INSERT INTO contact_wait_counts "):
+                conn.execute(sql, args)
     if sign < 0:
         _delete_zeros(conn, rows, args)
 
@@ -377,6 +409,59 @@ def create(conn) -> None:
         return
     for sql in _trigger_sql():
         conn.execute(sql)
+
+
+def track_wait_rules(conn, rules) -> list[tuple[int, int]]:
+    """Count from now on the contacts that meet each wait rule `(rule, seconds)` of `rules` (whole
+    seconds), from `contact_waits` for those stored: one pass for all the rules not yet tracked.
+    Run in the caller's transaction; returns the rules it added. PostgreSQL: waits until no other
+    transaction that has counted contacts is still open (they hold `contact_wait_counts` in ROW
+    EXCLUSIVE mode, this SHARE mode), so that the pass sees every contact a rule must count."""
+    def missing():
+        have = set(conn.execute("SELECT rule, seconds FROM contact_wait_rules").fetchall())
+        return sorted({(int(r), int(s)) for r, s in rules} - {(int(r), int(s)) for r, s in have})
+
+    new = missing()
+    if not new:
+        return []
+    if is_postgres(conn):
+        conn.execute("LOCK TABLE contact_wait_counts IN SHARE MODE")
+        new = missing()
+        if not new:
+            return []
+    conditions = {WITHIN: "h.abandoned = 0 AND h.wait_floor + h.wait_frac <= ?",
+                  ABANDONED_WITHIN: "h.abandoned = 1 AND h.wait_floor + h.wait_frac <= ?",
+                  SHORT: "h.abandoned = 1 AND h.wait_floor < ?"}
+    sums = ", ".join(f"SUM(CASE WHEN {conditions[rule]} THEN h.n ELSE 0 END) AS n{i}"
+                     for i, (rule, _) in enumerate(new))
+    pick = " ".join(f"WHEN {i} THEN g.n{i}" for i in range(len(new)))
+    rows = " UNION ALL ".join("SELECT CAST(? AS INTEGER) AS k, CAST(? AS INTEGER) AS rule, "
+                              "CAST(? AS INTEGER) AS seconds" for _ in new)
+    conn.execute(
+        "INSERT INTO contact_wait_counts (slice, interval_start, rule, seconds, n) "
+        "SELECT x.slice, x.interval_start, x.rule, x.seconds, x.n FROM ("
+        f"SELECT g.slice, g.interval_start, m.rule, m.seconds, CASE m.k {pick} END AS n "
+        f"FROM (SELECT h.slice, h.interval_start, {sums} FROM contact_waits h GROUP BY h.slice, h.interval_start) g "
+        f"CROSS JOIN ({rows}) m) x WHERE x.n > 0",
+        [seconds for _, seconds in new] + [v for i, (rule, seconds) in enumerate(new) for v in (i, rule, seconds)],
+    )
+    conn.executemany("INSERT INTO contact_wait_rules (rule, seconds) VALUES (?, ?)", new)
+    return new
+
+
+def create_wait_counts(conn) -> None:
+    """The wait counts' tables, and the triggers that now keep them too (a migration step)."""
+    for sql in SCHEMA.split(";\n"):
+        if "contact_wait_" in sql:
+            conn.execute(sql)
+    if is_postgres(conn):  # (the function, replaced; its trigger stands)
+        conn.executescript(_pg_trigger_sql()[0])
+        return
+    for name in TRIGGERS:
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    if conn.execute("SELECT 1 FROM contact_intervals_bulk LIMIT 1").fetchone() is None:
+        for sql in _trigger_sql():
+            conn.execute(sql)
 
 
 def rebuild(conn) -> None:

@@ -195,3 +195,12 @@ def m004_invoice_lines(db: Database) -> None:
         CREATE INDEX invoice_lines_contract_period ON invoice_lines(contract, period_start);
         """
     )
+
+
+@migrations()
+def m005_contact_wait_counts(db: Database) -> None:
+    """Per-rule wait counts beside the wait histogram (`intervals.track_wait_rules`): a new
+    contract whose thresholds are tracked no longer reads the histogram's near one row per contact."""
+    from . import intervals
+
+    intervals.create_wait_counts(db.conn)
