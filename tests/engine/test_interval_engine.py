@@ -17,6 +17,7 @@ from ccc_governance.engine import aggregates, exclusions
 from ccc_governance.engine.aggregates import split_windows
 from ccc_governance.engine.evaluate import evaluate
 from ccc_governance.engine.scope import all_versions
+from ccc_governance.store import intervals
 from ccc_governance.store.batches import undo_batch
 from ccc_governance.store.imports import import_file
 
@@ -180,9 +181,11 @@ edge = st.builds(lambda m, j: BASE_MS + m * M + j, st.integers(0, 3 * 1440 // 5)
                              st.sampled_from([False, False, True])),
                    min_size=1, max_size=3),
     cuts=st.lists(st.tuples(edge, st.integers(1, 200).map(lambda k: k * M // 3)), max_size=2),
+    slots_full=st.booleans(),
 )
 def test_kpi_daily_from_intervals_equals_a_plain_count(
-        ccc_db, ccc_workspace, jl_pm, store, tmp_path, zone, hours, T, S, scale, fr, steps, cuts):  # noqa: F811
+        ccc_db, ccc_workspace, jl_pm, store, tmp_path, zone, hours, T, S, scale, fr, steps, cuts,
+        slots_full):  # noqa: F811
     n = ccc_db.execute("SELECT COUNT(*) FROM batches").fetchone()[0]
     cid = f"k{n}"
     with ccc_db.conn:  # hypothesis reuses the database: start without contacts and contracts
@@ -190,6 +193,10 @@ def test_kpi_daily_from_intervals_equals_a_plain_count(
             ccc_db.execute(f"DELETE FROM {table}")
         ccc_db.execute("DELETE FROM contacts")
         ccc_db.execute("UPDATE batches SET status = 'undone'")
+        # the wait rules' slots: free (the contract's T and S get one) or all taken (read from the histogram)
+        ccc_db.execute("DELETE FROM contact_wait_rules")
+        if slots_full:
+            intervals.track_wait_rules(ccc_db.conn, [(intervals.WITHIN, 1000 + k) for k in range(intervals.WAIT_SLOTS)])
     store.contract(CONTRACT.format(id=cid, zone=zone, hours=HOURS[hours][0], T=T, S=S, scale=scale, fr=fr))
     evaluate(ccc_db, contract_id=cid, period="2026-10", as_of="2026-11-15", persist=False)  # built, empty
     done = []
@@ -208,6 +215,7 @@ def test_kpi_daily_from_intervals_equals_a_plain_count(
     fr_limit = 3600 if fr == "1h" else 60
     want = oracle(ccc_db, cid, zone, HOURS[hours][1], T, S, scale, fr_limit)
     assert_equal(built(ccc_db, cid), want)
+    assert (T in [s for (r, s) in intervals.wait_slots(ccc_db.conn) if r == intervals.WITHIN]) is not slots_full
     hypothesis.event(f"daily figures: {len(want)}")
 
 

@@ -78,14 +78,14 @@ def _floor(x: float) -> int:
 def recount(db) -> dict:
     """The interval figures, counted plainly from `contacts` (the oracle)."""
     tables: dict = {t: {} for t in intervals.TABLES}
-    rules = db.execute("SELECT rule, seconds FROM contact_wait_rules").fetchall()
+    rules = db.execute("SELECT rule, seconds FROM contact_wait_rules ORDER BY slot").fetchall()
     for (source, queue, channel, direction, at, outcome, wait, talk, hold, wrap, fcr, csat, scale,
          fr) in db.execute("SELECT source, queue, channel, direction, arrived_at, outcome, wait_s, talk_s, hold_s, "
                            "wrap_s, fcr, csat, csat_scale, first_response_s FROM contacts").fetchall():
         if queue is None or channel is None or at is None:
             continue
         key = (source, queue, channel, direction or "inbound", at - at % INTERVAL)
-        row = tables["contact_intervals"].setdefault(key, [0] * 10 + [0.0, 0.0])
+        row = tables["contact_intervals"].setdefault(key, [0] * 10 + [0.0, 0.0] + [0] * intervals.WAIT_SLOTS)
         row[0] += 1
         row[1] += outcome == "answered"
         row[2] += outcome == "abandoned"
@@ -102,13 +102,11 @@ def recount(db) -> dict:
         if outcome in ("answered", "abandoned") and wait is not None:
             k = key + (int(outcome == "abandoned"), _floor(wait), int(wait != _floor(wait)))
             tables["contact_waits"][k] = tables["contact_waits"].get(k, 0) + 1
-        for rule, seconds in rules:
-            if wait is not None and (
-                    (rule == intervals.WITHIN and outcome == "answered" and wait <= seconds)
-                    or (rule == intervals.ABANDONED_WITHIN and outcome == "abandoned" and wait <= seconds)
-                    or (rule == intervals.SHORT and outcome == "abandoned" and wait < seconds)):
-                k = key + (rule, seconds)
-                tables["contact_wait_counts"][k] = tables["contact_wait_counts"].get(k, 0) + 1
+        for slot, (rule, seconds) in enumerate(rules):  # the wait rules' slots w0, w1, …
+            row[12 + slot] += wait is not None and (
+                (rule == intervals.WITHIN and outcome == "answered" and wait <= seconds)
+                or (rule == intervals.ABANDONED_WITHIN and outcome == "abandoned" and wait <= seconds)
+                or (rule == intervals.SHORT and outcome == "abandoned" and wait < seconds))
         if csat is not None:
             k = key + (-1 if scale is None else scale, csat)
             tables["contact_csat"][k] = tables["contact_csat"].get(k, 0) + 1
@@ -121,10 +119,9 @@ def recount(db) -> dict:
 def stored(db) -> dict:
     tables = {}
     main = ("n, answered, abandoned, unresolved, not_queued, wait_n, fcr_yes, fcr_n, csat_n, fr_n, "
-            "wait_sum, handle_sum")
+            "wait_sum, handle_sum, " + ", ".join(intervals.SLOT_COLUMNS))
     keys = {"contact_intervals": "", "contact_waits": "t.abandoned, t.wait_floor, t.wait_frac, ",
-            "contact_csat": "t.csat_scale, t.csat, ", "contact_first_response": "t.fr_ceil, ",
-            "contact_wait_counts": "t.rule, t.seconds, "}
+            "contact_csat": "t.csat_scale, t.csat, ", "contact_first_response": "t.fr_ceil, "}
     for table, key in keys.items():
         values = main if table == "contact_intervals" else "t.n"
         rows = db.execute(f"SELECT s.source, s.queue, s.channel, s.direction, t.interval_start, {key}{values} "
@@ -142,8 +139,8 @@ def assert_matches_recount(db) -> None:
         assert set(got[table]) == set(want[table]), table
         for key, value in want[table].items():
             if table == "contact_intervals":
-                assert got[table][key][:10] == value[:10], key
-                assert got[table][key][10:] == pytest.approx(value[10:], rel=1e-9, abs=1e-9), key
+                assert got[table][key][:10] + got[table][key][12:] == value[:10] + value[12:], key
+                assert got[table][key][10:12] == pytest.approx(value[10:12], rel=1e-9, abs=1e-9), key
             else:
                 assert got[table][key] == value, (table, key)
 
@@ -185,6 +182,10 @@ def test_interval_figures_equal_a_recount_after_imports_replacements_and_undo(
                     (intervals.WITHIN, 20), (intervals.WITHIN, 60), (intervals.ABANDONED_WITHIN, 20),
                     (intervals.SHORT, 1), (intervals.SHORT, 3601)])
             assert len(added) == 4  # (WITHIN 20 was tracked already)
+            with ccc_db.conn:  # one slot of the eight left: the second rule is read from the histogram
+                added = intervals.track_wait_rules(ccc_db.conn, [(intervals.WITHIN, 90), (intervals.WITHIN, 120)])
+            assert added == [(intervals.WITHIN, 90)]
+            assert len(intervals.wait_slots(ccc_db.conn)) == intervals.WAIT_SLOTS
             assert_matches_recount(ccc_db)
         if undo_it:
             undo_batch(ccc_db, done.pop())

@@ -199,17 +199,22 @@ def build_version(db, v: Version, first: date | None = None, last: date | None =
 
 
 def _track_wait_rules(db, contract: Contract) -> None:
-    """Have the interval figures count the contract's wait rules (whole-second thresholds), in a
-    transaction of its own before the build's: the first contract with a threshold pays one pass
-    over the wait histogram, every later one reads the counts."""
+    """Have the interval figures count the contract's wait rules (whole-second thresholds) in free
+    slots, in a transaction of its own before the build's: the first contract with a threshold
+    pays one pass over the wait histogram, every later one reads the slot."""
     feats = _contact_features([k for k in contract.kpi if formulas.known(k.metric)])
     if not _whole_thresholds(feats):
         return  # (such a contract is computed from its contacts)
-    codes = {"within": intervals.WITHIN, "abwithin": intervals.ABANDONED_WITHIN, "short": intervals.SHORT}
-    rules = {(codes[key.split(":")[0]], int(params[0])) for key, _, params in feats if key.split(":")[0] in codes}
+    rules = {(_WAIT_RULES[kind], int(params[0])) for kind, params in ((key.split(":")[0], params)
+                                                                      for key, _, params in feats)
+             if kind in _WAIT_RULES}
     if rules:
         with db.conn:
             intervals.track_wait_rules(db.conn, rules)
+
+
+#: wait feature (its key before ':') → the interval figures' rule
+_WAIT_RULES = {"within": intervals.WITHIN, "abwithin": intervals.ABANDONED_WITHIN, "short": intervals.SHORT}
 
 
 def _write(db, v: Version, per_kpi: dict) -> int:
@@ -492,13 +497,12 @@ _BASE_COLUMNS = {"contacts": "n", "answered": "answered", "abandoned": "abandone
                  "handle_n": "answered", "fcr_yes": "fcr_yes", "fcr_n": "fcr_n", "csat_n": "csat_n", "fr_n": "fr_n"}
 _CSAT_NORM = "(h.csat * ? / (CASE WHEN h.csat_scale = -1 THEN ? ELSE h.csat_scale END))"
 #: threshold feature (the part of its key before ':') → (table, expression over its histogram rows `h`);
-#: the parameters are the contact feature's, in the same order
+#: the parameters are the contact feature's, in the same order. A wait rule counted in a slot of
+#: `contact_intervals` (`_track_wait_rules`) is read from there instead.
 _HISTOGRAMS = {
-    # (the wait rules are tracked before a build: `_track_wait_rules`)
-    "within": ("contact_wait_counts", f"SUM(CASE WHEN h.rule = {intervals.WITHIN} AND h.seconds = ? THEN h.n END)"),
-    "abwithin": ("contact_wait_counts",
-                 f"SUM(CASE WHEN h.rule = {intervals.ABANDONED_WITHIN} AND h.seconds = ? THEN h.n END)"),
-    "short": ("contact_wait_counts", f"SUM(CASE WHEN h.rule = {intervals.SHORT} AND h.seconds = ? THEN h.n END)"),
+    "within": ("contact_waits", "SUM(CASE WHEN h.abandoned = 0 AND h.wait_floor + h.wait_frac <= ? THEN h.n END)"),
+    "abwithin": ("contact_waits", "SUM(CASE WHEN h.abandoned = 1 AND h.wait_floor + h.wait_frac <= ? THEN h.n END)"),
+    "short": ("contact_waits", "SUM(CASE WHEN h.abandoned = 1 AND h.wait_floor < ? THEN h.n END)"),
     "csat_sat": ("contact_csat", f"SUM(CASE WHEN {_CSAT_NORM} >= ? THEN h.n END)"),
     "csat_sum": ("contact_csat", f"TOTAL(h.n * {_CSAT_NORM})"),
     "fr_within": ("contact_first_response", "SUM(CASE WHEN h.fr_ceil <= ? THEN h.n END)"),
@@ -511,10 +515,15 @@ def _interval_rows(db, whole, slices: dict, feats, out: dict) -> None:
     db.execute("DELETE FROM ccc_whole")
     db.conn.executemany("INSERT INTO ccc_whole (day, s, e, excl) VALUES (?, ?, ?, ?)", whole)
     queries: dict[str, list] = {"contact_intervals": []}
+    slots = intervals.wait_slots(db.conn)
     for i, (key, _, params) in enumerate(feats):
         kind = key.split(":")[0]
+        slot = (slots.get((_WAIT_RULES[kind], int(params[0])))
+                if kind in _WAIT_RULES and float(params[0]).is_integer() else None)
         if key in _BASE_COLUMNS:
             queries["contact_intervals"].append((i, f"SUM(h.{_BASE_COLUMNS[key]})", ()))
+        elif slot is not None:
+            queries["contact_intervals"].append((i, f"SUM(h.{slot})", ()))
         else:
             table, expr = _HISTOGRAMS[kind]
             queries.setdefault(table, []).append((i, expr, params))

@@ -12,12 +12,14 @@ UTC interval (`interval_start`: `arrived_at` floored to 15 minutes, epoch ms; ev
   `w <= T` ⇔ `wait_floor + wait_frac <= T` and `w < S` ⇔ `wait_floor < S`;
 - `contact_csat`: CSAT answers by (`csat_scale`, -1 when none was given; the answer);
 - `contact_first_response`: first responses by their ceiling second (`w <= d` ⇔ `fr_ceil <= d`);
-- `contact_wait_counts`: for each wait rule in `contact_wait_rules` (answered within T, abandoned
-  within T, abandoned before S — the whole-second thresholds of the contracts built so far), the
-  contacts that meet it: a contract whose thresholds are already tracked sums a few rows per
-  slice and interval instead of the histogram's (nearly one per contact when intervals are
-  sparse). A rule is tracked from the first build that needs it (`track_wait_rules`, one pass
-  over `contact_waits`) and kept from then on like the other figures.
+- `contact_intervals.w0` … `w7`: for each wait rule of `contact_wait_rules` (answered within T,
+  abandoned within T, abandoned before S — the whole-second thresholds of the contracts built so
+  far, up to eight), the contacts that meet it, in the column of its slot. The histogram has
+  nearly one row per contact when intervals are sparse; a contract whose thresholds have a slot
+  reads none of it. A rule gets a slot at the first build that needs it (`track_wait_rules`: one
+  pass over `contact_waits`), and is counted from then on with the other sums, in the same
+  statement (the slot's rule and seconds are read once per statement); a ninth rule is read from
+  the histogram.
 
 Kept up to date in the writer's transaction: an import adds its batch in bulk (after `begin_bulk`
 took the per-row triggers away for the batch): on SQLite, its new contacts 10,000 at a time as they
@@ -32,13 +34,21 @@ count falls to 0 are deleted. This module holds all of that SQL; the schema migr
 
 from __future__ import annotations
 
+import functools
+
 from .dialect import is_postgres
 
 INTERVAL_MS = 900_000
 TRIGGERS = ("contact_intervals_insert", "contact_intervals_delete", "contact_intervals_update")
-TABLES = ("contact_intervals", "contact_waits", "contact_csat", "contact_first_response", "contact_wait_counts")
+TABLES = ("contact_intervals", "contact_waits", "contact_csat", "contact_first_response")
 #: `contact_wait_rules.rule`: answered with w <= T, abandoned with w <= T, abandoned with w < S
 WITHIN, ABANDONED_WITHIN, SHORT = 0, 1, 2
+#: wait rules counted in `contact_intervals` (columns w0 … w7)
+WAIT_SLOTS = 8
+SLOT_COLUMNS = tuple(f"w{k}" for k in range(WAIT_SLOTS))
+#: PostgreSQL advisory lock: shared by every transaction that counts contacts, exclusive while a
+#: rule gets its slot (`track_wait_rules`)
+_SLOTS_LOCK = 0x63636377616974
 
 SCHEMA = """
 CREATE TABLE contact_slices (
@@ -58,6 +68,9 @@ CREATE TABLE contact_intervals (
     handle_sum REAL NOT NULL,          -- answered: talk + hold + wrap
     fcr_yes INTEGER NOT NULL, fcr_n INTEGER NOT NULL,
     csat_n INTEGER NOT NULL, fr_n INTEGER NOT NULL,
+    w0 INTEGER NOT NULL DEFAULT 0, w1 INTEGER NOT NULL DEFAULT 0, w2 INTEGER NOT NULL DEFAULT 0,
+    w3 INTEGER NOT NULL DEFAULT 0, w4 INTEGER NOT NULL DEFAULT 0, w5 INTEGER NOT NULL DEFAULT 0,
+    w6 INTEGER NOT NULL DEFAULT 0, w7 INTEGER NOT NULL DEFAULT 0,  -- the wait rules' counts (WAIT_SLOTS)
     PRIMARY KEY (slice, interval_start)
 ) WITHOUT ROWID;
 CREATE TABLE contact_waits (
@@ -81,16 +94,11 @@ CREATE TABLE contact_first_response (
     PRIMARY KEY (slice, interval_start, fr_ceil)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS contact_wait_rules (
+    slot INTEGER PRIMARY KEY,          -- contact_intervals.w<slot>; 0, 1, … in the order taken
     rule INTEGER NOT NULL,             -- WITHIN, ABANDONED_WITHIN, SHORT
     seconds INTEGER NOT NULL,
-    PRIMARY KEY (rule, seconds)
+    UNIQUE (rule, seconds)
 );
-CREATE TABLE IF NOT EXISTS contact_wait_counts (
-    slice INTEGER NOT NULL, interval_start INTEGER NOT NULL,
-    rule INTEGER NOT NULL, seconds INTEGER NOT NULL,
-    n INTEGER NOT NULL,
-    PRIMARY KEY (slice, interval_start, rule, seconds)
-) WITHOUT ROWID;
 -- A row here while an import or undo applies a batch in bulk (inside its transaction): the
 -- per-row triggers stand aside, the batch is counted at once.
 CREATE TABLE contact_intervals_bulk (batch_id INTEGER PRIMARY KEY);
@@ -125,9 +133,23 @@ def _flag(condition: str) -> str:
     return f"CASE WHEN {condition} THEN 1 ELSE 0 END"
 
 
-def _figures(floor) -> dict:
+def _slot_sum(k: int) -> str:
+    """The contacts that meet the wait rule in slot `k` (0 while the slot is free): its rule and
+    seconds are uncorrelated subqueries, read once per statement."""
+    rule = f"(SELECT r.rule FROM contact_wait_rules r WHERE r.slot = {k})"
+    seconds = f"(SELECT r.seconds FROM contact_wait_rules r WHERE r.slot = {k})"
+    answered = _flag(f"c.outcome = 'answered' AND c.wait_s <= {seconds}")
+    abandoned = _flag(f"c.outcome = 'abandoned' AND c.wait_s <= {seconds}")
+    short = _flag(f"c.outcome = 'abandoned' AND c.wait_s < {seconds}")
+    return (f"SUM(CASE {rule} WHEN {WITHIN} THEN {answered} WHEN {ABANDONED_WITHIN} THEN {abandoned} "
+            f"WHEN {SHORT} THEN {short} ELSE 0 END)")
+
+
+@functools.cache
+def _figures(floor, slots: int = WAIT_SLOTS) -> dict:
     """table → (key columns after slice and interval_start, their expressions, the rows it counts,
-    ((value column, its aggregate over the contacts `c`), …)); `floor` writes floor(x)."""
+    ((value column, its aggregate over the contacts `c`), …)); `floor` writes floor(x); the first
+    `slots` wait-rule columns are counted (the others are 0: their slots are free)."""
     return {
         "contact_intervals": ((), (), "TRUE", (
             ("n", "COUNT(*)"),
@@ -143,6 +165,7 @@ def _figures(floor) -> dict:
             ("fcr_n", _count("c.fcr IS NOT NULL")),
             ("csat_n", _count("c.csat IS NOT NULL")),
             ("fr_n", _count("c.first_response_s IS NOT NULL")),
+            *((SLOT_COLUMNS[k], _slot_sum(k)) for k in range(slots)),
         )),
         "contact_waits": (
             ("abandoned", "wait_floor", "wait_frac"),
@@ -154,13 +177,6 @@ def _figures(floor) -> dict:
             ("csat_scale", "csat"), ("COALESCE(c.csat_scale, -1)", "c.csat"), "c.csat IS NOT NULL",
             (("n", "COUNT(*)"),),
         ),
-        "contact_wait_counts": (
-            ("rule", "seconds"), ("r.rule", "r.seconds"),
-            f"c.wait_s IS NOT NULL AND CASE r.rule WHEN {WITHIN} THEN c.outcome = 'answered' AND c.wait_s <= r.seconds "
-            f"WHEN {ABANDONED_WITHIN} THEN c.outcome = 'abandoned' AND c.wait_s <= r.seconds "
-            f"WHEN {SHORT} THEN c.outcome = 'abandoned' AND c.wait_s < r.seconds ELSE FALSE END",
-            (("n", "COUNT(*)"),),
-        ),
         "contact_first_response": (
             ("fr_ceil",), (f"{floor('c.first_response_s')} + "
                            + _flag(f"c.first_response_s > {floor('c.first_response_s')}"),),
@@ -170,10 +186,6 @@ def _figures(floor) -> dict:
     }
 
 
-_FIGURES = _figures(_floor)
-_PG_FIGURES = _figures(_pg_floor)
-#: figure table → what its contacts are joined with (each tracked rule: one row per rule met)
-_JOINS = {"contact_wait_counts": "CROSS JOIN contact_wait_rules r"}
 #: figures that go back to exactly 0 when their count does (float sums would keep a residue)
 _ZEROED = {"wait_sum": "wait_n", "handle_sum": "answered"}
 
@@ -199,27 +211,28 @@ def _upserts(sign: int, figures: dict, source: str, slice_: str, start: str) -> 
             else:
                 updates.append(f"{v} = {table}.{v} + excluded.{v}")
         out.append(
-            f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(exprs)} FROM {source} {_JOINS.get(table, '')} "
+            f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(exprs)} FROM {source} "
             f"{where} GROUP BY {', '.join(str(i + 1) for i in range(2 + len(keys)))} "
             f"ON CONFLICT (slice, interval_start{''.join(', ' + k for k in keys)}) DO UPDATE SET {', '.join(updates)}"
         )
     return out
 
 
-def _statements(rows: str, sign: int) -> list[str]:
+def _statements(rows: str, sign: int, slots: int = WAIT_SLOTS) -> list[str]:
     """SQL adding (`sign` 1) or taking out (-1) the contacts `rows` selects — a FROM item aliased
     `c` with the contact columns, possibly with `?` parameters (each statement takes them once)."""
     return ([_slices(rows)] if sign > 0 else []) + [
         sql for sql in _upserts(sign, {
             table: (keys, key_exprs, f"WHERE {_VALID} AND {where}", values)
-            for table, (keys, key_exprs, where, values) in _FIGURES.items()}, f"{rows} {_JOIN}", "s.id", _START)]
+            for table, (keys, key_exprs, where, values) in _figures(_floor, slots).items()},
+        f"{rows} {_JOIN}", "s.id", _START)]
 
 
 #: the contact columns the figure tables' aggregates read (besides the slice and the instant)
 _VALUES = ("outcome", "wait_s", "talk_s", "hold_s", "wrap_s", "fcr", "csat", "csat_scale", "first_response_s")
 
 
-def _pg_statements(rows: str, sign: int) -> list[str]:
+def _pg_statements(rows: str, sign: int, slots: int = WAIT_SLOTS) -> list[str]:
     """PostgreSQL: what `_statements` does, in two statements: the slices, then the four figure
     tables at once from the rows read, joined and bucketed once (a materialized CTE, `floor()`
     for the floors: the same integers). The grouping is hashed (see `_run`): each group's sums
@@ -227,7 +240,7 @@ def _pg_statements(rows: str, sign: int) -> list[str]:
     rows_once = (f"SELECT s.id AS slice, {_START} AS interval_start, " + ", ".join(f"c.{col}" for col in _VALUES)
                  + f" FROM {rows} {_JOIN} WHERE {_VALID}")
     figures = {table: (keys, key_exprs, "" if where == "TRUE" else f"WHERE {where}", values)
-               for table, (keys, key_exprs, where, values) in _PG_FIGURES.items()}
+               for table, (keys, key_exprs, where, values) in _figures(_pg_floor, slots).items()}
     parts = [f"b AS MATERIALIZED ({rows_once})"] + [
         f"f{i} AS ({sql})" for i, sql in enumerate(_upserts(sign, figures, "b c", "c.slice", "c.interval_start"))]
     return ([_slices(rows)] if sign > 0 else []) + ["WITH " + ", ".join(parts) + " SELECT 1"]
@@ -250,12 +263,21 @@ def _delete_zeros(conn, rows: str, args: tuple) -> None:
 _PG_PLAN = {"enable_nestloop": "off", "enable_sort": "off"}
 
 
+def _slots(conn) -> int:
+    """How many wait-rule slots are taken (0, 1, … in order). PostgreSQL: first the shared lock that
+    keeps `track_wait_rules` from giving a slot while this transaction counts contacts."""
+    if is_postgres(conn):
+        conn.execute("SELECT pg_advisory_xact_lock_shared(CAST(? AS BIGINT))", (_SLOTS_LOCK,))
+    return conn.execute("SELECT COUNT(*) FROM contact_wait_rules").fetchone()[0]
+
+
 def _run(conn, rows: str, args: tuple, sign: int, *, once: bool = True) -> None:
     """Add (`sign` 1) or take out (-1) the contacts `rows` selects. `once`: PostgreSQL reads them
     once for all four tables (`_pg_statements`; not for a recount of every contact)."""
+    slots = _slots(conn)
     if once and is_postgres(conn):
         before = conn.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in _PG_PLAN)).fetchone()
-        statements = _pg_statements(rows, sign)
+        statements = _pg_statements(rows, sign, slots)
         conn.execute(statements[0], args)
         if len(statements) > 1:
             conn.execute("SELECT " + ", ".join(f"set_config('{name}', '{value}', true)"
@@ -265,12 +287,8 @@ def _run(conn, rows: str, args: tuple, sign: int, *, once: bool = True) -> None:
             finally:
                 conn.execute("SELECT " + ", ".join(f"set_config('{name}', ?, true)" for name in _PG_PLAN), before)
     else:
-        # (no tracked rule: the wait counts' statement would read the rows for nothing; a writer
-        # here holds SQLite's write lock, so no rule is tracked meanwhile)
-        counts = conn.execute("SELECT 1 FROM contact_wait_rules LIMIT 1").fetchone() is not None
-        for sql in _statements(rows, sign):
-            if counts or not sql.startswith("INSERT INTO contact_wait_counts "):
-                conn.execute(sql, args)
+        for sql in _statements(rows, sign, slots):
+            conn.execute(sql, args)
     if sign < 0:
         _delete_zeros(conn, rows, args)
 
@@ -385,6 +403,7 @@ def _pg_trigger_sql() -> list[str]:
     add = _statements(new, 1)
     body = ("BEGIN\n"
             "  IF coalesce(current_setting('ccc.bulk', true), '') = 'on' THEN RETURN NULL; END IF;\n"
+            f"  PERFORM pg_advisory_xact_lock_shared({_SLOTS_LOCK});\n"
             "  IF TG_OP IN ('DELETE', 'UPDATE') THEN\n    " + ";\n    ".join(take) + ";\n  END IF;\n"
             "  IF TG_OP IN ('INSERT', 'UPDATE') THEN\n    " + ";\n    ".join(add) + ";\n  END IF;\n"
             "  RETURN NULL;\nEND")
@@ -412,48 +431,60 @@ def create(conn) -> None:
 
 
 def track_wait_rules(conn, rules) -> list[tuple[int, int]]:
-    """Count from now on the contacts that meet each wait rule `(rule, seconds)` of `rules` (whole
-    seconds), from `contact_waits` for those stored: one pass for all the rules not yet tracked.
-    Run in the caller's transaction; returns the rules it added. PostgreSQL: waits until no other
-    transaction that has counted contacts is still open (they hold `contact_wait_counts` in ROW
-    EXCLUSIVE mode, this SHARE mode), so that the pass sees every contact a rule must count."""
+    """Give each wait rule `(rule, seconds)` of `rules` (whole seconds) not yet counted a free slot,
+    while there is one, and count it for the stored contacts from `contact_waits` (one pass for all
+    of them). Run in the caller's transaction; returns the rules it added. PostgreSQL: waits until
+    no open transaction is counting contacts (`_slots`' shared lock) and keeps new ones waiting,
+    so that the pass sees every contact the new slots must count."""
     def missing():
-        have = set(conn.execute("SELECT rule, seconds FROM contact_wait_rules").fetchall())
-        return sorted({(int(r), int(s)) for r, s in rules} - {(int(r), int(s)) for r, s in have})
+        have = {(int(r), int(s)) for r, s in conn.execute("SELECT rule, seconds FROM contact_wait_rules").fetchall()}
+        taken = len(have)
+        return taken, sorted({(int(r), int(s)) for r, s in rules} - have)[:max(WAIT_SLOTS - taken, 0)]
 
-    new = missing()
+    taken, new = missing()
     if not new:
         return []
     if is_postgres(conn):
-        conn.execute("LOCK TABLE contact_wait_counts IN SHARE MODE")
-        new = missing()
+        conn.execute("SELECT pg_advisory_xact_lock(CAST(? AS BIGINT))", (_SLOTS_LOCK,))
+        taken, new = missing()
         if not new:
             return []
     conditions = {WITHIN: "h.abandoned = 0 AND h.wait_floor + h.wait_frac <= ?",
                   ABANDONED_WITHIN: "h.abandoned = 1 AND h.wait_floor + h.wait_frac <= ?",
                   SHORT: "h.abandoned = 1 AND h.wait_floor < ?"}
-    sums = ", ".join(f"SUM(CASE WHEN {conditions[rule]} THEN h.n ELSE 0 END) AS n{i}"
-                     for i, (rule, _) in enumerate(new))
-    pick = " ".join(f"WHEN {i} THEN g.n{i}" for i in range(len(new)))
-    rows = " UNION ALL ".join("SELECT CAST(? AS INTEGER) AS k, CAST(? AS INTEGER) AS rule, "
-                              "CAST(? AS INTEGER) AS seconds" for _ in new)
+    columns = [SLOT_COLUMNS[taken + i] for i in range(len(new))]
+    sums = ", ".join(f"SUM(CASE WHEN {conditions[rule]} THEN h.n ELSE 0 END) AS n{i}" for i, (rule, _) in enumerate(new))
     conn.execute(
-        "INSERT INTO contact_wait_counts (slice, interval_start, rule, seconds, n) "
-        "SELECT x.slice, x.interval_start, x.rule, x.seconds, x.n FROM ("
-        f"SELECT g.slice, g.interval_start, m.rule, m.seconds, CASE m.k {pick} END AS n "
+        f"UPDATE contact_intervals SET {', '.join(f'{col} = g.n{i}' for i, col in enumerate(columns))} "
         f"FROM (SELECT h.slice, h.interval_start, {sums} FROM contact_waits h GROUP BY h.slice, h.interval_start) g "
-        f"CROSS JOIN ({rows}) m) x WHERE x.n > 0",
-        [seconds for _, seconds in new] + [v for i, (rule, seconds) in enumerate(new) for v in (i, rule, seconds)],
+        "WHERE contact_intervals.slice = g.slice AND contact_intervals.interval_start = g.interval_start "
+        f"AND ({' OR '.join(f'g.n{i} > 0' for i in range(len(new)))})",
+        [seconds for _, seconds in new],
     )
-    conn.executemany("INSERT INTO contact_wait_rules (rule, seconds) VALUES (?, ?)", new)
+    conn.executemany("INSERT INTO contact_wait_rules (slot, rule, seconds) VALUES (?, ?, ?)",
+                     [(taken + i, rule, seconds) for i, (rule, seconds) in enumerate(new)])
     return new
 
 
-def create_wait_counts(conn) -> None:
-    """The wait counts' tables, and the triggers that now keep them too (a migration step)."""
-    for sql in SCHEMA.split(";\n"):
-        if "contact_wait_" in sql:
-            conn.execute(sql)
+def wait_slots(conn) -> dict[tuple[int, int], str]:
+    """`(rule, seconds)` → the `contact_intervals` column that counts it."""
+    return {(int(r), int(s)): SLOT_COLUMNS[int(k)]
+            for k, r, s in conn.execute("SELECT slot, rule, seconds FROM contact_wait_rules").fetchall()}
+
+
+def create_wait_slots(conn) -> None:
+    """The wait-rule slots on a store made before them (a migration step): the columns, the table
+    and the triggers that count them."""
+    conn.execute(SCHEMA[SCHEMA.index("CREATE TABLE IF NOT EXISTS contact_wait_rules"):].split(";\n")[0])
+    if is_postgres(conn):
+        have = {r[0] for r in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'contact_intervals' "
+            "AND table_schema = current_schema()").fetchall()}
+    else:
+        have = {r[1] for r in conn.execute("PRAGMA table_info(contact_intervals)").fetchall()}
+    for col in SLOT_COLUMNS:
+        if col not in have:
+            conn.execute(f"ALTER TABLE contact_intervals ADD COLUMN {col} INTEGER NOT NULL DEFAULT 0")
     if is_postgres(conn):  # (the function, replaced; its trigger stands)
         conn.executescript(_pg_trigger_sql()[0])
         return

@@ -15,11 +15,13 @@ migration that added a table.
 
 from __future__ import annotations
 
+from .intervals import SLOT_COLUMNS
+
 ROLES = ("ccc_viewer", "ccc_manager", "ccc_integrator", "ccc_admin")
 
 #: caches every writer refreshes (evaluation and imports)
 _DERIVED = ("agg_meta", "agg_queues", "agg_state", "kpi_daily", "kpi_results", "credits", "notifications",
-            "breaches", "breach_events", "contact_wait_rules", "contact_wait_counts")
+            "breaches", "breach_events", "contact_wait_rules")
 _IMPORTS = ("batches", "contacts", "surveys", "complaints", "quality_evaluations", "interval_aggregates",
             "workforce", "reported_figures", "invoice_lines", "quarantine", "replaced_rows", "source_state", "store_meta",
             "contact_slices", "contact_intervals", "contact_waits", "contact_csat", "contact_first_response",
@@ -50,5 +52,7 @@ def roles_sql(schema: str = "public") -> str:
         out.append(f"GRANT INSERT, UPDATE, DELETE ON {', '.join(f'{s}.{t}' for t in dict.fromkeys(tables))} TO {role};")
         out.append(f"GRANT INSERT ON {s}.change_log TO {role};")
         out.append(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {s} TO {role};")
+    # (an evaluation that meets a new wait threshold counts it in a free slot of the interval figures)
+    out.append(f"GRANT UPDATE ({', '.join(SLOT_COLUMNS)}) ON {s}.contact_intervals TO ccc_manager;")
     out.append(f"REVOKE UPDATE, DELETE, TRUNCATE ON {s}.change_log FROM PUBLIC;")
     return "\n".join(out) + "\n"

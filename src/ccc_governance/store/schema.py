@@ -198,9 +198,9 @@ def m004_invoice_lines(db: Database) -> None:
 
 
 @migrations()
-def m005_contact_wait_counts(db: Database) -> None:
-    """Per-rule wait counts beside the wait histogram (`intervals.track_wait_rules`): a new
-    contract whose thresholds are tracked no longer reads the histogram's near one row per contact."""
+def m005_wait_slots(db: Database) -> None:
+    """The contracts' wait rules counted in `contact_intervals` (`intervals.track_wait_rules`): a
+    new contract whose thresholds are counted no longer reads the histogram's near one row per contact."""
     from . import intervals
 
-    intervals.create_wait_counts(db.conn)
+    intervals.create_wait_slots(db.conn)
