@@ -273,3 +273,37 @@ def test_the_same_file_imported_twice_at_once_gives_one_batch_and_different_file
     assert twice([("asterisk-queue-log", "queue_log"), ("amazon-connect", "ctr.jsonl")]) == ["imported", "imported"]
     status = json.loads(_run(ws_path, pg_database, "store", "status", "--json"))
     assert status["batches"] == 3
+
+
+def test_a_wait_rule_taking_its_slot_waits_for_a_transaction_counting_contacts(tmp_path, pg_database):
+    """A new threshold's slot is filled from the committed histogram: it must wait for a writer that
+    has counted contacts without it (here a per-row change), or that writer's contact is missed."""
+    import threading
+    import time
+
+    from ccc_governance.store import intervals
+    from ccc_governance.store.db import open_db
+    from store.test_contact_intervals import assert_matches_recount
+
+    _evaluated_asterisk_month(tmp_path, pg_database)
+    first, second = open_db(pg_database), open_db(pg_database)
+    rule = (intervals.WITHIN, 4)
+    assert rule not in intervals.wait_slots(first.conn)
+    contact = first.execute("SELECT id FROM contacts WHERE outcome = 'answered' AND wait_s > 4 AND queue IS NOT NULL "
+                            "AND channel IS NOT NULL ORDER BY id LIMIT 1").fetchone()[0]
+    added = []
+
+    def other():
+        with second.conn:
+            added.extend(intervals.track_wait_rules(second.conn, [rule]))
+
+    with first.atomic():  # a writer counts a changed contact (answered within 4 s now), not committed yet
+        first.execute("UPDATE contacts SET wait_s = 3.0 WHERE id = ?", [contact])
+        thread = threading.Thread(target=other)
+        thread.start()
+        time.sleep(0.5)
+        assert thread.is_alive()  # the new slot waits for it
+    thread.join(10)
+    assert added == [rule] and rule in intervals.wait_slots(first.conn)
+    assert_matches_recount(first)  # the changed contact is counted in the new slot
+    first.close(), second.close()
