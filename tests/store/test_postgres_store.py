@@ -307,3 +307,34 @@ def test_a_wait_rule_taking_its_slot_waits_for_a_transaction_counting_contacts(t
     assert added == [rule] and rule in intervals.wait_slots(first.conn)
     assert_matches_recount(first)  # the changed contact is counted in the new slot
     first.close(), second.close()
+
+
+def test_a_manager_evaluating_a_new_wait_threshold_gives_it_a_slot(tmp_path, pg_database):
+    """`ccc store roles` lets a manager's evaluation count a threshold no contract had (a slot of the
+    interval figures), and the counts are those of the stored contacts."""
+    from ccc_governance.store import intervals
+    from ccc_governance.store.db import open_db
+    from store.test_contact_intervals import assert_matches_recount
+
+    ws = _evaluated_asterisk_month(tmp_path, pg_database)
+    _run(ws, pg_database, "store", "roles", "--apply")
+    text = (ws / "contracts" / "acme-utility-helpdesk.toml").read_text(encoding="utf-8")
+    assert "answer_within_s = 20" in text
+    (ws / "t17.toml").write_text(text.replace('id = "acme-utility-helpdesk"', 'id = "acme-t17"', 1)
+                                 .replace("answer_within_s = 20", "answer_within_s = 17"), encoding="utf-8")
+    _run(ws, pg_database, "contract", "register", str(ws / "t17.toml"))
+    manager = f"manager_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{manager}" LOGIN')
+        conn.execute(f'GRANT ccc_manager TO "{manager}"')
+    try:
+        _run(ws, make_conninfo(pg_database, user=manager), "evaluate", "--contract", "acme-t17", "--period", "2026-10",
+             "--as-of", AS_OF, ok=(0, 3))
+        db = open_db(pg_database)
+        assert (intervals.WITHIN, 17) in intervals.wait_slots(db.conn)
+        assert_matches_recount(db)
+        db.close()
+    finally:
+        with psycopg.connect(pg_database, autocommit=True) as conn:
+            conn.execute(f'DROP OWNED BY "{manager}"')
+            conn.execute(f'DROP ROLE "{manager}"')
