@@ -453,3 +453,29 @@ async def test_palette_refreshes_the_static_site_and_refuses_a_foreign_folder(fi
         errors = [str(n.message) for n in app._notifications if n.severity == "error"]
         assert len(errors) == 1 and "notes.txt" in errors[0]
     assert (site / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+@sync
+async def test_the_pre_read_pack_uses_the_workspaces_iso18295_settings(fixture_db, as_of, monkeypatch):
+    """`ccc tui` hands the app ccc.toml's pack settings: a breach open 10 days is "not followed up" with
+    `breach_follow_up_days = 0` (the default, 14 days, says "within the follow-up time")."""
+    from ccc_governance.cli.context import AppContext
+    from ccc_governance.cli.tui import _pack_settings
+
+    folder = Path(fixture_db).parent
+    (folder / "ccc.toml").write_text('[workspace]\ndatabase = "ccc.db"\n\n[iso18295]\nbreach_follow_up_days = 0\n',
+                                     encoding="utf-8")
+    monkeypatch.chdir(folder)
+    monkeypatch.delenv("CCC_DB", raising=False)
+    app = CccApp(fixture_db, as_of, pack_settings=lambda: _pack_settings(AppContext()))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ReviewsScreen)
+        await pilot.press("o")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    [pack] = (folder / "packs").glob("acme-support_*.html")
+    html = pack.read_text(encoding="utf-8")
+    assert "open 10 days with no follow-up" in html and "within the follow-up time" not in html

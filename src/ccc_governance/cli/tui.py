@@ -66,7 +66,18 @@ def tui_command(app: AppContext, as_of: str | None, light: bool) -> None:
 
         if store.is_postgres:
             app.db  # opened once here: a store that cannot be reached is one line before the screen starts
-        CccApp(path, day, theme=LIGHT if light else DARK, store=store, gc_paused=paused).run()
+        CccApp(path, day, theme=LIGHT if light else DARK, store=store, gc_paused=paused,
+               pack_settings=lambda: _pack_settings(app)).run()
     finally:
         if paused:
             gc.enable()
+
+
+def _pack_settings(app: AppContext) -> dict:
+    """ccc.toml's `[export]` templates and logo and its `[iso18295]` settings, as `ccc export` uses them,
+    read anew for each pack (an edit of ccc.toml counts without leaving the TUI)."""
+    from ..export.write import export_settings
+    from .export import iso_settings
+
+    now = AppContext(app.db_override)
+    return {**export_settings(now.workspace), "iso18295": iso_settings(now)}

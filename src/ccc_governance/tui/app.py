@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from datetime import date
 from pathlib import Path
+from typing import Callable
 
 from textual.app import App
 from textual.binding import Binding
@@ -38,12 +39,15 @@ class CccApp(App):
     ]
 
     def __init__(self, db_path: str | Path, as_of: date, *, theme: str = DARK, store=None,
-                 gc_paused: bool = False) -> None:
+                 gc_paused: bool = False, pack_settings: Callable[[], dict] | None = None) -> None:
         """`db_path`: the workspace's SQLite file (packs are written beside it); `store`: the
         store when it is another one (a PostgreSQL `StoreLocation`); `gc_paused`: the caller paused
         the cyclic garbage collector for the start-up, for the app to resume once the first screen
-        has its data (or its error), or after 10 s whatever happens (`ccc tui`)."""
+        has its data (or its error), or after 10 s whatever happens (`ccc tui`); `pack_settings`:
+        reads the workspace's pack settings (ccc.toml's `[export]` and `[iso18295]`) when a pack
+        is written (a mistake there is then one notification)."""
         super().__init__()
+        self.read_pack_settings = pack_settings
         self.gc_paused = gc_paused
         self.db_path = Path(db_path)
         self.store = store if store is not None else self.db_path
@@ -58,6 +62,10 @@ class CccApp(App):
         self.push_screen(PortfolioScreen())
         if self.gc_paused:
             self.set_timer(10, self.resume_gc)
+
+    def pack_settings(self) -> dict:
+        """The workspace's pack settings (`data.pre_read_pack`); the defaults without a workspace."""
+        return self.read_pack_settings() if self.read_pack_settings is not None else {}
 
     def resume_gc(self) -> None:
         """Turn the garbage collector paused for the start-up back on (see `__init__`)."""
@@ -96,7 +104,7 @@ class CccApp(App):
         """Write or refresh the static site in the workspace's `site/` folder (`ccc export site site`)."""
         folder, as_of = self.db_path.parent / "site", self.as_of
         if hasattr(self.screen, "run_write"):
-            self.screen.run_write(lambda db: data.refresh_site(db, folder, as_of))
+            self.screen.run_write(lambda db: data.refresh_site(db, folder, as_of, self.pack_settings()))
 
     def action_refresh(self) -> None:
         """Read the store again (what others changed shows, with who changed it)."""
