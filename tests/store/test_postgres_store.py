@@ -338,3 +338,30 @@ def test_a_manager_evaluating_a_new_wait_threshold_gives_it_a_slot(tmp_path, pg_
         with psycopg.connect(pg_database, autocommit=True) as conn:
             conn.execute(f'DROP OWNED BY "{manager}"')
             conn.execute(f'DROP ROLE "{manager}"')
+
+
+def test_a_role_cannot_write_a_change_log_entry_in_another_name(tmp_path, pg_database):
+    """`store roles`' row rule: a manager's own entries go in (the CLI), one that names someone else
+    is refused by the server, even written by hand with the grants the role has."""
+    ws = _evaluated_asterisk_month(tmp_path, pg_database)
+    _run(ws, pg_database, "store", "roles", "--apply")
+    manager = f"manager_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{manager}" LOGIN')
+        conn.execute(f'GRANT ccc_manager TO "{manager}"')
+    try:
+        as_manager = make_conninfo(pg_database, user=manager)
+        breach = json.loads(_run(ws, as_manager, "breaches", "--json"))["breaches"][0]["id"]
+        _run(ws, as_manager, "breach", "ack", str(breach), "--note", "seen", "--as-of", AS_OF)
+        mine = json.loads(_run(ws, as_manager, "log", "--actor", manager, "--json"))
+        mine = mine["entries"] if isinstance(mine, dict) else mine
+        assert [e["kind"] for e in mine] == ["breach.status"]
+        with psycopg.connect(as_manager, autocommit=True) as conn:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+                conn.execute("INSERT INTO change_log (id, at_ms, actor, kind, contract_id, record, before, after, "
+                             "prev_hash, hash) SELECT id + 1, at_ms, 'someone_else', kind, contract_id, record, before, "
+                             "after, hash, hash FROM change_log ORDER BY id DESC LIMIT 1")
+    finally:
+        with psycopg.connect(pg_database, autocommit=True) as conn:
+            conn.execute(f'DROP OWNED BY "{manager}"')
+            conn.execute(f'DROP ROLE "{manager}"')

@@ -8,7 +8,8 @@
 - `ccc_admin`: all of that, and contracts, exclusions, purges.
 
 Nobody is granted UPDATE, DELETE or TRUNCATE on `change_log` (and a trigger refuses them even
-to its owner). A person gets a role with `GRANT ccc_manager TO alice`. The SQL names tables only
+to its owner), and a row rule lets the four roles add only entries whose `actor` is the session's
+own role. A person gets a role with `GRANT ccc_manager TO alice`. The SQL names tables only
 (no value of anyone's is in it); it is idempotent: run it again after `ccc store init` applied a
 migration that added a table.
 """
@@ -55,4 +56,11 @@ def roles_sql(schema: str = "public") -> str:
     # (an evaluation that meets a new wait threshold counts it in a free slot of the interval figures)
     out.append(f"GRANT UPDATE ({', '.join(SLOT_COLUMNS)}) ON {s}.contact_intervals TO ccc_manager;")
     out.append(f"REVOKE UPDATE, DELETE, TRUNCATE ON {s}.change_log FROM PUBLIC;")
+    # Row rule: an entry of the change log names the role of the session that writes it (a client
+    # with the grants above cannot write one in another's name; the owner is not bound by it).
+    out += [f"ALTER TABLE {s}.change_log ENABLE ROW LEVEL SECURITY;",
+            f"DROP POLICY IF EXISTS ccc_read ON {s}.change_log;",
+            f"CREATE POLICY ccc_read ON {s}.change_log FOR SELECT USING (true);",
+            f"DROP POLICY IF EXISTS ccc_own_name ON {s}.change_log;",
+            f"CREATE POLICY ccc_own_name ON {s}.change_log FOR INSERT WITH CHECK (actor = session_user);"]
     return "\n".join(out) + "\n"
