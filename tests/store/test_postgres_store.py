@@ -6,6 +6,7 @@ Run by `pytest --store=postgres` (CCC_TEST_PG: a server's admin URL; `make test`
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -42,6 +43,22 @@ def pg_database():
     yield make_conninfo(admin, dbname=name)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def _login_role(store: str, group: str):
+    """A new login role granted the group role `group` (`ccc store roles` applied): its name and a
+    URL that connects as it; dropped afterwards."""
+    name = f"{group.removeprefix('ccc_')}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(store, autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{name}" LOGIN')
+        conn.execute(f'GRANT {group} TO "{name}"')
+    try:
+        yield name, make_conninfo(store, user=name)
+    finally:
+        with psycopg.connect(store, autocommit=True) as conn:
+            conn.execute(f'DROP OWNED BY "{name}"')
+            conn.execute(f'DROP ROLE "{name}"')
 
 
 def _workspace(tmp_path: Path, name: str) -> Path:
@@ -137,12 +154,7 @@ def test_log_verify_names_an_edited_entry(tmp_path, pg_database):
 def test_a_viewer_cannot_acknowledge_a_breach(tmp_path, pg_database):
     ws = _evaluated_asterisk_month(tmp_path, pg_database)
     _run(ws, pg_database, "store", "roles", "--apply")
-    viewer = f"viewer_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(pg_database, autocommit=True) as conn:
-        conn.execute(f'CREATE ROLE "{viewer}" LOGIN')
-        conn.execute(f'GRANT ccc_viewer TO "{viewer}"')
-    try:
-        as_viewer = make_conninfo(pg_database, user=viewer)
+    with _login_role(pg_database, "ccc_viewer") as (viewer, as_viewer):
         breaches = json.loads(_run(ws, as_viewer, "breaches", "--json"))["breaches"]  # reading works
         before = _run(ws, pg_database, "breach", "show", str(breaches[0]["id"]))
         res = CliRunner().invoke(cli, ["--db", as_viewer, "breach", "ack", str(breaches[0]["id"]),
@@ -150,10 +162,6 @@ def test_a_viewer_cannot_acknowledge_a_breach(tmp_path, pg_database):
         assert res.exit_code == 2
         assert res.output.strip() == f"error: permission denied: role '{viewer}' cannot change breaches"
         assert _run(ws, pg_database, "breach", "show", str(breaches[0]["id"])) == before
-    finally:
-        with psycopg.connect(pg_database, autocommit=True) as conn:
-            conn.execute(f'DROP OWNED BY "{viewer}"')
-            conn.execute(f'DROP ROLE "{viewer}"')
 
 
 def test_store_status_names_the_store_without_its_password(tmp_path, pg_database):
@@ -323,21 +331,12 @@ def test_a_manager_evaluating_a_new_wait_threshold_gives_it_a_slot(tmp_path, pg_
     (ws / "t17.toml").write_text(text.replace('id = "acme-utility-helpdesk"', 'id = "acme-t17"', 1)
                                  .replace("answer_within_s = 20", "answer_within_s = 17"), encoding="utf-8")
     _run(ws, pg_database, "contract", "register", str(ws / "t17.toml"))
-    manager = f"manager_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(pg_database, autocommit=True) as conn:
-        conn.execute(f'CREATE ROLE "{manager}" LOGIN')
-        conn.execute(f'GRANT ccc_manager TO "{manager}"')
-    try:
-        _run(ws, make_conninfo(pg_database, user=manager), "evaluate", "--contract", "acme-t17", "--period", "2026-10",
-             "--as-of", AS_OF, ok=(0, 3))
-        db = open_db(pg_database)
-        assert (intervals.WITHIN, 17) in intervals.wait_slots(db.conn)
-        assert_matches_recount(db)
-        db.close()
-    finally:
-        with psycopg.connect(pg_database, autocommit=True) as conn:
-            conn.execute(f'DROP OWNED BY "{manager}"')
-            conn.execute(f'DROP ROLE "{manager}"')
+    with _login_role(pg_database, "ccc_manager") as (_, as_manager):
+        _run(ws, as_manager, "evaluate", "--contract", "acme-t17", "--period", "2026-10", "--as-of", AS_OF, ok=(0, 3))
+    db = open_db(pg_database)
+    assert (intervals.WITHIN, 17) in intervals.wait_slots(db.conn)
+    assert_matches_recount(db)
+    db.close()
 
 
 def test_a_role_cannot_write_a_change_log_entry_in_another_name(tmp_path, pg_database):
@@ -345,12 +344,7 @@ def test_a_role_cannot_write_a_change_log_entry_in_another_name(tmp_path, pg_dat
     is refused by the server, even written by hand with the grants the role has."""
     ws = _evaluated_asterisk_month(tmp_path, pg_database)
     _run(ws, pg_database, "store", "roles", "--apply")
-    manager = f"manager_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(pg_database, autocommit=True) as conn:
-        conn.execute(f'CREATE ROLE "{manager}" LOGIN')
-        conn.execute(f'GRANT ccc_manager TO "{manager}"')
-    try:
-        as_manager = make_conninfo(pg_database, user=manager)
+    with _login_role(pg_database, "ccc_manager") as (manager, as_manager):
         breach = json.loads(_run(ws, as_manager, "breaches", "--json"))["breaches"][0]["id"]
         _run(ws, as_manager, "breach", "ack", str(breach), "--note", "seen", "--as-of", AS_OF)
         mine = json.loads(_run(ws, as_manager, "log", "--actor", manager, "--json"))
@@ -361,7 +355,3 @@ def test_a_role_cannot_write_a_change_log_entry_in_another_name(tmp_path, pg_dat
                 conn.execute("INSERT INTO change_log (id, at_ms, actor, kind, contract_id, record, before, after, "
                              "prev_hash, hash) SELECT id + 1, at_ms, 'someone_else', kind, contract_id, record, before, "
                              "after, hash, hash FROM change_log ORDER BY id DESC LIMIT 1")
-    finally:
-        with psycopg.connect(pg_database, autocommit=True) as conn:
-            conn.execute(f'DROP OWNED BY "{manager}"')
-            conn.execute(f'DROP ROLE "{manager}"')
