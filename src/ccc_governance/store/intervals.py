@@ -68,9 +68,7 @@ CREATE TABLE contact_intervals (
     handle_sum REAL NOT NULL,          -- answered: talk + hold + wrap
     fcr_yes INTEGER NOT NULL, fcr_n INTEGER NOT NULL,
     csat_n INTEGER NOT NULL, fr_n INTEGER NOT NULL,
-    w0 INTEGER NOT NULL DEFAULT 0, w1 INTEGER NOT NULL DEFAULT 0, w2 INTEGER NOT NULL DEFAULT 0,
-    w3 INTEGER NOT NULL DEFAULT 0, w4 INTEGER NOT NULL DEFAULT 0, w5 INTEGER NOT NULL DEFAULT 0,
-    w6 INTEGER NOT NULL DEFAULT 0, w7 INTEGER NOT NULL DEFAULT 0,  -- the wait rules' counts (WAIT_SLOTS)
+    {slots},  -- the wait rules' counts (SLOT_COLUMNS)
     PRIMARY KEY (slice, interval_start)
 ) WITHOUT ROWID;
 CREATE TABLE contact_waits (
@@ -102,7 +100,7 @@ CREATE TABLE IF NOT EXISTS contact_wait_rules (
 -- A row here while an import or undo applies a batch in bulk (inside its transaction): the
 -- per-row triggers stand aside, the batch is counted at once.
 CREATE TABLE contact_intervals_bulk (batch_id INTEGER PRIMARY KEY);
-"""
+""".replace("{slots}", ", ".join(f"{col} INTEGER NOT NULL DEFAULT 0" for col in SLOT_COLUMNS))
 
 #: The contact columns the figures read (an UPDATE of another column changes nothing here).
 COLUMNS = ("source", "queue", "channel", "direction", "arrived_at", "outcome", "wait_s", "talk_s", "hold_s",
