@@ -19,6 +19,13 @@ def iso_settings(app: AppContext) -> dict:
     return _settings(app)
 
 
+def pack_options(app: AppContext, templates: str | None = None) -> dict:
+    """The workspace's settings as the keyword arguments of the pack writers (export_review,
+    export_all, produce_due, export_site): `[export]` templates (or `templates`) and logo, `[iso18295]`."""
+    settings = _settings(app, templates)
+    return {"templates_dir": settings["templates"], "logo": settings["logo"], "iso_settings": iso_settings(app)}
+
+
 FORMAT = click.Choice(["md", "html", "xlsx", "csv", "json"])
 
 
@@ -62,19 +69,17 @@ def review(app: AppContext, contract_id, all_, period, fmt, output, as_of, templ
     from ..export.write import default_path, export_all, export_review
 
     p = parse_period(period)
-    settings = _settings(app, templates)
     if all_ == bool(contract_id):
         raise click.UsageError("give either --contract ID or --all")
+    options = pack_options(app, templates)
     if all_:
         folder = Path(output or f"packs_{p.label.replace('..', '_to_')}")
-        written = export_all(app.db, p, fmt, folder, as_of=as_of, templates_dir=settings["templates"],
-                             logo=settings["logo"], parents=parents, iso_settings=iso_settings(app))
+        written = export_all(app.db, p, fmt, folder, as_of=as_of, parents=parents, **options)
         for path in written:
             click.echo(str(path))
         return
     path = Path(output or default_path(contract_id, p, fmt))
-    pack = export_review(app.db, contract_id, p, fmt, path, as_of=as_of, templates_dir=settings["templates"],
-                         logo=settings["logo"], parents=parents, iso_settings=iso_settings(app))
+    pack = export_review(app.db, contract_id, p, fmt, path, as_of=as_of, parents=parents, **options)
     click.echo(f"{path}  ({pack['summary']['status'].replace('_', ' ')}, {pack['summary']['kpi_count']} KPIs)")
 
 
@@ -124,15 +129,14 @@ def due(app: AppContext, as_of, output, formats, dry_run, templates, site_dir, p
     from ..export.site import check_site_folder
     from ..outputs import ForeignEntryError
 
-    settings = _settings(app, templates)
     folder = Path(output) if output else app.workspace.root / "packs"
     if site_dir:
         check_site_folder(site_dir, parents=parents)  # refused before any pack is written
+    options = pack_options(app, templates)
     # Each pack is shown as it is written, so a clash raised at the end does not hide the others.
     clash = None
     try:
-        produced = produce_due(app.db, folder, as_of, formats=formats, templates_dir=settings["templates"],
-                               logo=settings["logo"], parents=parents, iso_settings=iso_settings(app),
+        produced = produce_due(app.db, folder, as_of, formats=formats, parents=parents, **options,
                                on_produced=lambda r: click.echo(f"{r['contract_id']}  {r['period']}  {r['path']}"))
     except ForeignEntryError as err:
         if not site_dir:
@@ -141,16 +145,15 @@ def due(app: AppContext, as_of, output, formats, dry_run, templates, site_dir, p
     if produced == []:
         click.echo("no pre-read pack due")
     if site_dir:
-        _write_site(app, site_dir, as_of, None, settings, parents)
+        _write_site(app, site_dir, as_of, None, options, parents)
     if clash is not None:
         raise clash
 
 
-def _write_site(app: AppContext, folder, as_of, period, settings: dict, parents: bool) -> None:
+def _write_site(app: AppContext, folder, as_of, period, options: dict, parents: bool) -> None:
     from ..export.site import export_site
 
-    result = export_site(app.db, folder, as_of=as_of, period=period, templates_dir=settings["templates"],
-                         logo=settings["logo"], parents=parents, iso_settings=iso_settings(app))
+    result = export_site(app.db, folder, as_of=as_of, period=period, parents=parents, **options)
     click.echo(f"{result.index}  (site: {result.contracts} contracts, {len(result.packs)} review packs)")
 
 
@@ -165,4 +168,4 @@ def site(app: AppContext, folder, as_of, period, templates, parents) -> None:
     """Write (or refresh) a static site in FOLDER: the portfolio, a page per contract, every stored
     period's review pack. FOLDER must be new, empty or a site ccc wrote."""
     p = parse_period(period) if period else None
-    _write_site(app, folder, as_of, p, _settings(app, templates), parents)
+    _write_site(app, folder, as_of, p, pack_options(app, templates), parents)

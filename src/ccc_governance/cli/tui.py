@@ -74,10 +74,8 @@ def tui_command(app: AppContext, as_of: str | None, light: bool) -> None:
 
 
 def _pack_settings(app: AppContext) -> dict:
-    """ccc.toml's `[export]` templates and logo and its `[iso18295]` settings, as `ccc export` uses them,
-    read anew for each pack (an edit of ccc.toml counts without leaving the TUI)."""
-    from ..export.write import export_settings
-    from .export import iso_settings
+    """ccc.toml's pack settings as `ccc export` uses them (`pack_options`), read anew for each pack
+    (an edit of ccc.toml counts without leaving the TUI)."""
+    from .export import pack_options
 
-    now = AppContext(app.db_override)
-    return {**export_settings(now.workspace), "iso18295": iso_settings(now)}
+    return pack_options(AppContext(app.db_override))

@@ -205,12 +205,17 @@ def _track_wait_rules(db, contract: Contract) -> None:
     feats = _contact_features([k for k in contract.kpi if formulas.known(k.metric)])
     if not _whole_thresholds(feats):
         return  # (such a contract is computed from its contacts)
-    rules = {(_WAIT_RULES[kind], int(params[0])) for kind, params in ((key.split(":")[0], params)
-                                                                      for key, _, params in feats)
-             if kind in _WAIT_RULES}
+    rules = {_wait_rule(key, params) for key, _, params in feats} - {None}
     if rules:
         with db.conn:
             intervals.track_wait_rules(db.conn, rules)
+
+
+def _wait_rule(key: str, params) -> tuple[int, int] | None:
+    """The interval figures' wait rule `(rule, seconds)` of a contact feature, if it is one with a
+    whole number of seconds."""
+    rule = _WAIT_RULES.get(key.split(":")[0])
+    return (rule, int(params[0])) if rule is not None and float(params[0]).is_integer() else None
 
 
 #: wait feature (its key before ':') → the interval figures' rule
@@ -500,9 +505,8 @@ _CSAT_NORM = "(h.csat * ? / (CASE WHEN h.csat_scale = -1 THEN ? ELSE h.csat_scal
 #: the parameters are the contact feature's, in the same order. A wait rule counted in a slot of
 #: `contact_intervals` (`_track_wait_rules`) is read from there instead.
 _HISTOGRAMS = {
-    "within": ("contact_waits", "SUM(CASE WHEN h.abandoned = 0 AND h.wait_floor + h.wait_frac <= ? THEN h.n END)"),
-    "abwithin": ("contact_waits", "SUM(CASE WHEN h.abandoned = 1 AND h.wait_floor + h.wait_frac <= ? THEN h.n END)"),
-    "short": ("contact_waits", "SUM(CASE WHEN h.abandoned = 1 AND h.wait_floor < ? THEN h.n END)"),
+    **{kind: ("contact_waits", f"SUM(CASE WHEN {intervals.HISTOGRAM_RULES[rule]} THEN h.n END)")
+       for kind, rule in _WAIT_RULES.items()},
     "csat_sat": ("contact_csat", f"SUM(CASE WHEN {_CSAT_NORM} >= ? THEN h.n END)"),
     "csat_sum": ("contact_csat", f"TOTAL(h.n * {_CSAT_NORM})"),
     "fr_within": ("contact_first_response", "SUM(CASE WHEN h.fr_ceil <= ? THEN h.n END)"),
@@ -518,8 +522,7 @@ def _interval_rows(db, whole, slices: dict, feats, out: dict) -> None:
     slots = intervals.wait_slots(db.conn)
     for i, (key, _, params) in enumerate(feats):
         kind = key.split(":")[0]
-        slot = (slots.get((_WAIT_RULES[kind], int(params[0])))
-                if kind in _WAIT_RULES and float(params[0]).is_integer() else None)
+        slot = slots.get(_wait_rule(key, params))
         if key in _BASE_COLUMNS:
             queries["contact_intervals"].append((i, f"SUM(h.{_BASE_COLUMNS[key]})", ()))
         elif slot is not None:

@@ -15,7 +15,7 @@ import json
 
 from ..errors import WorkspaceError
 from . import intervals
-from .dialect import is_postgres
+from .dialect import column_names, is_postgres
 
 #: never copied: the migrations' own record (the destination has its own), bulk-mode markers
 SKIP = {"_sqlite_migrations", "contact_intervals_bulk"}
@@ -27,13 +27,6 @@ def _tables(db) -> list[str]:
         return db.table_names()
     return [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
                                      "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")]
-
-
-def _columns(db, table: str) -> list[str]:
-    if is_postgres(db):
-        return [r[0] for r in db.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-                                         "AND table_schema = current_schema() ORDER BY ordinal_position", [table])]
-    return [r[1] for r in db.execute(f'PRAGMA table_info("{table}")')]
 
 
 def _parents(db, table: str) -> set[str]:
@@ -102,8 +95,8 @@ def copy_store(src, dst) -> list[dict]:
     with dst.atomic():
         intervals.begin_bulk(dst.conn, 0)
         for table in tables:
-            wanted = set(_columns(dst, table))
-            columns = [c for c in _columns(src, table) if c in wanted]
+            wanted = set(column_names(dst, table))
+            columns = [c for c in column_names(src, table) if c in wanted]
             plan.append((table, columns))
             cur = src.execute(f"SELECT {', '.join(columns)} FROM {table}")
             sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"

@@ -138,6 +138,15 @@ def is_postgres(db_or_conn) -> bool:
     return getattr(db_or_conn, "dialect", "sqlite") == "postgresql"
 
 
+def column_names(conn, table: str) -> list[str]:
+    """The column names of `table`, in their order (SQLite's `table_info`, PostgreSQL's catalogue)."""
+    if is_postgres(conn):
+        return [r[0] for r in conn.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                                           "AND table_schema = current_schema() ORDER BY ordinal_position",
+                                           (table,)).fetchall()]
+    return [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")').fetchall()]
+
+
 def table_exists(conn, name: str) -> bool:
     """Whether the store has table `name` (SQLite's `sqlite_master`, PostgreSQL's catalogue)."""
     if is_postgres(conn):

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import functools
 
-from .dialect import is_postgres
+from .dialect import column_names, is_postgres
 
 INTERVAL_MS = 900_000
 TRIGGERS = ("contact_intervals_insert", "contact_intervals_delete", "contact_intervals_update")
@@ -45,6 +45,10 @@ TABLES = ("contact_intervals", "contact_waits", "contact_csat", "contact_first_r
 WITHIN, ABANDONED_WITHIN, SHORT = 0, 1, 2
 #: wait rules counted in `contact_intervals` (columns w0 … w7)
 WAIT_SLOTS = 8
+#: each wait rule over the wait histogram's rows `h` (`contact_waits`), its seconds a parameter
+HISTOGRAM_RULES = {WITHIN: "h.abandoned = 0 AND h.wait_floor + h.wait_frac <= ?",
+                   ABANDONED_WITHIN: "h.abandoned = 1 AND h.wait_floor + h.wait_frac <= ?",
+                   SHORT: "h.abandoned = 1 AND h.wait_floor < ?"}
 SLOT_COLUMNS = tuple(f"w{k}" for k in range(WAIT_SLOTS))
 #: PostgreSQL advisory lock: shared by every transaction that counts contacts, exclusive while a
 #: rule gets its slot (`track_wait_rules`)
@@ -447,13 +451,11 @@ def track_wait_rules(conn, rules) -> list[tuple[int, int]]:
         taken, new = missing()
         if not new:
             return []
-    conditions = {WITHIN: "h.abandoned = 0 AND h.wait_floor + h.wait_frac <= ?",
-                  ABANDONED_WITHIN: "h.abandoned = 1 AND h.wait_floor + h.wait_frac <= ?",
-                  SHORT: "h.abandoned = 1 AND h.wait_floor < ?"}
-    columns = [SLOT_COLUMNS[taken + i] for i in range(len(new))]
-    sums = ", ".join(f"SUM(CASE WHEN {conditions[rule]} THEN h.n ELSE 0 END) AS n{i}" for i, (rule, _) in enumerate(new))
+    slots = [SLOT_COLUMNS[taken + i] for i in range(len(new))]
+    sums = ", ".join(f"SUM(CASE WHEN {HISTOGRAM_RULES[rule]} THEN h.n ELSE 0 END) AS n{i}"
+                     for i, (rule, _) in enumerate(new))
     conn.execute(
-        f"UPDATE contact_intervals SET {', '.join(f'{col} = g.n{i}' for i, col in enumerate(columns))} "
+        f"UPDATE contact_intervals SET {', '.join(f'{col} = g.n{i}' for i, col in enumerate(slots))} "
         f"FROM (SELECT h.slice, h.interval_start, {sums} FROM contact_waits h GROUP BY h.slice, h.interval_start) g "
         "WHERE contact_intervals.slice = g.slice AND contact_intervals.interval_start = g.interval_start "
         f"AND ({' OR '.join(f'g.n{i} > 0' for i in range(len(new)))})",
@@ -474,12 +476,7 @@ def create_wait_slots(conn) -> None:
     """The wait-rule slots on a store made before them (a migration step): the columns, the table
     and the triggers that count them."""
     conn.execute(SCHEMA[SCHEMA.index("CREATE TABLE IF NOT EXISTS contact_wait_rules"):].split(";\n")[0])
-    if is_postgres(conn):
-        have = {r[0] for r in conn.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'contact_intervals' "
-            "AND table_schema = current_schema()").fetchall()}
-    else:
-        have = {r[1] for r in conn.execute("PRAGMA table_info(contact_intervals)").fetchall()}
+    have = set(column_names(conn, "contact_intervals"))
     for col in SLOT_COLUMNS:
         if col not in have:
             conn.execute(f"ALTER TABLE contact_intervals ADD COLUMN {col} INTEGER NOT NULL DEFAULT 0")

@@ -45,9 +45,9 @@ class CccApp(App):
         the cyclic garbage collector for the start-up, for the app to resume once the first screen
         has its data (or its error), or after 10 s whatever happens (`ccc tui`); `pack_settings`:
         reads the workspace's pack settings (ccc.toml's `[export]` and `[iso18295]`) when a pack
-        is written (a mistake there is then one notification)."""
+        is written (a mistake there is then one notification); none: the defaults."""
         super().__init__()
-        self.read_pack_settings = pack_settings
+        self.pack_settings = pack_settings or dict
         self.gc_paused = gc_paused
         self.db_path = Path(db_path)
         self.store = store if store is not None else self.db_path
@@ -62,10 +62,6 @@ class CccApp(App):
         self.push_screen(PortfolioScreen())
         if self.gc_paused:
             self.set_timer(10, self.resume_gc)
-
-    def pack_settings(self) -> dict:
-        """The workspace's pack settings (`data.pre_read_pack`); the defaults without a workspace."""
-        return self.read_pack_settings() if self.read_pack_settings is not None else {}
 
     def resume_gc(self) -> None:
         """Turn the garbage collector paused for the start-up back on (see `__init__`)."""
@@ -104,7 +100,7 @@ class CccApp(App):
         """Write or refresh the static site in the workspace's `site/` folder (`ccc export site site`)."""
         folder, as_of = self.db_path.parent / "site", self.as_of
         if hasattr(self.screen, "run_write"):
-            self.screen.run_write(lambda db: data.refresh_site(db, folder, as_of, self.pack_settings()))
+            self.screen.run_write(lambda db: data.refresh_site(db, folder, as_of, **self.pack_settings()))
 
     def action_refresh(self) -> None:
         """Read the store again (what others changed shows, with who changed it)."""

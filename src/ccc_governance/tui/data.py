@@ -413,33 +413,27 @@ def set_breach_status(db, breach_id: int, status: str, note: str, as_of: date) -
 # --------------------------------------------------------------------------- review packs
 
 
-def pre_read_pack(db, contract_id: str, period: str, as_of: date, out_dir: Path,
-                  settings: dict | None = None) -> Path:
+def pre_read_pack(db, contract_id: str, period: str, as_of: date, out_dir: Path, **options) -> Path:
     """Write the review's pre-read pack (self-contained HTML) under `out_dir` and return its path.
 
     Evaluates the period first when its results are not stored yet (as `ccc export review` does).
-    `settings`: the workspace's pack settings (`templates`, `logo`, `iso18295`), as the CLI's packs
-    use them; the defaults without.
+    `options`: the workspace's pack settings (`cli.export.pack_options`: templates, logo,
+    `[iso18295]`), as the CLI's packs use them; the defaults without.
     """
     from ..export.write import export_review_into
 
-    settings = settings or {}
     # `packs/` is a collection folder: a pack replaces only a pack ccc wrote there (see `outputs`).
-    path, _pack = export_review_into(db, contract_id, period, "html", out_dir, as_of=as_of,
-                                     templates_dir=settings.get("templates"), logo=settings.get("logo"),
-                                     iso_settings=settings.get("iso18295"))
+    path, _pack = export_review_into(db, contract_id, period, "html", out_dir, as_of=as_of, **options)
     return path
 
 
-def refresh_site(db, folder: Path, as_of: date, settings: dict | None = None) -> str:
-    """Write (or refresh) the static site in `folder` (as `ccc export site`, with the workspace's pack
-    `settings` as in `pre_read_pack`); what to say when done. A folder holding files ccc did not
-    write is refused (`CccError`, one line), nothing written."""
+def refresh_site(db, folder: Path, as_of: date, **options) -> str:
+    """Write (or refresh) the static site in `folder` (as `ccc export site`, with the pack `options`
+    of `pre_read_pack`); what to say when done. A folder holding files ccc did not write is refused
+    (`CccError`, one line), nothing written."""
     from ..export.site import export_site
 
-    settings = settings or {}
-    result = export_site(db, folder, as_of=as_of, templates_dir=settings.get("templates"), logo=settings.get("logo"),
-                         iso_settings=settings.get("iso18295"))
+    result = export_site(db, folder, as_of=as_of, **options)
     return f"site refreshed: {result.index} ({result.contracts} contracts, {len(result.packs)} review packs)"
 
 

@@ -123,7 +123,7 @@ class ReviewsScreen(DataScreen):
         out_dir = self.app.db_path.parent / "packs"
 
         def write(db) -> str:
-            path = data.pre_read_pack(db, cid, period, as_of, out_dir, self.app.pack_settings())
+            path = data.pre_read_pack(db, cid, period, as_of, out_dir, **self.app.pack_settings())
             return f"pre-read pack written to {path}"
 
         self.run_write(write)
