@@ -1,6 +1,6 @@
 """Speed of `ccc import nice-cxone` against the sqlite3 shell's `.import` of the same contacts, run by hand.
 
-    .venv/bin/python bench/nice_cxone_bench.py [N] [--pairs K] [--page] [--keep]
+    .venv/bin/python bench/nice_cxone_bench.py [N] [--pairs K] [--page] [--keep] [--baseline-src DIR]
 
 Writes N synthetic CXone completed contacts (bench/out/; one contact per line, or with `--page`
 one Reporting API page `{"completedContacts": [...]}`), shaped like the API's (every field of a
@@ -10,6 +10,10 @@ completed contact, ~1 KB each). Then, interleaved A B A B … for K pairs (defau
 - B: the sqlite3 shell `.import`s the very contacts A stored (dumped once, after the first A, as a
   plain CSV of every column some row fills) into an equivalent table: same columns, the unique
   key on (source, source_id), the queue/time index, a WAL database, one transaction.
+
+With `--baseline-src DIR` (a checkout of other code, e.g. `git worktree add --detach DIR REV`), each
+pair also runs C: the same `ccc import` with `PYTHONPATH=DIR/src` (that code's host, this venv's
+plugins), so that a change is measured against the code before it in the same rounds (A C B).
 
 Each run's wall time and CPU time (user + system of the process and the processes it waited for:
 `ccc import` may read in a second process) are printed, then the medians, their ratio and the
@@ -98,11 +102,12 @@ def generate(path: Path, n: int, page: bool) -> None:
 
 
 # -- the harness (also used by bench/five9_bench.py) --------------------------------------------
-def run(argv: list[str], *, cwd: Path | None = None, stdin: str | None = None) -> tuple[float, float]:
+def run(argv: list[str], *, cwd: Path | None = None, stdin: str | None = None,
+        env: dict | None = None) -> tuple[float, float]:
     """(wall seconds, CPU seconds) of `argv` run as a child process to its end."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(argv, cwd=cwd, input=stdin, text=True, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(argv, cwd=cwd, input=stdin, text=True, check=True, stdout=subprocess.DEVNULL, env=env)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -138,19 +143,29 @@ def _yardstick_script(cols: list[str], csv_path: Path) -> str:
             f".import --csv --skip 1 {csv_path} contacts\n")
 
 
-def compare(source: str, path: Path, options: list[str], pairs: int, tag: str) -> dict:
-    """Interleave `ccc import SOURCE PATH` (A) and the `.import` of the same contacts (B), `pairs` times."""
+def compare(source: str, path: Path, options: list[str], pairs: int, tag: str,
+            baseline_src: Path | None = None) -> dict:
+    """Interleave `ccc import SOURCE PATH` (A) and the `.import` of the same contacts (B), `pairs` times;
+    with `baseline_src`, also the import by that code (C) in each pair, between the two."""
     ccc = str(Path(sys.executable).with_name("ccc"))
     ws = OUT / f"{tag}-ws"
     db = OUT / f"{tag}-yardstick.db"
     csv_path = OUT / f"{tag}-same-contacts.csv"
     script = None
     stored = 0
-    imports, yardsticks = [], []
+    imports, yardsticks, baselines = [], [], []
     load_before = os.getloadavg()
     for _ in range(pairs):
         _fresh_workspace(ws)
         imports.append(run([ccc, "import", source, str(path), *options], cwd=ws))
+        if baseline_src is not None:
+            stored_by_us = sqlite3.connect(ws / "ccc.db").execute("SELECT count(*) FROM contacts").fetchone()[0]
+            _fresh_workspace(ws)
+            env = dict(os.environ, PYTHONPATH=str(baseline_src / "src"))
+            baselines.append(run([ccc, "import", source, str(path), *options], cwd=ws, env=env))
+            theirs = sqlite3.connect(ws / "ccc.db").execute("SELECT count(*) FROM contacts").fetchone()[0]
+            if theirs != stored_by_us:
+                raise SystemExit(f"the baseline stored {theirs:,} contacts, this code {stored_by_us:,}")
         if script is None:
             cols, stored = _dump_stored(ws, csv_path)
             script = _yardstick_script(cols, csv_path)
@@ -159,7 +174,7 @@ def compare(source: str, path: Path, options: list[str], pairs: int, tag: str) -
         yardsticks.append(run(["sqlite3", str(db)], stdin=script))
     load_after = os.getloadavg()
     return {"source": source, "path": path, "stored": stored, "imports": imports, "yardsticks": yardsticks,
-            "load": (load_before, load_after), "cleanup": (ws, db, csv_path)}
+            "baselines": baselines, "load": (load_before, load_after), "cleanup": (ws, db, csv_path)}
 
 
 def report(result: dict, n: int) -> None:
@@ -179,6 +194,12 @@ def report(result: dict, n: int) -> None:
     print(f"| {result['source']} | {n:,} ({result['stored']:,}) | {size:,.0f} MB | {len(imports)} "
           f"| {iw:.2f} / {ic:.2f} | {yw:.2f} / {yc:.2f} | **{iw / yw:.2f}x** / {ic / yc:.2f}x "
           f"| {b1:.2f} / {b5:.2f} → {a1:.2f} / {a5:.2f} |")
+    if result.get("baselines"):
+        for i, (bw, bc) in enumerate(result["baselines"], 1):
+            print(f"pair {i}: baseline import {bw:.2f} s wall / {bc:.2f} s CPU")
+        bw, bc = (statistics.median(v) for v in zip(*result["baselines"]))
+        print(f"baseline: {bw:.2f} s wall / {bc:.2f} s CPU (median), **{bw / yw:.2f}x** / {bc / yc:.2f}x the .import; "
+              f"this code ÷ baseline {iw / bw:.3f} wall, {ic / bc:.3f} CPU")
 
 
 def cleanup(result: dict, keep: bool) -> None:
@@ -207,6 +228,12 @@ def arguments(argv: list[str]) -> tuple[int, int, bool]:
 
 
 def main(argv: list[str]) -> None:
+    argv = list(argv)
+    baseline_src = None
+    if "--baseline-src" in argv:
+        at = argv.index("--baseline-src")
+        baseline_src = Path(argv[at + 1]).resolve()
+        del argv[at:at + 2]
     n, pairs, keep = arguments([a for a in argv if a != "--page"])
     page = "--page" in argv
     OUT.mkdir(exist_ok=True)
@@ -214,7 +241,7 @@ def main(argv: list[str]) -> None:
     generate(path, n, page)
     print(f"N = {n:,} CXone completed contacts ({'one API page' if page else 'JSON lines'}), "
           f"{os.cpu_count()} cores")
-    result = compare("nice-cxone", path, [], pairs, "nice-cxone")
+    result = compare("nice-cxone", path, [], pairs, "nice-cxone", baseline_src)
     report(result, n)
     cleanup(result, keep)
 

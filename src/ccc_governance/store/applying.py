@@ -48,6 +48,7 @@ import attrs
 
 from ..actor import current_actor
 from ..clock import now_text
+from ..privacy import customer_hasher
 from ..trail import record_change
 from . import intervals
 from .checks import CONTENT_START, STORE_COLUMNS
@@ -390,18 +391,27 @@ class BatchFile:
     options: dict
 
 
+#: record kind → the index of its `customer_key` column in a unit's columns (kinds that have one)
+_CUSTOMER_INDEX = {kind: columns.index("customer_key") for kind, columns in STORE_COLUMNS.items()
+                   if "customer_key" in columns}
+
+
 class SqliteBatch:
     """One batch being applied, inside the caller's transaction: `open` writes the batch row;
     the reading side's units and quarantine go to `unit`/`quarantine` (on SQLite, `unit` counts
     new contacts into the interval figures as it goes: `store.intervals`); `close` counts the rest
     and saves the source's state and counters.
     `defer_indexes`: drop secondary indexes of empty enough tables for the batch (a big file read
-    in this process)."""
+    in this process).
+    `key`: the workspace's pseudonymisation key, for units whose customer identifiers are not
+    hashed yet (`Unit.raw_customers`)."""
 
-    def __init__(self, conn, file: BatchFile, *, defer_indexes: bool):
+    def __init__(self, conn, file: BatchFile, *, defer_indexes: bool, key: bytes = b""):
         self.conn = conn
         self.file = file
         self.defer = defer_indexes
+        self.key = key
+        self.hasher = None
         self.counts = dict.fromkeys(COUNTERS, 0)
         self.appliers: dict[str, _KindApplier] = {}
         self.deferred: list[tuple[str, str]] = []
@@ -446,6 +456,8 @@ class SqliteBatch:
                 applier.settle()
 
     def unit(self, unit: Unit) -> None:
+        if unit.raw_customers:
+            self._hash_customers(unit)
         self._settle(but=unit.kind)
         applier = self.appliers.get(unit.kind)
         if applier is None:
@@ -461,6 +473,17 @@ class SqliteBatch:
             if last - self.counted[1] >= COUNT_ROWS:
                 intervals.add_rows(self.conn, self.counted[1], last)
                 self.counted[1] = last
+
+    def _hash_customers(self, unit: Unit) -> None:
+        """Hash a unit's customer identifiers as the reading side would have (`privacy.customer_hasher`)."""
+        i = _CUSTOMER_INDEX.get(unit.kind)
+        column = unit.columns[i] if i is not None else None
+        if column is not None:
+            if self.hasher is None:
+                self.hasher = customer_hasher(self.key)
+            hashed = self.hasher.column(column)
+            unit.columns[i] = hashed if hashed.count(None) != len(hashed) else None
+        unit.raw_customers = False
 
     def _stop_counting(self) -> None:
         """The batch is about to change rows stored already: take out what it counted (those

@@ -161,11 +161,12 @@ class _Import:
                 done = imported_batch(conn, source.name, sha256=self.sha)
                 if done is not None:
                     return self.summary(batch_id=done, status="already_imported")
+            key = workspace.key if workspace is not None else b""
             batch = SqliteBatch(conn, BatchFile(
                 source=source.name, plugin=source.plugin, plugin_version=source.plugin_version,
                 file_name=self.path.name, path=str(self.path.resolve()), sha256=self.sha, size=self.size,
                 contract_id=self.contract_id, options=options,
-            ), defer_indexes=self.size >= DEFER_INDEX_BYTES and self.reader is None)
+            ), defer_indexes=self.size >= DEFER_INDEX_BYTES and self.reader is None, key=key)
             # (with a reader process the writer waits for rows much of the time: the indexes are
             # kept up to date meanwhile instead of being rebuilt, alone, after the last row)
             batch_id = batch.open()
@@ -180,8 +181,10 @@ class _Import:
             )
             job = ReadJob(source_name=source.name, plugin=source.plugin, batch_id=batch_id,
                           file_name=self.path.name, path=str(self.path),
-                          key=workspace.key if workspace is not None else b"", strict=self.strict,
-                          fresh=batch.fresh())
+                          # a reader process leaves the hashing to this one (which has time to
+                          # spare while it waits for rows), and never holds the key
+                          key=key if self.reader is None else b"", strict=self.strict, fresh=batch.fresh(),
+                          hash_customers=self.reader is None)
             if self.reader is not None:
                 result = self.reader.read(context, job, batch, progress)
             else:

@@ -9,8 +9,9 @@ applies them (`applying.SqliteBatch`). Nothing else changes: the counters, quara
 upsert rules, `--strict` and the source's `state` are those of the in-process import.
 
 Safety:
-- the reader process never opens the database (it gets the file, the reader's options and the
-  workspace key; it sends rows, it writes nothing): a SIGKILL of the importing process mid-import
+- the reader process never opens the database and never holds the pseudonymisation key (it gets
+  the file and the reader's options; it sends checked rows whose customer identifiers the
+  importing process hashes, `Unit.raw_customers`, over this private pipe; it writes nothing): a SIGKILL of the importing process mid-import
   still leaves the store exactly as before, and the reader process dies with it
   (`PR_SET_PDEATHSIG`, and a broken pipe on its next send);
 - it is started with `subprocess` (a fresh interpreter: safe in a process that has threads, the

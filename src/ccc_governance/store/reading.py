@@ -49,18 +49,24 @@ class ReadJob:
     key: bytes
     strict: bool
     fresh: dict  # kind -> True when the source has no row of that kind stored before the batch
+    #: False: leave customer identifiers as read, for the applying side to hash (`Unit.raw_customers`):
+    #: a reader process hands that work to the importing process, which has time to spare.
+    hash_customers: bool = True
 
 
 @attrs.define
 class Unit:
     """Rows of one kind for the applier: `columns` in the store's order (`checks.STORE_COLUMNS`,
     a column None in every row as None), `partials` one flag per row (None: none partial),
-    `probe` the ids that may be stored already (None: any; `UNCHECKED`: not known)."""
+    `probe` the ids that may be stored already (None: any; `UNCHECKED`: not known),
+    `raw_customers` whether the `customer_key` column still holds the identifiers as read (checked,
+    not hashed yet: `ReadJob.hash_customers`)."""
 
     kind: str
     columns: list
     partials: list | None
     probe: Any
+    raw_customers: bool = False
 
     def __len__(self) -> int:
         return len(self.columns[1])
@@ -101,8 +107,9 @@ class Sink(Protocol):
 class _Collector:
     """One kind's checked rows, sent on a chunk at a time (with the ids to probe, see above)."""
 
-    def __init__(self, kind: str, fresh: bool, sink: Sink):
+    def __init__(self, kind: str, fresh: bool, sink: Sink, raw_customers: bool):
         self.kind = kind
+        self.raw_customers = raw_customers
         self.time_index = TIME_INDEX[kind]
         self.sink = sink
         self.rows: list[tuple] = []
@@ -155,7 +162,7 @@ class _Collector:
                     bits[byte] |= bit
         n = len(rows)
         columns = [col if col.count(None) != n else None for col in zip(*rows)]
-        self.sink.unit(Unit(self.kind, columns, partials if any(partials) else None, probe))
+        self.sink.unit(Unit(self.kind, columns, partials if any(partials) else None, probe, self.raw_customers))
 
 
 class _Reading:
@@ -164,7 +171,7 @@ class _Reading:
     def __init__(self, job: ReadJob, sink: Sink):
         self.job = job
         self.sink = sink
-        self.hasher = customer_hasher(job.key)
+        self.hasher = customer_hasher(job.key) if job.hash_customers else _as_read
         self.result = ReadResult()
         self.collectors: dict[str, _Collector] = {}
         self.pending: list[Quarantined] = []
@@ -172,7 +179,8 @@ class _Reading:
     def collector(self, kind: str) -> _Collector:
         c = self.collectors.get(kind)
         if c is None:
-            c = self.collectors[kind] = _Collector(kind, self.job.fresh.get(kind, True), self.sink)
+            c = self.collectors[kind] = _Collector(kind, self.job.fresh.get(kind, True), self.sink,
+                                                   not self.job.hash_customers)
         return c
 
     def quarantine(self, line, reason: str, raw, source_id) -> bool:
@@ -221,7 +229,8 @@ class _Reading:
         if stored is not None:
             collector.flush()  # rows taken before the block go first
             collector.span(stored[collector.time_index] or ())
-            self.sink.unit(Unit(layout.kind, stored, [True] * len(stored[1]) if layout.partial else None, UNCHECKED))
+            self.sink.unit(Unit(layout.kind, stored, [True] * len(stored[1]) if layout.partial else None, UNCHECKED,
+                                not job.hash_customers))
             return len(stored[1]), False
         if len(columns) != len(layout.fields) + 2 or len({len(c) for c in columns}) > 1:
             raise self.plugin_error("yielded a ColumnBlock whose columns do not match its fields")
@@ -291,6 +300,14 @@ def read_source(records_of: Callable, context: ReadContext, job: ReadJob, sink: 
     that fails, or yields what is not a record, a `Rejected` row or a `ColumnBlock`).
     """
     return _Reading(job, sink).run(records_of, context)
+
+
+def _as_read(identifier):
+    """The hasher of a job that leaves the hashing to the applying side (`hash_customers`)."""
+    return identifier
+
+
+_as_read.column = list
 
 
 def _safe_repr(record) -> str:
