@@ -37,6 +37,51 @@ def test_array_elements_match_json_loads_whatever_the_chunk_size(items, chunk, i
     assert stream.at_end()
 
 
+def _walk(stream: JsonStream, quick: bool) -> list:
+    """The (line, element) pairs of the array at the start, and the error that stopped it (its
+    line and message), by `array()` (quick) or element by element through `value()`/`expect()`."""
+    out = []
+    try:
+        if quick:
+            out.extend(stream.array())
+        else:
+            stream.expect("[")
+            if stream.peek() == "]":
+                stream.expect("]")
+            else:
+                while True:
+                    out.append(stream.value())
+                    if stream.expect(",]") == "]":
+                        break
+        out.append(("after", stream.peek(), stream.line))
+    except JsonSyntaxError as err:
+        out.append(("error", err.line, str(err)))
+    return out
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.dictionaries(st.text(max_size=4), values, max_size=3) | values, max_size=8),
+       st.lists(st.sampled_from([",", ", ", ",\n", "\n,", " ,\r\n  ", ",\n\n"]), min_size=8, max_size=8),
+       st.sampled_from([1, 5, 64, 1 << 20]), st.sampled_from(["", "cut", "typo", "trailing"]))
+def test_array_runs_of_objects_read_as_element_by_element(items, separators, chunk, damage):
+    # `array()` decodes runs of objects in a tight loop: the same elements, lines and errors as
+    # the general path, whatever the separators, the chunk size and the damage.
+    text = "[\n" + "".join(json.dumps(v) + (separators[i] if i < len(items) - 1 else "")
+                           for i, v in enumerate(items)) + "\n] 7"
+    if damage == "cut":
+        text = text[: len(text) * 2 // 3]
+    elif damage == "typo" and "}" in text:
+        at = text.index("}")
+        text = text[:at] + ' "x"' + text[at:]
+    elif damage == "trailing":
+        text = text.replace("\n]", ",\n]")
+    data = text.encode("utf-8")
+    quick = _walk(JsonStream(io.BytesIO(data), chunk=chunk), True)
+    assert quick == _walk(JsonStream(io.BytesIO(data), chunk=chunk), False)
+    if damage == "":
+        assert [v for _, v in quick[:-1]] == items
+
+
 def test_numbers_split_across_chunks_are_read_whole():
     stream = JsonStream(io.BytesIO(b'{"count": 1234567}'), chunk=3)
     members = stream.members()

@@ -37,9 +37,18 @@ _scan = _decoder.scan_once
 #: What may come between two objects of a run (see `iter_objects`): blanks, commas, an array's `[`.
 _between = re.compile(r"[ \t\r\n,\[]*").match
 _ws = re.compile(r"[ \t\r\n]*").match
+#: A comma and an object after it, between two elements of an array (see `JsonStream.array`).
+_next_object = re.compile(r"[ \t\r\n]*,[ \t\r\n]*(?=\{)").match
 #: An object of a run that starts this far from the buffer's end, or further, is decoded even if no
 #: line ends after it (objects written back to back on one line).
 _RUN_MARGIN = 1 << 16
+
+
+def _newlines(buf: str, start: int, end: int) -> int:
+    """`buf.count("\\n", start, end)`, quicker where the first line end is late (a record on one
+    line: `find` skips to it at memchr speed; `count` walks every character)."""
+    first = buf.find("\n", start, end)
+    return 0 if first < 0 else buf.count("\n", first, end)
 
 
 class JsonSyntaxError(ValueError):
@@ -110,7 +119,7 @@ class JsonStream:
         return bool(data) or bool(text)
 
     def _advance(self, end: int) -> None:
-        self.line += self._buf.count("\n", self._pos, end)
+        self.line += _newlines(self._buf, self._pos, end)
         self._pos = end
 
     def peek(self) -> str:
@@ -158,12 +167,52 @@ class JsonStream:
 
     # -- structure --------------------------------------------------------------------------
     def array(self) -> Iterator[tuple[int, Any]]:
-        """Yield (line, element) for each element of the array starting here."""
+        """Yield (line, element) for each element of the array starting here.
+
+        Objects one after another (`{…},{…}`, one per line or not) are decoded where they lie in
+        the buffer, in a tight loop: no walk over each separator. The loop stops at anything else
+        (the array's end, an object the buffer's end cuts, text that is not JSON), which the
+        general path below takes, with the same values, lines and errors as if it had read every
+        element itself."""
         self.expect("[")
         if self.peek() == "]":
             self._pos += 1
             return
         while True:
+            self.peek()
+            buf, pos = self._buf, self._pos
+            if buf.startswith("{", pos):
+                # As in `iter_objects`: only objects that start before the buffer's last line end
+                # (or `_RUN_MARGIN` before its end) are taken, so that no decode fails on an object
+                # the buffer's end cuts (a failed decode counts the buffer's lines for its message).
+                safe = len(buf) if self._eof else max(buf.rfind("\n"), len(buf) - _RUN_MARGIN)
+                if pos > safe:
+                    self._fill()
+                    continue
+                line, last, after = self.line, pos, False
+                while pos <= safe:
+                    try:
+                        value, end = _scan(buf, pos)
+                    except (ValueError, StopIteration):
+                        break  # not JSON, or cut after all: the general path decides
+                    line += _newlines(buf, last, pos)
+                    last = pos
+                    yield line, value
+                    if buf.startswith("\n,{", end) or buf.startswith(",\n{", end):  # one per line
+                        pos = end + 2
+                        continue
+                    following = _next_object(buf, end)
+                    if following is None:
+                        pos, after = end, True
+                        break
+                    pos = following.end()
+                self.line, self._pos = line + _newlines(buf, last, pos), pos
+                if after:  # after an element: `,` (not before an object here) or `]`
+                    if self.expect(",]") == "]":
+                        return
+                    continue
+                if pos > safe:  # at an object that may be cut: fill the buffer first
+                    continue
             yield self.value()
             if self.expect(",]") == "]":
                 return
@@ -272,7 +321,7 @@ def iter_objects(raw: BinaryIO, *, wrapper_key: str | None = None, progress: Cal
                     value, end = _scan(buf, p)
                 except (ValueError, StopIteration):
                     break
-                line += buf.count("\n", last, p)
+                line += _newlines(buf, last, p)
                 last = p
                 yield _item((value, line, index))
                 index += 1
@@ -290,7 +339,7 @@ def iter_objects(raw: BinaryIO, *, wrapper_key: str | None = None, progress: Cal
                 else:
                     break
             if taken:
-                s._pos, s.line = p, line + buf.count("\n", last, p)
+                s._pos, s.line = p, line + _newlines(buf, last, p)
                 continue
             slow = True  # this object goes through the general path (which reports it if broken)
         try:

@@ -216,10 +216,11 @@ def _page_items(raw, context: ReadContext) -> Iterator[Item | Broken]:
     stream = JsonStream(raw, progress=context.progress, errors="replace")
     found = [False]
     index = 0
+    item = Item._make
     try:
         while not stream.at_end():
             for line, value in _walk_page(stream, found):
-                yield Item(value, line, index)
+                yield item((value, line, index))
                 index += 1
     except JsonSyntaxError as err:
         # `stream.line` is where the value being decoded starts: the record that is cut short.
