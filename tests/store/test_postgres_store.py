@@ -355,3 +355,34 @@ def test_a_role_cannot_write_a_change_log_entry_in_another_name(tmp_path, pg_dat
                 conn.execute("INSERT INTO change_log (id, at_ms, actor, kind, contract_id, record, before, after, "
                              "prev_hash, hash) SELECT id + 1, at_ms, 'someone_else', kind, contract_id, record, before, "
                              "after, hash, hash FROM change_log ORDER BY id DESC LIMIT 1")
+
+
+def test_a_contact_needs_its_batch_and_a_batch_with_contacts_stays(tmp_path, pg_database):
+    """On PostgreSQL `contacts.batch_id` is checked once per statement (m006), not by a foreign key:
+    a contact of a batch that does not exist is refused (one row or a COPY), and a batch that has
+    contacts can be neither deleted nor renumbered; nothing is half-written."""
+    _evaluated_asterisk_month(tmp_path, pg_database)
+    with psycopg.connect(pg_database) as conn:
+        batch, count = conn.execute("SELECT batch_id, count(*) FROM contacts GROUP BY batch_id").fetchone()
+        with pytest.raises(psycopg.errors.ForeignKeyViolation, match="a batch that does not exist"):
+            conn.execute("INSERT INTO contacts (source, source_id, batch_id, outcome, arrived_at) "
+                         "VALUES ('x', 'new', 999999, 'answered', 0), ('x', 'new2', %s, 'answered', 0)", [batch])
+        conn.rollback()
+        with pytest.raises(psycopg.errors.ForeignKeyViolation, match="a batch that does not exist"):
+            with conn.cursor().copy("COPY contacts (source, source_id, batch_id, outcome, arrived_at) FROM STDIN") as cp:
+                cp.write_row(("x", "copied", batch, "answered", 0))
+                cp.write_row(("x", "copied2", 999999, "answered", 0))
+        conn.rollback()
+        with pytest.raises(psycopg.errors.ForeignKeyViolation, match="a batch that does not exist"):
+            conn.execute("UPDATE contacts SET batch_id = 999999 WHERE id = (SELECT min(id) FROM contacts)")
+        conn.rollback()
+        for sql in ("DELETE FROM batches WHERE id = %s", "UPDATE batches SET id = 999999 WHERE id = %s"):
+            with pytest.raises(psycopg.errors.ForeignKeyViolation, match=f"batch {batch} still has contacts"):
+                conn.execute(sql, [batch])
+            conn.rollback()
+        assert conn.execute("SELECT count(*) FROM contacts WHERE batch_id = %s", [batch]).fetchone()[0] == count
+        assert conn.execute("SELECT count(*) FROM contacts WHERE source = 'x'").fetchone()[0] == 0
+        # a batch without contacts may go (its quarantine and other rows keep their own keys)
+        conn.execute("INSERT INTO batches (id, source, file_name, sha256, started_at, status) "
+                     "VALUES (999998, 'x', 'f', 'x', '2026-01-01', 'complete')")
+        conn.execute("DELETE FROM batches WHERE id = 999998")

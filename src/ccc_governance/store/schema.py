@@ -204,3 +204,40 @@ def m005_wait_slots(db: Database) -> None:
     from . import intervals
 
     intervals.create_wait_slots(db.conn)
+
+
+#: PostgreSQL: a contact's batch checked once per statement instead of once per row (m006).
+PG_CONTACT_BATCHES = """
+ALTER TABLE contacts DROP CONSTRAINT IF EXISTS contacts_batch_id_fkey;
+CREATE FUNCTION ccc_contacts_have_batches() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM (SELECT DISTINCT batch_id FROM ccc_rows) r
+               WHERE NOT EXISTS (SELECT 1 FROM batches b WHERE b.id = r.batch_id)) THEN
+        RAISE EXCEPTION 'contacts of a batch that does not exist' USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER contacts_batch_insert AFTER INSERT ON contacts REFERENCING NEW TABLE AS ccc_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION ccc_contacts_have_batches();
+CREATE TRIGGER contacts_batch_update AFTER UPDATE ON contacts REFERENCING NEW TABLE AS ccc_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION ccc_contacts_have_batches();
+CREATE FUNCTION ccc_batch_has_no_contacts() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (TG_OP = 'DELETE' OR NEW.id <> OLD.id) AND EXISTS (SELECT 1 FROM contacts WHERE batch_id = OLD.id) THEN
+        RAISE EXCEPTION 'batch % still has contacts', OLD.id USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+END $$;
+CREATE TRIGGER batches_keep_contacts BEFORE DELETE OR UPDATE OF id ON batches
+    FOR EACH ROW EXECUTE FUNCTION ccc_batch_has_no_contacts();
+"""
+
+
+@migrations()
+def m006_contact_batches_per_statement(db: Database) -> None:
+    """PostgreSQL: `contacts.batch_id` is checked against `batches` once per statement (a COPY
+    of 20,000 rows: one join) by triggers, instead of by a foreign key's check of every row (~3.7 s
+    of a 1 M import); a batch that still has contacts can be neither deleted nor renumbered.
+    SQLite keeps its foreign key (checked row by row there too, but cheaply)."""
+    if is_postgres(db):
+        db.executescript(PG_CONTACT_BATCHES)
