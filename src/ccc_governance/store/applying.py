@@ -507,7 +507,8 @@ class SqliteBatch:
         self.counts["quarantined"] += result.quarantined
         for _name, sql in self.deferred:
             conn.execute(sql)
-        intervals.add_batch(conn, self.batch_id, after_id=self.counted[1] if self.counted is not None else None)
+        intervals.add_batch(conn, self.batch_id, after_id=self.counted[1] if self.counted is not None else None,
+                            span=(self.file.source, result.first_at, result.last_at))
         if state or self.state_before is not None:
             conn.execute(
                 "INSERT INTO source_state (source, state, batch_id) VALUES (?, ?, ?) "
