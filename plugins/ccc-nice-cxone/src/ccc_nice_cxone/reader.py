@@ -119,10 +119,8 @@ def read_completed_contacts(context: ReadContext) -> Iterator[ColumnBlock | Reje
                     try:
                         row = contact_row(record, item.line, zone)
                     except BadRecord as exc:
-                        if rows:
-                            yield _block(rows)
-                            rows = []
-                        yield context.reject(item.line, f"contact {cid}: {exc}", _short(record), str(cid))
+                        yield from _after(rows, context.reject(item.line, f"contact {cid}: {exc}", _short(record),
+                                                               str(cid)))
                         continue
                     if row is not None:
                         rows.append(row)
@@ -137,29 +135,21 @@ def read_completed_contacts(context: ReadContext) -> Iterator[ColumnBlock | Reje
                 if record is None:  # text that is not JSON
                     check.seen(count)
                     check.unreadable(line, raw_text[0])
-                    if rows:
-                        yield _block(rows)
-                        rows = []
-                    yield context.reject(line, raw_text[1], raw_text[0])
+                    yield from _after(rows, context.reject(line, raw_text[1], raw_text[0]))
                     continue
                 cid = record.get("contactId") if record.__class__ is dict else None
                 if cid is None or cid == "":
                     check.seen(count)
                     check.unreadable(line, _short(record))
-                    if rows:
-                        yield _block(rows)
-                        rows = []
-                    yield context.reject(line, "not a completed contact (no contactId)", _short(record))
+                    yield from _after(rows, context.reject(line, "not a completed contact (no contactId)",
+                                                           _short(record)))
                     continue
                 if not check.ok:
                     check.recognised()
                 try:
                     row = contact_row(record, line, zone)
                 except BadRecord as exc:
-                    if rows:
-                        yield _block(rows)
-                        rows = []
-                    yield context.reject(line, f"contact {cid}: {exc}", _short(record), str(cid))
+                    yield from _after(rows, context.reject(line, f"contact {cid}: {exc}", _short(record), str(cid)))
                     continue
                 if row is not None:
                     rows.append(row)
@@ -173,6 +163,14 @@ def read_completed_contacts(context: ReadContext) -> Iterator[ColumnBlock | Reje
 
 #: The layout of the blocks, checked once (ValueError if the host cannot take it).
 BlockBuilder("contact", FIELDS)
+
+
+def _after(rows: list[tuple], rejected: Rejected) -> Iterator[ColumnBlock | Rejected]:
+    """The block of the rows read so far (emptied), then a rejected record: the file's order is kept."""
+    if rows:
+        yield _block(rows)
+        rows.clear()
+    yield rejected
 
 
 def _block(rows: list[tuple]) -> ColumnBlock:
