@@ -340,6 +340,11 @@ def end_bulk(conn, batch_id: int) -> None:
         conn.execute("SELECT set_config('ccc.bulk', 'off', true)")
         return
     conn.execute("DELETE FROM contact_intervals_bulk WHERE batch_id = ?", (batch_id,))
+    _create_triggers_unless_bulk(conn)
+
+
+def _create_triggers_unless_bulk(conn) -> None:
+    """SQLite: (re)create the per-row triggers, unless a batch in bulk has them stood aside."""
     if conn.execute("SELECT 1 FROM contact_intervals_bulk LIMIT 1").fetchone() is None:
         for sql in _trigger_sql():
             conn.execute(sql)
@@ -498,9 +503,7 @@ def create_wait_slots(conn) -> None:
         return
     for name in TRIGGERS:
         conn.execute(f"DROP TRIGGER IF EXISTS {name}")
-    if conn.execute("SELECT 1 FROM contact_intervals_bulk LIMIT 1").fetchone() is None:
-        for sql in _trigger_sql():
-            conn.execute(sql)
+    _create_triggers_unless_bulk(conn)
 
 
 def rebuild(conn) -> None:
