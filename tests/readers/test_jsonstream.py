@@ -82,6 +82,20 @@ def test_array_runs_of_objects_read_as_element_by_element(items, separators, chu
         assert [v for _, v in quick[:-1]] == items
 
 
+def test_a_syntax_error_early_in_a_big_array_is_raised_without_reading_on():
+    # A typo on line 3 of a 3 MB array: raised at once, with its line, after a chunk or two (it
+    # used to read the whole rest of the file into memory first); a cut at the end still reads on.
+    rows = ",\n".join(json.dumps({"id": i, "text": "x" * 100}) for i in range(25_000))
+    text = "[\n" + rows.replace('{"id": 2,', '{"id": 2 "oops",', 1) + "\n]"
+    read = []
+    stream = JsonStream(io.BytesIO(text.encode("utf-8")), chunk=1 << 16, progress=read.append)
+    with pytest.raises(JsonSyntaxError) as err:
+        list(stream.array())
+    assert err.value.line == 4 and read[-1] <= 2 << 16
+    whole = JsonStream(io.BytesIO(("[\n" + rows + "\n]").encode("utf-8")), chunk=1 << 16)
+    assert sum(1 for _ in whole.array()) == 25_000
+
+
 def test_numbers_split_across_chunks_are_read_whole():
     stream = JsonStream(io.BytesIO(b'{"count": 1234567}'), chunk=3)
     members = stream.members()

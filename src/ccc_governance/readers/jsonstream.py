@@ -152,8 +152,15 @@ class JsonStream:
             try:
                 value, end = self._json.raw_decode(self._buf, self._pos)
             except json.JSONDecodeError as err:
-                if self._fill():
-                    continue
+                # Cut by the buffer's end: read on. Anything else is an error here and now (reading
+                # on would take the rest of the file into memory before saying so).
+                cut = err.pos >= len(self._buf) - 8 or err.msg.startswith("Unterminated string")
+                if cut and not self._eof:
+                    if len(self._buf) - self._pos >= MAX_OBJECT:
+                        raise JsonSyntaxError(f"a value longer than {MAX_OBJECT >> 20} MB: not read whole",
+                                              self.line) from None
+                    if self._fill():
+                        continue
                 line = self.line + self._buf.count("\n", self._pos, err.pos)
                 raise JsonSyntaxError(f"invalid JSON ({err.msg})", line) from None
             # A number cut by the buffer's end ("12" of "1234", "0" of "0.5") continues in the next chunk.
