@@ -81,14 +81,15 @@ TUI_AS_OF = "2026-11-12"
 #: In the portfolio's footer (`fmt.imports_line`), drawn after the table is filled; not in the header.
 TUI_MARK = "imported (real time"
 #: One whole process evaluating every contract over the 24 months of 2025–2026, as `ccc evaluate` would
-#: (the CLI's AppContext: workspace, store, plugins), printing the number of results and of skipped contracts.
+#: (the CLI's AppContext: workspace, store, the plugins loaded only if a breach is to be notified),
+#: printing the number of results and of skipped contracts.
 MONTHS_CODE = """import sys
 from ccc_governance.cli.context import AppContext
 from ccc_governance.engine.evaluate import evaluate
 from ccc_governance.periods import parse_period
 app = AppContext()
 months = [parse_period(f"{2025 + m // 12}-{m % 12 + 1:02d}") for m in range(24)]
-results = evaluate(app.db, periods=months, as_of=sys.argv[1], pm=app.pm, workspace=app.workspace)
+results = evaluate(app.db, periods=months, as_of=sys.argv[1], pm=lambda: app.pm, workspace=app.workspace)
 print(len(results), len(results.skipped))
 """
 

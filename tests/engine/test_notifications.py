@@ -176,3 +176,25 @@ def test_without_notifier_a_notification_is_delivered_to_none(store, ccc_db):
     evaluate(ccc_db, period="2026-10", as_of="2026-11-15", pm=_pm())
     [n] = notifications.list_notifications(ccc_db)
     assert (n["state"], n["delivered_to"]) == ("delivered", [])
+
+
+def test_the_plugin_manager_is_asked_for_only_when_a_notification_is_pending(store, ccc_db):
+    # `ccc evaluate` passes a function that loads the plugins: an evaluation that notifies nothing
+    # (no breach, or all delivered) does not load them; one with a new breach does, once.
+    asked = []
+
+    def lazy():
+        asked.append(1)
+        return _pm()
+
+    store.simple_contract(kpis=SL.format(target=0.8, breach=0.7))
+    store.contacts([{"at": "2026-10-05T10:00:00Z", "outcome": "answered", "wait_s": 1.0}] * 10)
+    evaluate(ccc_db, period="2026-10", as_of="2026-11-15", pm=lazy)
+    assert asked == [] and notifications.list_notifications(ccc_db) == []
+    breached_month(store, month="2026-09")
+    evaluate(ccc_db, period="2026-09", as_of="2026-11-15", pm=lazy)
+    assert asked == [1]
+    [n] = notifications.list_notifications(ccc_db)
+    assert (n["state"], n["delivered_to"]) == ("delivered", [])
+    evaluate(ccc_db, period="2026-09", as_of="2026-11-15", pm=lazy)  # the same breach: nothing new
+    assert asked == [1]

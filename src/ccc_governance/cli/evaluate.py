@@ -140,7 +140,8 @@ def evaluate_command(ctx, app, contract_id, period, first, last, fmt, as_of):
     from ..engine.evaluate import evaluate
 
     p = _period(period, first, last)
-    results = evaluate(app.db, contract_id=contract_id, period=p, as_of=as_of, pm=app.pm, workspace=app.workspace)
+    results = evaluate(app.db, contract_id=contract_id, period=p, as_of=as_of, pm=lambda: app.pm,
+                       workspace=app.workspace)  # (the plugins are loaded only if a breach is to be notified)
     skipped = getattr(results, "skipped", {})  # contracts left out so that the others could be evaluated
     for cid, reason in skipped.items():
         click.echo(visible(f"warning: contract {cid} not evaluated: {reason}"), err=True)

@@ -76,6 +76,8 @@ def evaluate(db, *, contract_id: str | None = None, period: Period | str | None 
     it. An open period (as_of inside it) is evaluated to date with status prefix `mtd_`.
     Results are persisted in `kpi_results` (with breaches and credits) unless `persist=False`.
     `periods`: several periods at once (e.g. 24 months), sharing one freshness check.
+    `pm`: the plugin manager that delivers breach notifications, or a function returning it (called
+    only when one is pending: `notifications.deliver_pending`).
     A contract that cannot be read or evaluated is left out, its reason in the returned list's
     `skipped`; the others are evaluated (with `contract_id`, its failure is a one-line `CccError`).
     """

@@ -104,18 +104,25 @@ def _contract(db, cache: dict, contract_id: str, version: int):
 def deliver_pending(db, pm, workspace=None, *, contracts: dict | None = None, warn=None) -> dict:
     """Call every notifier for each notification not yet delivered, oldest first.
 
-    `contracts` maps `(contract_id, version)` to a `Contract` already loaded (others are loaded from
-    the registry). Each notification's outcome is committed as soon as it is known. A notifier that
-    raises gives one line through `warn` (default: `warning: …` on stderr) per run, however many
-    notifications it failed. Returns `{"delivered": n, "failed": n}`.
+    `pm`: the plugin manager, or a function returning it, called only when a notification is
+    pending (the plugins are not loaded for an evaluation that notifies nothing). `contracts` maps
+    `(contract_id, version)` to a `Contract` already loaded (others are loaded from the registry).
+    Each notification's outcome is committed as soon as it is known. A notifier that raises gives
+    one line through `warn` (default: `warning: …` on stderr) per run, however many notifications
+    it failed. Returns `{"delivered": n, "failed": n}`.
     """
+    counts = {"delivered": 0, "failed": 0}
+    pending = _rows(db, "SELECT * FROM notifications WHERE state != 'delivered' ORDER BY id")
+    if not pending:
+        return counts
+    if callable(pm) and not hasattr(pm, "hook"):
+        pm = pm()
     if warn is None:
         from ..plugins import warn  # here: reading breaches (`ccc portfolio`) must not load the plugin host
     notifiers = _notifiers(pm)
     cache = dict(contracts or {})
     failures: dict[str, list] = {}  # notifier name -> [(breach id, error text)]
-    counts = {"delivered": 0, "failed": 0}
-    for n in _rows(db, "SELECT * FROM notifications WHERE state != 'delivered' ORDER BY id"):
+    for n in pending:
         breach = _rows(db, "SELECT * FROM breaches WHERE id = ?", [n["breach_id"]])[0]
         args = {"breach": breach, "result": json.loads(n["result"]), "workspace": workspace,
                 "contract": _contract(db, cache, breach["contract_id"], breach["contract_version"])}
