@@ -115,7 +115,7 @@ def deliver_pending(db, pm, workspace=None, *, contracts: dict | None = None, wa
     pending = _rows(db, "SELECT * FROM notifications WHERE state != 'delivered' ORDER BY id")
     if not pending:
         return counts
-    if callable(pm) and not hasattr(pm, "hook"):
+    if callable(pm):  # (a plugin manager is not)
         pm = pm()
     if warn is None:
         from ..plugins import warn  # here: reading breaches (`ccc portfolio`) must not load the plugin host

@@ -44,6 +44,19 @@ _next_object = re.compile(r"[ \t\r\n]*,[ \t\r\n]*(?=\{)").match
 _RUN_MARGIN = 1 << 16
 
 
+def _cut_short(err: json.JSONDecodeError, buf: str) -> bool:
+    """The decoding error is the buffer's end cutting a value (more text may complete it), not a
+    mistake in the text."""
+    return err.pos >= len(buf) - 8 or err.msg.startswith("Unterminated string")
+
+
+def _run_end(buf: str, eof: bool) -> int:
+    """Where a run of objects stops taking new ones: objects that start before the buffer's last
+    line end (or `_RUN_MARGIN` before its end) are complete, so no decode fails on an object the
+    buffer's end cuts (a failed decode counts the buffer's lines for its message)."""
+    return len(buf) if eof else max(buf.rfind("\n"), len(buf) - _RUN_MARGIN)
+
+
 def _newlines(buf: str, start: int, end: int) -> int:
     """`buf.count("\\n", start, end)`, quicker where the first line end is late (a record on one
     line: `find` skips to it at memchr speed; `count` walks every character)."""
@@ -154,8 +167,7 @@ class JsonStream:
             except json.JSONDecodeError as err:
                 # Cut by the buffer's end: read on. Anything else is an error here and now (reading
                 # on would take the rest of the file into memory before saying so).
-                cut = err.pos >= len(self._buf) - 8 or err.msg.startswith("Unterminated string")
-                if cut and not self._eof:
+                if _cut_short(err, self._buf) and not self._eof:
                     if len(self._buf) - self._pos >= MAX_OBJECT:
                         raise JsonSyntaxError(f"a value longer than {MAX_OBJECT >> 20} MB: not read whole",
                                               self.line) from None
@@ -189,10 +201,7 @@ class JsonStream:
             self.peek()
             buf, pos = self._buf, self._pos
             if buf.startswith("{", pos):
-                # As in `iter_objects`: only objects that start before the buffer's last line end
-                # (or `_RUN_MARGIN` before its end) are taken, so that no decode fails on an object
-                # the buffer's end cuts (a failed decode counts the buffer's lines for its message).
-                safe = len(buf) if self._eof else max(buf.rfind("\n"), len(buf) - _RUN_MARGIN)
+                safe = _run_end(buf, self._eof)  # (as in `iter_objects`)
                 if pos > safe:
                     self._fill()
                     continue
@@ -314,11 +323,9 @@ def iter_objects(raw: BinaryIO, *, wrapper_key: str | None = None, progress: Cal
             # Objects one after another (one per line, or `,` between them in an array), decoded in
             # a tight loop: no walk over the characters between them. It stops at anything else (a
             # `]`, text that is not JSON), which the general path below takes with the same result
-            # as if it had read every object itself. Only objects that start before the buffer's
-            # last line end (or `_RUN_MARGIN` before its end) are taken: they are complete, so an
-            # object cut by the buffer's end is not decoded in vain (a failed decode counts the
-            # buffer's lines for its message); the buffer is filled up instead.
-            safe = len(buf) if s._eof else max(buf.rfind("\n"), len(buf) - _RUN_MARGIN)
+            # as if it had read every object itself. Only objects before `_run_end` are taken; at
+            # an object past it the buffer is filled up first.
+            safe = _run_end(buf, s._eof)
             if pos > safe:
                 s._fill()
                 continue
@@ -352,8 +359,7 @@ def iter_objects(raw: BinaryIO, *, wrapper_key: str | None = None, progress: Cal
         try:
             value, end = _decoder.raw_decode(buf, pos)
         except json.JSONDecodeError as exc:
-            incomplete = exc.pos >= len(buf) - 8 or exc.msg.startswith("Unterminated string")
-            if incomplete and not s._eof and len(buf) - pos < MAX_OBJECT:
+            if _cut_short(exc, buf) and not s._eof and len(buf) - pos < MAX_OBJECT:
                 s._fill()
                 continue
             resume = _resume_at(buf, pos, exc.pos)

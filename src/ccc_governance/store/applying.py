@@ -51,7 +51,7 @@ from ..clock import now_text
 from ..privacy import customer_hasher
 from ..trail import record_change
 from . import intervals
-from .checks import CONTENT_START, STORE_COLUMNS
+from .checks import CONTENT_START, CUSTOMER_INDEX, STORE_COLUMNS
 from .dialect import is_postgres
 from .reading import UNCHECKED, Quarantined, ReadResult, Unit
 from .schema import KIND_TABLES
@@ -391,11 +391,6 @@ class BatchFile:
     options: dict
 
 
-#: record kind → the index of its `customer_key` column in a unit's columns (kinds that have one)
-_CUSTOMER_INDEX = {kind: columns.index("customer_key") for kind, columns in STORE_COLUMNS.items()
-                   if "customer_key" in columns}
-
-
 class SqliteBatch:
     """One batch being applied, inside the caller's transaction: `open` writes the batch row;
     the reading side's units and quarantine go to `unit`/`quarantine` (on SQLite, `unit` counts
@@ -476,7 +471,7 @@ class SqliteBatch:
 
     def _hash_customers(self, unit: Unit) -> None:
         """Hash a unit's customer identifiers as the reading side would have (`privacy.customer_hasher`)."""
-        i = _CUSTOMER_INDEX.get(unit.kind)
+        i = CUSTOMER_INDEX.get(unit.kind)
         column = unit.columns[i] if i is not None else None
         if column is not None:
             if self.hasher is None:

@@ -217,6 +217,9 @@ def _store_columns(kind: str) -> tuple[str, ...]:
 STORE_COLUMNS = {kind: _store_columns(kind) for kind in R.KINDS}
 #: record kind → index of its time column (`records.time_field`) in a row
 TIME_INDEX = {kind: STORE_COLUMNS[kind].index(R.time_field(kind)) for kind in R.KINDS}
+#: record kind → index of its `customer_key` column in a row (the kinds that have one)
+CUSTOMER_INDEX = {kind: columns.index("customer_key") for kind, columns in STORE_COLUMNS.items()
+                  if "customer_key" in columns}
 
 
 class Layout:

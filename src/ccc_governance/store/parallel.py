@@ -11,8 +11,9 @@ upsert rules, `--strict` and the source's `state` are those of the in-process im
 Safety:
 - the reader process never opens the database and never holds the pseudonymisation key (it gets
   the file and the reader's options; it sends checked rows whose customer identifiers the
-  importing process hashes, `Unit.raw_customers`, over this private pipe; it writes nothing): a SIGKILL of the importing process mid-import
-  still leaves the store exactly as before, and the reader process dies with it
+  importing process hashes, `Unit.raw_customers`, over this private pipe; it writes nothing): a
+  SIGKILL of the importing process mid-import still leaves the store exactly as before, and the
+  reader process dies with it
   (`PR_SET_PDEATHSIG`, and a broken pipe on its next send);
 - it is started with `subprocess` (a fresh interpreter: safe in a process that has threads, the
   TUI's workers), never `fork`;
