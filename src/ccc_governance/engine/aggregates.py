@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from ..clock import now_utc
 from ..durations import parse_duration
+from ..periods import period_containing
 from ..contracts.model import Contract
 from ..contracts.problems import CONTRACT_FAILURES, failure_reason
 from ..store import intervals
@@ -188,6 +189,7 @@ def build_version(db, v: Version, first: date | None = None, last: date | None =
                     [v.contract_id, v.version, lo.isoformat(), hi.isoformat()],
                 )
                 rows = _write(db, v, _compute(db, v.contract, lo, hi, _exclusions(db, v.contract_id)))
+        _roll_up(db, v, first, last)
         fp = fingerprint(v, _exclusions(db, v.contract_id))
         db.execute(
             "INSERT INTO agg_state (contract_id, contract_version, fingerprint, built_at) VALUES (?, ?, ?, ?) "
@@ -196,6 +198,28 @@ def build_version(db, v: Version, first: date | None = None, last: date | None =
             [v.contract_id, v.version, fp, now_utc().isoformat(timespec="seconds")],
         )
     return rows
+
+
+#: `kpi_monthly` of one version's months, from its `kpi_daily` (`{where}`: which days)
+_ROLL_UP = ("INSERT INTO kpi_monthly (contract_id, contract_version, kpi_id, month, excl_id, "
+            + ", ".join(_DAILY_VALUES) + ") SELECT contract_id, contract_version, kpi_id, substr(day, 1, 7), excl_id, "
+            + ", ".join(f"SUM({c})" for c in _DAILY_VALUES) + " FROM kpi_daily WHERE contract_id = ? AND "
+            "contract_version = ?{where} GROUP BY contract_id, contract_version, kpi_id, substr(day, 1, 7), excl_id")
+
+
+def _roll_up(db, v: Version, first: date | None, last: date | None) -> None:
+    """Sum the version's days into `kpi_monthly` again, for the months of local days `first`..`last`
+    (every month when either is None), in the caller's transaction."""
+    key = [v.contract_id, v.version]
+    if first is None or last is None:
+        db.execute("DELETE FROM kpi_monthly WHERE contract_id = ? AND contract_version = ?", key)
+        db.execute(_ROLL_UP.format(where=""), key)
+        return
+    lo, hi = period_containing(first, "month"), period_containing(last, "month")
+    db.execute("DELETE FROM kpi_monthly WHERE contract_id = ? AND contract_version = ? AND month >= ? "
+               "AND month <= ?", key + [lo.label, hi.label])
+    db.execute(_ROLL_UP.format(where=" AND day >= ? AND day <= ?"),
+               key + [lo.start.isoformat(), hi.last_day.isoformat()])
 
 
 def _track_wait_rules(db, contract: Contract) -> None:

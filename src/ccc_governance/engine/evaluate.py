@@ -152,21 +152,55 @@ def _day_rows(db, v: Version, kpi_id: str, a: date, b: date) -> list[dict]:
 def _span_queries(v: Version, a: date, b: date, banded: list[str]) -> list[tuple[str, list]]:
     """The statements of `_span_sums`. Only the version's KPI ids are read (the caller asks for no
     other, e.g. not the scope row `*`): with `kpi_id IN (…)` the primary key (contract, version, KPI,
-    day, exclusion) finds each KPI's days as a range, instead of every row of the version being read
-    and its day tested (24 months of 50 contracts: 1,200 statements). Same rows, same order."""
+    day, exclusion) finds each KPI's days as a range. The whole months of a..b are read from
+    `kpi_monthly` (one row per month instead of one per day: 24 months of 50 contracts read 6,000
+    rows instead of 182,500), the days before and after them from `kpi_daily`; a span with
+    volume-band days is read from `kpi_daily` alone (those days are left out one by one)."""
     kpi_ids = sorted({k.id for k in v.contract.kpi}) or [""]  # no KPI: no row (PostgreSQL has no `IN ()`)
-    args = [v.contract_id, v.version, *kpi_ids, a.isoformat(), b.isoformat()]
-    sums_sql, banded_sql = _span_sql(len(kpi_ids), len(banded))
-    queries = [(sums_sql, args + banded)]
-    if banded:
-        queries.append((banded_sql, args + banded))
-    return queries
+    key = [v.contract_id, v.version, *kpi_ids]
+    months, days = ((None, [(a, b)]) if banded else _whole_months(a, b))
+    if months is None:
+        sums_sql, banded_sql = _span_sql(len(kpi_ids), len(banded))
+        args = key + [a.isoformat(), b.isoformat()]
+        return [(sums_sql, args + banded)] + ([(banded_sql, args + banded)] if banded else [])
+    args = key + list(months)
+    if days:  # (one range of days is given twice: `day` in either is the same test)
+        (lo1, hi1), (lo2, hi2) = days[0], days[-1]
+        args += key + [lo1.isoformat(), hi1.isoformat(), lo2.isoformat(), hi2.isoformat()]
+    return [(_months_sql(len(kpi_ids), bool(days)), args)]
+
+
+def _whole_months(a: date, b: date) -> tuple[tuple[str, str] | None, list[tuple[date, date]]]:
+    """The whole local months within days a..b (first and last 'YYYY-MM', None if none) and the
+    ranges of days outside them (before, after: 0 to 2)."""
+    first = a if a.day == 1 else period_containing(a, "month").end
+    last = period_containing(b, "month")
+    last = last if b == last.last_day else last.previous()
+    if first > last.start:
+        return None, [(a, b)]
+    days = ([(a, first - timedelta(days=1))] if a < first else []) + (
+        [(last.end, b)] if b >= last.end else [])
+    return (first.isoformat()[:7], last.label), days
+
+
+@lru_cache(maxsize=64)
+def _months_sql(kpis: int, days: bool) -> str:
+    """`_span_queries`'s statement for whole months (and, with `days`, two ranges of days beside them)."""
+    sums = ", ".join(f"SUM({c}) AS {c}" for c in _SUM_COLUMNS)
+    of_version = f"contract_id = ? AND contract_version = ? AND kpi_id IN ({','.join('?' * kpis)})"
+    months = f"FROM kpi_monthly WHERE {of_version} AND month >= ? AND month <= ?"
+    if not days:
+        return f"SELECT kpi_id, NULL AS day, excl_id, {sums} {months} GROUP BY kpi_id, excl_id ORDER BY kpi_id, excl_id"
+    cols = f"kpi_id, excl_id, {', '.join(_SUM_COLUMNS)}"
+    return (f"SELECT kpi_id, NULL AS day, excl_id, {sums} FROM (SELECT {cols} {months} UNION ALL SELECT {cols} "
+            f"FROM kpi_daily WHERE {of_version} AND ((day >= ? AND day <= ?) OR (day >= ? AND day <= ?))) parts "
+            "GROUP BY kpi_id, excl_id ORDER BY kpi_id, excl_id")
 
 
 @lru_cache(maxsize=64)
 def _span_sql(kpis: int, banded: int) -> tuple[str, str | None]:
-    """`_span_queries`'s statements for a number of KPI ids and of volume-band days (the text is the
-    same for every span with those numbers: built once)."""
+    """`_span_queries`'s statements over days, for a number of KPI ids and of volume-band days (the
+    text is the same for every span with those numbers: built once)."""
     sums = ", ".join(f"SUM({c}) AS {c}" for c in _SUM_COLUMNS)
     base = (f"FROM kpi_daily WHERE contract_id = ? AND contract_version = ? AND kpi_id IN ({','.join('?' * kpis)})"
             " AND day >= ? AND day <= ?")

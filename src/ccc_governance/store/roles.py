@@ -21,7 +21,7 @@ from .intervals import SLOT_COLUMNS
 ROLES = ("ccc_viewer", "ccc_manager", "ccc_integrator", "ccc_admin")
 
 #: caches every writer refreshes (evaluation and imports)
-_DERIVED = ("agg_meta", "agg_queues", "agg_state", "kpi_daily", "kpi_results", "credits", "notifications",
+_DERIVED = ("agg_meta", "agg_queues", "agg_state", "kpi_daily", "kpi_monthly", "kpi_results", "credits", "notifications",
             "breaches", "breach_events", "contact_wait_rules")
 _IMPORTS = ("batches", "contacts", "surveys", "complaints", "quality_evaluations", "interval_aggregates",
             "workforce", "reported_figures", "invoice_lines", "quarantine", "replaced_rows", "source_state", "store_meta",
