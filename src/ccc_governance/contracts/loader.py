@@ -28,6 +28,7 @@ import re
 import tomllib
 import types
 import typing
+from collections.abc import Mapping
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ from ..metrics import CATALOGUE
 from . import model
 from .checks import check_contract
 from .model import DATE_MAX, DATE_MIN, Bound, Contract, Kpi, bound_of, number_text, param_bound
-from .positions import deepest_line, display_path, key_lines, line_of, long_key_line, shown
+from .positions import KeyLines, deepest_line, display_path, line_of, long_key_line, shown
 from .problems import Problem, did_you_mean, one_line
 
 #: attribute name → TOML key, where the key is a Python keyword
@@ -138,7 +139,7 @@ class _Invalid(Exception):
 @attrs.define
 class _Walker:
     name: str
-    lines: dict
+    lines: Mapping
     data: dict
     problems: list[Problem] = attrs.Factory(list)
 
@@ -451,7 +452,7 @@ def read_contract_text(text: str, name: str) -> tuple[Contract | None, list[Prob
         data = parse_toml(text, name)
     except ContractError as err:
         return None, [Problem(name, err.line, err.message)], {}
-    lines = key_lines(text)
+    lines = KeyLines(text)
     walker = _Walker(name=name, lines=lines, data=data)
     schema = data.get("schema")
     if "schema" not in data:

@@ -14,6 +14,7 @@ that `tomllib` has already accepted.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 Path = tuple  # tuple[str | int, ...]
@@ -102,6 +103,28 @@ def _scan_value(text: str, state: dict) -> None:
         elif c in "]}":
             state["depth"] -= 1
         i += 1
+
+
+class KeyLines(Mapping):
+    """`key_lines(text)`, worked out when first looked at: a contract read without a problem (every
+    stored version, read by each evaluation) never needs its lines."""
+
+    def __init__(self, text: str) -> None:
+        self._text, self._lines = text, None
+
+    def _all(self) -> dict[Path, int]:
+        if self._lines is None:
+            self._lines = key_lines(self._text)
+        return self._lines
+
+    def __getitem__(self, path: Path) -> int:
+        return self._all()[path]
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
 
 
 def key_lines(text: str) -> dict[Path, int]:
