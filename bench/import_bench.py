@@ -92,7 +92,10 @@ class Code:
         self.label, self.python = label, python
         ccc = Path(python).with_name("ccc")  # the venv's console script (not resolved: a venv's python is a link)
         self.ccc = [str(ccc)] if ccc.exists() else [python, "-m", "ccc_governance"]
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("CCC_") and k != "PYTHONPATH"}
+        # (without PYTHONDONTWRITEBYTECODE, as users run it: the first run writes the .pyc files of the
+        # code measured; with it, every module edited since its .pyc was written is compiled every run)
+        self.env = {k: v for k, v in os.environ.items()
+                    if not k.startswith("CCC_") and k not in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE")}
         if src:
             root = Path(src).resolve()
             plugins = sorted(p for p in (root / "plugins").glob("*") if (p / "pyproject.toml").exists())
