@@ -46,6 +46,23 @@ def test_evaluate_junit_csv_and_range(store, ccc_workspace):
     assert res.output.splitlines()[1].startswith("c1,1,sl,service_level,2026-10,10.0,6.0,10.0,0.6,")
 
 
+def test_evaluate_each_month_of_a_range(store, ccc_workspace):
+    """`--each month` with --from/--to: every month they overlap, as `--period` gives each one."""
+    setup(store, 6, 4)
+    store.contacts([{"at": "2026-09-20T10:00:00Z", "outcome": "answered", "wait_s": 1.0}] * 3)
+    res = run(ccc_workspace, "evaluate", "--from", "2026-09-15", "--to", "2026-11-02", "--each", "month",
+              "--format", "json", "--as-of", "2026-11-15")
+    assert res.exit_code == 3
+    got = {r["period"]: (r["volume"], r["numerator"], r["status"]) for r in json.loads(res.output)["results"]}
+    assert got == {"2026-09": (3, 3, "met"), "2026-10": (10, 6, "breached"), "2026-11": (0, 0, "mtd_no_data")}
+    for label, figures in got.items():
+        [r] = json.loads(run(ccc_workspace, "evaluate", "--period", label, "--format", "json",
+                             "--as-of", "2026-11-15").output)["results"]
+        assert (r["volume"], r["numerator"], r["status"]) == figures
+    res = run(ccc_workspace, "evaluate", "--each", "month")
+    assert res.exit_code == 2 and res.output.strip().splitlines()[-1].startswith("error: --each goes with --from and --to")
+
+
 def test_breach_commands(store, ccc_workspace):
     setup(store, 6, 4)
     run(ccc_workspace, "evaluate", "--period", "2026-10", "--as-of", "2026-11-15")

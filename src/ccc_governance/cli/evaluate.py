@@ -13,7 +13,7 @@ import click
 
 from ..clock import iso_utc, parse_date
 from ..errors import PeriodError
-from ..periods import make_range, parse_period
+from ..periods import make_range, parse_period, periods_between
 from ..textsafe import visible
 from .context import pass_app
 
@@ -27,13 +27,18 @@ JSON_KEYS = ("contract", "contract_version", "kpi", "metric", "period", "period_
              "small_sample", "reported", "reported_diff", "details", "credits")
 
 
-def _period(period: str | None, first: str | None, last: str | None):
+def _period(period: str | None, first: str | None, last: str | None, each: str | None = None):
+    """The period asked for (None: each KPI's last closed one), or with `each` the list of periods
+    of that kind that overlap --from..--to."""
     if period and (first or last):
         raise PeriodError("give either --period or --from/--to, not both")
+    if each and not (first and last):
+        raise PeriodError("--each goes with --from and --to (e.g. --from 2025-01-01 --to 2026-12-31 --each month)")
     if first or last:
         if not (first and last):
             raise PeriodError("--from and --to go together")
-        return make_range(parse_date(first, what="--from"), parse_date(last, what="--to"))
+        span = make_range(parse_date(first, what="--from"), parse_date(last, what="--to"))
+        return periods_between(span.start, span.last_day, each) if each else span
     return parse_period(period) if period else None
 
 
@@ -127,11 +132,13 @@ def _junit(results: list[dict]) -> str:
 @click.option("--period", help="2026-10, 2026-Q3, 2026-W42, 2026-10-05 … (default: the last closed period).")
 @click.option("--from", "first", metavar="DATE", help="First day of a custom period (with --to).")
 @click.option("--to", "last", metavar="DATE", help="Last day of a custom period, included.")
+@click.option("--each", type=click.Choice(["week", "month", "quarter", "half", "year"]),
+              help="With --from/--to: every period of this kind they overlap (e.g. 24 months after a new contract).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "junit"]), default="table", show_default=True)
 @click.option("--as-of", "as_of", metavar="DATE", help="Evaluate as if today were DATE (also CCC_AS_OF).")
 @pass_app
 @click.pass_context
-def evaluate_command(ctx, app, contract_id, period, first, last, fmt, as_of):
+def evaluate_command(ctx, app, contract_id, period, first, last, each, fmt, as_of):
     """Evaluate every KPI of the contracts in force, store the results, breaches and credits.
 
     Exit 0 when nothing is breached, 3 when something is (to gate a pipeline).
@@ -139,9 +146,10 @@ def evaluate_command(ctx, app, contract_id, period, first, last, fmt, as_of):
     from ..engine import credits
     from ..engine.evaluate import evaluate
 
-    p = _period(period, first, last)
-    results = evaluate(app.db, contract_id=contract_id, period=p, as_of=as_of, pm=lambda: app.pm,
-                       workspace=app.workspace)  # (the plugins are loaded only if a breach is to be notified)
+    p = _period(period, first, last, each)
+    many = p if isinstance(p, list) else None
+    results = evaluate(app.db, contract_id=contract_id, period=None if many else p, periods=many, as_of=as_of,
+                       pm=lambda: app.pm, workspace=app.workspace)  # (plugins loaded only to notify a breach)
     skipped = getattr(results, "skipped", {})  # contracts left out so that the others could be evaluated
     for cid, reason in skipped.items():
         click.echo(visible(f"warning: contract {cid} not evaluated: {reason}"), err=True)
