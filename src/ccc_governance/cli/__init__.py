@@ -278,6 +278,7 @@ def cli(ctx: click.Context, db_path: str | None, actor: str | None) -> None:
     KPI results, breaches and service credits per contract and period.
     """
     ctx.obj = AppContext(db_override=db_path)
+    ctx.call_on_close(ctx.obj.close)  # (the store is closed when the command ends, not left to the exit)
     if actor is not None:
         from .context import declare_actor
 
@@ -360,6 +361,10 @@ def main(argv: list[str] | None = None) -> None:
     The cyclic garbage collector is paused until the command is loaded: the start-up's imports make
     objects that live as long as the process, which it would otherwise scan again and again for
     nothing (~17 ms of `ccc portfolio`'s CPU; `ccc tui` pauses it again until its first screen).
+    Once the command has ended, what is left is frozen (`gc.freeze`): the interpreter's exit then
+    frees it without a last full collection (~35 ms after a 24-month evaluation). Nothing relies on
+    that collection: files and the store are closed by the commands themselves (`with`), and
+    `weakref.finalize`/`atexit` hooks still run.
     """
     global _gc_paused
     if gc.isenabled():
@@ -377,3 +382,4 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(err.exit_code)
     finally:
         _resume_gc()
+        gc.freeze()

@@ -39,6 +39,12 @@ class AppContext:
             self._db = open_db(self.workspace.store)
         return self._db
 
+    def close(self) -> None:
+        """Close the store if it was opened (a SQLite file is checkpointed then)."""
+        db, self._db = self._db, None
+        if db is not None:
+            db.close()
+
     @property
     def pm(self):
         """The plugin manager, with entry-point plugins and the workspace's plugins folder loaded."""
