@@ -37,20 +37,32 @@ class _Stored:
     """What computing credits reads, for many contracts and months at once (issue #14: on PostgreSQL
     each statement is a round trip): their stored results, waived breaches and stored credit months."""
 
-    def __init__(self, db, contract_ids, labels) -> None:
+    def __init__(self, db, contract_ids, labels, written: dict | None = None) -> None:
+        """`written`: the `kpi_results` rows of some (contract, month) pairs, as the caller has just
+        stored them (an evaluation's): those are not read again."""
         self.results: dict[tuple[str, str], list[dict]] = {}
         self.waived: set[tuple] = set()
         self.credited: set[tuple[str, str]] = set()
         cids, labs = sorted(set(contract_ids)), sorted(set(labels))
+        written = written or {}
+        unread = {(c, lab) for c in cids for lab in labs} - written.keys()
+        read_cids, read_labs = sorted({c for c, _ in unread}), sorted({lab for _, lab in unread})
+        for cs in _chunks(read_cids):
+            for ls in _chunks(read_labs):
+                where = f"contract_id IN ({_marks(len(cs))}) AND period IN ({_marks(len(ls))})"
+                cur = db.execute(f"SELECT * FROM kpi_results WHERE {where}", [*cs, *ls])
+                names = [d[0] for d in cur.description]
+                for row in cur.fetchall():
+                    r = dict(zip(names, row))
+                    if (r["contract_id"], r["period"]) in unread:
+                        self.results.setdefault((r["contract_id"], r["period"]), []).append(r)
+        for key, rows in written.items():
+            if key[0] in cids and key[1] in labs:
+                self.results.setdefault(key, []).extend(rows)
         for cs in _chunks(cids):
             for ls in _chunks(labs):
                 where = f"contract_id IN ({_marks(len(cs))}) AND period IN ({_marks(len(ls))})"
                 args = [*cs, *ls]
-                cur = db.execute(f"SELECT * FROM kpi_results WHERE {where}", args)
-                names = [d[0] for d in cur.description]
-                for row in cur.fetchall():
-                    r = dict(zip(names, row))
-                    self.results.setdefault((r["contract_id"], r["period"]), []).append(r)
                 self.waived.update(tuple(r) for r in db.execute(
                     f"SELECT contract_id, contract_version, kpi_id, period FROM breaches WHERE {where} "
                     "AND status = 'waived'", args).fetchall())
@@ -181,8 +193,9 @@ def refresh_credits(db, contract_id: str, label: str, contracts: dict) -> list[d
     return credits_for(db, contract_id, label)
 
 
-def refresh_many(db, keys, contracts: dict) -> None:
+def refresh_many(db, keys, contracts: dict, written: dict | None = None) -> None:
     """`refresh_credits` for many `(contract_id, month label)` pairs, each month recomputed once.
+    `written`: the `kpi_results` rows just stored, by (contract, period) (see `_Stored`).
 
     What the months' credits read is read at once for all of them (`_Stored`, with the months their
     earn-back looks at); on PostgreSQL their old lines are deleted with one statement per contract and
@@ -219,7 +232,7 @@ def refresh_many(db, keys, contracts: dict) -> None:
                 p = p.next()
                 wanted.add(p.label)
     with db.atomic():  # (`with db.conn` is no transaction under sqlite-utils 4; atomic nests in a caller's)
-        stored = _Stored(db, list(todo), wanted)
+        stored = _Stored(db, list(todo), wanted, written)
         months: list[tuple[str, str, list[dict]]] = []
         for contract_id, labels in todo.items():
             for lab in sorted(labels):

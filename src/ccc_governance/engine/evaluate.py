@@ -454,4 +454,7 @@ def _persist(db, results: list[dict], versions: list[Version], *, pm=None, works
             )
     contracts = {(v.contract_id, v.version): v.contract for v in versions}
     breaches.record(db, results, contracts, pm=pm, workspace=workspace, as_of=as_of)
-    credits.refresh_many(db, keys, contracts)
+    written: dict[tuple, list[dict]] = {key: [] for key in keys}  # (as stored: not read back)
+    for row in rows:
+        written[(row["contract_id"], row["period"])].append(row)
+    credits.refresh_many(db, keys, contracts, written)
