@@ -136,7 +136,8 @@ class Code:
     def __init__(self, label: str, python: str):
         self.label = label
         self.ccc = str(Path(python).with_name("ccc"))
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("CCC_") and k != "PYTHONPATH"}
+        self.env = {k: v for k, v in os.environ.items()  # (as import_bench.Code: .pyc files written)
+                    if not k.startswith("CCC_") and k not in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE")}
         repo = Path(json.loads(run([python, "-c", "import ccc_governance, json; print(json.dumps(ccc_governance.__file__))"],
                                    env=self.env))).resolve().parents[2]
         head = subprocess.run(["git", "-C", repo, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
