@@ -15,6 +15,7 @@ found a breach.
 
 from __future__ import annotations
 
+import atexit
 import gc
 import importlib
 import sys
@@ -361,12 +362,15 @@ def main(argv: list[str] | None = None) -> None:
     The cyclic garbage collector is paused until the command is loaded: the start-up's imports make
     objects that live as long as the process, which it would otherwise scan again and again for
     nothing (~17 ms of `ccc portfolio`'s CPU; `ccc tui` pauses it again until its first screen).
-    Once the command has ended, what is left is frozen (`gc.freeze`): the interpreter's exit then
-    frees it without a last full collection (~35 ms after a 24-month evaluation). Nothing relies on
-    that collection: files and the store are closed by the commands themselves (`with`), and
-    `weakref.finalize`/`atexit` hooks still run.
+    At the interpreter's exit, once the other `atexit` hooks have run, what is left is frozen
+    (`gc.freeze`), so that it is freed without a last full collection (~35 ms after a 24-month
+    evaluation); a caller in the same process (a test) is not affected before then. Nothing relies
+    on that collection: files and the store are closed by the commands themselves (`with`, the root
+    context), and `weakref.finalize`/`atexit` hooks still run.
     """
     global _gc_paused
+    atexit.unregister(gc.freeze)  # (once, however often `main` runs)
+    atexit.register(gc.freeze)  # registered first: runs after the hooks registered later
     if gc.isenabled():
         gc.disable()
         _gc_paused = True
@@ -382,4 +386,3 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(err.exit_code)
     finally:
         _resume_gc()
-        gc.freeze()

@@ -27,9 +27,9 @@ JSON_KEYS = ("contract", "contract_version", "kpi", "metric", "period", "period_
              "small_sample", "reported", "reported_diff", "details", "credits")
 
 
-def _period(period: str | None, first: str | None, last: str | None, each: str | None = None):
-    """The period asked for (None: each KPI's last closed one), or with `each` the list of periods
-    of that kind that overlap --from..--to."""
+def _periods(period: str | None, first: str | None, last: str | None, each: str | None) -> list:
+    """The periods asked for: one, every `each` period overlapping --from..--to, or none (each
+    KPI's last closed period)."""
     if period and (first or last):
         raise PeriodError("give either --period or --from/--to, not both")
     if each and not (first and last):
@@ -38,8 +38,8 @@ def _period(period: str | None, first: str | None, last: str | None, each: str |
         if not (first and last):
             raise PeriodError("--from and --to go together")
         span = make_range(parse_date(first, what="--from"), parse_date(last, what="--to"))
-        return periods_between(span.start, span.last_day, each) if each else span
-    return parse_period(period) if period else None
+        return periods_between(span.start, span.last_day, each) if each else [span]
+    return [parse_period(period)] if period else []
 
 
 def _json_result(r: dict, credit_lines: list[dict]) -> dict:
@@ -146,9 +146,7 @@ def evaluate_command(ctx, app, contract_id, period, first, last, each, fmt, as_o
     from ..engine import credits
     from ..engine.evaluate import evaluate
 
-    p = _period(period, first, last, each)
-    many = p if isinstance(p, list) else None
-    results = evaluate(app.db, contract_id=contract_id, period=None if many else p, periods=many, as_of=as_of,
+    results = evaluate(app.db, contract_id=contract_id, periods=_periods(period, first, last, each), as_of=as_of,
                        pm=lambda: app.pm, workspace=app.workspace)  # (plugins loaded only to notify a breach)
     skipped = getattr(results, "skipped", {})  # contracts left out so that the others could be evaluated
     for cid, reason in skipped.items():
